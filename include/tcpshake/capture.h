@@ -1,0 +1,61 @@
+/* tcpshake capture: the only place that talks to libpcap.  Opens a file
+ * (pcap or pcapng, "-" for stdin) or a live interface, applies a BPF filter,
+ * and hands every record to a callback with its link type.
+ */
+#ifndef TCPSHAKE_CAPTURE_H
+#define TCPSHAKE_CAPTURE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ts_capture;
+
+struct ts_capture_cfg {
+    const char *file;    /* -r FILE, "-" = stdin; NULL for live */
+    const char *iface;   /* -i IFACE */
+    const char *filter;  /* BPF expression, or NULL */
+    int snaplen;         /* -s; 0 = 262144 */
+    bool promisc;        /* !-p */
+    int buffer_kib;      /* -B; 0 = libpcap default */
+    bool immediate;      /* immediate mode (live) */
+};
+
+/* Called for each record: link type, time in ns, bytes. */
+typedef void (*ts_capture_cb)(void *user, int dlt, uint64_t t_ns,
+                              const uint8_t *pkt, uint32_t caplen,
+                              uint32_t wirelen);
+
+/* Open; NULL with a one-line message in err on failure. */
+struct ts_capture *ts_capture_open(const struct ts_capture_cfg *cfg, char *err,
+                                   size_t errlen);
+
+/* Run until the source ends, `count` records (0 = all) were handed over, or
+ * *stop becomes non-zero.  Returns 0 at a clean end, -1 with err filled when
+ * the source failed (e.g. a truncated file: what came before was delivered). */
+int ts_capture_run(struct ts_capture *c, uint64_t count,
+                   volatile sig_atomic_t *stop, ts_capture_cb cb, void *user,
+                   char *err, size_t errlen);
+
+/* Stop from a signal handler's flag: breaks out of a blocking read. */
+void ts_capture_breakloop(struct ts_capture *c);
+
+/* libpcap's received / dropped counts (live); false if unavailable. */
+bool ts_capture_stats(struct ts_capture *c, uint64_t *recv, uint64_t *drop,
+                      uint64_t *ifdrop);
+
+int ts_capture_datalink(const struct ts_capture *c);
+void ts_capture_close(struct ts_capture *c);
+
+/* Print the interfaces (-D) into buf, one per line; -1 with err on failure. */
+int ts_capture_list(char *buf, size_t len, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,209 @@
+/* tcpshake decode: turn one captured frame into a host-order `struct ts_seg`.
+ *
+ * Every byte is read through a bounds-checked cursor against the captured
+ * length; nothing downstream re-parses the packet.  Problems with the packet
+ * are recorded as anomaly bits (never printed here), so the caller can annotate
+ * the segment and go on with the rest of the capture.
+ */
+#ifndef TCPSHAKE_DECODE_H
+#define TCPSHAKE_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Link-layer types we decode (the pcap DLT_/LINKTYPE_ numbers). */
+enum {
+    TS_DLT_NULL = 0,         /* BSD loopback, host-order family */
+    TS_DLT_EN10MB = 1,       /* Ethernet, with 802.1Q / 802.1ad tags */
+    TS_DLT_RAW = 12,         /* raw IP (OpenBSD/Linux value 14 also accepted) */
+    TS_DLT_RAW_ALT = 14,
+    TS_DLT_LOOP = 108,       /* OpenBSD loopback, network-order family */
+    TS_DLT_LINUX_SLL = 113,  /* Linux cooked v1 */
+    TS_DLT_LINKTYPE_RAW = 101, /* LINKTYPE_RAW as written in pcap files */
+    TS_DLT_IPV4 = 228,
+    TS_DLT_IPV6 = 229,
+    TS_DLT_LINUX_SLL2 = 276, /* Linux cooked v2 (-i any) */
+};
+
+/* TCP flag bits, as in the header's 13th byte. */
+enum {
+    TS_TH_FIN = 0x01,
+    TS_TH_SYN = 0x02,
+    TS_TH_RST = 0x04,
+    TS_TH_PSH = 0x08,
+    TS_TH_ACK = 0x10,
+    TS_TH_URG = 0x20,
+    TS_TH_ECE = 0x40,
+    TS_TH_CWR = 0x80,
+};
+
+/* An address that does not care whether it is IPv4 or IPv6.  IPv4 addresses
+ * live in the first 4 bytes, the rest is zero. */
+struct ts_addr {
+    uint8_t family; /* 4 or 6; 0 = unset */
+    uint8_t a[16];
+};
+
+/* TCP option kinds we parse (RFC 9293 §3.2, RFC 7323, RFC 2018, RFC 7413). */
+enum {
+    TS_OPT_EOL = 0,
+    TS_OPT_NOP = 1,
+    TS_OPT_MSS = 2,
+    TS_OPT_WSCALE = 3,
+    TS_OPT_SACKOK = 4,
+    TS_OPT_SACK = 5,
+    TS_OPT_TS = 8,
+    TS_OPT_MPTCP = 30,
+    TS_OPT_TFO = 34,
+};
+
+#define TS_MAX_SACK 4
+#define TS_MAX_OPTS 40 /* at most 40 option bytes, so at most 40 options */
+#define TS_MAX_TFO_COOKIE 16
+
+/* Presence bits for struct ts_opts.present. */
+enum {
+    TS_HAS_MSS = 1u << 0,
+    TS_HAS_WSCALE = 1u << 1,
+    TS_HAS_SACKOK = 1u << 2,
+    TS_HAS_SACK = 1u << 3,
+    TS_HAS_TS = 1u << 4,
+    TS_HAS_TFO = 1u << 5,
+    TS_HAS_OTHER = 1u << 6, /* some option of another kind */
+    TS_HAS_EOL = 1u << 7,
+};
+
+/* One option as it appeared on the wire, in order. */
+struct ts_opt_item {
+    uint8_t kind;
+    uint8_t len;    /* total length incl. kind/len bytes; 1 for EOL/NOP */
+    uint8_t offset; /* offset of the kind byte within the options area */
+};
+
+struct ts_opts {
+    uint32_t present;
+    uint16_t mss;
+    uint8_t wscale;
+    uint8_t sack_n;
+    uint32_t sack[TS_MAX_SACK][2]; /* left, right edges */
+    uint32_t tsval, tsecr;
+    uint8_t tfo_len; /* cookie length; 0 = cookie request */
+    uint8_t tfo_cookie[TS_MAX_TFO_COOKIE];
+    uint8_t n;                     /* number of items[] */
+    struct ts_opt_item items[TS_MAX_OPTS];
+    uint8_t raw_len;               /* bytes of option area captured */
+    uint8_t raw[40];               /* the option bytes, for unknown kinds */
+};
+
+/* Checksum verdict. */
+enum ts_cksum {
+    TS_CK_UNCHECKED = 0, /* segment not wholly captured, or not TCP */
+    TS_CK_GOOD,
+    TS_CK_BAD,
+    TS_CK_OFFLOAD, /* field holds only the pseudo-header sum: send-side
+                      offload on the capturing host, not corruption */
+};
+
+/* Anomaly bits, stored in struct ts_seg.anomalies.  Each has a stable name
+ * (ts_anomaly_name) used in text and JSON notes. */
+enum {
+    TS_AN_TRUNC_LINK = 1u << 0,   /* link header cut short */
+    TS_AN_TRUNC_IP = 1u << 1,     /* IP header cut short */
+    TS_AN_BAD_IP = 1u << 2,       /* version/IHL/total length impossible */
+    TS_AN_BAD_IPLEN = 1u << 3,    /* IP total length beyond the frame */
+    TS_AN_FRAG = 1u << 4,         /* IP fragment (first: decoded; others: not TCP) */
+    TS_AN_TRUNC_TCP = 1u << 5,    /* TCP header cut short */
+    TS_AN_BAD_DOFF = 1u << 6,     /* data offset < 5 or past the segment */
+    TS_AN_BAD_OPT = 1u << 7,      /* an option with an impossible length */
+    TS_AN_TRUNC_OPT = 1u << 8,    /* options area cut short by the snaplen */
+    TS_AN_SHORT_CAP = 1u << 9,    /* payload not wholly captured (snaplen) */
+    TS_AN_BAD_CKSUM = 1u << 10,   /* TCP checksum wrong */
+    TS_AN_TSO = 1u << 11,         /* IPv4 total length 0 (TSO super-segment) */
+    TS_AN_BAD_EXTHDR = 1u << 12,  /* IPv6 extension header chain malformed */
+    TS_AN_BAD_IPCKSUM = 1u << 13, /* IPv4 header checksum wrong */
+    TS_AN_LAST = TS_AN_BAD_IPCKSUM,
+};
+
+/* One decoded TCP segment, host byte order.  Nothing points into the packet. */
+struct ts_seg {
+    uint64_t t_ns; /* capture time, ns since the epoch (set by the caller) */
+
+    /* link */
+    uint8_t nvlan;
+    uint16_t vlan[2];
+
+    /* network */
+    uint8_t ipver; /* 4 or 6 */
+    uint8_t ttl;   /* TTL / hop limit */
+    uint8_t tos;   /* TOS / traffic class */
+    bool df;
+    uint16_t ip_id;
+    uint32_t frag_off; /* fragment offset in bytes (0 = first/none) */
+    bool more_frags;
+    struct ts_addr src, dst;
+
+    /* transport */
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;   /* TS_TH_* */
+    uint8_t ae;      /* the AE (ex-NS) bit, RFC 3540/AccECN */
+    uint8_t doff;    /* TCP header length in bytes */
+    uint16_t win;    /* raw, unscaled */
+    uint16_t urp;
+    uint16_t cksum;
+    enum ts_cksum cksum_state;
+    struct ts_opts opt;
+
+    uint32_t payload_len;    /* payload bytes on the wire (from IP length) */
+    uint32_t payload_caplen; /* payload bytes captured */
+    uint32_t payload_off;    /* offset of the payload in the frame */
+
+    uint32_t caplen, wirelen; /* of the frame */
+    uint32_t anomalies;       /* TS_AN_* */
+};
+
+/* What ts_decode found. */
+enum ts_decode_status {
+    TS_DEC_TCP = 0,  /* a TCP segment; struct filled (maybe with anomalies) */
+    TS_DEC_NOT_TCP,  /* IP but not TCP, or a non-first fragment */
+    TS_DEC_NOT_IP,   /* a link payload that is not IPv4/IPv6 */
+    TS_DEC_BAD,      /* malformed or truncated before the TCP header; see
+                        anomalies for why */
+    TS_DEC_BAD_LINK, /* unsupported link type */
+};
+
+/* Decode one frame of link type `dlt` (pcap_datalink()).  `caplen` bytes are
+ * readable at `pkt`; `wirelen` is the original length.  `verify_cksum`: compute
+ * the TCP checksum when the whole segment was captured.  Never reads past
+ * pkt + caplen. */
+enum ts_decode_status ts_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
+                                uint32_t wirelen, bool verify_cksum,
+                                struct ts_seg *out);
+
+/* true if ts_decode knows this link type */
+bool ts_dlt_supported(int dlt);
+
+/* Stable name of one TS_AN_* bit ("truncated-tcp", ...), or NULL. */
+const char *ts_anomaly_name(uint32_t bit);
+
+/* Format an address (no port) into buf; returns buf.  IPv6 in RFC 5952 form. */
+char *ts_addr_str(const struct ts_addr *a, char *buf, size_t len);
+
+/* Compare two addresses (memcmp order; family first). */
+int ts_addr_cmp(const struct ts_addr *x, const struct ts_addr *y);
+
+/* Internet checksum over a TCP segment with its pseudo-header: returns the
+ * folded one's-complement sum (0xffff when the segment's checksum is right).
+ * `tcp` points to `len` bytes of TCP header + payload. */
+uint16_t ts_tcp_cksum_sum(const struct ts_addr *src, const struct ts_addr *dst,
+                          const uint8_t *tcp, uint32_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,239 @@
+/* tcpshake track: connections, their endpoints' states, and what each segment
+ * does in its connection's life.
+ *
+ * One connection per 4-tuple incarnation (a new SYN on a closed or TIME_WAIT
+ * tuple starts a new one).  The client is the sender of the first SYN; a
+ * SYN+ACK seen first, or midstream traffic, is oriented the way Zeek does.
+ * Time is the capture time of the segments: expiry (TIME_WAIT after 2 MSL,
+ * idle timeout) is checked lazily as segments arrive, so a replay of the same
+ * capture always gives the same answer.  Memory is bounded by max_conns.
+ */
+#ifndef TCPSHAKE_TRACK_H
+#define TCPSHAKE_TRACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpshake/decode.h"
+#include "tcpshake/fsm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Direction of a segment within its connection. */
+enum ts_dir { TS_C2S = 0, TS_S2C = 1 };
+
+/* The role of one segment in its connection's life. */
+enum ts_role {
+    TS_ROLE_OTHER = 0,
+    TS_ROLE_HS1,            /* handshake-1: SYN */
+    TS_ROLE_HS2,            /* handshake-2: SYN+ACK */
+    TS_ROLE_HS3,            /* handshake-3: the ACK completing it */
+    TS_ROLE_TD1,            /* teardown-1: first FIN */
+    TS_ROLE_TD2,            /* teardown-2: ACK of the first FIN */
+    TS_ROLE_TD3,            /* teardown-3: second FIN */
+    TS_ROLE_TD4,            /* teardown-4: ACK of the second FIN */
+    TS_ROLE_TD23,           /* teardown-2+3: ACK of the first FIN with a FIN */
+    TS_ROLE_SIMOPEN_SYN,    /* a SYN crossing the peer's SYN */
+    TS_ROLE_SIMOPEN_SYNACK, /* a SYN+ACK in a simultaneous open */
+    TS_ROLE_SIMCLOSE_FIN,   /* a FIN crossing the peer's FIN */
+    TS_ROLE_SIMCLOSE_ACK,   /* an ACK of a FIN in a simultaneous close */
+    TS_ROLE_DATA,
+    TS_ROLE_ACK,
+    TS_ROLE_RESET,
+    TS_ROLE_COUNT
+};
+
+/* Why a RST was sent. */
+enum ts_rst_reason {
+    TS_RST_NONE = 0,
+    TS_RST_REFUSED, /* answers a SYN: nothing listens */
+    TS_RST_ABORT,   /* in a synchronized state: the connection is aborted */
+    TS_RST_STRAY,   /* no live connection it belongs to (e.g. after close) */
+};
+
+/* Notes on a segment (bits of ts_event.notes). */
+enum {
+    TS_NOTE_RETRANS = 1u << 0,        /* retransmission (of SYN, SYN+ACK, FIN or data) */
+    TS_NOTE_SPURIOUS = 1u << 1,       /* spurious retransmission: already acked */
+    TS_NOTE_FAST_RETRANS = 1u << 2,   /* fast retransmission (after >= 2 dup ACKs) */
+    TS_NOTE_OUT_OF_ORDER = 1u << 3,
+    TS_NOTE_LOST_SEGMENT = 1u << 4,   /* previous segment not captured */
+    TS_NOTE_ACK_UNSEEN = 1u << 5,     /* ACKs a segment not captured */
+    TS_NOTE_DUP_ACK = 1u << 6,
+    TS_NOTE_KEEPALIVE = 1u << 7,
+    TS_NOTE_ZERO_WINDOW = 1u << 8,
+    TS_NOTE_ZERO_WINDOW_PROBE = 1u << 9,
+    TS_NOTE_WINDOW_UPDATE = 1u << 10,
+    TS_NOTE_WINDOW_FULL = 1u << 11,
+    TS_NOTE_BAD_ACK = 1u << 12,       /* ack not what the handshake/teardown needs; see expected */
+    TS_NOTE_BAD_SEQ = 1u << 13,       /* seq not what it must be; see expected */
+    TS_NOTE_HALF_CLOSE = 1u << 14,    /* data after the other side's FIN */
+    TS_NOTE_DATA_ON_SYN = 1u << 15,   /* TFO: payload on SYN or SYN+ACK */
+    TS_NOTE_BAD_CKSUM = 1u << 16,
+    TS_NOTE_PICKUP = 1u << 17,        /* connection picked up midstream */
+    TS_NOTE_FLIPPED = 1u << 18,       /* direction flipped: SYN+ACK seen first */
+    TS_NOTE_FIN_CROSSED = 1u << 19,   /* FIN sent before the peer's FIN arrived */
+    TS_NOTE_PORT_REUSE = 1u << 20,    /* new SYN on an old tuple: new incarnation */
+    TS_NOTE_AFTER_CLOSE = 1u << 21,   /* segment after the connection closed */
+    TS_NOTE_DUPLICATE = 1u << 22,     /* exact copy of the previous segment */
+    TS_NOTE_RST_DATA = 1u << 23,      /* RST carrying payload */
+    TS_NOTE_BAD_FLAGS = 1u << 24,     /* SYN+FIN, SYN+RST, no flags at all ... */
+    TS_NOTE_RST_OUT_OF_WINDOW = 1u << 25, /* RST a receiver would ignore */
+    TS_NOTE_LAST = TS_NOTE_RST_OUT_OF_WINDOW,
+};
+
+/* Endpoint flags (ts_endpoint.flags). */
+enum {
+    TS_EP_SYN = 1u << 0,        /* sent a SYN (isn valid) */
+    TS_EP_SYNACK = 1u << 1,     /* its SYN carried ACK */
+    TS_EP_FIN = 1u << 2,        /* sent a FIN (fin_seq valid) */
+    TS_EP_RST = 1u << 3,        /* sent a RST */
+    TS_EP_DATA = 1u << 4,       /* sent payload */
+    TS_EP_SEEN = 1u << 5,       /* sent anything */
+    TS_EP_ACKED = 1u << 6,      /* lastack valid */
+    TS_EP_GOT_SYN = 1u << 7,    /* receipt of the peer's SYN proven */
+    TS_EP_GOT_FIN = 1u << 8,    /* receipt of the peer's FIN proven */
+    TS_EP_WSCALE = 1u << 9,     /* sent window scale on its SYN */
+    TS_EP_BASE = 1u << 10,      /* base (relative seq origin) known */
+    TS_EP_FIN_ACKED = 1u << 11, /* its FIN was acknowledged */
+    TS_EP_ZEROWIN = 1u << 12,   /* last window advertised was 0 */
+};
+
+/* One side of a connection, as seen from its own segments.  Sequence numbers
+ * are raw; compare them only with the wrap-safe helpers. */
+struct ts_endpoint {
+    uint32_t isn;     /* ISN (its SYN's seq), or base - 1 when no SYN was seen */
+    uint32_t nxt;     /* highest seq + len (+SYN/FIN) sent */
+    uint32_t lastack; /* last ACK value it sent */
+    uint32_t fin_seq; /* seq of its FIN */
+    uint64_t bytes;   /* payload bytes sent (wire lengths) */
+    uint32_t segs;    /* segments sent */
+    uint32_t retrans; /* retransmissions */
+    uint32_t last_flag_seq[3]; /* Zeek: seq of its last SYN, FIN, RST */
+    uint16_t flags;   /* TS_EP_* */
+    uint16_t win;     /* last raw window */
+    uint8_t wscale;   /* window scale it announced (valid with TS_EP_WSCALE) */
+    uint8_t state;    /* enum ts_state */
+    uint8_t dupacks;  /* duplicate ACKs in a row */
+    uint8_t zcount[4]; /* Zeek c, g, t, w counters (saturating) */
+};
+
+/* How a connection was closed, for the verdict. */
+enum ts_close_kind {
+    TS_CLOSE_NONE = 0,   /* not closed (still open, or never opened) */
+    TS_CLOSE_4WAY,       /* FIN / ACK / FIN / ACK */
+    TS_CLOSE_MERGED,     /* FIN / FIN+ACK / ACK */
+    TS_CLOSE_SIMULTANEOUS,
+    TS_CLOSE_HALF,       /* data flowed after the first FIN */
+    TS_CLOSE_RESET,
+    TS_CLOSE_REFUSED,    /* RST answered the SYN */
+    TS_CLOSE_FIN_ONLY,   /* FINs seen but the close was not completed */
+};
+
+/* Why a connection's verdict is given now. */
+enum ts_end_reason {
+    TS_END_CLOSED = 0, /* closed and TIME_WAIT / quiet period ran out */
+    TS_END_IDLE,       /* idle timeout */
+    TS_END_REUSED,     /* a new SYN on the tuple started a new incarnation */
+    TS_END_EVICTED,    /* --max-conns: evicted to make room */
+    TS_END_FLUSH,      /* end of capture / exit */
+};
+
+/* A connection.  Read-only for everyone but the tracker. */
+struct ts_conn {
+    uint64_t id;               /* 1, 2, 3 ... in order of first segment */
+    struct ts_addr addr[2];    /* [TS_C2S] client, [TS_S2C] server */
+    uint16_t port[2];          /* client port, server port */
+    uint64_t t_first, t_last;  /* ns */
+    uint64_t t_syn, t_synack, t_hs_ack; /* ns; 0 = not seen */
+    uint64_t t_closed;         /* ns when both sides reached CLOSED/TIME_WAIT */
+    struct ts_endpoint ep[2];  /* [TS_C2S] client, [TS_S2C] server */
+    uint8_t completeness;      /* tshark tcp.completeness bits */
+    uint8_t closed_by;         /* 0 none, 1 client, 2 server (first FIN or RST) */
+    uint8_t close_kind;        /* enum ts_close_kind */
+    uint8_t rst_reason;        /* enum ts_rst_reason of the first RST */
+    uint8_t hist_len;
+    char history[23];          /* Zeek history; '+' marks truncation */
+    uint32_t zflags;           /* Zeek "once" letters seen, per direction */
+    uint8_t flipped;           /* orientation came from a SYN+ACK / heuristic */
+    uint8_t pickup;            /* no handshake seen */
+    uint8_t simopen, simclose; /* simultaneous open / close happened */
+    uint8_t half_closed;       /* data after a FIN */
+    /* tracker bookkeeping */
+    uint32_t hnext, lru_prev, lru_next;
+};
+
+/* What one segment did. */
+struct ts_event {
+    const struct ts_conn *conn; /* NULL when the segment was not tracked */
+    uint8_t dir;                /* enum ts_dir */
+    uint8_t role;               /* enum ts_role */
+    uint8_t rst_reason;         /* enum ts_rst_reason, with TS_ROLE_RESET */
+    uint8_t old_state[2];       /* [client], [server] before this segment */
+    uint8_t new_state[2];       /* after */
+    uint32_t notes;             /* TS_NOTE_* */
+    uint32_t expected;          /* with BAD_ACK / BAD_SEQ: the right value (raw) */
+    uint32_t rel_seq, rel_ack;  /* relative to the ISNs (tshark's bases) */
+    bool rel_ack_valid;
+    uint32_t dupack_n;          /* with DUP_ACK: #n */
+};
+
+struct ts_track_cfg {
+    uint64_t time_wait_ns; /* 2 MSL; default 60 s (Linux TCP_TIMEWAIT_LEN) */
+    uint64_t idle_ns;      /* idle timeout; default 2 h 11 min */
+    uint32_t max_conns;    /* bound on tracked connections; default 1,000,000 */
+    /* called with each connection's verdict, right before it is forgotten */
+    void (*on_end)(void *user, const struct ts_conn *c, enum ts_end_reason why);
+    void *user;
+};
+
+struct ts_tracker;
+
+/* Sensible defaults for a config. */
+void ts_track_cfg_default(struct ts_track_cfg *cfg);
+
+/* New tracker, or NULL with a message in err. */
+struct ts_tracker *ts_tracker_new(const struct ts_track_cfg *cfg, char *err,
+                                  size_t errlen);
+void ts_tracker_free(struct ts_tracker *t);
+
+/* Feed one decoded segment (s->t_ns is its time).  Fills *ev.  Verdicts of
+ * connections that end before s->t_ns are delivered through on_end first. */
+void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev);
+
+/* Deliver the verdict of every tracked connection and forget them all. */
+void ts_tracker_flush(struct ts_tracker *t);
+
+/* Expire what has timed out by capture time now_ns. */
+void ts_tracker_expire(struct ts_tracker *t, uint64_t now_ns);
+
+struct ts_track_stats {
+    uint64_t conns_total;   /* connections ever created */
+    uint32_t conns_live;    /* currently tracked */
+    uint32_t conns_peak;
+    uint64_t evicted;
+    size_t bytes_per_conn;  /* memory one tracked connection costs */
+};
+void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st);
+
+/* Names used in text and JSON. */
+const char *ts_role_name(enum ts_role r);      /* "handshake-1", ... */
+const char *ts_role_label(enum ts_role r);     /* "handshake 1/3", ... */
+const char *ts_rst_reason_name(enum ts_rst_reason r);
+const char *ts_note_name(uint32_t bit);
+const char *ts_close_kind_name(enum ts_close_kind k);
+const char *ts_end_reason_name(enum ts_end_reason r);
+
+/* Wrap-safe sequence comparisons (RFC 9293 §3.4). */
+static inline bool ts_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool ts_seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline bool ts_seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline bool ts_seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+#ifdef __cplusplus
+}
+#endif
+#endif
