@@ -35,7 +35,10 @@ enum ts_fsm_event {
     TS_EV_SND_SYN = 0,   /* it sent a SYN (no ACK) */
     TS_EV_SND_SYNACK,    /* it sent a SYN+ACK */
     TS_EV_SND_FIN,       /* it sent a FIN */
-    TS_EV_RCV_SYN,       /* it received the peer's SYN (proven) */
+    TS_EV_RCV_SYN,       /* it received the peer's SYN (proven), its own SYN
+                            (if any) not yet acknowledged */
+    TS_EV_RCV_SYNACK,    /* it received the peer's SYN and its own SYN was
+                            acknowledged: the handshake is complete for it */
     TS_EV_RCV_ACK_SYN,   /* its SYN was acknowledged */
     TS_EV_RCV_FIN,       /* it received the peer's FIN (proven) */
     TS_EV_RCV_ACK_FIN,   /* its FIN was acknowledged */

@@ -32,6 +32,7 @@ struct ts_render_cfg {
     bool color;     /* ANSI colour (only on a tty) */
     bool numeric;   /* -n: no name resolution (we never resolve; kept for tcpdump habits) */
     bool utc_date;  /* print the date with the time */
+    bool utf8;      /* state arrows as U+2192 (else "->") */
 };
 
 /* One segment.  ev may be NULL (not tracked: crafted or untracked segment):

@@ -119,6 +119,10 @@ struct ts_endpoint {
     uint8_t state;    /* enum ts_state */
     uint8_t dupacks;  /* duplicate ACKs in a row */
     uint8_t zcount[4]; /* Zeek c, g, t, w counters (saturating) */
+    uint16_t last_ipid; /* IPv4 id of its last segment (duplicate check) */
+    uint32_t last_seq;  /* seq of its last segment */
+    uint8_t last_flags; /* flags of its last segment */
+    uint32_t last_len;  /* payload length of its last segment */
 };
 
 /* How a connection was closed, for the verdict. */
@@ -158,10 +162,15 @@ struct ts_conn {
     uint8_t hist_len;
     char history[23];          /* Zeek history; '+' marks truncation */
     uint32_t zflags;           /* Zeek "once" letters seen, per direction */
-    uint8_t flipped;           /* orientation came from a SYN+ACK / heuristic */
+    uint8_t flipped;           /* orientation came from a SYN+ACK seen first */
+    uint8_t zeek_orig_server;  /* Zeek's originator is our server */
+    uint8_t zeek_flip;         /* Zeek flipped the roles at creation ('^') */
+    uint8_t zstate[2];         /* Zeek endpoint states, [originator], [responder] */
     uint8_t pickup;            /* no handshake seen */
     uint8_t simopen, simclose; /* simultaneous open / close happened */
     uint8_t half_closed;       /* data after a FIN */
+    uint8_t merged;            /* a FIN+ACK acked the first FIN (teardown-2+3) */
+    uint8_t lru_list;          /* tracker: 0 open list, 1 closed list */
     /* tracker bookkeeping */
     uint32_t hnext, lru_prev, lru_next;
 };

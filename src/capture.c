@@ -1,0 +1,236 @@
+/* Capture: the only file that includes pcap.h.  Opens a savefile (pcap or
+ * pcapng, "-" = stdin) or a live interface, compiles the BPF filter, and runs
+ * the read loop, handing each record to the caller with its link type and a
+ * nanosecond timestamp.
+ */
+#include "tcpshake/capture.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ts_capture {
+    pcap_t *p;
+    int dlt;
+    bool nano; /* savefile / live handle gives nanoseconds */
+    bool live;
+};
+
+static void set_err(char *err, size_t len, const char *what, const char *detail)
+{
+    /* libpcap messages sometimes end with a newline */
+    snprintf(err, len, "%s: %s", what, detail);
+    size_t n = strlen(err);
+    while (n && (err[n - 1] == '\n' || err[n - 1] == ' '))
+        err[--n] = '\0';
+}
+
+static int apply_filter(struct ts_capture *c, const char *filter, char *err,
+                        size_t errlen)
+{
+    if (!filter || !*filter)
+        return 0;
+    struct bpf_program prog;
+    if (pcap_compile(c->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        char what[64];
+        snprintf(what, sizeof what, "filter");
+        set_err(err, errlen, what, pcap_geterr(c->p));
+        return -1;
+    }
+    int rc = pcap_setfilter(c->p, &prog);
+    pcap_freecode(&prog);
+    if (rc < 0) {
+        set_err(err, errlen, "filter", pcap_geterr(c->p));
+        return -1;
+    }
+    return 0;
+}
+
+static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
+                                    size_t errlen)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(
+        cfg->file, PCAP_TSTAMP_PRECISION_NANO, perr);
+    if (!p) {
+        set_err(err, errlen, cfg->file, perr);
+        return NULL;
+    }
+    struct ts_capture *c = calloc(1, sizeof *c);
+    if (!c) {
+        pcap_close(p);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->p = p;
+    c->nano = true;
+    c->dlt = pcap_datalink(p);
+    return c;
+}
+
+static const char *live_hint(int rc)
+{
+    switch (rc) {
+    case PCAP_ERROR_PERM_DENIED:
+        return " (live capture needs root or CAP_NET_RAW: run as root or "
+               "`setcap cap_net_raw,cap_net_admin=eip tcpshake`)";
+    case PCAP_ERROR_NO_SUCH_DEVICE:
+        return " (no such interface; `tcpshake trace -D` lists them)";
+    case PCAP_ERROR_IFACE_NOT_UP:
+        return " (interface is down)";
+    default:
+        return "";
+    }
+}
+
+static struct ts_capture *open_live(const struct ts_capture_cfg *cfg, char *err,
+                                    size_t errlen)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_create(cfg->iface, perr);
+    if (!p) {
+        set_err(err, errlen, cfg->iface, perr);
+        return NULL;
+    }
+    pcap_set_snaplen(p, cfg->snaplen > 0 ? cfg->snaplen : 262144);
+    pcap_set_promisc(p, cfg->promisc ? 1 : 0);
+    pcap_set_immediate_mode(p, cfg->immediate ? 1 : 0);
+    if (!cfg->immediate)
+        pcap_set_timeout(p, 100);
+    if (cfg->buffer_kib > 0)
+        pcap_set_buffer_size(p, cfg->buffer_kib * 1024);
+    bool nano = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0;
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        char detail[PCAP_ERRBUF_SIZE + 200];
+        const char *msg = pcap_geterr(p);
+        if (rc == PCAP_ERROR_PERM_DENIED || !msg || !*msg)
+            msg = pcap_statustostr(rc);
+        snprintf(detail, sizeof detail, "%s%s", msg, live_hint(rc));
+        set_err(err, errlen, cfg->iface, detail);
+        pcap_close(p);
+        return NULL;
+    }
+    struct ts_capture *c = calloc(1, sizeof *c);
+    if (!c) {
+        pcap_close(p);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->p = p;
+    c->nano = nano;
+    c->live = true;
+    c->dlt = pcap_datalink(p);
+    return c;
+}
+
+struct ts_capture *ts_capture_open(const struct ts_capture_cfg *cfg, char *err,
+                                   size_t errlen)
+{
+    struct ts_capture *c = cfg->file ? open_file(cfg, err, errlen)
+                                     : open_live(cfg, err, errlen);
+    if (!c)
+        return NULL;
+    if (apply_filter(c, cfg->filter, err, errlen) < 0) {
+        ts_capture_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+struct loop_ctx {
+    struct ts_capture *c;
+    ts_capture_cb cb;
+    void *user;
+    volatile sig_atomic_t *stop;
+    uint64_t left; /* 0 = no limit */
+};
+
+static void on_packet(u_char *u, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    struct loop_ctx *x = (struct loop_ctx *)u;
+    uint64_t frac = (uint64_t)h->ts.tv_usec;
+    uint64_t t = (uint64_t)h->ts.tv_sec * 1000000000u + (x->c->nano ? frac : frac * 1000u);
+    x->cb(x->user, x->c->dlt, t, bytes, h->caplen, h->len);
+    if (x->left && --x->left == 0)
+        pcap_breakloop(x->c->p);
+    else if (x->stop && *x->stop)
+        pcap_breakloop(x->c->p);
+}
+
+int ts_capture_run(struct ts_capture *c, uint64_t count,
+                   volatile sig_atomic_t *stop, ts_capture_cb cb, void *user,
+                   char *err, size_t errlen)
+{
+    struct loop_ctx x = {c, cb, user, stop, count};
+    for (;;) {
+        if (stop && *stop)
+            return 0;
+        int rc = pcap_dispatch(c->p, c->live ? -1 : 4096, on_packet, (u_char *)&x);
+        if (rc == PCAP_ERROR_BREAK)
+            return 0;
+        if (rc == PCAP_ERROR) {
+            set_err(err, errlen, c->live ? "capture" : "read", pcap_geterr(c->p));
+            return -1;
+        }
+        if (count && x.left == 0)
+            return 0;
+        if (rc == 0 && !c->live)
+            return 0; /* end of file */
+    }
+}
+
+void ts_capture_breakloop(struct ts_capture *c)
+{
+    pcap_breakloop(c->p);
+}
+
+bool ts_capture_stats(struct ts_capture *c, uint64_t *recv, uint64_t *drop,
+                      uint64_t *ifdrop)
+{
+    struct pcap_stat st;
+    if (!c->live || pcap_stats(c->p, &st) < 0)
+        return false;
+    *recv = st.ps_recv;
+    *drop = st.ps_drop;
+    *ifdrop = st.ps_ifdrop;
+    return true;
+}
+
+int ts_capture_datalink(const struct ts_capture *c)
+{
+    return c->dlt;
+}
+
+void ts_capture_close(struct ts_capture *c)
+{
+    if (!c)
+        return;
+    pcap_close(c->p);
+    free(c);
+}
+
+int ts_capture_list(char *buf, size_t len, char *err, size_t errlen)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    pcap_if_t *all = NULL;
+    if (pcap_findalldevs(&all, perr) < 0) {
+        set_err(err, errlen, "interfaces", perr);
+        return -1;
+    }
+    size_t off = 0;
+    int i = 1;
+    buf[0] = '\0';
+    for (pcap_if_t *d = all; d; d = d->next, i++) {
+        int n = snprintf(buf + off, len - off, "%d.%s%s%s%s\n", i, d->name,
+                         d->description ? " (" : "", d->description ? d->description : "",
+                         d->description ? ")" : "");
+        if (n < 0 || (size_t)n >= len - off)
+            break;
+        off += (size_t)n;
+    }
+    pcap_freealldevs(all);
+    return 0;
+}

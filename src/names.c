@@ -1,0 +1,124 @@
+/* Names of roles, notes, reset reasons, close kinds: the vocabulary of text
+ * and JSON output.  Changing one changes the output format. */
+#include <stddef.h>
+
+#include "tcpshake/track.h"
+
+static const char *const role_names[TS_ROLE_COUNT] = {
+    [TS_ROLE_OTHER] = "other",
+    [TS_ROLE_HS1] = "handshake-1",
+    [TS_ROLE_HS2] = "handshake-2",
+    [TS_ROLE_HS3] = "handshake-3",
+    [TS_ROLE_TD1] = "teardown-1",
+    [TS_ROLE_TD2] = "teardown-2",
+    [TS_ROLE_TD3] = "teardown-3",
+    [TS_ROLE_TD4] = "teardown-4",
+    [TS_ROLE_TD23] = "teardown-2+3",
+    [TS_ROLE_SIMOPEN_SYN] = "simopen-syn",
+    [TS_ROLE_SIMOPEN_SYNACK] = "simopen-synack",
+    [TS_ROLE_SIMCLOSE_FIN] = "simclose-fin",
+    [TS_ROLE_SIMCLOSE_ACK] = "simclose-ack",
+    [TS_ROLE_DATA] = "data",
+    [TS_ROLE_ACK] = "ack",
+    [TS_ROLE_RESET] = "reset",
+};
+
+static const char *const role_labels[TS_ROLE_COUNT] = {
+    [TS_ROLE_OTHER] = "other",
+    [TS_ROLE_HS1] = "handshake 1/3",
+    [TS_ROLE_HS2] = "handshake 2/3",
+    [TS_ROLE_HS3] = "handshake 3/3",
+    [TS_ROLE_TD1] = "teardown 1/4",
+    [TS_ROLE_TD2] = "teardown 2/4",
+    [TS_ROLE_TD3] = "teardown 3/4",
+    [TS_ROLE_TD4] = "teardown 4/4",
+    [TS_ROLE_TD23] = "teardown 2+3/4",
+    [TS_ROLE_SIMOPEN_SYN] = "simultaneous open: SYN",
+    [TS_ROLE_SIMOPEN_SYNACK] = "simultaneous open: SYN+ACK",
+    [TS_ROLE_SIMCLOSE_FIN] = "simultaneous close: FIN",
+    [TS_ROLE_SIMCLOSE_ACK] = "simultaneous close: ACK",
+    [TS_ROLE_DATA] = "data",
+    [TS_ROLE_ACK] = "ack",
+    [TS_ROLE_RESET] = "reset",
+};
+
+const char *ts_role_name(enum ts_role r)
+{
+    return (unsigned)r < TS_ROLE_COUNT ? role_names[r] : "?";
+}
+
+const char *ts_role_label(enum ts_role r)
+{
+    return (unsigned)r < TS_ROLE_COUNT ? role_labels[r] : "?";
+}
+
+const char *ts_rst_reason_name(enum ts_rst_reason r)
+{
+    switch (r) {
+    case TS_RST_NONE: return "none";
+    case TS_RST_REFUSED: return "refused";
+    case TS_RST_ABORT: return "abort";
+    case TS_RST_STRAY: return "stray";
+    }
+    return "?";
+}
+
+const char *ts_note_name(uint32_t bit)
+{
+    switch (bit) {
+    case TS_NOTE_RETRANS: return "retransmission";
+    case TS_NOTE_SPURIOUS: return "spurious-retransmission";
+    case TS_NOTE_FAST_RETRANS: return "fast-retransmission";
+    case TS_NOTE_OUT_OF_ORDER: return "out-of-order";
+    case TS_NOTE_LOST_SEGMENT: return "previous-segment-not-captured";
+    case TS_NOTE_ACK_UNSEEN: return "acked-unseen-segment";
+    case TS_NOTE_DUP_ACK: return "dup-ack";
+    case TS_NOTE_KEEPALIVE: return "keep-alive";
+    case TS_NOTE_ZERO_WINDOW: return "zero-window";
+    case TS_NOTE_ZERO_WINDOW_PROBE: return "zero-window-probe";
+    case TS_NOTE_WINDOW_UPDATE: return "window-update";
+    case TS_NOTE_WINDOW_FULL: return "window-full";
+    case TS_NOTE_BAD_ACK: return "bad-ack";
+    case TS_NOTE_BAD_SEQ: return "bad-seq";
+    case TS_NOTE_HALF_CLOSE: return "half-close";
+    case TS_NOTE_DATA_ON_SYN: return "data-on-syn";
+    case TS_NOTE_BAD_CKSUM: return "bad-checksum";
+    case TS_NOTE_PICKUP: return "midstream-pickup";
+    case TS_NOTE_FLIPPED: return "synack-first";
+    case TS_NOTE_FIN_CROSSED: return "fin-crossed";
+    case TS_NOTE_PORT_REUSE: return "port-reuse";
+    case TS_NOTE_AFTER_CLOSE: return "after-close";
+    case TS_NOTE_DUPLICATE: return "duplicate";
+    case TS_NOTE_RST_DATA: return "rst-with-data";
+    case TS_NOTE_BAD_FLAGS: return "bad-flags";
+    case TS_NOTE_RST_OUT_OF_WINDOW: return "rst-out-of-window";
+    default: return NULL;
+    }
+}
+
+const char *ts_close_kind_name(enum ts_close_kind k)
+{
+    switch (k) {
+    case TS_CLOSE_NONE: return "none";
+    case TS_CLOSE_4WAY: return "4-way";
+    case TS_CLOSE_MERGED: return "fin-ack-merged";
+    case TS_CLOSE_SIMULTANEOUS: return "simultaneous";
+    case TS_CLOSE_HALF: return "half-close";
+    case TS_CLOSE_RESET: return "reset";
+    case TS_CLOSE_REFUSED: return "refused";
+    case TS_CLOSE_FIN_ONLY: return "incomplete";
+    }
+    return "?";
+}
+
+const char *ts_end_reason_name(enum ts_end_reason r)
+{
+    switch (r) {
+    case TS_END_CLOSED: return "closed";
+    case TS_END_IDLE: return "idle";
+    case TS_END_REUSED: return "reused";
+    case TS_END_EVICTED: return "evicted";
+    case TS_END_FLUSH: return "end";
+    }
+    return "?";
+}

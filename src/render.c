@@ -1,0 +1,887 @@
+/* Rendering: one text or JSON line per segment, one per connection verdict.
+ *
+ * This is on the hot path of every trace, so fields are formatted by hand
+ * into a 64 KiB buffer that is written in large blocks (no printf per field).
+ * Text follows tcpdump's habits (addr.port, [S.] flags, relative numbers);
+ * JSON is one object per line with the schema documented in README.md.
+ */
+#include "tcpshake/render.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tcpshake/verdict.h"
+
+/* ---- the output buffer ---------------------------------------------------- */
+
+void ts_out_init(struct ts_out *o, FILE *f, bool line_flush)
+{
+    o->f = f;
+    o->len = 0;
+    o->line_flush = line_flush;
+}
+
+void ts_out_flush(struct ts_out *o)
+{
+    if (o->len) {
+        fwrite(o->buf, 1, o->len, o->f);
+        o->len = 0;
+    }
+    fflush(o->f);
+}
+
+/* Room for one whole line: no line we print is longer than this. */
+#define LINE_MAX_BYTES 4096
+
+static inline void reserve(struct ts_out *o)
+{
+    if (o->len > sizeof o->buf - LINE_MAX_BYTES) {
+        fwrite(o->buf, 1, o->len, o->f);
+        o->len = 0;
+    }
+}
+
+static inline void end_line(struct ts_out *o)
+{
+    o->buf[o->len++] = '\n';
+    if (o->line_flush)
+        ts_out_flush(o);
+}
+
+static inline void put_c(struct ts_out *o, char c)
+{
+    o->buf[o->len++] = c;
+}
+
+static inline void put_n(struct ts_out *o, const char *s, size_t n)
+{
+    if (n > LINE_MAX_BYTES / 4)
+        n = LINE_MAX_BYTES / 4;
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+}
+
+static inline void put_s(struct ts_out *o, const char *s)
+{
+    put_n(o, s, strlen(s));
+}
+
+#define PUT_LIT(o, lit) put_n((o), (lit), sizeof(lit) - 1)
+
+static void put_u64(struct ts_out *o, uint64_t v)
+{
+    char tmp[24];
+    int i = 24;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put_n(o, tmp + i, (size_t)(24 - i));
+}
+
+/* v with exactly `digits` digits, zero padded */
+static void put_pad(struct ts_out *o, uint64_t v, int digits)
+{
+    char *p = o->buf + o->len;
+    for (int i = digits - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    o->len += (size_t)digits;
+}
+
+static void put_hex(struct ts_out *o, const uint8_t *b, size_t n)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        put_c(o, hx[b[i] >> 4]);
+        put_c(o, hx[b[i] & 15]);
+    }
+}
+
+static void put_addr(struct ts_out *o, const struct ts_addr *a)
+{
+    if (a->family == 4) {
+        for (int i = 0; i < 4; i++) {
+            if (i)
+                put_c(o, '.');
+            put_u64(o, a->a[i]);
+        }
+    } else if (a->family == 6) {
+        char buf[INET6_ADDRSTRLEN];
+        if (inet_ntop(AF_INET6, a->a, buf, sizeof buf))
+            put_s(o, buf);
+        else
+            PUT_LIT(o, "?");
+    } else {
+        PUT_LIT(o, "?");
+    }
+}
+
+/* time of day, UTC: HH:MM:SS.uuuuuu (deterministic whatever the TZ) */
+static void put_tod(struct ts_out *o, uint64_t t_ns, bool date)
+{
+    uint64_t sec = t_ns / 1000000000u;
+    if (date) {
+        /* civil date from days since the epoch (Howard Hinnant's algorithm) */
+        int64_t z = (int64_t)(sec / 86400) + 719468;
+        int64_t era = z / 146097;
+        int64_t doe = z - era * 146097;
+        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int64_t y = yoe + era * 400;
+        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        int64_t mp = (5 * doy + 2) / 153;
+        int64_t dd = doy - (153 * mp + 2) / 5 + 1;
+        int64_t mm = mp < 10 ? mp + 3 : mp - 9;
+        y += mm <= 2;
+        put_pad(o, (uint64_t)y, 4);
+        put_c(o, '-');
+        put_pad(o, (uint64_t)mm, 2);
+        put_c(o, '-');
+        put_pad(o, (uint64_t)dd, 2);
+        put_c(o, ' ');
+    }
+    uint64_t s = sec % 86400;
+    put_pad(o, s / 3600, 2);
+    put_c(o, ':');
+    put_pad(o, s / 60 % 60, 2);
+    put_c(o, ':');
+    put_pad(o, s % 60, 2);
+    put_c(o, '.');
+    put_pad(o, t_ns % 1000000000u / 1000u, 6);
+}
+
+static void put_epoch(struct ts_out *o, uint64_t t_ns)
+{
+    put_u64(o, t_ns / 1000000000u);
+    put_c(o, '.');
+    put_pad(o, t_ns % 1000000000u, 9);
+}
+
+/* seconds with 6 decimals from a ns count */
+static void put_secs(struct ts_out *o, uint64_t ns)
+{
+    put_u64(o, ns / 1000000000u);
+    put_c(o, '.');
+    put_pad(o, ns % 1000000000u / 1000u, 6);
+}
+
+/* JSON string: our strings are plain ASCII names; escape anyway */
+static void put_jstr(struct ts_out *o, const char *s)
+{
+    put_c(o, '"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            put_c(o, '\\');
+            put_c(o, (char)ch);
+        } else if (ch < 0x20) {
+            static const char hx[] = "0123456789abcdef";
+            PUT_LIT(o, "\\u00");
+            put_c(o, hx[ch >> 4]);
+            put_c(o, hx[ch & 15]);
+        } else {
+            put_c(o, (char)ch);
+        }
+    }
+    put_c(o, '"');
+}
+
+static void put_jaddr(struct ts_out *o, const struct ts_addr *a)
+{
+    put_c(o, '"');
+    put_addr(o, a);
+    put_c(o, '"');
+}
+
+/* ---- colours ---------------------------------------------------------------- */
+
+#define C_RESET "\033[0m"
+#define C_HS "\033[32m"    /* green: handshake */
+#define C_TD "\033[33m"    /* yellow: teardown */
+#define C_RST "\033[31m"   /* red: reset */
+#define C_NOTE "\033[35m"  /* magenta: notes */
+#define C_STATE "\033[36m" /* cyan: state changes */
+
+static const char *role_colour(int role)
+{
+    switch (role) {
+    case TS_ROLE_HS1: case TS_ROLE_HS2: case TS_ROLE_HS3:
+    case TS_ROLE_SIMOPEN_SYN: case TS_ROLE_SIMOPEN_SYNACK:
+        return C_HS;
+    case TS_ROLE_TD1: case TS_ROLE_TD2: case TS_ROLE_TD3: case TS_ROLE_TD4:
+    case TS_ROLE_TD23: case TS_ROLE_SIMCLOSE_FIN: case TS_ROLE_SIMCLOSE_ACK:
+        return C_TD;
+    case TS_ROLE_RESET:
+        return C_RST;
+    default:
+        return NULL;
+    }
+}
+
+/* ---- pieces ------------------------------------------------------------------ */
+
+/* tcpdump's flag letters and order: F S R P . U E W e */
+static void put_tflags(struct ts_out *o, const struct ts_seg *s)
+{
+    uint8_t f = s->flags;
+    size_t start = o->len;
+    if (f & TS_TH_FIN) put_c(o, 'F');
+    if (f & TS_TH_SYN) put_c(o, 'S');
+    if (f & TS_TH_RST) put_c(o, 'R');
+    if (f & TS_TH_PSH) put_c(o, 'P');
+    if (f & TS_TH_ACK) put_c(o, '.');
+    if (f & TS_TH_URG) put_c(o, 'U');
+    if (f & TS_TH_ECE) put_c(o, 'E');
+    if (f & TS_TH_CWR) put_c(o, 'W');
+    if (s->ae) put_c(o, 'e');
+    if (o->len == start)
+        PUT_LIT(o, "none");
+}
+
+/* JSON flag letters, "FSRPAUEC" order */
+static void put_jflags(struct ts_out *o, uint8_t f)
+{
+    static const char letters[] = "FSRPAUEC";
+    put_c(o, '"');
+    for (int i = 0; i < 8; i++)
+        if (f & (1u << i))
+            put_c(o, letters[i]);
+    put_c(o, '"');
+}
+
+static void put_topts(struct ts_out *o, const struct ts_seg *s)
+{
+    const struct ts_opts *op = &s->opt;
+    int sack_i = 0;
+    for (int i = 0; i < op->n; i++) {
+        const struct ts_opt_item *it = &op->items[i];
+        if (i)
+            put_c(o, ',');
+        switch (it->kind) {
+        case TS_OPT_EOL: PUT_LIT(o, "eol"); break;
+        case TS_OPT_NOP: PUT_LIT(o, "nop"); break;
+        case TS_OPT_MSS:
+            if (op->present & TS_HAS_MSS) { PUT_LIT(o, "mss "); put_u64(o, op->mss); }
+            else PUT_LIT(o, "mss?");
+            break;
+        case TS_OPT_WSCALE:
+            if (op->present & TS_HAS_WSCALE) { PUT_LIT(o, "wscale "); put_u64(o, op->wscale); }
+            else PUT_LIT(o, "wscale?");
+            break;
+        case TS_OPT_SACKOK: PUT_LIT(o, "sackOK"); break;
+        case TS_OPT_SACK:
+            PUT_LIT(o, "sack ");
+            put_u64(o, op->sack_n);
+            for (; sack_i < op->sack_n; sack_i++) {
+                PUT_LIT(o, " {");
+                put_u64(o, op->sack[sack_i][0]);
+                put_c(o, ':');
+                put_u64(o, op->sack[sack_i][1]);
+                put_c(o, '}');
+            }
+            break;
+        case TS_OPT_TS:
+            if (op->present & TS_HAS_TS) {
+                PUT_LIT(o, "TS val ");
+                put_u64(o, op->tsval);
+                PUT_LIT(o, " ecr ");
+                put_u64(o, op->tsecr);
+            } else {
+                PUT_LIT(o, "TS?");
+            }
+            break;
+        case TS_OPT_TFO:
+            if (op->tfo_len == 0) {
+                PUT_LIT(o, "tfo cookiereq");
+            } else {
+                PUT_LIT(o, "tfo cookie ");
+                put_hex(o, op->tfo_cookie, op->tfo_len);
+            }
+            break;
+        case TS_OPT_MPTCP: PUT_LIT(o, "mptcp"); break;
+        default:
+            PUT_LIT(o, "opt-");
+            put_u64(o, it->kind);
+            if (it->len > 2 && (size_t)it->offset + it->len <= op->raw_len) {
+                put_c(o, ':');
+                put_hex(o, op->raw + it->offset + 2, (size_t)it->len - 2);
+            }
+            break;
+        }
+    }
+}
+
+static void put_jopts(struct ts_out *o, const struct ts_seg *s)
+{
+    const struct ts_opts *op = &s->opt;
+    bool first = true;
+#define SEP() do { if (!first) put_c(o, ','); first = false; } while (0)
+    put_c(o, '{');
+    if (op->present & TS_HAS_MSS) { SEP(); PUT_LIT(o, "\"mss\":"); put_u64(o, op->mss); }
+    if (op->present & TS_HAS_WSCALE) { SEP(); PUT_LIT(o, "\"wscale\":"); put_u64(o, op->wscale); }
+    if (op->present & TS_HAS_SACKOK) { SEP(); PUT_LIT(o, "\"sackok\":true"); }
+    if (op->present & TS_HAS_TS) {
+        SEP();
+        PUT_LIT(o, "\"ts\":[");
+        put_u64(o, op->tsval);
+        put_c(o, ',');
+        put_u64(o, op->tsecr);
+        put_c(o, ']');
+    }
+    if (op->present & TS_HAS_SACK) {
+        SEP();
+        PUT_LIT(o, "\"sack\":[");
+        for (int i = 0; i < op->sack_n; i++) {
+            if (i) put_c(o, ',');
+            put_c(o, '[');
+            put_u64(o, op->sack[i][0]);
+            put_c(o, ',');
+            put_u64(o, op->sack[i][1]);
+            put_c(o, ']');
+        }
+        put_c(o, ']');
+    }
+    if (op->present & TS_HAS_TFO) {
+        SEP();
+        PUT_LIT(o, "\"tfo\":\"");
+        put_hex(o, op->tfo_cookie, op->tfo_len);
+        put_c(o, '"');
+    }
+    int nop = 0, others = 0;
+    for (int i = 0; i < op->n; i++) {
+        uint8_t k = op->items[i].kind;
+        if (k == TS_OPT_NOP)
+            nop++;
+        else if (k == TS_OPT_EOL)
+            continue;
+        else if (k != TS_OPT_MSS && k != TS_OPT_WSCALE && k != TS_OPT_SACKOK &&
+                 k != TS_OPT_SACK && k != TS_OPT_TS && k != TS_OPT_TFO)
+            others++;
+    }
+    if (nop) { SEP(); PUT_LIT(o, "\"nop\":"); put_u64(o, (uint64_t)nop); }
+    if (op->present & TS_HAS_EOL) { SEP(); PUT_LIT(o, "\"eol\":true"); }
+    if (others) {
+        SEP();
+        PUT_LIT(o, "\"other\":[");
+        bool f2 = true;
+        for (int i = 0; i < op->n; i++) {
+            const struct ts_opt_item *it = &op->items[i];
+            uint8_t k = it->kind;
+            if (k == TS_OPT_NOP || k == TS_OPT_EOL || k == TS_OPT_MSS || k == TS_OPT_WSCALE ||
+                k == TS_OPT_SACKOK || k == TS_OPT_SACK || k == TS_OPT_TS || k == TS_OPT_TFO)
+                continue;
+            if (!f2) put_c(o, ',');
+            f2 = false;
+            PUT_LIT(o, "{\"kind\":");
+            put_u64(o, k);
+            PUT_LIT(o, ",\"len\":");
+            put_u64(o, it->len);
+            if (it->len > 2 && (size_t)it->offset + it->len <= op->raw_len) {
+                PUT_LIT(o, ",\"data\":\"");
+                put_hex(o, op->raw + it->offset + 2, (size_t)it->len - 2);
+                put_c(o, '"');
+            }
+            put_c(o, '}');
+        }
+        put_c(o, ']');
+    }
+    put_c(o, '}');
+#undef SEP
+}
+
+static const char *cksum_name(enum ts_cksum c)
+{
+    switch (c) {
+    case TS_CK_GOOD: return "good";
+    case TS_CK_BAD: return "bad";
+    case TS_CK_OFFLOAD: return "offload";
+    case TS_CK_UNCHECKED: break;
+    }
+    return "unchecked";
+}
+
+/* relative value of `expected` for the text line */
+static uint32_t expected_rel(const struct ts_event *ev)
+{
+    const struct ts_conn *c = ev->conn;
+    int d = ev->dir;
+    if (ev->notes & TS_NOTE_BAD_ACK)
+        return ev->expected - c->ep[!d].isn;
+    return ev->expected - c->ep[d].isn;
+}
+
+/* ---- segment lines ---------------------------------------------------------- */
+
+static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
+                            const struct ts_seg *s, const struct ts_event *ev)
+{
+    put_tod(o, s->t_ns, cfg->utc_date);
+    put_c(o, ' ');
+    if (ev && ev->conn) {
+        put_c(o, '#');
+        put_u64(o, ev->conn->id);
+        put_c(o, ' ');
+    }
+    if (s->nvlan) {
+        PUT_LIT(o, "vlan ");
+        put_u64(o, s->vlan[0]);
+        if (s->nvlan > 1) {
+            put_c(o, '/');
+            put_u64(o, s->vlan[1]);
+        }
+        put_c(o, ' ');
+    }
+    if (s->ipver == 6)
+        PUT_LIT(o, "IP6 ");
+    else
+        PUT_LIT(o, "IP ");
+    put_addr(o, &s->src);
+    put_c(o, '.');
+    put_u64(o, s->sport);
+    PUT_LIT(o, " > ");
+    put_addr(o, &s->dst);
+    put_c(o, '.');
+    put_u64(o, s->dport);
+    PUT_LIT(o, ": [");
+    put_tflags(o, s);
+    put_c(o, ']');
+
+    bool rel = ev && ev->conn && !cfg->abs_seq;
+    uint32_t slen = s->payload_len + ((s->flags & TS_TH_SYN) ? 1u : 0u) +
+                    ((s->flags & TS_TH_FIN) ? 1u : 0u);
+    if (slen > 0 || !(s->flags & TS_TH_ACK) || (s->flags & TS_TH_RST)) {
+        PUT_LIT(o, " seq ");
+        uint32_t seq = rel ? ev->rel_seq : s->seq;
+        put_u64(o, seq);
+        if (s->payload_len) {
+            put_c(o, ':');
+            put_u64(o, (uint32_t)(seq + s->payload_len));
+        }
+    } else {
+        PUT_LIT(o, " seq ");
+        put_u64(o, rel ? ev->rel_seq : s->seq);
+    }
+    if (s->flags & TS_TH_ACK) {
+        PUT_LIT(o, " ack ");
+        put_u64(o, rel && ev->rel_ack_valid ? ev->rel_ack : s->ack);
+    }
+    PUT_LIT(o, " win ");
+    put_u64(o, s->win);
+    if (s->urp || (s->flags & TS_TH_URG)) {
+        PUT_LIT(o, " urg ");
+        put_u64(o, s->urp);
+    }
+    if (s->opt.n) {
+        PUT_LIT(o, " [");
+        put_topts(o, s);
+        put_c(o, ']');
+    }
+    PUT_LIT(o, " len ");
+    put_u64(o, s->payload_len);
+
+    if (ev && ev->conn) {
+        const char *col = cfg->color ? role_colour(ev->role) : NULL;
+        PUT_LIT(o, "  ");
+        if (col)
+            put_s(o, col);
+        put_s(o, ts_role_label((enum ts_role)ev->role));
+        if (ev->role == TS_ROLE_RESET) {
+            PUT_LIT(o, " (");
+            put_s(o, ts_rst_reason_name((enum ts_rst_reason)ev->rst_reason));
+            PUT_LIT(o, ", by ");
+            put_s(o, ev->dir == TS_C2S ? "client" : "server");
+            put_c(o, ')');
+        }
+        if (col)
+            PUT_LIT(o, C_RESET);
+        static const char *const who[2] = {"client ", "server "};
+        for (int i = 0; i < 2; i++) {
+            PUT_LIT(o, "  ");
+            put_s(o, who[i]);
+            if (ev->old_state[i] != ev->new_state[i]) {
+                if (cfg->color)
+                    PUT_LIT(o, C_STATE);
+                put_s(o, ts_state_name((enum ts_state)ev->old_state[i]));
+                if (cfg->utf8)
+                    PUT_LIT(o, "\xe2\x86\x92");
+                else
+                    PUT_LIT(o, "->");
+                put_s(o, ts_state_name((enum ts_state)ev->new_state[i]));
+                if (cfg->color)
+                    PUT_LIT(o, C_RESET);
+            } else {
+                put_s(o, ts_state_name((enum ts_state)ev->new_state[i]));
+            }
+        }
+    }
+
+    uint32_t notes = ev ? ev->notes : 0;
+    if (notes || s->anomalies || s->cksum_state == TS_CK_BAD) {
+        PUT_LIT(o, "  ");
+        if (cfg->color)
+            PUT_LIT(o, C_NOTE);
+        put_c(o, '{');
+        bool first = true;
+        for (uint32_t b = 1; b && b <= TS_NOTE_LAST; b <<= 1) {
+            if (!(notes & b))
+                continue;
+            if (!first)
+                PUT_LIT(o, ", ");
+            first = false;
+            put_s(o, ts_note_name(b));
+            if (b == TS_NOTE_DUP_ACK) {
+                PUT_LIT(o, " #");
+                put_u64(o, ev->dupack_n);
+            } else if (b == TS_NOTE_BAD_ACK || b == TS_NOTE_BAD_SEQ) {
+                PUT_LIT(o, " (expected ");
+                put_u64(o, rel ? expected_rel(ev) : ev->expected);
+                put_c(o, ')');
+            }
+        }
+        for (uint32_t b = 1; b && b <= TS_AN_LAST; b <<= 1) {
+            if (!(s->anomalies & b) || b == TS_AN_BAD_CKSUM)
+                continue; /* bad-checksum is already a note */
+            if (!first)
+                PUT_LIT(o, ", ");
+            first = false;
+            put_s(o, ts_anomaly_name(b));
+        }
+        if (!ev && s->cksum_state == TS_CK_BAD) {
+            if (!first)
+                PUT_LIT(o, ", ");
+            PUT_LIT(o, "bad-checksum");
+        }
+        put_c(o, '}');
+        if (cfg->color)
+            PUT_LIT(o, C_RESET);
+    }
+}
+
+static void render_seg_json(struct ts_out *o, const struct ts_seg *s,
+                            const struct ts_event *ev)
+{
+    bool tracked = ev && ev->conn;
+    PUT_LIT(o, "{\"type\":\"segment\",\"ts\":");
+    put_epoch(o, s->t_ns);
+    PUT_LIT(o, ",\"conn\":");
+    if (tracked)
+        put_u64(o, ev->conn->id);
+    else
+        PUT_LIT(o, "null");
+    PUT_LIT(o, ",\"ipver\":");
+    put_u64(o, s->ipver);
+    PUT_LIT(o, ",\"src\":");
+    put_jaddr(o, &s->src);
+    PUT_LIT(o, ",\"sport\":");
+    put_u64(o, s->sport);
+    PUT_LIT(o, ",\"dst\":");
+    put_jaddr(o, &s->dst);
+    PUT_LIT(o, ",\"dport\":");
+    put_u64(o, s->dport);
+    PUT_LIT(o, ",\"dir\":");
+    if (tracked)
+        put_s(o, ev->dir == TS_C2S ? "\"c2s\"" : "\"s2c\"");
+    else
+        PUT_LIT(o, "null");
+    PUT_LIT(o, ",\"flags\":");
+    put_jflags(o, s->flags);
+    PUT_LIT(o, ",\"seq\":");
+    put_u64(o, s->seq);
+    PUT_LIT(o, ",\"ack\":");
+    put_u64(o, s->ack);
+    PUT_LIT(o, ",\"rel_seq\":");
+    if (tracked)
+        put_u64(o, ev->rel_seq);
+    else
+        PUT_LIT(o, "null");
+    PUT_LIT(o, ",\"rel_ack\":");
+    if (tracked && ev->rel_ack_valid)
+        put_u64(o, ev->rel_ack);
+    else
+        PUT_LIT(o, "null");
+    PUT_LIT(o, ",\"len\":");
+    put_u64(o, s->payload_len);
+    PUT_LIT(o, ",\"win\":");
+    put_u64(o, s->win);
+    PUT_LIT(o, ",\"urg\":");
+    put_u64(o, s->urp);
+    PUT_LIT(o, ",\"options\":");
+    put_jopts(o, s);
+    PUT_LIT(o, ",\"checksum\":\"");
+    put_s(o, cksum_name(s->cksum_state));
+    put_c(o, '"');
+    if (s->nvlan) {
+        PUT_LIT(o, ",\"vlan\":[");
+        for (int i = 0; i < s->nvlan; i++) {
+            if (i) put_c(o, ',');
+            put_u64(o, s->vlan[i]);
+        }
+        put_c(o, ']');
+    }
+    PUT_LIT(o, ",\"role\":");
+    if (tracked) {
+        put_jstr(o, ts_role_name((enum ts_role)ev->role));
+        PUT_LIT(o, ",\"rst_reason\":");
+        if (ev->role == TS_ROLE_RESET)
+            put_jstr(o, ts_rst_reason_name((enum ts_rst_reason)ev->rst_reason));
+        else
+            PUT_LIT(o, "null");
+        PUT_LIT(o, ",\"client_state\":");
+        put_jstr(o, ts_state_name((enum ts_state)ev->new_state[0]));
+        PUT_LIT(o, ",\"server_state\":");
+        put_jstr(o, ts_state_name((enum ts_state)ev->new_state[1]));
+        PUT_LIT(o, ",\"client_prev\":");
+        put_jstr(o, ts_state_name((enum ts_state)ev->old_state[0]));
+        PUT_LIT(o, ",\"server_prev\":");
+        put_jstr(o, ts_state_name((enum ts_state)ev->old_state[1]));
+    } else {
+        PUT_LIT(o, "null,\"rst_reason\":null,\"client_state\":null,\"server_state\":null,"
+                   "\"client_prev\":null,\"server_prev\":null");
+    }
+    PUT_LIT(o, ",\"notes\":[");
+    bool first = true;
+    uint32_t notes = tracked ? ev->notes : 0;
+    for (uint32_t b = 1; b && b <= TS_NOTE_LAST; b <<= 1) {
+        if (!(notes & b))
+            continue;
+        if (!first)
+            put_c(o, ',');
+        first = false;
+        put_jstr(o, ts_note_name(b));
+    }
+    for (uint32_t b = 1; b && b <= TS_AN_LAST; b <<= 1) {
+        if (!(s->anomalies & b) || (tracked && b == TS_AN_BAD_CKSUM))
+            continue;
+        if (!first)
+            put_c(o, ',');
+        first = false;
+        put_jstr(o, ts_anomaly_name(b));
+    }
+    put_c(o, ']');
+    if (tracked && (ev->notes & (TS_NOTE_BAD_ACK | TS_NOTE_BAD_SEQ))) {
+        PUT_LIT(o, ",\"expected\":");
+        put_u64(o, ev->expected);
+    }
+    if (tracked && (ev->notes & TS_NOTE_DUP_ACK)) {
+        PUT_LIT(o, ",\"dup_ack_n\":");
+        put_u64(o, ev->dupack_n);
+    }
+    put_c(o, '}');
+}
+
+void ts_render_seg(struct ts_out *o, const struct ts_render_cfg *cfg,
+                   const struct ts_seg *s, const struct ts_event *ev)
+{
+    reserve(o);
+    if (cfg->json)
+        render_seg_json(o, s, ev);
+    else
+        render_seg_text(o, cfg, s, ev);
+    end_line(o);
+}
+
+void ts_render_bad(struct ts_out *o, const struct ts_render_cfg *cfg,
+                   uint64_t t_ns, uint32_t anomalies, const char *what)
+{
+    reserve(o);
+    if (cfg->json) {
+        PUT_LIT(o, "{\"type\":\"malformed\",\"ts\":");
+        put_epoch(o, t_ns);
+        PUT_LIT(o, ",\"what\":");
+        put_jstr(o, what);
+        PUT_LIT(o, ",\"notes\":[");
+        bool first = true;
+        for (uint32_t b = 1; b && b <= TS_AN_LAST; b <<= 1) {
+            if (!(anomalies & b))
+                continue;
+            if (!first)
+                put_c(o, ',');
+            first = false;
+            put_jstr(o, ts_anomaly_name(b));
+        }
+        PUT_LIT(o, "]}");
+    } else {
+        put_tod(o, t_ns, cfg->utc_date);
+        PUT_LIT(o, " [");
+        put_s(o, what);
+        for (uint32_t b = 1; b && b <= TS_AN_LAST; b <<= 1) {
+            if (!(anomalies & b))
+                continue;
+            PUT_LIT(o, ", ");
+            put_s(o, ts_anomaly_name(b));
+        }
+        put_c(o, ']');
+    }
+    end_line(o);
+}
+
+/* ---- connection verdicts ---------------------------------------------------- */
+
+static void put_endpoint(struct ts_out *o, const struct ts_addr *a, uint16_t port)
+{
+    if (a->family == 6) {
+        put_c(o, '[');
+        put_addr(o, a);
+        put_c(o, ']');
+    } else {
+        put_addr(o, a);
+    }
+    put_c(o, ':');
+    put_u64(o, port);
+}
+
+static void put_rtt_text(struct ts_out *o, int64_t us)
+{
+    if (us < 0) {
+        put_c(o, '-');
+        return;
+    }
+    put_u64(o, (uint64_t)us / 1000);
+    put_c(o, '.');
+    put_pad(o, (uint64_t)us % 1000, 3);
+    PUT_LIT(o, " ms");
+}
+
+static void put_rtt_json(struct ts_out *o, int64_t us)
+{
+    if (us < 0) {
+        PUT_LIT(o, "null");
+        return;
+    }
+    put_u64(o, (uint64_t)us / 1000000);
+    put_c(o, '.');
+    put_pad(o, (uint64_t)us % 1000000, 6);
+}
+
+static const char *closed_by_name(const struct ts_conn *c)
+{
+    return c->closed_by == 1 ? "client" : c->closed_by == 2 ? "server" : NULL;
+}
+
+void ts_render_conn(struct ts_out *o, const struct ts_render_cfg *cfg,
+                    const struct ts_conn *c, enum ts_end_reason why)
+{
+    reserve(o);
+    const char *zstate = ts_zeek_conn_state(c);
+    int64_t r1 = ts_rtt_syn_synack_us(c), r2 = ts_rtt_synack_ack_us(c);
+    const char *cb = closed_by_name(c);
+    uint64_t dur = c->t_last - c->t_first;
+    if (cfg->json) {
+        PUT_LIT(o, "{\"type\":\"conn\",\"conn\":");
+        put_u64(o, c->id);
+        PUT_LIT(o, ",\"client\":");
+        put_jaddr(o, &c->addr[0]);
+        PUT_LIT(o, ",\"client_port\":");
+        put_u64(o, c->port[0]);
+        PUT_LIT(o, ",\"server\":");
+        put_jaddr(o, &c->addr[1]);
+        PUT_LIT(o, ",\"server_port\":");
+        put_u64(o, c->port[1]);
+        PUT_LIT(o, ",\"start\":");
+        put_epoch(o, c->t_first);
+        PUT_LIT(o, ",\"end\":");
+        put_epoch(o, c->t_last);
+        PUT_LIT(o, ",\"duration\":");
+        put_secs(o, dur);
+        PUT_LIT(o, ",\"conn_state\":");
+        put_jstr(o, zstate);
+        PUT_LIT(o, ",\"history\":");
+        put_jstr(o, c->history);
+        PUT_LIT(o, ",\"completeness\":");
+        put_u64(o, c->completeness);
+        PUT_LIT(o, ",\"completeness_label\":");
+        put_jstr(o, ts_completeness_label(c->completeness));
+        PUT_LIT(o, ",\"closed_by\":");
+        if (cb)
+            put_jstr(o, cb);
+        else
+            PUT_LIT(o, "null");
+        PUT_LIT(o, ",\"close_kind\":");
+        put_jstr(o, ts_close_kind_name((enum ts_close_kind)c->close_kind));
+        PUT_LIT(o, ",\"rst_reason\":");
+        if (c->rst_reason)
+            put_jstr(o, ts_rst_reason_name((enum ts_rst_reason)c->rst_reason));
+        else
+            PUT_LIT(o, "null");
+        PUT_LIT(o, ",\"rtt_syn_synack\":");
+        put_rtt_json(o, r1);
+        PUT_LIT(o, ",\"rtt_synack_ack\":");
+        put_rtt_json(o, r2);
+        PUT_LIT(o, ",\"c2s_segments\":");
+        put_u64(o, c->ep[0].segs);
+        PUT_LIT(o, ",\"c2s_bytes\":");
+        put_u64(o, c->ep[0].bytes);
+        PUT_LIT(o, ",\"c2s_retransmissions\":");
+        put_u64(o, c->ep[0].retrans);
+        PUT_LIT(o, ",\"s2c_segments\":");
+        put_u64(o, c->ep[1].segs);
+        PUT_LIT(o, ",\"s2c_bytes\":");
+        put_u64(o, c->ep[1].bytes);
+        PUT_LIT(o, ",\"s2c_retransmissions\":");
+        put_u64(o, c->ep[1].retrans);
+        PUT_LIT(o, ",\"client_state\":");
+        put_jstr(o, ts_state_name((enum ts_state)c->ep[0].state));
+        PUT_LIT(o, ",\"server_state\":");
+        put_jstr(o, ts_state_name((enum ts_state)c->ep[1].state));
+        PUT_LIT(o, ",\"handshake\":");
+        put_s(o, c->t_hs_ack || (c->simopen && c->ep[0].state >= TS_ESTABLISHED) ? "true" : "false");
+        PUT_LIT(o, ",\"midstream\":");
+        put_s(o, c->pickup ? "true" : "false");
+        PUT_LIT(o, ",\"end_reason\":");
+        put_jstr(o, ts_end_reason_name(why));
+        put_c(o, '}');
+    } else {
+        PUT_LIT(o, "== conn #");
+        put_u64(o, c->id);
+        put_c(o, ' ');
+        put_endpoint(o, &c->addr[0], c->port[0]);
+        PUT_LIT(o, " > ");
+        put_endpoint(o, &c->addr[1], c->port[1]);
+        PUT_LIT(o, "  ");
+        put_secs(o, dur);
+        PUT_LIT(o, " s  c2s ");
+        put_u64(o, c->ep[0].segs);
+        PUT_LIT(o, " seg ");
+        put_u64(o, c->ep[0].bytes);
+        PUT_LIT(o, " B  s2c ");
+        put_u64(o, c->ep[1].segs);
+        PUT_LIT(o, " seg ");
+        put_u64(o, c->ep[1].bytes);
+        PUT_LIT(o, " B  rtt ");
+        put_rtt_text(o, r1);
+        PUT_LIT(o, " / ");
+        put_rtt_text(o, r2);
+        PUT_LIT(o, "  close ");
+        put_s(o, ts_close_kind_name((enum ts_close_kind)c->close_kind));
+        if (cb) {
+            PUT_LIT(o, " by ");
+            put_s(o, cb);
+        }
+        if (c->rst_reason && c->close_kind != TS_CLOSE_REFUSED) {
+            PUT_LIT(o, " (rst ");
+            put_s(o, ts_rst_reason_name((enum ts_rst_reason)c->rst_reason));
+            put_c(o, ')');
+        }
+        if (c->pickup)
+            PUT_LIT(o, " (midstream)");
+        PUT_LIT(o, "  final client ");
+        put_s(o, ts_state_name((enum ts_state)c->ep[0].state));
+        PUT_LIT(o, " server ");
+        put_s(o, ts_state_name((enum ts_state)c->ep[1].state));
+        PUT_LIT(o, "  zeek ");
+        put_s(o, zstate);
+        put_c(o, ' ');
+        put_s(o, c->history[0] ? c->history : "-");
+        PUT_LIT(o, "  tshark ");
+        put_u64(o, c->completeness);
+        PUT_LIT(o, " (");
+        put_s(o, ts_completeness_label(c->completeness));
+        PUT_LIT(o, ")  [");
+        put_s(o, ts_end_reason_name(why));
+        put_c(o, ']');
+    }
+    end_line(o);
+}

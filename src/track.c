@@ -1,0 +1,856 @@
+/* The connection tracker: finds each segment's connection (one per 4-tuple
+ * incarnation), infers both endpoints' RFC 9293 states from what the wire
+ * proves, names the segment's role, and notes what is odd about it.
+ *
+ * Inference (docs/states.md): a segment is a send event for its sender
+ * (SYN, SYN+ACK, FIN); its ACK field proves that the sender received the
+ * peer's SYN or FIN, and (delivery assumed) that the peer's SYN or FIN was
+ * acknowledged.  So the server enters SYN_RCVD with its SYN+ACK, the client
+ * ESTABLISHED with its ACK, the passive closer CLOSE_WAIT with its ACK of the
+ * first FIN, and a FIN that does not acknowledge a FIN already sent the other
+ * way is a simultaneous close.
+ *
+ * Memory: connections live in slabs and are linked by 32-bit indices (hash
+ * chains and two LRU lists: open connections by last activity, closed ones
+ * waiting out TIME_WAIT).  Expiry runs lazily on capture time.
+ */
+#include "tcpshake/track.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "tcpshake/verdict.h"
+
+#define SLAB_SHIFT 12
+#define SLAB_SIZE (1u << SLAB_SHIFT)
+#define NIL 0u
+
+enum { LIST_OPEN = 0, LIST_CLOSED = 1 };
+
+struct ts_tracker {
+    struct ts_track_cfg cfg;
+    struct ts_conn **slabs;
+    uint32_t nslabs, slabs_cap;
+    uint32_t nalloc;    /* slots handed out from slabs so far */
+    uint32_t free_head; /* free slots, chained through hnext */
+    uint32_t *buckets;
+    uint32_t nbuckets; /* power of two */
+    uint32_t live, peak;
+    uint64_t next_id, evicted;
+    uint32_t lru_head[2], lru_tail[2];
+    uint64_t now;
+};
+
+static inline struct ts_conn *cat(const struct ts_tracker *t, uint32_t idx)
+{
+    uint32_t i = idx - 1;
+    return &t->slabs[i >> SLAB_SHIFT][i & (SLAB_SIZE - 1)];
+}
+
+void ts_track_cfg_default(struct ts_track_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->time_wait_ns = 60ull * 1000000000ull;
+    /* Linux keep-alive (2 h) plus its 9 probes at 75 s: an idle but alive
+     * connection is not split. */
+    cfg->idle_ns = (7200ull + 9 * 75) * 1000000000ull;
+    cfg->max_conns = 1000000;
+}
+
+struct ts_tracker *ts_tracker_new(const struct ts_track_cfg *cfg, char *err,
+                                  size_t errlen)
+{
+    if (cfg->max_conns == 0 || cfg->max_conns > (1u << 30)) {
+        snprintf(err, errlen, "max-conns: %u out of range 1..%u", cfg->max_conns,
+                 1u << 30);
+        return NULL;
+    }
+    struct ts_tracker *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->cfg = *cfg;
+    t->nbuckets = 1024;
+    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
+    if (!t->buckets) {
+        free(t);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->next_id = 1;
+    return t;
+}
+
+void ts_tracker_free(struct ts_tracker *t)
+{
+    if (!t)
+        return;
+    for (uint32_t i = 0; i < t->nslabs; i++)
+        free(t->slabs[i]);
+    free(t->slabs);
+    free(t->buckets);
+    free(t);
+}
+
+void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st)
+{
+    st->conns_total = t->next_id - 1;
+    st->conns_live = t->live;
+    st->conns_peak = t->peak;
+    st->evicted = t->evicted;
+    st->bytes_per_conn = sizeof(struct ts_conn) + sizeof(uint32_t);
+}
+
+/* ---- hashing ------------------------------------------------------------ */
+
+static inline uint64_t side_hash(const struct ts_addr *a, uint16_t port)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a->a, 8);
+    memcpy(&w1, a->a + 8, 8);
+    uint64_t h = (w0 ^ (w1 * 0x9e3779b97f4a7c15ull)) + port + ((uint64_t)a->family << 20);
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+/* Symmetric in the two sides, so both directions land in one bucket. */
+static inline uint32_t tuple_hash(const struct ts_seg *s)
+{
+    uint64_t h = side_hash(&s->src, s->sport) + side_hash(&s->dst, s->dport);
+    h ^= h >> 31;
+    return (uint32_t)(h * 0x94d049bb133111ebull >> 32);
+}
+
+static inline bool addr_eq(const struct ts_addr *x, const struct ts_addr *y)
+{
+    return memcmp(x, y, sizeof *x) == 0;
+}
+
+static uint32_t conn_hash(const struct ts_conn *c)
+{
+    struct ts_seg k;
+    k.src = c->addr[0];
+    k.dst = c->addr[1];
+    k.sport = c->port[0];
+    k.dport = c->port[1];
+    return tuple_hash(&k);
+}
+
+static void rehash(struct ts_tracker *t, uint32_t nb)
+{
+    uint32_t *nbk = calloc(nb, sizeof *nbk);
+    if (!nbk)
+        return; /* keep the old table: longer chains, still correct */
+    for (uint32_t b = 0; b < t->nbuckets; b++) {
+        uint32_t idx = t->buckets[b];
+        while (idx != NIL) {
+            struct ts_conn *c = cat(t, idx);
+            uint32_t next = c->hnext;
+            uint32_t h = conn_hash(c) & (nb - 1);
+            c->hnext = nbk[h];
+            nbk[h] = idx;
+            idx = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = nbk;
+    t->nbuckets = nb;
+}
+
+/* ---- LRU lists ---------------------------------------------------------- */
+
+static void lru_unlink(struct ts_tracker *t, struct ts_conn *c)
+{
+    int l = c->lru_list;
+    if (c->lru_prev != NIL)
+        cat(t, c->lru_prev)->lru_next = c->lru_next;
+    else
+        t->lru_head[l] = c->lru_next;
+    if (c->lru_next != NIL)
+        cat(t, c->lru_next)->lru_prev = c->lru_prev;
+    else
+        t->lru_tail[l] = c->lru_prev;
+    c->lru_prev = c->lru_next = NIL;
+}
+
+static void lru_append(struct ts_tracker *t, struct ts_conn *c, uint32_t idx, int l)
+{
+    c->lru_list = (uint8_t)l;
+    c->lru_next = NIL;
+    c->lru_prev = t->lru_tail[l];
+    if (t->lru_tail[l] != NIL)
+        cat(t, t->lru_tail[l])->lru_next = idx;
+    else
+        t->lru_head[l] = idx;
+    t->lru_tail[l] = idx;
+}
+
+/* ---- allocation --------------------------------------------------------- */
+
+static uint32_t slot_alloc(struct ts_tracker *t)
+{
+    if (t->free_head != NIL) {
+        uint32_t idx = t->free_head;
+        t->free_head = cat(t, idx)->hnext;
+        return idx;
+    }
+    if (t->nalloc == t->nslabs * SLAB_SIZE) {
+        if (t->nslabs == t->slabs_cap) {
+            uint32_t ncap = t->slabs_cap ? t->slabs_cap * 2 : 16;
+            struct ts_conn **ns = realloc(t->slabs, ncap * sizeof *ns);
+            if (!ns)
+                return NIL;
+            t->slabs = ns;
+            t->slabs_cap = ncap;
+        }
+        /* the last slab only as large as max_conns needs */
+        uint32_t n = SLAB_SIZE;
+        struct ts_conn *slab = malloc(n * sizeof *slab);
+        if (!slab)
+            return NIL;
+        t->slabs[t->nslabs++] = slab;
+    }
+    return ++t->nalloc;
+}
+
+static uint32_t index_of(const struct ts_tracker *t, const struct ts_conn *c)
+{
+    for (uint32_t i = 0; i < t->nslabs; i++) {
+        const struct ts_conn *s = t->slabs[i];
+        if (c >= s && c < s + SLAB_SIZE)
+            return i * SLAB_SIZE + (uint32_t)(c - s) + 1;
+    }
+    assert(!"connection not in any slab");
+    return NIL;
+}
+
+/* Deliver the verdict, unlink and free one connection. */
+static void conn_end(struct ts_tracker *t, uint32_t idx, enum ts_end_reason why)
+{
+    struct ts_conn *c = cat(t, idx);
+    if (why == TS_END_CLOSED) {
+        /* TIME_WAIT ran out (RFC 9293 §3.6: 2 MSL) */
+        for (int d = 0; d < 2; d++)
+            if (c->ep[d].state == TS_TIME_WAIT)
+                ts_fsm_step(&c->ep[d].state, TS_EV_TIMEOUT);
+    }
+    if (t->cfg.on_end)
+        t->cfg.on_end(t->cfg.user, c, why);
+    uint32_t b = conn_hash(c) & (t->nbuckets - 1);
+    uint32_t *pp = &t->buckets[b];
+    while (*pp != NIL && *pp != idx)
+        pp = &cat(t, *pp)->hnext;
+    if (*pp == idx)
+        *pp = c->hnext;
+    lru_unlink(t, c);
+    c->hnext = t->free_head;
+    t->free_head = idx;
+    t->live--;
+}
+
+static bool conn_finished(const struct ts_conn *c)
+{
+    for (int d = 0; d < 2; d++)
+        if (c->ep[d].state != TS_CLOSED && c->ep[d].state != TS_TIME_WAIT)
+            return false;
+    return true;
+}
+
+void ts_tracker_expire(struct ts_tracker *t, uint64_t now)
+{
+    if (now > t->now)
+        t->now = now;
+    now = t->now;
+    uint32_t idx;
+    while ((idx = t->lru_head[LIST_CLOSED]) != NIL &&
+           cat(t, idx)->t_last + t->cfg.time_wait_ns <= now)
+        conn_end(t, idx, TS_END_CLOSED);
+    while ((idx = t->lru_head[LIST_OPEN]) != NIL &&
+           cat(t, idx)->t_last + t->cfg.idle_ns <= now)
+        conn_end(t, idx, TS_END_IDLE);
+}
+
+void ts_tracker_flush(struct ts_tracker *t)
+{
+    /* in order of first appearance: collect live indices, sort by id */
+    uint32_t n = t->live;
+    if (n == 0)
+        return;
+    uint32_t *v = malloc(n * sizeof *v);
+    if (!v) {
+        for (int l = 0; l < 2; l++)
+            while (t->lru_head[l] != NIL)
+                conn_end(t, t->lru_head[l], TS_END_FLUSH);
+        return;
+    }
+    uint32_t k = 0;
+    for (int l = 0; l < 2; l++)
+        for (uint32_t i = t->lru_head[l]; i != NIL; i = cat(t, i)->lru_next)
+            v[k++] = i;
+    /* insertion-friendly: ids are nearly sorted already within each list */
+    for (uint32_t i = 1; i < k; i++) {
+        uint32_t x = v[i];
+        uint64_t id = cat(t, x)->id;
+        uint32_t j = i;
+        while (j > 0 && cat(t, v[j - 1])->id > id) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+    for (uint32_t i = 0; i < k; i++)
+        conn_end(t, v[i], TS_END_FLUSH);
+    free(v);
+}
+
+/* ---- connection creation ------------------------------------------------ */
+
+/* Zeek's default likely_server_ports for TCP (the ports its base protocol
+ * scripts register; docs/zeek-tshark-rules.md §4.1).  Used only to orient
+ * connections whose first segment is not a pure SYN, as Zeek does. */
+static bool likely_server_port(uint16_t p)
+{
+    static const uint16_t ports[] = {
+        21, 22, 25, 53, 79, 80, 81, 88, 110, 135, 139, 143, 389, 443, 445,
+        502, 563, 585, 587, 614, 631, 636, 989, 990, 992, 993, 995, 1080,
+        1434, 1883, 2811, 3128, 3268, 3306, 3389, 5222, 5223, 5269, 6666,
+        6667, 6668, 6669, 8000, 8080, 8888, 20000,
+    };
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+        if (ports[i] == p)
+            return true;
+    return false;
+}
+
+/* TCPAnalyzer::WantConnection: does Zeek make the receiver of this first
+ * segment the originator? */
+static bool zeek_flips(const struct ts_seg *s)
+{
+    if ((s->flags & (TS_TH_SYN | TS_TH_ACK)) == TS_TH_SYN)
+        return false;
+    if (!likely_server_port(s->sport))
+        return false;
+    if (likely_server_port(s->dport))
+        return !(s->flags & TS_TH_SYN) && s->sport < s->dport;
+    return true;
+}
+
+static struct ts_conn *conn_new(struct ts_tracker *t, const struct ts_seg *s,
+                                bool sender_is_client, uint32_t *out_idx)
+{
+    if (t->live >= t->cfg.max_conns) {
+        int l = t->lru_head[LIST_CLOSED] != NIL ? LIST_CLOSED : LIST_OPEN;
+        if (t->lru_head[l] != NIL) {
+            conn_end(t, t->lru_head[l], TS_END_EVICTED);
+            t->evicted++;
+        }
+    }
+    uint32_t idx = slot_alloc(t);
+    if (idx == NIL)
+        return NULL;
+    struct ts_conn *c = cat(t, idx);
+    memset(c, 0, sizeof *c);
+    c->id = t->next_id++;
+    int cl = sender_is_client ? 0 : 1;
+    c->addr[cl] = s->src;
+    c->port[cl] = s->sport;
+    c->addr[!cl] = s->dst;
+    c->port[!cl] = s->dport;
+    c->t_first = c->t_last = s->t_ns;
+    c->ep[TS_C2S].state = TS_CLOSED;
+    c->ep[TS_S2C].state = TS_LISTEN;
+    t->live++;
+    if (t->live > t->peak)
+        t->peak = t->live;
+    if (t->live > t->nbuckets && t->nbuckets < (1u << 30))
+        rehash(t, t->nbuckets * 2);
+    uint32_t b = tuple_hash(s) & (t->nbuckets - 1);
+    c->hnext = t->buckets[b];
+    t->buckets[b] = idx;
+    lru_append(t, c, idx, LIST_OPEN);
+    *out_idx = idx;
+    return c;
+}
+
+static struct ts_conn *conn_find(struct ts_tracker *t, const struct ts_seg *s,
+                                 int *dir, uint32_t *out_idx)
+{
+    uint32_t b = tuple_hash(s) & (t->nbuckets - 1);
+    for (uint32_t idx = t->buckets[b]; idx != NIL;) {
+        struct ts_conn *c = cat(t, idx);
+        if (c->port[0] == s->sport && c->port[1] == s->dport &&
+            addr_eq(&c->addr[0], &s->src) && addr_eq(&c->addr[1], &s->dst)) {
+            *dir = TS_C2S;
+            *out_idx = idx;
+            return c;
+        }
+        if (c->port[1] == s->sport && c->port[0] == s->dport &&
+            addr_eq(&c->addr[1], &s->src) && addr_eq(&c->addr[0], &s->dst)) {
+            *dir = TS_S2C;
+            *out_idx = idx;
+            return c;
+        }
+        idx = c->hnext;
+    }
+    return NULL;
+}
+
+/* ---- state changes: the one setter ------------------------------------- */
+
+/* Apply one event to one endpoint; an undefined pair is noted, not fatal. */
+static void set_state(struct ts_conn *c, int side, enum ts_fsm_event e,
+                      struct ts_event *ev)
+{
+    (void)ev;
+    ts_fsm_step(&c->ep[side].state, e);
+}
+
+/* ---- the segment ---------------------------------------------------------- */
+
+static inline uint32_t seg_len(const struct ts_seg *s)
+{
+    return s->payload_len + ((s->flags & TS_TH_SYN) ? 1u : 0u) +
+           ((s->flags & TS_TH_FIN) ? 1u : 0u);
+}
+
+/* RST acceptability (RFC 9293 §3.10.7.3 / §3.10.7.4): in SYN_SENT the RST must
+ * acknowledge the SYN; otherwise its seq must fall in the receiver's window
+ * (as far as we know the window). */
+static bool rst_acceptable(const struct ts_conn *c, int d, const struct ts_seg *s)
+{
+    const struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    if (rcv->state == TS_SYN_SENT && !(snd->flags & TS_EP_SEEN))
+        return (s->flags & TS_TH_ACK) && s->ack == rcv->isn + 1;
+    if (!(snd->flags & TS_EP_BASE) || !(snd->flags & TS_EP_SEEN))
+        return true;
+    if (s->seq == snd->nxt)
+        return true;
+    uint32_t wnd = rcv->win;
+    if ((rcv->flags & TS_EP_WSCALE) && (snd->flags & TS_EP_WSCALE))
+        wnd <<= rcv->wscale > 14 ? 14 : rcv->wscale;
+    if (wnd == 0)
+        wnd = 1;
+    return ts_seq_ge(s->seq, snd->nxt) && ts_seq_lt(s->seq, snd->nxt + wnd);
+}
+
+static void analyse_seq(struct ts_conn *c, int d, const struct ts_seg *s,
+                        struct ts_event *ev)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    uint8_t f = s->flags;
+    uint32_t len = s->payload_len;
+    uint32_t slen = seg_len(s);
+    bool sfr = (f & (TS_TH_SYN | TS_TH_FIN | TS_TH_RST)) != 0;
+
+    /* Exact copy of the previous segment of this side (IPv4 id, seq, flags,
+     * length all equal): the capture saw one packet twice, no retransmission. */
+    if ((snd->flags & TS_EP_SEEN) && s->ipver == 4 && s->ip_id != 0 &&
+        s->ip_id == snd->last_ipid && s->seq == snd->last_seq &&
+        f == snd->last_flags && len == snd->last_len) {
+        ev->notes |= TS_NOTE_DUPLICATE;
+        return;
+    }
+
+    if (!(snd->flags & TS_EP_BASE))
+        return; /* first segment of this side: nothing to compare with */
+
+    /* keep-alive: 0-1 bytes at nxt - 1, not S/F/R */
+    if (!sfr && len <= 1 && s->seq == snd->nxt - 1) {
+        ev->notes |= TS_NOTE_KEEPALIVE;
+    } else if (slen > 0 && !(f & TS_TH_RST) && ts_seq_lt(s->seq, snd->nxt)) {
+        /* did not advance: a retransmission of some kind */
+        if (len > 0 && (snd->flags & TS_EP_SEEN) && (rcv->flags & TS_EP_ACKED) &&
+            ts_seq_le(s->seq + len, rcv->lastack) && !(f & (TS_TH_SYN | TS_TH_FIN))) {
+            ev->notes |= TS_NOTE_SPURIOUS | TS_NOTE_RETRANS;
+        } else {
+            ev->notes |= TS_NOTE_RETRANS;
+            if (len > 0 && rcv->dupacks >= 2 && s->seq == rcv->lastack)
+                ev->notes |= TS_NOTE_FAST_RETRANS;
+        }
+    } else if (!(f & TS_TH_RST) && ts_seq_gt(s->seq, snd->nxt)) {
+        ev->notes |= TS_NOTE_LOST_SEGMENT;
+    }
+
+    if (len == 1 && s->seq == snd->nxt && (rcv->flags & TS_EP_ZEROWIN))
+        ev->notes |= TS_NOTE_ZERO_WINDOW_PROBE;
+
+    if ((f & TS_TH_ACK) && !(f & TS_TH_RST)) {
+        if ((rcv->flags & TS_EP_BASE) && ts_seq_gt(s->ack, rcv->nxt))
+            ev->notes |= TS_NOTE_ACK_UNSEEN;
+        if ((snd->flags & TS_EP_ACKED) && len == 0 && !sfr && s->seq == snd->nxt &&
+            s->ack == snd->lastack) {
+            if (s->win == snd->win && s->win != 0) {
+                if (snd->dupacks < 255)
+                    snd->dupacks++;
+                ev->notes |= TS_NOTE_DUP_ACK;
+                ev->dupack_n = snd->dupacks;
+            } else if (s->win != snd->win && s->win != 0) {
+                ev->notes |= TS_NOTE_WINDOW_UPDATE;
+            }
+        }
+    }
+}
+
+/* Window full: data ends exactly at the right edge the receiver offered. */
+static void analyse_window(struct ts_conn *c, int d, const struct ts_seg *s,
+                           struct ts_event *ev)
+{
+    const struct ts_endpoint *rcv = &c->ep[!d];
+    if (s->payload_len == 0 || !(rcv->flags & TS_EP_ACKED) || (s->flags & TS_TH_SYN))
+        return;
+    uint32_t wnd = rcv->win;
+    if ((rcv->flags & TS_EP_WSCALE) && (c->ep[d].flags & TS_EP_WSCALE))
+        wnd <<= rcv->wscale > 14 ? 14 : rcv->wscale;
+    if (s->seq + s->payload_len == rcv->lastack + wnd)
+        ev->notes |= TS_NOTE_WINDOW_FULL;
+}
+
+static void update_endpoint(struct ts_conn *c, int d, const struct ts_seg *s)
+{
+    struct ts_endpoint *snd = &c->ep[d];
+    uint8_t f = s->flags;
+    uint32_t end = s->seq + seg_len(s);
+    if (!(snd->flags & TS_EP_BASE)) {
+        snd->isn = (f & TS_TH_SYN) ? s->seq : s->seq - 1;
+        snd->nxt = end;
+        snd->flags |= TS_EP_BASE;
+    } else if (!(f & TS_TH_RST) && ts_seq_gt(end, snd->nxt)) {
+        snd->nxt = end;
+    }
+    if (f & TS_TH_ACK) {
+        if (!(snd->flags & TS_EP_ACKED) || s->ack != snd->lastack)
+            snd->dupacks = 0;
+        snd->lastack = s->ack;
+        snd->flags |= TS_EP_ACKED;
+    }
+    snd->win = s->win;
+    if (s->win == 0 && !(f & (TS_TH_SYN | TS_TH_FIN | TS_TH_RST)))
+        snd->flags |= TS_EP_ZEROWIN;
+    else
+        snd->flags &= (uint16_t)~TS_EP_ZEROWIN;
+    if (s->payload_len)
+        snd->flags |= TS_EP_DATA;
+    snd->flags |= TS_EP_SEEN;
+    snd->segs++;
+    snd->bytes += s->payload_len;
+    snd->last_ipid = s->ip_id;
+    snd->last_seq = s->seq;
+    snd->last_flags = f;
+    snd->last_len = s->payload_len;
+}
+
+/* Roles and states: see the file comment and docs/states.md. */
+static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg *s,
+                                   struct ts_event *ev)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    uint8_t f = s->flags;
+    bool syn = f & TS_TH_SYN, ack = f & TS_TH_ACK, fin = f & TS_TH_FIN;
+    int role = TS_ROLE_OTHER;
+
+    /* SYN with FIN or RST, FIN with RST, or no flags at all */
+    if (f == 0 || (syn && (f & (TS_TH_FIN | TS_TH_RST))) ||
+        ((f & TS_TH_FIN) && (f & TS_TH_RST)))
+        ev->notes |= TS_NOTE_BAD_FLAGS;
+
+    if (f & TS_TH_RST) {
+        role = TS_ROLE_RESET;
+        if (s->payload_len)
+            ev->notes |= TS_NOTE_RST_DATA;
+        enum ts_rst_reason why;
+        if (!(snd->flags & TS_EP_SYN) &&
+            (rcv->state == TS_SYN_SENT || rcv->state == TS_SYN_RCVD) &&
+            !(snd->flags & TS_EP_GOT_SYN))
+            why = TS_RST_REFUSED;
+        else if (conn_finished(c) || (snd->state == TS_CLOSED && rcv->state == TS_CLOSED) ||
+                 (snd->state == TS_LISTEN && rcv->state == TS_CLOSED))
+            why = TS_RST_STRAY;
+        else
+            why = TS_RST_ABORT;
+        ev->rst_reason = (uint8_t)why;
+        /* The sender of a RST has no connection any more (it aborted, or
+         * never had one).  The receiver drops it only if the RST is
+         * acceptable (RFC 9293 §3.10.7); a LISTEN receiver ignores it. */
+        if (why != TS_RST_STRAY) {
+            if (!c->closed_by) {
+                c->closed_by = (uint8_t)(d + 1);
+                c->rst_reason = (uint8_t)why;
+                c->close_kind = why == TS_RST_REFUSED ? TS_CLOSE_REFUSED : TS_CLOSE_RESET;
+            } else if (c->close_kind != TS_CLOSE_REFUSED && !c->rst_reason) {
+                c->rst_reason = (uint8_t)why;
+            }
+        }
+        set_state(c, d, TS_EV_RST, ev);
+        if (rcv->state == TS_LISTEN || rcv->state == TS_CLOSED) {
+            /* nothing to reset */
+        } else if (!rst_acceptable(c, d, s)) {
+            ev->notes |= TS_NOTE_RST_OUT_OF_WINDOW;
+        } else {
+            set_state(c, !d, TS_EV_RST, ev);
+        }
+        snd->flags |= TS_EP_RST;
+        ev->role = (uint8_t)role;
+        return;
+    }
+
+    /* The ACK field: what it proves the sender received, and what of the
+     * receiver's it acknowledges.  ACK processing precedes FIN processing
+     * (RFC 9293 §3.10.7.4, fifth and eighth checks). */
+    bool completes_hs = false, acks_fin = false;
+    if (ack) {
+        if ((rcv->flags & TS_EP_SYN) && ts_seq_ge(s->ack, rcv->isn + 1)) {
+            if (!(snd->flags & TS_EP_GOT_SYN)) {
+                snd->flags |= TS_EP_GOT_SYN;
+                bool own_acked = (snd->flags & TS_EP_SYN) &&
+                                 (rcv->flags & TS_EP_GOT_SYN);
+                set_state(c, d, own_acked ? TS_EV_RCV_SYNACK : TS_EV_RCV_SYN, ev);
+                completes_hs = own_acked && !syn;
+                if (completes_hs && c->t_hs_ack == 0)
+                    c->t_hs_ack = s->t_ns;
+            }
+            set_state(c, !d, TS_EV_RCV_ACK_SYN, ev);
+        } else if ((rcv->flags & TS_EP_SYN) && !(snd->flags & TS_EP_GOT_SYN)) {
+            /* an ACK that should acknowledge the peer's SYN and does not */
+            ev->notes |= TS_NOTE_BAD_ACK;
+            ev->expected = rcv->isn + 1;
+        }
+        if ((rcv->flags & TS_EP_FIN) && ts_seq_ge(s->ack, rcv->fin_seq + 1)) {
+            if (!(snd->flags & TS_EP_GOT_FIN)) {
+                snd->flags |= TS_EP_GOT_FIN;
+                set_state(c, d, TS_EV_RCV_FIN, ev);
+                acks_fin = true;
+            }
+            if (!(rcv->flags & TS_EP_FIN_ACKED)) {
+                rcv->flags |= TS_EP_FIN_ACKED;
+                set_state(c, !d, TS_EV_RCV_ACK_FIN, ev);
+            }
+        }
+    }
+
+    if (syn) {
+        if (s->payload_len)
+            ev->notes |= TS_NOTE_DATA_ON_SYN;
+        if (!ack) {
+            if ((rcv->flags & TS_EP_SYN) && !(rcv->flags & TS_EP_SYNACK) &&
+                !(snd->flags & TS_EP_GOT_SYN)) {
+                role = TS_ROLE_SIMOPEN_SYN;
+                c->simopen = 1;
+            } else {
+                role = TS_ROLE_HS1;
+            }
+            if (c->t_syn == 0)
+                c->t_syn = s->t_ns;
+            set_state(c, d, TS_EV_SND_SYN, ev);
+        } else {
+            role = c->simopen ? TS_ROLE_SIMOPEN_SYNACK : TS_ROLE_HS2;
+            snd->flags |= TS_EP_SYNACK;
+            if (c->t_synack == 0)
+                c->t_synack = s->t_ns;
+            /* a SYN+ACK must acknowledge exactly the peer's ISN + 1 */
+            if ((rcv->flags & TS_EP_SYN) && s->ack != rcv->isn + 1) {
+                ev->notes |= TS_NOTE_BAD_ACK;
+                ev->expected = rcv->isn + 1;
+            }
+            set_state(c, d, TS_EV_SND_SYNACK, ev);
+        }
+        if (!(snd->flags & TS_EP_SYN)) {
+            snd->flags |= TS_EP_SYN;
+            snd->isn = s->seq;
+        } else if (s->seq != snd->isn) {
+            ev->notes |= TS_NOTE_BAD_SEQ;
+            ev->expected = snd->isn;
+        }
+        if (s->opt.present & TS_HAS_WSCALE) {
+            snd->flags |= TS_EP_WSCALE;
+            snd->wscale = s->opt.wscale;
+        }
+    }
+
+    if (fin) {
+        if (!(snd->flags & TS_EP_FIN)) {
+            snd->flags |= TS_EP_FIN;
+            snd->fin_seq = s->seq + s->payload_len + (syn ? 1u : 0u);
+            if (!c->closed_by)
+                c->closed_by = (uint8_t)(d + 1);
+        } else if (s->seq + s->payload_len != snd->fin_seq) {
+            ev->notes |= TS_NOTE_BAD_SEQ;
+            ev->expected = snd->fin_seq - s->payload_len;
+        }
+        if (!(rcv->flags & TS_EP_FIN)) {
+            role = TS_ROLE_TD1;
+        } else if (!(snd->flags & TS_EP_GOT_FIN)) {
+            /* the peer's FIN is out and this FIN does not acknowledge it:
+             * they crossed (RFC 9293 §3.6, simultaneous close) */
+            role = TS_ROLE_SIMCLOSE_FIN;
+            c->simclose = 1;
+            ev->notes |= TS_NOTE_FIN_CROSSED;
+        } else if (acks_fin) {
+            role = TS_ROLE_TD23;
+            c->merged = 1;
+        } else {
+            role = TS_ROLE_TD3;
+        }
+        if (!syn)
+            set_state(c, d, TS_EV_SND_FIN, ev);
+        if (!ack && (snd->flags & TS_EP_SEEN))
+            ev->notes |= TS_NOTE_BAD_FLAGS; /* FIN without ACK midway */
+    } else if (!syn) {
+        if (acks_fin) {
+            if (c->simclose)
+                role = TS_ROLE_SIMCLOSE_ACK;
+            else if (snd->flags & TS_EP_FIN)
+                role = TS_ROLE_TD4;
+            else
+                role = TS_ROLE_TD2;
+        } else if (completes_hs) {
+            role = TS_ROLE_HS3;
+        } else if (s->payload_len) {
+            role = TS_ROLE_DATA;
+        } else if (ack) {
+            role = TS_ROLE_ACK;
+        }
+    }
+
+    if (s->payload_len && (rcv->flags & TS_EP_FIN) && !syn) {
+        ev->notes |= TS_NOTE_HALF_CLOSE;
+        c->half_closed = 1;
+    }
+    ev->role = (uint8_t)role;
+}
+
+static void close_kind_update(struct ts_conn *c)
+{
+    if (c->close_kind == TS_CLOSE_RESET || c->close_kind == TS_CLOSE_REFUSED)
+        return;
+    bool fin0 = c->ep[0].flags & TS_EP_FIN, fin1 = c->ep[1].flags & TS_EP_FIN;
+    if (!fin0 && !fin1)
+        return;
+    bool done = (c->ep[0].flags & TS_EP_FIN_ACKED) && (c->ep[1].flags & TS_EP_FIN_ACKED);
+    if (!done)
+        c->close_kind = TS_CLOSE_FIN_ONLY;
+    else if (c->simclose)
+        c->close_kind = TS_CLOSE_SIMULTANEOUS;
+    else if (c->half_closed)
+        c->close_kind = TS_CLOSE_HALF;
+    else if (c->merged)
+        c->close_kind = TS_CLOSE_MERGED;
+    else
+        c->close_kind = TS_CLOSE_4WAY;
+}
+
+void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ts_tracker_expire(t, s->t_ns);
+
+    int d = TS_C2S;
+    uint32_t idx = NIL;
+    struct ts_conn *c = conn_find(t, s, &d, &idx);
+    uint8_t f = s->flags;
+    bool pure_syn = (f & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == TS_TH_SYN;
+
+    if (c && pure_syn) {
+        const struct ts_endpoint *snd = &c->ep[d];
+        bool other_isn = (snd->flags & TS_EP_SYN) && s->seq != snd->isn;
+        bool late_copy = (snd->flags & TS_EP_SYN) && s->seq == snd->isn;
+        if (other_isn || (conn_finished(c) && !late_copy)) {
+            conn_end(t, idx, TS_END_REUSED);
+            c = NULL;
+            ev->notes |= TS_NOTE_PORT_REUSE;
+        }
+    }
+
+    if (!c) {
+        bool sender_client = true;
+        bool zflip = zeek_flips(s);
+        if ((f & TS_TH_SYN) && (f & TS_TH_ACK)) {
+            sender_client = false; /* the SYN+ACK's sender is the server */
+        } else if (!(f & TS_TH_SYN)) {
+            /* midstream: orient by ports as Zeek does */
+            sender_client = !zeek_flips(s);
+        }
+        c = conn_new(t, s, sender_client, &idx);
+        if (!c)
+            return; /* out of memory: the segment is printed untracked */
+        c->zeek_flip = zflip;
+        d = sender_client ? TS_C2S : TS_S2C;
+        if ((f & TS_TH_SYN) && (f & TS_TH_ACK)) {
+            c->flipped = 1;
+            ev->notes |= TS_NOTE_FLIPPED;
+            /* Zeek keeps the SYN+ACK's sender as originator unless its port
+             * looks like a server's and the other does not */
+            c->zeek_orig_server = !zeek_flips(s);
+        } else if (!(f & TS_TH_SYN)) {
+            c->pickup = 1;
+            if (!(f & TS_TH_RST)) {
+                ev->notes |= TS_NOTE_PICKUP;
+                set_state(c, 0, TS_EV_PICKUP, ev);
+                set_state(c, 1, TS_EV_PICKUP, ev);
+            } else {
+                c->ep[0].state = TS_CLOSED;
+                c->ep[1].state = TS_CLOSED;
+            }
+        }
+    } else {
+        c->t_last = s->t_ns > c->t_last ? s->t_ns : c->t_last;
+    }
+
+    ev->conn = c;
+    ev->dir = (uint8_t)d;
+    ev->old_state[0] = c->ep[0].state;
+    ev->old_state[1] = c->ep[1].state;
+    if (conn_finished(c) && (c->ep[0].segs + c->ep[1].segs) > 0 &&
+        !(f & TS_TH_RST))
+        ev->notes |= TS_NOTE_AFTER_CLOSE;
+
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    analyse_seq(c, d, s, ev);
+    if (!(ev->notes & TS_NOTE_DUPLICATE)) {
+        analyse_window(c, d, s, ev);
+        handshake_and_teardown(c, d, s, ev);
+    } else {
+        /* a duplicate repeats its original's role without changing anything */
+        ev->role = TS_ROLE_OTHER;
+    }
+    if (s->win == 0 && !(f & (TS_TH_SYN | TS_TH_FIN | TS_TH_RST)))
+        ev->notes |= TS_NOTE_ZERO_WINDOW;
+    if (s->cksum_state == TS_CK_BAD)
+        ev->notes |= TS_NOTE_BAD_CKSUM;
+
+    /* relative numbers: tshark's bases (ISN; seq - 1 / ack - 1 when no SYN) */
+    if (!(rcv->flags & TS_EP_BASE) && (f & TS_TH_ACK)) {
+        rcv->isn = s->ack - 1;
+        rcv->nxt = s->ack;
+        rcv->flags |= TS_EP_BASE;
+    }
+    update_endpoint(c, d, s);
+    ev->rel_seq = s->seq - snd->isn;
+    if ((f & TS_TH_ACK) && (rcv->flags & TS_EP_BASE)) {
+        ev->rel_ack = s->ack - rcv->isn;
+        ev->rel_ack_valid = true;
+    }
+    if (ev->notes & TS_NOTE_RETRANS)
+        snd->retrans++;
+
+    c->completeness |= ts_completeness_bits(c, s);
+    close_kind_update(c);
+    bool orig = c->zeek_orig_server ? d == TS_S2C : d == TS_C2S;
+    zk_on_segment(c, orig, s, ev->notes);
+
+    ev->new_state[0] = c->ep[0].state;
+    ev->new_state[1] = c->ep[1].state;
+
+    /* move between the open and closed lists */
+    int want = conn_finished(c) ? LIST_CLOSED : LIST_OPEN;
+    lru_unlink(t, c);
+    if (want == LIST_CLOSED && c->t_closed == 0)
+        c->t_closed = s->t_ns;
+    lru_append(t, c, idx, want);
+    (void)index_of;
+}

@@ -1,0 +1,252 @@
+/* Zeek compatibility: Zeek's own TCP endpoint states (INACTIVE, SYN_SENT,
+ * SYN_ACK_SENT, PARTIAL, ESTABLISHED, CLOSED, RESET), its history letters and
+ * its conn_state, emulated per segment so `conn_state` and `history` in our
+ * verdicts are the ones Zeek would log.  The rules are transcribed in
+ * docs/zeek-tshark-rules.md with the Zeek functions they come from
+ * (TCPSessionAdapter::UpdateStateMachine and friends, update_history,
+ * Connection::CheckHistory / ScaledHistoryEntry, conn_state() in
+ * base/protocols/conn/main.zeek).
+ *
+ * Known, deliberate differences: segments whose checksum only reflects
+ * send-side offload are not "bad" here (Zeek would log 'C' and drop them);
+ * 'g' (content gap) needs reassembly and is not emitted.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "internal.h"
+#include "tcpshake/verdict.h"
+
+enum {
+    Z_INACTIVE = 0,
+    Z_SYN_SENT,
+    Z_SYN_ACK_SENT,
+    Z_PARTIAL,
+    Z_ESTABLISHED,
+    Z_CLOSED,
+    Z_RESET,
+};
+
+/* Connection::CheckHistory masks (low 16 bits originator, high responder) */
+enum {
+    H_SYN = 1u << 0,
+    H_FIN = 1u << 1,
+    H_RST = 1u << 2,
+    H_FIN_RST = 1u << 3,
+    H_DATA = 1u << 4,
+    H_ACK = 1u << 5,
+    H_MULTI = 1u << 6,
+    H_SEEN_SYN = 1u << 7, /* ours: hist_last_SYN valid */
+    H_SEEN_FIN = 1u << 8,
+    H_SEEN_RST = 1u << 9,
+};
+
+enum { ZC_CKSUM = 0, ZC_GAP = 1, ZC_RETRANS = 2, ZC_ZEROWIN = 3 };
+
+static void add_history(struct ts_conn *c, bool orig, char code)
+{
+    if (!orig)
+        code = (char)tolower((unsigned char)code);
+    if (c->hist_len < sizeof c->history - 2) {
+        c->history[c->hist_len++] = code;
+        c->history[c->hist_len] = '\0';
+    } else if (c->hist_len == sizeof c->history - 2) {
+        c->history[c->hist_len++] = '+'; /* more than we keep */
+        c->history[c->hist_len] = '\0';
+    }
+}
+
+/* true if the letter was seen before for this side (and so not added) */
+static bool check_history(struct ts_conn *c, bool orig, uint32_t mask, char code)
+{
+    uint32_t m = orig ? mask : mask << 16;
+    if (!(c->zflags & m)) {
+        c->zflags |= m;
+        add_history(c, orig, code);
+        return false;
+    }
+    return true;
+}
+
+/* A letter at the 1st, 10th, 100th occurrence (Zeek's scaled entries). */
+static void scaled_history(struct ts_conn *c, bool orig, struct ts_endpoint *e,
+                           int which, char code)
+{
+    uint8_t n = e->zcount[which];
+    if (n < 255)
+        e->zcount[which] = ++n;
+    if (n == 1 || n == 10 || n == 100)
+        add_history(c, orig, code);
+}
+
+static void update_history(struct ts_conn *c, bool orig, struct ts_endpoint *e,
+                           const struct ts_seg *s)
+{
+    uint8_t f = s->flags;
+    uint32_t rel = s->seq - e->isn;
+    int bits = !!(f & TS_TH_SYN) + !!(f & TS_TH_FIN) + !!(f & TS_TH_RST);
+    uint32_t seen_bit = orig ? 1u : 1u << 16;
+    if (bits > 1) {
+        if ((f & TS_TH_FIN) && (f & TS_TH_RST))
+            check_history(c, orig, H_FIN_RST, 'I');
+        else
+            check_history(c, orig, H_MULTI, 'Q');
+    } else if (bits == 1) {
+        if (f & TS_TH_SYN) {
+            char code = (f & TS_TH_ACK) ? 'H' : 'S';
+            if (check_history(c, orig, H_SYN, code) && rel != e->last_flag_seq[0])
+                add_history(c, orig, code);
+            e->last_flag_seq[0] = rel;
+        }
+        if (f & TS_TH_FIN) {
+            /* a FIN's sequence number counts at the end of its data */
+            uint32_t at = rel + s->payload_len;
+            if (check_history(c, orig, H_FIN, 'F') && at != e->last_flag_seq[1])
+                add_history(c, orig, 'F');
+            e->last_flag_seq[1] = at;
+        }
+        if (f & TS_TH_RST) {
+            if (check_history(c, orig, H_RST, 'R') && rel != e->last_flag_seq[2])
+                add_history(c, orig, 'R');
+            e->last_flag_seq[2] = rel;
+        }
+    } else {
+        if (s->payload_len)
+            check_history(c, orig, H_DATA, 'D');
+        else if (f & TS_TH_ACK)
+            check_history(c, orig, H_ACK, 'A');
+    }
+    (void)seen_bit;
+}
+
+/* TCPSessionAdapter::UpdateStateMachine, for the sender `e` (index ei). */
+static void update_state(struct ts_conn *c, bool orig, const struct ts_seg *s)
+{
+    int oi = 0, ri = 1; /* zstate[0] originator, zstate[1] responder */
+    uint8_t *es = &c->zstate[orig ? oi : ri];
+    uint8_t *ps = &c->zstate[orig ? ri : oi];
+    uint8_t f = s->flags;
+    bool syn = f & TS_TH_SYN, ack = f & TS_TH_ACK, fin = f & TS_TH_FIN, rst = f & TS_TH_RST;
+
+    switch (*es) {
+    case Z_INACTIVE:
+        if (syn) {
+            if (orig) {
+                *es = ack ? Z_SYN_ACK_SENT : Z_SYN_SENT;
+            } else {
+                if (*ps == Z_SYN_SENT)
+                    *ps = Z_ESTABLISHED;
+                *es = Z_ESTABLISHED;
+            }
+        }
+        if (fin)
+            *es = Z_CLOSED;
+        if (rst)
+            *es = Z_RESET;
+        if (*es == Z_INACTIVE) {
+            /* no control flags changed it */
+            if (!orig && s->payload_len == 0 && c->zstate[oi] == Z_SYN_SENT)
+                ; /* an eccentric stack ACKing the SYN before its SYN+ACK */
+            else if (ack && *ps == Z_ESTABLISHED)
+                *es = Z_ESTABLISHED; /* missed the SYN, saw SYN+ACK then ACK */
+            else
+                *es = Z_PARTIAL;
+        }
+        break;
+    case Z_SYN_SENT:
+    case Z_SYN_ACK_SENT:
+        if (fin)
+            *es = Z_CLOSED;
+        if (rst)
+            *es = Z_RESET;
+        break;
+    case Z_ESTABLISHED:
+    case Z_PARTIAL:
+        if (syn && *es == Z_PARTIAL && *ps == Z_INACTIVE && !ack)
+            *es = Z_SYN_SENT;
+        if (fin && !rst)
+            *es = Z_CLOSED;
+        if (rst)
+            *es = Z_RESET;
+        break;
+    case Z_CLOSED:
+        /* after a FIN exchange on both sides a RST does not count */
+        if (rst && *ps != Z_CLOSED)
+            *es = Z_RESET;
+        break;
+    case Z_RESET:
+        break;
+    }
+}
+
+void zk_on_segment(struct ts_conn *c, bool orig, const struct ts_seg *s,
+                   uint32_t notes)
+{
+    int zo = c->zeek_orig_server ? 1 : 0;
+    struct ts_endpoint *e = &c->ep[orig ? zo : !zo];
+    if (c->hist_len == 0 && c->zstate[0] == Z_INACTIVE && c->zstate[1] == Z_INACTIVE) {
+        /* Zeek flipped the roles when it made the connection */
+        if (c->zeek_flip)
+            add_history(c, true, '^');
+    }
+    if (notes & TS_NOTE_BAD_CKSUM) {
+        /* Zeek drops a packet with a bad checksum after noting it */
+        scaled_history(c, orig, e, ZC_CKSUM, 'C');
+        return;
+    }
+    update_state(c, orig, s);
+    update_history(c, orig, e, s);
+    if ((notes & TS_NOTE_RETRANS) && s->payload_len)
+        scaled_history(c, orig, e, ZC_RETRANS, 'T');
+    if (s->win == 0 && !(s->flags & (TS_TH_SYN | TS_TH_RST)))
+        scaled_history(c, orig, e, ZC_ZEROWIN, 'W');
+}
+
+/* base/protocols/conn/main.zeek, function conn_state() for TCP */
+static bool rstos0_pattern(const char *h)
+{
+    /* /\^?S[^HAFGIQ]*R.* / anchored at the start, as Zeek's == match is */
+    if (*h == '^')
+        h++;
+    if (*h != 'S')
+        return false;
+    for (h++; *h; h++) {
+        if (*h == 'R')
+            return true;
+        if (strchr("HAFGIQ", *h))
+            return false;
+    }
+    return false;
+}
+
+const char *ts_zeek_conn_state(const struct ts_conn *c)
+{
+    int zo = c->zeek_orig_server ? 1 : 0;
+    uint8_t os = c->zstate[0], rs = c->zstate[1];
+    bool o_inactive = os == Z_INACTIVE || os == Z_PARTIAL;
+    bool r_inactive = rs == Z_INACTIVE || rs == Z_PARTIAL;
+    uint64_t osize = c->ep[zo].bytes, rsize = c->ep[!zo].bytes;
+
+    if (rs == Z_RESET) {
+        if (os == Z_SYN_SENT || os == Z_SYN_ACK_SENT ||
+            (os == Z_RESET && osize == 0 && rsize == 0))
+            return "REJ";
+        return o_inactive ? "RSTRH" : "RSTR";
+    }
+    if (os == Z_RESET) {
+        if (r_inactive)
+            return rstos0_pattern(c->history) ? "RSTOS0" : "OTH";
+        return "RSTO";
+    }
+    if (rs == Z_CLOSED && os == Z_CLOSED)
+        return "SF";
+    if (os == Z_CLOSED)
+        return r_inactive ? "SH" : "S2";
+    if (rs == Z_CLOSED)
+        return o_inactive ? "SHR" : "S3";
+    if (os == Z_SYN_SENT && rs == Z_INACTIVE)
+        return "S0";
+    if (os == Z_ESTABLISHED && rs == Z_ESTABLISHED)
+        return "S1";
+    return "OTH";
+}

@@ -1,0 +1,316 @@
+/* tcpshake trace: parse the options into configs, open the capture, and run
+ * capture -> decode -> track -> render until the source ends or a signal. */
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "tcpshake/capture.h"
+#include "tcpshake/decode.h"
+#include "tcpshake/render.h"
+#include "tcpshake/track.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+struct trace_run {
+    struct ts_tracker *tracker;
+    struct ts_out *out;
+    struct ts_render_cfg rcfg;
+    bool summary;
+    bool verify;
+    uint64_t frames, tcp, bad, conns;
+};
+
+static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
+{
+    struct trace_run *r = user;
+    r->conns++;
+    ts_render_conn(r->out, &r->rcfg, c, why);
+}
+
+static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
+                     uint32_t caplen, uint32_t wirelen)
+{
+    struct trace_run *r = user;
+    struct ts_seg s;
+    struct ts_event ev;
+    r->frames++;
+    enum ts_decode_status st = ts_decode(dlt, pkt, caplen, wirelen, r->verify, &s);
+    s.t_ns = t_ns;
+    if (st == TS_DEC_TCP) {
+        r->tcp++;
+        ts_track(r->tracker, &s, &ev);
+        if (!r->summary)
+            ts_render_seg(r->out, &r->rcfg, &s, ev.conn ? &ev : NULL);
+        return;
+    }
+    ts_tracker_expire(r->tracker, t_ns);
+    if (st == TS_DEC_BAD || (st == TS_DEC_NOT_TCP && (s.anomalies & TS_AN_FRAG))) {
+        r->bad++;
+        if (!r->summary)
+            ts_render_bad(r->out, &r->rcfg, t_ns, s.anomalies,
+                          st == TS_DEC_BAD ? "malformed" : "ip fragment, not first");
+    }
+}
+
+static void trace_usage(FILE *f)
+{
+    fputs("usage: tcpshake trace [-r FILE | -i IFACE] [OPTIONS] [BPF FILTER...]\n"
+          "       tcpshake trace -D\n"
+          "\n"
+          "source:\n"
+          "  -r FILE          read a pcap or pcapng file ('-' = standard input)\n"
+          "  -i IFACE         capture live on IFACE ('any' for all); needs root or CAP_NET_RAW\n"
+          "  -D               list the interfaces and exit\n"
+          "  -c N             stop after N frames\n"
+          "  -s SNAPLEN       live: bytes to capture per frame (default 262144)\n"
+          "  -p               live: do not put the interface in promiscuous mode\n"
+          "  -B KIB           live: kernel buffer size in KiB\n"
+          "output:\n"
+          "  --json           one JSON object per line (schema in README.md)\n"
+          "  --summary        only the connection verdicts\n"
+          "  -S               absolute sequence numbers in text (JSON has both)\n"
+          "  -n               numeric addresses and ports (always; for tcpdump habits)\n"
+          "  --date           print the date with each time stamp\n"
+          "  --color WHEN     auto (default: only on a terminal), always, never\n"
+          "tracking:\n"
+          "  --max-conns N    track at most N connections (default 1000000); the\n"
+          "                   oldest closed, then the oldest idle, are evicted\n"
+          "  --time-wait SEC  TIME_WAIT length, 2 MSL (default 60, as Linux)\n"
+          "  --idle SEC       forget a silent open connection after SEC (default 7875)\n"
+          "  --no-checksum    do not verify TCP checksums\n"
+          "\n"
+          "Times are UTC. Exit status: 0 done, 1 the capture failed (what came before\n"
+          "was traced), 2 bad arguments or the source could not be opened.\n",
+          f);
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-') {
+        fprintf(stderr, "tcpshake: trace: %s: '%s' is not a number\n", opt, s ? s : "");
+        return -1;
+    }
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max) {
+        fprintf(stderr, "tcpshake: trace: %s: '%s' is not a number in 0..%llu\n", opt, s,
+                (unsigned long long)max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+enum {
+    OPT_JSON = 256,
+    OPT_SUMMARY,
+    OPT_MAX_CONNS,
+    OPT_TIME_WAIT,
+    OPT_IDLE,
+    OPT_COLOR,
+    OPT_NO_CKSUM,
+    OPT_DATE,
+};
+
+int cmd_trace(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, OPT_JSON},
+        {"summary", no_argument, NULL, OPT_SUMMARY},
+        {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+        {"time-wait", required_argument, NULL, OPT_TIME_WAIT},
+        {"idle", required_argument, NULL, OPT_IDLE},
+        {"color", required_argument, NULL, OPT_COLOR},
+        {"colour", required_argument, NULL, OPT_COLOR},
+        {"no-checksum", no_argument, NULL, OPT_NO_CKSUM},
+        {"date", no_argument, NULL, OPT_DATE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct ts_capture_cfg ccfg = {.promisc = true, .immediate = true};
+    struct ts_track_cfg tcfg;
+    ts_track_cfg_default(&tcfg);
+    struct trace_run run = {.verify = true};
+    uint64_t count = 0, v;
+    bool list = false;
+    int color = -1; /* auto */
+
+    setlocale(LC_CTYPE, "");
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+r:i:Dc:s:pB:nSh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'r': ccfg.file = optarg; break;
+        case 'i': ccfg.iface = optarg; break;
+        case 'D': list = true; break;
+        case 'c':
+            if (parse_u64("-c", optarg, UINT64_MAX, &count) < 0) return 2;
+            break;
+        case 's':
+            if (parse_u64("-s", optarg, 262144, &v) < 0) return 2;
+            ccfg.snaplen = (int)v;
+            break;
+        case 'p': ccfg.promisc = false; break;
+        case 'B':
+            if (parse_u64("-B", optarg, INT_MAX / 1024, &v) < 0) return 2;
+            ccfg.buffer_kib = (int)v;
+            break;
+        case 'n': run.rcfg.numeric = true; break;
+        case 'S': run.rcfg.abs_seq = true; break;
+        case OPT_JSON: run.rcfg.json = true; break;
+        case OPT_SUMMARY: run.summary = true; break;
+        case OPT_MAX_CONNS:
+            if (parse_u64("--max-conns", optarg, 1u << 30, &v) < 0) return 2;
+            if (v == 0) {
+                fprintf(stderr, "tcpshake: trace: --max-conns: must be at least 1\n");
+                return 2;
+            }
+            tcfg.max_conns = (uint32_t)v;
+            break;
+        case OPT_TIME_WAIT:
+            if (parse_u64("--time-wait", optarg, 86400, &v) < 0) return 2;
+            tcfg.time_wait_ns = v * 1000000000ull;
+            break;
+        case OPT_IDLE:
+            if (parse_u64("--idle", optarg, 864000, &v) < 0) return 2;
+            if (v == 0) {
+                fprintf(stderr, "tcpshake: trace: --idle: must be at least 1\n");
+                return 2;
+            }
+            tcfg.idle_ns = v * 1000000000ull;
+            break;
+        case OPT_COLOR:
+            if (!strcmp(optarg, "auto")) color = -1;
+            else if (!strcmp(optarg, "always")) color = 1;
+            else if (!strcmp(optarg, "never")) color = 0;
+            else {
+                fprintf(stderr, "tcpshake: trace: --color: '%s' is not auto, always or never\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_NO_CKSUM: run.verify = false; break;
+        case OPT_DATE: run.rcfg.utc_date = true; break;
+        case 'h': trace_usage(stdout); return 0;
+        default: trace_usage(stderr); return 2;
+        }
+    }
+
+    if (list) {
+        char buf[16384], err[512];
+        if (ts_capture_list(buf, sizeof buf, err, sizeof err) < 0) {
+            fprintf(stderr, "tcpshake: trace: %s\n", err);
+            return 2;
+        }
+        fputs(buf, stdout);
+        return 0;
+    }
+    if (!!ccfg.file == !!ccfg.iface) {
+        fprintf(stderr, "tcpshake: trace: give one source: -r FILE or -i IFACE (see --help)\n");
+        return 2;
+    }
+
+    /* the filter: trailing arguments joined by spaces, as tcpdump does */
+    char *filter = NULL;
+    if (optind < argc) {
+        size_t n = 1;
+        for (int i = optind; i < argc; i++)
+            n += strlen(argv[i]) + 1;
+        filter = calloc(1, n);
+        if (!filter) {
+            fprintf(stderr, "tcpshake: trace: out of memory\n");
+            return 2;
+        }
+        for (int i = optind; i < argc; i++) {
+            if (i > optind)
+                strcat(filter, " ");
+            strcat(filter, argv[i]);
+        }
+    }
+    ccfg.filter = filter;
+
+    bool tty = isatty(STDOUT_FILENO);
+    run.rcfg.color = color < 0 ? tty && !run.rcfg.json : color == 1 && !run.rcfg.json;
+    const char *cs = nl_langinfo(CODESET);
+    run.rcfg.utf8 = cs && !strcmp(cs, "UTF-8");
+
+    char err[512];
+    struct ts_capture *cap = ts_capture_open(&ccfg, err, sizeof err);
+    if (!cap) {
+        fprintf(stderr, "tcpshake: trace: %s\n", err);
+        free(filter);
+        return 2;
+    }
+    if (!ts_dlt_supported(ts_capture_datalink(cap))) {
+        fprintf(stderr, "tcpshake: trace: %s: link type %d is not supported "
+                        "(Ethernet, Linux cooked v1/v2, loopback, raw IP are)\n",
+                ccfg.file ? ccfg.file : ccfg.iface, ts_capture_datalink(cap));
+        ts_capture_close(cap);
+        free(filter);
+        return 2;
+    }
+
+    static struct ts_out out;
+    ts_out_init(&out, stdout, ccfg.iface != NULL);
+    run.out = &out;
+    tcfg.on_end = on_end;
+    tcfg.user = &run;
+    run.tracker = ts_tracker_new(&tcfg, err, sizeof err);
+    if (!run.tracker) {
+        fprintf(stderr, "tcpshake: trace: %s\n", err);
+        ts_capture_close(cap);
+        free(filter);
+        return 2;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (ccfg.iface)
+        fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", ccfg.iface,
+                filter ? ", filter: " : "", filter ? filter : "");
+    int rc = ts_capture_run(cap, count, &stop_flag, on_frame, &run, err, sizeof err);
+    ts_tracker_flush(run.tracker);
+    ts_out_flush(&out);
+
+    int status = 0;
+    if (rc < 0) {
+        fprintf(stderr, "tcpshake: trace: %s (after %llu frames; everything before "
+                        "was traced)\n",
+                err, (unsigned long long)run.frames);
+        status = 1;
+    }
+    uint64_t recv, drop, ifdrop;
+    if (ts_capture_stats(cap, &recv, &drop, &ifdrop))
+        fprintf(stderr, "tcpshake: trace: %llu frames traced, %llu received by filter, "
+                        "%llu dropped by kernel, %llu dropped by interface\n",
+                (unsigned long long)run.frames, (unsigned long long)recv,
+                (unsigned long long)drop, (unsigned long long)ifdrop);
+    ts_tracker_free(run.tracker);
+    ts_capture_close(cap);
+    free(filter);
+    if (ferror(stdout) && errno != EPIPE) {
+        fprintf(stderr, "tcpshake: trace: writing output failed\n");
+        return 1;
+    }
+    return status;
+}

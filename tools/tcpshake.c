@@ -1,0 +1,44 @@
+/* tcpshake: the command-line front end.  Dispatches to a subcommand; each
+ * subcommand is a thin layer over the library (see tools/cmds.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+
+#define TCPSHAKE_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fputs("usage: tcpshake COMMAND [OPTIONS]\n"
+          "\n"
+          "commands:\n"
+          "  trace   annotate every TCP segment's role in the handshake and teardown,\n"
+          "          with both endpoints' RFC 9293 states (live or from a capture)\n"
+          "  craft   hand-craft TCP segments: send them as root or write a pcap\n"
+          "\n"
+          "`tcpshake COMMAND --help` describes a command's options.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "trace"))
+        return cmd_trace(argc - 1, argv + 1);
+    if (!strcmp(cmd, "craft"))
+        return cmd_craft(argc - 1, argv + 1);
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        puts("tcpshake " TCPSHAKE_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "tcpshake: unknown command '%s' (try: tcpshake --help)\n", cmd);
+    return 2;
+}
