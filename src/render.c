@@ -7,7 +7,6 @@
  */
 #include "tcpshake/render.h"
 
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,15 +69,31 @@ static inline void put_s(struct ts_out *o, const char *s)
 
 #define PUT_LIT(o, lit) put_n((o), (lit), sizeof(lit) - 1)
 
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* decimal, two digits per division */
 static void put_u64(struct ts_out *o, uint64_t v)
 {
     char tmp[24];
-    int i = 24;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put_n(o, tmp + i, (size_t)(24 - i));
+    char *p = tmp + sizeof tmp;
+    while (v >= 100) {
+        unsigned i = (unsigned)(v % 100) * 2;
+        v /= 100;
+        p -= 2;
+        memcpy(p, digits2 + i, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, digits2 + v * 2, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    size_t n = (size_t)(tmp + sizeof tmp - p);
+    memcpy(o->buf + o->len, p, n);
+    o->len += n;
 }
 
 /* v with exactly `digits` digits, zero padded */
@@ -101,6 +116,57 @@ static void put_hex(struct ts_out *o, const uint8_t *b, size_t n)
     }
 }
 
+/* RFC 5952 text form: lower case, no leading zeros, the longest run of two
+ * or more zero groups (the first if tied) as "::" (IPv4-mapped as ::ffff:a.b.c.d) */
+static void put_ip6(struct ts_out *o, const uint8_t *a)
+{
+    static const char hx[] = "0123456789abcdef";
+    uint16_t g[8];
+    for (int i = 0; i < 8; i++)
+        g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+    int best = -1, best_len = 0;
+    for (int i = 0; i < 8;) {
+        if (g[i] != 0) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && g[j] == 0)
+            j++;
+        if (j - i > best_len && j - i >= 2) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j;
+    }
+    bool mapped = best == 0 && best_len == 5 && g[5] == 0xffff;
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            PUT_LIT(o, "::");
+            i += best_len - 1;
+            continue;
+        }
+        if (mapped && i == 6) {
+            for (int k = 12; k < 16; k++) {
+                if (k > 12)
+                    put_c(o, '.');
+                put_u64(o, a[k]);
+            }
+            break;
+        }
+        if (i > 0 && i != best + best_len)
+            put_c(o, ':');
+        bool lead = true;
+        for (int sh = 12; sh >= 0; sh -= 4) {
+            unsigned nib = (g[i] >> sh) & 15u;
+            if (lead && nib == 0 && sh > 0)
+                continue;
+            lead = false;
+            put_c(o, hx[nib]);
+        }
+    }
+}
+
 static void put_addr(struct ts_out *o, const struct ts_addr *a)
 {
     if (a->family == 4) {
@@ -110,11 +176,7 @@ static void put_addr(struct ts_out *o, const struct ts_addr *a)
             put_u64(o, a->a[i]);
         }
     } else if (a->family == 6) {
-        char buf[INET6_ADDRSTRLEN];
-        if (inet_ntop(AF_INET6, a->a, buf, sizeof buf))
-            put_s(o, buf);
-        else
-            PUT_LIT(o, "?");
+        put_ip6(o, a->a);
     } else {
         PUT_LIT(o, "?");
     }

@@ -276,13 +276,24 @@ void ts_tracker_expire(struct ts_tracker *t, uint64_t now)
         conn_end(t, idx, TS_END_IDLE);
 }
 
+struct id_idx {
+    uint64_t id;
+    uint32_t idx;
+};
+
+static int by_id(const void *x, const void *y)
+{
+    uint64_t a = ((const struct id_idx *)x)->id, b = ((const struct id_idx *)y)->id;
+    return a < b ? -1 : a > b;
+}
+
 void ts_tracker_flush(struct ts_tracker *t)
 {
-    /* in order of first appearance: collect live indices, sort by id */
+    /* verdicts in order of first appearance */
     uint32_t n = t->live;
     if (n == 0)
         return;
-    uint32_t *v = malloc(n * sizeof *v);
+    struct id_idx *v = malloc(n * sizeof *v);
     if (!v) {
         for (int l = 0; l < 2; l++)
             while (t->lru_head[l] != NIL)
@@ -292,20 +303,10 @@ void ts_tracker_flush(struct ts_tracker *t)
     uint32_t k = 0;
     for (int l = 0; l < 2; l++)
         for (uint32_t i = t->lru_head[l]; i != NIL; i = cat(t, i)->lru_next)
-            v[k++] = i;
-    /* insertion-friendly: ids are nearly sorted already within each list */
-    for (uint32_t i = 1; i < k; i++) {
-        uint32_t x = v[i];
-        uint64_t id = cat(t, x)->id;
-        uint32_t j = i;
-        while (j > 0 && cat(t, v[j - 1])->id > id) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
-    }
+            v[k++] = (struct id_idx){cat(t, i)->id, i};
+    qsort(v, k, sizeof *v, by_id);
     for (uint32_t i = 0; i < k; i++)
-        conn_end(t, v[i], TS_END_FLUSH);
+        conn_end(t, v[i].idx, TS_END_FLUSH);
     free(v);
 }
 
@@ -757,9 +758,10 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
 
     if (c && pure_syn) {
         const struct ts_endpoint *snd = &c->ep[d];
+        /* a new ISN, or any SYN once both sides are closed (as Zeek and
+         * current tshark do), opens a new incarnation */
         bool other_isn = (snd->flags & TS_EP_SYN) && s->seq != snd->isn;
-        bool late_copy = (snd->flags & TS_EP_SYN) && s->seq == snd->isn;
-        if (other_isn || (conn_finished(c) && !late_copy)) {
+        if (other_isn || conn_finished(c)) {
             conn_end(t, idx, TS_END_REUSED);
             c = NULL;
             ev->notes |= TS_NOTE_PORT_REUSE;
