@@ -18,15 +18,15 @@
 static const signed char fsm_table[TS_STATE_COUNT][TS_EV_COUNT] = {
     /*                  SND_SYN        SND_SYNACK     SND_FIN        RCV_SYN        RCV_SYNACK      RCV_ACK_SYN     RCV_FIN        RCV_ACK_FIN    RST        TIMEOUT    PICKUP */
     [TS_CLOSED]      = {TS_SYN_SENT,   X,             X,             X,             X,              X,              X,             X,             TS_CLOSED, TS_CLOSED, TS_ESTABLISHED},
-    [TS_LISTEN]      = {TS_SYN_SENT,   X,             X,             TS_SYN_RCVD,   X,              X,              X,             X,             TS_CLOSED, TS_LISTEN, TS_ESTABLISHED},
-    [TS_SYN_SENT]    = {TS_SYN_SENT,   TS_SYN_RCVD,   X,             TS_SYN_RCVD,   TS_ESTABLISHED, TS_SYN_SENT,    X,             X,             TS_CLOSED, TS_SYN_SENT, X},
-    [TS_SYN_RCVD]    = {X,             TS_SYN_RCVD,   TS_FIN_WAIT_1, TS_SYN_RCVD,   TS_ESTABLISHED, TS_ESTABLISHED, TS_CLOSE_WAIT, X,             TS_CLOSED, TS_SYN_RCVD, X},
-    [TS_ESTABLISHED] = {X,             TS_ESTABLISHED,TS_FIN_WAIT_1, TS_ESTABLISHED,TS_ESTABLISHED, TS_ESTABLISHED, TS_CLOSE_WAIT, X,             TS_CLOSED, TS_ESTABLISHED, TS_ESTABLISHED},
-    [TS_FIN_WAIT_1]  = {X,             X,             TS_FIN_WAIT_1, X,             X,              TS_FIN_WAIT_1,  TS_CLOSING,    TS_FIN_WAIT_2, TS_CLOSED, TS_FIN_WAIT_1, X},
-    [TS_FIN_WAIT_2]  = {X,             X,             TS_FIN_WAIT_2, X,             X,              TS_FIN_WAIT_2,  TS_TIME_WAIT,  TS_FIN_WAIT_2, TS_CLOSED, TS_FIN_WAIT_2, X},
-    [TS_CLOSE_WAIT]  = {X,             X,             TS_LAST_ACK,   X,             X,              TS_CLOSE_WAIT,  TS_CLOSE_WAIT, X,             TS_CLOSED, TS_CLOSE_WAIT, X},
-    [TS_CLOSING]     = {X,             X,             TS_CLOSING,    X,             X,              TS_CLOSING,     TS_CLOSING,    TS_TIME_WAIT,  TS_CLOSED, TS_CLOSING, X},
-    [TS_LAST_ACK]    = {X,             X,             TS_LAST_ACK,   X,             X,              TS_LAST_ACK,    TS_LAST_ACK,   TS_CLOSED,     TS_CLOSED, TS_LAST_ACK, X},
+    [TS_LISTEN]      = {TS_SYN_SENT,   TS_SYN_RCVD,   X,             TS_SYN_RCVD,   X,              X,              X,             X,             TS_CLOSED, X,         TS_ESTABLISHED},
+    [TS_SYN_SENT]    = {TS_SYN_SENT, TS_SYN_RCVD, X, TS_SYN_RCVD, TS_ESTABLISHED, TS_SYN_SENT, X, X, TS_CLOSED, X, X},
+    [TS_SYN_RCVD]    = {X, TS_SYN_RCVD, TS_FIN_WAIT_1, TS_SYN_RCVD, TS_ESTABLISHED, TS_ESTABLISHED, TS_CLOSE_WAIT, X, TS_CLOSED, X, X},
+    [TS_ESTABLISHED] = {X, TS_ESTABLISHED, TS_FIN_WAIT_1, TS_ESTABLISHED, TS_ESTABLISHED, TS_ESTABLISHED, TS_CLOSE_WAIT, X, TS_CLOSED, X, TS_ESTABLISHED},
+    [TS_FIN_WAIT_1]  = {X, X, TS_FIN_WAIT_1, X, X, TS_FIN_WAIT_1, TS_CLOSING, TS_FIN_WAIT_2, TS_CLOSED, X, X},
+    [TS_FIN_WAIT_2]  = {X, X, TS_FIN_WAIT_2, X, X, TS_FIN_WAIT_2, TS_TIME_WAIT, TS_FIN_WAIT_2, TS_CLOSED, X, X},
+    [TS_CLOSE_WAIT]  = {X, X, TS_LAST_ACK, X, X, TS_CLOSE_WAIT, TS_CLOSE_WAIT, X, TS_CLOSED, X, X},
+    [TS_CLOSING]     = {X, X, TS_CLOSING, X, X, TS_CLOSING, TS_CLOSING, TS_TIME_WAIT, TS_CLOSED, X, X},
+    [TS_LAST_ACK]    = {X, X, TS_LAST_ACK, X, X, TS_LAST_ACK, TS_LAST_ACK, TS_CLOSED, TS_CLOSED, X, X},
     [TS_TIME_WAIT]   = {X,             X,             TS_TIME_WAIT,  X,             X,              TS_TIME_WAIT,   TS_TIME_WAIT,  TS_TIME_WAIT,  TS_CLOSED, TS_CLOSED, X},
 };
 /* clang-format on */

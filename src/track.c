@@ -481,19 +481,32 @@ static void analyse_seq(struct ts_conn *c, int d, const struct ts_seg *s,
     if (len == 1 && s->seq == snd->nxt && (rcv->flags & TS_EP_ZEROWIN))
         ev->notes |= TS_NOTE_ZERO_WINDOW_PROBE;
 
-    if ((f & TS_TH_ACK) && !(f & TS_TH_RST)) {
-        if ((rcv->flags & TS_EP_BASE) && ts_seq_gt(s->ack, rcv->nxt))
-            ev->notes |= TS_NOTE_ACK_UNSEEN;
-        if ((snd->flags & TS_EP_ACKED) && len == 0 && !sfr && s->seq == snd->nxt &&
-            s->ack == snd->lastack) {
-            if (s->win == snd->win && s->win != 0) {
-                if (snd->dupacks < 255)
-                    snd->dupacks++;
-                ev->notes |= TS_NOTE_DUP_ACK;
-                ev->dupack_n = snd->dupacks;
-            } else if (s->win != snd->win && s->win != 0) {
-                ev->notes |= TS_NOTE_WINDOW_UPDATE;
-            }
+}
+
+/* The ACK field: acked-unseen, duplicate ACK, window update.  A side's very
+ * first segment can already ACK something never seen. */
+static void analyse_ack(struct ts_conn *c, int d, const struct ts_seg *s,
+                        struct ts_event *ev)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    uint8_t f = s->flags;
+    bool sfr = (f & (TS_TH_SYN | TS_TH_FIN | TS_TH_RST)) != 0;
+    if (!(f & TS_TH_ACK) || (f & TS_TH_RST))
+        return;
+    if ((rcv->flags & TS_EP_BASE) && ts_seq_gt(s->ack, rcv->nxt))
+        ev->notes |= TS_NOTE_ACK_UNSEEN;
+    if ((snd->flags & TS_EP_ACKED) && s->payload_len == 0 && !sfr &&
+        s->seq == snd->nxt && s->ack == snd->lastack) {
+        if (rcv->flags & TS_EP_LAST_KA) {
+            /* the answer to a keep-alive is not a duplicate ACK (tshark's
+             * keep_alive_ack rule) */
+        } else if (s->win == snd->win && s->win != 0) {
+            if (snd->dupacks < 255)
+                snd->dupacks++;
+            ev->notes |= TS_NOTE_DUP_ACK;
+            ev->dupack_n = snd->dupacks;
+        } else if (s->win != snd->win && s->win != 0) {
+            ev->notes |= TS_NOTE_WINDOW_UPDATE;
         }
     }
 }
@@ -578,7 +591,9 @@ static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg
         /* The sender of a RST has no connection any more (it aborted, or
          * never had one).  The receiver drops it only if the RST is
          * acceptable (RFC 9293 §3.10.7); a LISTEN receiver ignores it. */
-        if (why != TS_RST_STRAY) {
+        if (why == TS_RST_STRAY && !c->rst_reason && !c->closed_by) {
+            c->rst_reason = (uint8_t)why;
+        } else if (why != TS_RST_STRAY) {
             if (!c->closed_by) {
                 c->closed_by = (uint8_t)(d + 1);
                 c->rst_reason = (uint8_t)why;
@@ -783,6 +798,13 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
         c->zeek_flip = zflip;
         d = sender_client ? TS_C2S : TS_S2C;
         if ((f & TS_TH_SYN) && (f & TS_TH_ACK)) {
+            /* The SYN was missed, but the SYN+ACK's ack proves the client
+             * sent one with ISN ack - 1: the client is in SYN_SENT. */
+            struct ts_endpoint *cl = &c->ep[TS_C2S];
+            cl->isn = s->ack - 1;
+            cl->nxt = s->ack;
+            cl->flags |= TS_EP_SYN | TS_EP_BASE;
+            cl->state = TS_SYN_SENT;
             c->flipped = 1;
             ev->notes |= TS_NOTE_FLIPPED;
             /* Zeek keeps the SYN+ACK's sender as originator unless its port
@@ -807,6 +829,8 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
     ev->dir = (uint8_t)d;
     ev->old_state[0] = c->ep[0].state;
     ev->old_state[1] = c->ep[1].state;
+    if ((ev->notes & TS_NOTE_FLIPPED) && c->ep[0].segs + c->ep[1].segs == 0)
+        ev->old_state[TS_C2S] = TS_CLOSED; /* SYN_SENT is this segment's proof */
     if (conn_finished(c) && (c->ep[0].segs + c->ep[1].segs) > 0 &&
         !(f & TS_TH_RST))
         ev->notes |= TS_NOTE_AFTER_CLOSE;
@@ -814,6 +838,7 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
     struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
     analyse_seq(c, d, s, ev);
     if (!(ev->notes & TS_NOTE_DUPLICATE)) {
+        analyse_ack(c, d, s, ev);
         analyse_window(c, d, s, ev);
         handshake_and_teardown(c, d, s, ev);
     } else {
@@ -839,6 +864,10 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
     }
     if (ev->notes & TS_NOTE_RETRANS)
         snd->retrans++;
+    if (ev->notes & TS_NOTE_KEEPALIVE)
+        snd->flags |= TS_EP_LAST_KA;
+    else
+        snd->flags &= (uint16_t)~TS_EP_LAST_KA;
 
     c->completeness |= ts_completeness_bits(c, s);
     close_kind_update(c);

@@ -100,6 +100,7 @@ enum {
     TS_EP_BASE = 1u << 10,      /* base (relative seq origin) known */
     TS_EP_FIN_ACKED = 1u << 11, /* its FIN was acknowledged */
     TS_EP_ZEROWIN = 1u << 12,   /* last window advertised was 0 */
+    TS_EP_LAST_KA = 1u << 13,   /* its last segment was a keep-alive */
 };
 
 /* One side of a connection, as seen from its own segments.  Sequence numbers
