@@ -497,16 +497,16 @@ static void analyse_ack(struct ts_conn *c, int d, const struct ts_seg *s,
         ev->notes |= TS_NOTE_ACK_UNSEEN;
     if ((snd->flags & TS_EP_ACKED) && s->payload_len == 0 && !sfr &&
         s->seq == snd->nxt && s->ack == snd->lastack) {
-        if (rcv->flags & TS_EP_LAST_KA) {
-            /* the answer to a keep-alive is not a duplicate ACK (tshark's
-             * keep_alive_ack rule) */
+        /* tshark's order: window update, keep-alive ACK, duplicate ACK */
+        if (s->win != snd->win && s->win != 0) {
+            ev->notes |= TS_NOTE_WINDOW_UPDATE;
+        } else if (rcv->flags & TS_EP_LAST_KA) {
+            /* the answer to a keep-alive is not a duplicate ACK */
         } else if (s->win == snd->win && s->win != 0) {
             if (snd->dupacks < 255)
                 snd->dupacks++;
             ev->notes |= TS_NOTE_DUP_ACK;
             ev->dupack_n = snd->dupacks;
-        } else if (s->win != snd->win && s->win != 0) {
-            ev->notes |= TS_NOTE_WINDOW_UPDATE;
         }
     }
 }
