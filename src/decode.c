@@ -1,0 +1,925 @@
+/* tcpshake decode: one captured frame -> one host-order `struct ts_seg`.
+ *
+ * The frame is walked link -> IPv4/IPv6 (options, extension headers) -> TCP
+ * (header, options, payload bounds, checksum).  A bounds-checked cursor
+ * (struct cur) is the only thing that reads packet bytes; the only raw
+ * pointers it hands out are length-checked spans for the checksum loops.  The
+ * frame is clamped to min(caplen, wirelen) first, and captured and wire
+ * lengths are kept apart from then on: lengths the packet claims are checked
+ * against the wire length, reads against the captured length.  Problems are
+ * anomaly bits, never prints (RFC 9293 §3.1, RFC 791, RFC 8200).
+ *
+ * What the caller may read after ts_decode():
+ * - always: caplen, wirelen, anomalies, cksum_state, nvlan and vlan[0..nvlan),
+ *   and every other scalar field (zero when decoding did not get that far).
+ *   t_ns is never written: it belongs to the caller.
+ * - ipver != 0 (IP header wholly captured): ttl, tos, df, ip_id (IPv4 only),
+ *   frag_off, more_frags, src, dst.  For IPv6, dst is the header's field even
+ *   when a routing header names another final destination.
+ * - TS_DEC_TCP: all TCP fields, opt (see below), payload_*.  payload_off is
+ *   where the data offset puts the payload; with TS_AN_TRUNC_OPT that is past
+ *   the capture (payload_caplen is 0 then).  payload_len comes from the IP
+ *   length, or from the wire length for a TSO super-segment (TS_AN_TSO).
+ * - TS_DEC_NOT_TCP: the IP fields; for a fragment also TS_AN_FRAG.
+ * - TS_DEC_BAD with TS_AN_TRUNC_TCP: the TCP fields whose bytes were captured,
+ *   in header order; each field is whole or zero: sport needs 2 TCP bytes,
+ *   dport 4, seq 8, ack 12, doff/ae 13, flags 14, win 16, cksum 18, urp 20.
+ * - TS_DEC_BAD with TS_AN_BAD_DOFF: all fixed TCP fields; no options/payload.
+ * - opt: present, mss, wscale, tsval, tsecr, n, raw_len, sack_n, tfo_len are
+ *   always defined; only items[0..n), raw[0..raw_len), sack[0..sack_n) and
+ *   tfo_cookie[0..tfo_len) are written, the rest of those arrays is stale.
+ */
+#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* inet_ntop under -std=c17 */
+#endif
+
+#include "tcpshake/decode.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* ------------------------------------------------------------------------ */
+/* The cursor: every read is checked against `left`; a failed read zeroes
+ * `left` and sets `trunc`, so every later read fails too and a sequence of
+ * reads can be checked once at the end (fields read before the failure are
+ * whole, the rest come back 0). */
+
+struct cur {
+    const uint8_t *p; /* next byte */
+    uint32_t left;    /* readable bytes from p */
+    uint32_t off;     /* offset of p from the start of the frame */
+    bool trunc;       /* a read wanted more than was left (sticky) */
+};
+
+static inline struct cur cur_make(const uint8_t *p, uint32_t len, uint32_t off)
+{
+    return (struct cur){.p = p, .left = len, .off = off, .trunc = false};
+}
+
+static inline bool cur_need(struct cur *c, uint32_t n)
+{
+    if (c->left >= n)
+        return true;
+    c->left = 0;
+    c->trunc = true;
+    return false;
+}
+
+static inline void cur_adv(struct cur *c, uint32_t n)
+{
+    c->p += n;
+    c->left -= n;
+    c->off += n;
+}
+
+static inline uint8_t cur_u8(struct cur *c)
+{
+    if (!cur_need(c, 1))
+        return 0;
+    uint8_t v = c->p[0];
+    cur_adv(c, 1);
+    return v;
+}
+
+static inline uint16_t cur_be16(struct cur *c)
+{
+    if (!cur_need(c, 2))
+        return 0;
+    uint16_t v = (uint16_t)((unsigned)c->p[0] << 8 | c->p[1]);
+    cur_adv(c, 2);
+    return v;
+}
+
+static inline uint32_t cur_be32(struct cur *c)
+{
+    if (!cur_need(c, 4))
+        return 0;
+    uint32_t v = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 |
+                 (uint32_t)c->p[2] << 8 | c->p[3];
+    cur_adv(c, 4);
+    return v;
+}
+
+static inline uint32_t cur_le32(struct cur *c)
+{
+    if (!cur_need(c, 4))
+        return 0;
+    uint32_t v = (uint32_t)c->p[3] << 24 | (uint32_t)c->p[2] << 16 |
+                 (uint32_t)c->p[1] << 8 | c->p[0];
+    cur_adv(c, 4);
+    return v;
+}
+
+static inline void cur_skip(struct cur *c, uint32_t n)
+{
+    if (cur_need(c, n))
+        cur_adv(c, n);
+}
+
+static inline void cur_copy(struct cur *c, uint8_t *dst, uint32_t n)
+{
+    if (!cur_need(c, n))
+        return;
+    memcpy(dst, c->p, n);
+    cur_adv(c, n);
+}
+
+/* Look at the next byte without consuming it; false if there is none. */
+static inline bool cur_peek_u8(const struct cur *c, uint8_t *v)
+{
+    if (c->left < 1)
+        return false;
+    *v = c->p[0];
+    return true;
+}
+
+/* Move the next n bytes into their own cursor. */
+static inline bool cur_take(struct cur *c, uint32_t n, struct cur *sub)
+{
+    if (!cur_need(c, n))
+        return false;
+    *sub = cur_make(c->p, n, c->off);
+    cur_adv(c, n);
+    return true;
+}
+
+/* The next n bytes as a pointer (for the checksum loop), or NULL. */
+static inline const uint8_t *cur_span(struct cur *c, uint32_t n)
+{
+    if (!cur_need(c, n))
+        return NULL;
+    const uint8_t *p = c->p;
+    cur_adv(c, n);
+    return p;
+}
+
+/* Forget bytes past n (link-layer padding beyond the IP length). */
+static inline void cur_limit(struct cur *c, uint32_t n)
+{
+    if (c->left > n)
+        c->left = n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* RFC 1071 Internet checksum.  The one's complement sum is the sum modulo
+ * 0xffff, and 2^16 == 1 there, so adding big-endian 32-bit words into 64-bit
+ * accumulators and folding at the end gives the same result as adding 16-bit
+ * words.  Each 8-byte load becomes one load and a byte swap; two accumulators
+ * keep two additions in flight (about 1.5x the speed of one). */
+
+static inline uint64_t be64_at(const uint8_t *p)
+{
+    return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+           (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+           (uint64_t)p[6] << 8 | p[7];
+}
+
+/* Unfolded sum of n bytes at p; each step adds < 2^33, so no overflow for
+ * any uint32_t n. */
+static uint64_t sum_bytes(const uint8_t *p, uint32_t n)
+{
+    uint64_t s = 0, t = 0;
+    for (; n >= 16; p += 16, n -= 16) {
+        uint64_t w = be64_at(p), v = be64_at(p + 8);
+        s += (w >> 32) + (w & 0xffffffffu);
+        t += (v >> 32) + (v & 0xffffffffu);
+    }
+    s += t;
+    if (n >= 8) {
+        uint64_t w = be64_at(p);
+        s += (w >> 32) + (w & 0xffffffffu);
+        p += 8;
+        n -= 8;
+    }
+    if (n >= 4) {
+        s += (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+             (uint32_t)p[2] << 8 | p[3];
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        s += (uint32_t)p[0] << 8 | p[1];
+        p += 2;
+        n -= 2;
+    }
+    if (n)
+        s += (uint32_t)p[0] << 8; /* odd byte, padded with a zero */
+    return s;
+}
+
+static uint16_t sum_fold(uint64_t s)
+{
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)s;
+}
+
+/* TCP pseudo-header (RFC 9293 §3.1; RFC 8200 §8.1 for IPv6): addresses,
+ * protocol 6 and the TCP length.  The IPv4 length is 16 bits, the IPv6 one 32;
+ * summed as two 16-bit halves both come out the same for lengths < 64 KiB. */
+static uint64_t sum_pseudo(uint8_t family, const uint8_t *src,
+                           const uint8_t *dst, uint32_t tcp_len)
+{
+    uint32_t alen = family == 6 ? 16 : 4;
+    return sum_bytes(src, alen) + sum_bytes(dst, alen) + 6 +
+           (tcp_len >> 16) + (tcp_len & 0xffff);
+}
+
+uint16_t ts_tcp_cksum_sum(const struct ts_addr *src, const struct ts_addr *dst,
+                          const uint8_t *tcp, uint32_t len)
+{
+    return sum_fold(sum_pseudo(src->family, src->a, dst->a, len) +
+                    sum_bytes(tcp, len));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Link layer */
+
+enum l3 { L3_V4, L3_V6, L3_BY_VERSION };
+
+enum {
+    ETH_IPV4 = 0x0800,
+    ETH_IPV6 = 0x86dd,
+    ETH_8021Q = 0x8100,
+    ETH_8021AD = 0x88a8,
+    ETH_QINQ_OLD = 0x9100, /* pre-802.1ad vendor QinQ */
+};
+
+/* Address families seen in DLT_NULL / DLT_LOOP headers: Linux, the BSDs,
+ * FreeBSD, Darwin all number AF_INET6 differently. */
+static bool af_is_ipv6(uint32_t af)
+{
+    return af == 10 || af == 24 || af == 28 || af == 30;
+}
+
+/* After an EtherType: step over any stack of VLAN tags (IEEE 802.1Q, 802.1ad
+ * and the old 0x9100), keeping the first two VLAN ids, outermost first.
+ * Returns the inner EtherType; 0 with c->trunc set when cut short. */
+static uint16_t eth_vlans(struct cur *c, uint16_t type, struct ts_seg *s)
+{
+    while (type == ETH_8021Q || type == ETH_8021AD || type == ETH_QINQ_OLD) {
+        uint16_t tci = cur_be16(c);
+        type = cur_be16(c);
+        if (c->trunc)
+            return 0;
+        if (s->nvlan < 2)
+            s->vlan[s->nvlan++] = tci & 0x0fff;
+    }
+    return type;
+}
+
+/* Step over the link header and say what follows.  TS_DEC_TCP means "go on
+ * with *l3". */
+static enum ts_decode_status link_decode(int dlt, struct cur *c,
+                                         struct ts_seg *s, enum l3 *l3)
+{
+    uint16_t type = 0;
+    uint32_t af;
+
+    switch (dlt) {
+    case TS_DLT_EN10MB:
+        cur_skip(c, 12); /* destination, source MAC */
+        type = eth_vlans(c, cur_be16(c), s);
+        break;
+    case TS_DLT_LINUX_SLL:
+        /* packet type 2, ARPHRD 2, address length 2, address 8, protocol 2;
+         * libpcap re-inserts VLAN tags after this header */
+        cur_skip(c, 14);
+        type = eth_vlans(c, cur_be16(c), s);
+        break;
+    case TS_DLT_LINUX_SLL2:
+        /* protocol 2, reserved 2, ifindex 4, ARPHRD 2, packet type 1,
+         * address length 1, address 8 */
+        type = cur_be16(c);
+        cur_skip(c, 18);
+        type = eth_vlans(c, type, s);
+        break;
+    case TS_DLT_NULL:
+        /* host order of the capturing machine; like tcpdump, a value with
+         * bits in the upper half must be the other byte order */
+        af = cur_le32(c);
+        if (c->trunc)
+            break;
+        if (af & 0xffff0000u)
+            af = (af >> 24) | ((af >> 8) & 0xff00) | ((af & 0xff00) << 8) |
+                 ((af & 0xff) << 24);
+        if (af == 2)
+            type = ETH_IPV4;
+        else if (af_is_ipv6(af))
+            type = ETH_IPV6;
+        else
+            return TS_DEC_NOT_IP;
+        break;
+    case TS_DLT_LOOP:
+        af = cur_be32(c);
+        if (af == 2)
+            type = ETH_IPV4;
+        else if (af_is_ipv6(af))
+            type = ETH_IPV6;
+        else if (!c->trunc)
+            return TS_DEC_NOT_IP;
+        break;
+    case TS_DLT_RAW:
+    case TS_DLT_RAW_ALT:
+    case TS_DLT_LINKTYPE_RAW:
+        *l3 = L3_BY_VERSION;
+        return TS_DEC_TCP;
+    case TS_DLT_IPV4:
+        *l3 = L3_V4;
+        return TS_DEC_TCP;
+    case TS_DLT_IPV6:
+        *l3 = L3_V6;
+        return TS_DEC_TCP;
+    default:
+        return TS_DEC_BAD_LINK;
+    }
+    if (c->trunc) {
+        s->anomalies |= TS_AN_TRUNC_LINK;
+        return TS_DEC_BAD;
+    }
+    if (type == ETH_IPV4)
+        *l3 = L3_V4;
+    else if (type == ETH_IPV6)
+        *l3 = L3_V6;
+    else
+        return TS_DEC_NOT_IP; /* ARP, MPLS, PPPoE, 802.3 length field, ... */
+    return TS_DEC_TCP;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Network layer: each decoder leaves the TCP segment in a struct l4. */
+
+struct l4 {
+    struct cur tcp;       /* the captured part of the TCP segment */
+    uint32_t wire;        /* TCP segment length on the wire (from IP) */
+    bool no_verify;       /* a first fragment: the sum cannot be checked */
+    bool have_final_dst;  /* pseudo-header destination differs from dst */
+    uint8_t final_dst[16];
+};
+
+/* IPv4 loose/strict source route (RFC 791 §3.1): while the route is not
+ * used up, the sender's pseudo-header used the final destination, the last
+ * address in the route; once it is, the header's destination is final. */
+static void ip4_options(struct cur *o, struct l4 *x)
+{
+    while (o->left > 0) {
+        uint8_t type = cur_u8(o);
+        if (type == 0) /* end of option list */
+            return;
+        if (type == 1) /* no-op */
+            continue;
+        uint8_t len = cur_u8(o);
+        struct cur body;
+        if (len < 2 || !cur_take(o, (uint32_t)len - 2, &body))
+            return; /* malformed: the sum will just come out wrong */
+        if ((type == 131 || type == 137) && len >= 7 && (len - 3) % 4 == 0) {
+            uint8_t ptr = cur_u8(&body); /* 1-based, points at the next hop */
+            if (ptr > len)
+                continue;
+            cur_skip(&body, (uint32_t)len - 3 - 4); /* all but the last */
+            cur_copy(&body, x->final_dst, 4);
+            x->have_final_dst = !body.trunc;
+        }
+    }
+}
+
+static enum ts_decode_status ip4_decode(struct cur *c, uint32_t wire_left,
+                                        bool verify, struct ts_seg *s,
+                                        struct l4 *x)
+{
+    uint8_t vihl;
+    if (!cur_peek_u8(c, &vihl)) {
+        s->anomalies |= TS_AN_TRUNC_IP;
+        return TS_DEC_BAD;
+    }
+    uint32_t hl = (vihl & 0x0fu) * 4;
+    if (vihl >> 4 != 4 || hl < 20) {
+        s->anomalies |= TS_AN_BAD_IP;
+        return TS_DEC_BAD;
+    }
+    struct cur hcur = *c; /* for the header checksum */
+    struct cur h;
+    if (!cur_take(c, hl, &h)) {
+        s->anomalies |= TS_AN_TRUNC_IP;
+        return TS_DEC_BAD;
+    }
+    cur_skip(&h, 1); /* version, IHL */
+    s->tos = cur_u8(&h);
+    uint32_t tot = cur_be16(&h);
+    s->ip_id = cur_be16(&h);
+    uint16_t fo = cur_be16(&h);
+    s->ttl = cur_u8(&h);
+    uint8_t proto = cur_u8(&h);
+    cur_skip(&h, 2); /* header checksum: summed with the rest below */
+    cur_copy(&h, s->src.a, 4);
+    cur_copy(&h, s->dst.a, 4);
+    assert(!h.trunc); /* hl >= 20 bytes were taken */
+    s->src.family = s->dst.family = 4;
+    s->ipver = 4;
+    s->df = (fo & 0x4000) != 0;
+    s->more_frags = (fo & 0x2000) != 0;
+    s->frag_off = (uint32_t)(fo & 0x1fff) * 8;
+
+    /* Total length, checked against the wire.  0 with bytes behind the
+     * header is a TSO/GSO super-segment captured on the sending host (and
+     * Linux BIG TCP): the wire length is the truth then.  Anything shorter
+     * than claimed is clamped; anything longer is link padding. */
+    uint32_t ip_len;
+    bool tso = false;
+    if (tot == 0 && wire_left > hl) {
+        s->anomalies |= TS_AN_TSO;
+        ip_len = wire_left;
+        tso = true;
+    } else if (tot < hl) {
+        s->anomalies |= TS_AN_BAD_IP;
+        return TS_DEC_BAD;
+    } else if (tot > wire_left) {
+        s->anomalies |= TS_AN_BAD_IPLEN;
+        ip_len = wire_left; /* >= hl: the header was captured */
+    } else {
+        ip_len = tot;
+    }
+
+    /* The NIC fills in the header sum of a TSO super-segment's pieces. */
+    if (verify && !tso &&
+        sum_fold(sum_bytes(cur_span(&hcur, hl), hl)) != 0xffff)
+        s->anomalies |= TS_AN_BAD_IPCKSUM;
+
+    if (s->more_frags || s->frag_off)
+        s->anomalies |= TS_AN_FRAG;
+    if (proto != 6 || s->frag_off)
+        return TS_DEC_NOT_TCP;
+
+    if (hl > 20 && verify)
+        ip4_options(&h, x);
+    cur_limit(c, ip_len - hl);
+    x->tcp = *c;
+    x->wire = ip_len - hl;
+    x->no_verify = s->more_frags;
+    return TS_DEC_TCP;
+}
+
+/* IPv6 routing header (RFC 8200 §4.4): while segments are left, the final
+ * destination -- the one the sender's checksum used (§8.1) -- is inside it. */
+static void ip6_routing(struct cur *r, struct l4 *x)
+{
+    uint8_t hdr_len = cur_u8(r); /* 8-octet units after the first 8 */
+    uint8_t type = cur_u8(r);
+    uint8_t seg_left = cur_u8(r);
+    if (seg_left == 0)
+        return; /* the header's destination is already the final one */
+    cur_skip(r, 4); /* type 0/2 reserved; SRH last entry, flags, tag */
+    switch (type) {
+    case 0: /* RFC 2460 type 0 (deprecated): the last address */
+        if (hdr_len < 2)
+            return;
+        cur_skip(r, ((uint32_t)hdr_len / 2 - 1) * 16);
+        break;
+    case 2: /* RFC 6275 type 2: the home address */
+    case 4: /* RFC 8754 SRH: Segment List[0] is the final segment */
+        break;
+    default:
+        return;
+    }
+    cur_copy(r, x->final_dst, 16);
+    x->have_final_dst = !r->trunc;
+}
+
+enum {
+    IP6_HOPOPTS = 0,
+    IP6_TCP = 6,
+    IP6_ROUTING = 43,
+    IP6_FRAGMENT = 44,
+    IP6_AH = 51,
+    IP6_DSTOPTS = 60,
+};
+
+static enum ts_decode_status ip6_decode(struct cur *c, uint32_t wire_left,
+                                        bool verify, struct ts_seg *s,
+                                        struct l4 *x)
+{
+    uint8_t b0;
+    if (!cur_peek_u8(c, &b0)) {
+        s->anomalies |= TS_AN_TRUNC_IP;
+        return TS_DEC_BAD;
+    }
+    if (b0 >> 4 != 6) {
+        s->anomalies |= TS_AN_BAD_IP;
+        return TS_DEC_BAD;
+    }
+    struct cur h;
+    if (!cur_take(c, 40, &h)) {
+        s->anomalies |= TS_AN_TRUNC_IP;
+        return TS_DEC_BAD;
+    }
+    uint32_t vtf = cur_be32(&h); /* version, traffic class, flow label */
+    uint32_t plen = cur_be16(&h);
+    uint8_t nh = cur_u8(&h);
+    s->ttl = cur_u8(&h);
+    cur_copy(&h, s->src.a, 16);
+    cur_copy(&h, s->dst.a, 16);
+    assert(!h.trunc);
+    s->tos = (uint8_t)(vtf >> 20);
+    s->src.family = s->dst.family = 6;
+    s->ipver = 6;
+
+    /* Payload length 0 is a jumbogram (RFC 2675) or, in practice, a GSO /
+     * BIG TCP super-segment seen on the sender: use the wire length, and
+     * call it TSO once we know TCP follows (Ethernet padding after an empty
+     * non-TCP packet must not look like one). */
+    uint32_t wire = wire_left - 40; /* the header was captured */
+    if (plen > wire)
+        s->anomalies |= TS_AN_BAD_IPLEN;
+    else if (plen != 0)
+        wire = plen;
+    cur_limit(c, wire);
+
+    /* Extension headers (RFC 8200 §4); `wire` counts what is left of the
+     * payload on the wire, c->left what is left of it captured. */
+    bool first = true;
+    for (;; first = false) {
+        if (nh == IP6_HOPOPTS && !first) {
+            s->anomalies |= TS_AN_BAD_EXTHDR; /* only right after the header */
+            return TS_DEC_BAD;
+        }
+        if (nh != IP6_HOPOPTS && nh != IP6_ROUTING && nh != IP6_DSTOPTS &&
+            nh != IP6_FRAGMENT && nh != IP6_AH)
+            break;
+        if (wire < 8) {
+            s->anomalies |= TS_AN_BAD_EXTHDR;
+            return TS_DEC_BAD;
+        }
+        struct cur e = *c;
+        uint8_t next = cur_u8(&e);
+        uint8_t units = cur_u8(&e); /* length; the unit depends on the type */
+        if (e.trunc) {
+            s->anomalies |= TS_AN_TRUNC_IP;
+            return TS_DEC_BAD;
+        }
+        uint32_t len;
+        if (nh == IP6_FRAGMENT)
+            len = 8;
+        else if (nh == IP6_AH)
+            len = ((uint32_t)units + 2) * 4; /* RFC 4302 §2.2 */
+        else
+            len = ((uint32_t)units + 1) * 8;
+        if (len > wire || (nh == IP6_AH && len < 12)) {
+            s->anomalies |= TS_AN_BAD_EXTHDR;
+            return TS_DEC_BAD;
+        }
+        if (!cur_take(c, len, &e)) {
+            s->anomalies |= TS_AN_TRUNC_IP;
+            return TS_DEC_BAD;
+        }
+        cur_skip(&e, 1); /* next header, read above */
+        if (nh == IP6_ROUTING && verify) {
+            ip6_routing(&e, x);
+        } else if (nh == IP6_FRAGMENT) {
+            cur_skip(&e, 1); /* reserved */
+            uint16_t offm = cur_be16(&e);
+            /* offset 0 without M is an atomic fragment (RFC 6946): the
+             * whole packet, so not a fragment for our purposes */
+            if (offm & 0xfff9) {
+                s->anomalies |= TS_AN_FRAG;
+                s->frag_off = offm & 0xfff8u;
+                s->more_frags = offm & 1;
+                if (s->frag_off)
+                    return TS_DEC_NOT_TCP;
+                x->no_verify = true;
+            }
+        }
+        nh = next;
+        wire -= len;
+    }
+    if (nh != IP6_TCP)
+        return TS_DEC_NOT_TCP;
+    if (plen == 0 && wire > 0)
+        s->anomalies |= TS_AN_TSO;
+    x->tcp = *c;
+    x->wire = wire;
+    return TS_DEC_TCP;
+}
+
+/* ------------------------------------------------------------------------ */
+/* TCP */
+
+/* Is `len` right for an option of this kind? (RFC 9293 §3.2, RFC 7323,
+ * RFC 2018, RFC 7413) */
+static bool opt_len_ok(uint8_t kind, uint8_t len)
+{
+    switch (kind) {
+    case TS_OPT_MSS:
+        return len == 4;
+    case TS_OPT_WSCALE:
+        return len == 3;
+    case TS_OPT_SACKOK:
+        return len == 2;
+    case TS_OPT_SACK:
+        return len >= 10 && (len - 2) % 8 == 0 && (len - 2) / 8 <= TS_MAX_SACK;
+    case TS_OPT_TS:
+        return len == 10;
+    case TS_OPT_TFO:
+        return len <= 2 + TS_MAX_TFO_COOKIE;
+    default:
+        return true; /* len >= 2 was checked */
+    }
+}
+
+/* Walk the options area: `o` holds the captured option bytes, `area` is its
+ * length according to the data offset. */
+static void tcp_options(struct cur *o, uint32_t area, struct ts_opts *opt,
+                        uint32_t *anomalies)
+{
+    uint32_t at = 0; /* offset of the next option in the area */
+    while (at < area && o->left > 0) {
+        uint8_t kind = cur_u8(o);
+        if (kind == TS_OPT_EOL || kind == TS_OPT_NOP) {
+            opt->items[opt->n++] = (struct ts_opt_item){
+                .kind = kind, .len = 1, .offset = (uint8_t)at};
+            if (kind == TS_OPT_EOL) {
+                opt->present |= TS_HAS_EOL;
+                return; /* the rest is padding */
+            }
+            at++;
+            continue;
+        }
+        if (at + 2 > area) { /* no room for a length byte */
+            *anomalies |= TS_AN_BAD_OPT;
+            return;
+        }
+        uint8_t len = cur_u8(o);
+        if (o->trunc)
+            return; /* cut by the snaplen: TS_AN_TRUNC_OPT is set */
+        if (len < 2 || at + len > area || !opt_len_ok(kind, len)) {
+            *anomalies |= TS_AN_BAD_OPT;
+            return;
+        }
+        struct cur b;
+        if (!cur_take(o, (uint32_t)len - 2, &b))
+            return; /* cut by the snaplen */
+        switch (kind) {
+        case TS_OPT_MSS:
+            opt->mss = cur_be16(&b);
+            opt->present |= TS_HAS_MSS;
+            break;
+        case TS_OPT_WSCALE:
+            opt->wscale = cur_u8(&b); /* raw; > 14 means 14 (RFC 7323 §2.3) */
+            opt->present |= TS_HAS_WSCALE;
+            break;
+        case TS_OPT_SACKOK:
+            opt->present |= TS_HAS_SACKOK;
+            break;
+        case TS_OPT_SACK:
+            opt->sack_n = (uint8_t)((len - 2) / 8);
+            for (unsigned i = 0; i < opt->sack_n; i++) {
+                opt->sack[i][0] = cur_be32(&b);
+                opt->sack[i][1] = cur_be32(&b);
+            }
+            opt->present |= TS_HAS_SACK;
+            break;
+        case TS_OPT_TS:
+            opt->tsval = cur_be32(&b);
+            opt->tsecr = cur_be32(&b);
+            opt->present |= TS_HAS_TS;
+            break;
+        case TS_OPT_TFO:
+            opt->tfo_len = (uint8_t)(len - 2);
+            cur_copy(&b, opt->tfo_cookie, opt->tfo_len);
+            opt->present |= TS_HAS_TFO;
+            break;
+        default: /* MPTCP, MD5, AO, experiments, ... */
+            opt->present |= TS_HAS_OTHER;
+            break;
+        }
+        assert(!b.trunc);
+        opt->items[opt->n++] = (struct ts_opt_item){
+            .kind = kind, .len = len, .offset = (uint8_t)at};
+        at += len;
+    }
+}
+
+static enum ts_decode_status tcp_decode(struct l4 *x, bool verify,
+                                        struct ts_seg *s)
+{
+    struct cur *c = &x->tcp;
+    struct cur whole = *c; /* for the checksum */
+    uint32_t cap = c->left;
+
+    s->sport = cur_be16(c);
+    s->dport = cur_be16(c);
+    s->seq = cur_be32(c);
+    s->ack = cur_be32(c);
+    uint8_t offb = cur_u8(c);
+    s->flags = cur_u8(c);
+    s->win = cur_be16(c);
+    s->cksum = cur_be16(c);
+    s->urp = cur_be16(c);
+    s->doff = (uint8_t)((offb >> 4) * 4);
+    s->ae = offb & 1;
+    if (c->trunc) {
+        s->anomalies |= TS_AN_TRUNC_TCP;
+        return TS_DEC_BAD;
+    }
+    if (s->doff < 20 || s->doff > x->wire) {
+        s->anomalies |= TS_AN_BAD_DOFF;
+        return TS_DEC_BAD;
+    }
+
+    uint32_t area = (uint32_t)s->doff - 20;
+    if (area) {
+        uint32_t got = c->left < area ? c->left : area;
+        struct cur o;
+        (void)cur_take(c, got, &o);
+        if (got < area)
+            s->anomalies |= TS_AN_TRUNC_OPT;
+        struct cur r = o;
+        cur_copy(&r, s->opt.raw, got);
+        s->opt.raw_len = (uint8_t)got;
+        tcp_options(&o, area, &s->opt, &s->anomalies);
+    }
+
+    s->payload_off = whole.off + s->doff;
+    s->payload_len = x->wire - s->doff;
+    s->payload_caplen = cap > s->doff ? cap - s->doff : 0;
+    if (s->payload_caplen < s->payload_len)
+        s->anomalies |= TS_AN_SHORT_CAP;
+
+    if (verify && cap == x->wire && !x->no_verify) {
+        const uint8_t *seg = cur_span(&whole, cap);
+        const uint8_t *dst = x->have_final_dst ? x->final_dst : s->dst.a;
+        uint64_t ph = sum_pseudo(s->ipver, s->src.a, dst, cap);
+        if (sum_fold(ph + sum_bytes(seg, cap)) == 0xffff) {
+            s->cksum_state = TS_CK_GOOD;
+        } else {
+            /* With send-side offload (Linux CHECKSUM_PARTIAL) the stack puts
+             * the pseudo-header sum in the field and the NIC finishes it
+             * after the capture point; some stacks store its complement. */
+            uint16_t phf = sum_fold(ph);
+            uint16_t phc = (uint16_t)~phf;
+            if (s->cksum == phf || s->cksum == phc) {
+                s->cksum_state = TS_CK_OFFLOAD;
+            } else {
+                s->cksum_state = TS_CK_BAD;
+                s->anomalies |= TS_AN_BAD_CKSUM;
+            }
+        }
+    }
+    return TS_DEC_TCP;
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* Define every field but t_ns and the large arrays inside opt, which are
+ * only valid up to their counts. */
+static void seg_reset(struct ts_seg *s)
+{
+    static_assert(offsetof(struct ts_seg, t_ns) <
+                      offsetof(struct ts_seg, nvlan),
+                  "t_ns must come first");
+    static_assert(offsetof(struct ts_seg, opt) + sizeof(struct ts_opts) <=
+                      offsetof(struct ts_seg, payload_len),
+                  "opt must precede the payload fields");
+    size_t head = offsetof(struct ts_seg, nvlan);
+    size_t tail = offsetof(struct ts_seg, opt) + sizeof(struct ts_opts);
+    memset((char *)s + head, 0, offsetof(struct ts_seg, opt) - head);
+    memset((char *)s + tail, 0, sizeof(*s) - tail);
+    s->opt.present = 0;
+    s->opt.mss = 0;
+    s->opt.wscale = 0;
+    s->opt.sack_n = 0;
+    s->opt.tsval = 0;
+    s->opt.tsecr = 0;
+    s->opt.tfo_len = 0;
+    s->opt.n = 0;
+    s->opt.raw_len = 0;
+}
+
+enum ts_decode_status ts_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
+                                uint32_t wirelen, bool verify_cksum,
+                                struct ts_seg *out)
+{
+    static const uint8_t nothing[1];
+
+    seg_reset(out);
+    out->caplen = caplen;
+    out->wirelen = wirelen;
+    uint32_t len = caplen < wirelen ? caplen : wirelen;
+    if (pkt == NULL) {
+        pkt = nothing;
+        len = 0;
+    }
+
+    struct cur c = cur_make(pkt, len, 0);
+    enum l3 l3 = L3_V4;
+    enum ts_decode_status st = link_decode(dlt, &c, out, &l3);
+    if (st != TS_DEC_TCP)
+        return st;
+
+    if (l3 == L3_BY_VERSION) {
+        uint8_t v;
+        if (!cur_peek_u8(&c, &v)) {
+            out->anomalies |= TS_AN_TRUNC_IP;
+            return TS_DEC_BAD;
+        }
+        if (v >> 4 == 6)
+            l3 = L3_V6;
+        else
+            l3 = L3_V4; /* reports anything else as a bad IPv4 version */
+    }
+
+    /* c.off <= len <= wirelen */
+    uint32_t wire_left = wirelen - c.off;
+    struct l4 x;
+    x.no_verify = false;
+    x.have_final_dst = false;
+    if (l3 == L3_V4)
+        st = ip4_decode(&c, wire_left, verify_cksum, out, &x);
+    else
+        st = ip6_decode(&c, wire_left, verify_cksum, out, &x);
+    if (st != TS_DEC_TCP)
+        return st;
+    return tcp_decode(&x, verify_cksum, out);
+}
+
+bool ts_dlt_supported(int dlt)
+{
+    switch (dlt) {
+    case TS_DLT_NULL:
+    case TS_DLT_EN10MB:
+    case TS_DLT_RAW:
+    case TS_DLT_RAW_ALT:
+    case TS_DLT_LOOP:
+    case TS_DLT_LINUX_SLL:
+    case TS_DLT_LINKTYPE_RAW:
+    case TS_DLT_IPV4:
+    case TS_DLT_IPV6:
+    case TS_DLT_LINUX_SLL2:
+        return true;
+    default:
+        return false;
+    }
+}
+
+const char *ts_anomaly_name(uint32_t bit)
+{
+    switch (bit) {
+    case TS_AN_TRUNC_LINK:
+        return "truncated-link";
+    case TS_AN_TRUNC_IP:
+        return "truncated-ip";
+    case TS_AN_BAD_IP:
+        return "bad-ip-header";
+    case TS_AN_BAD_IPLEN:
+        return "bad-ip-length";
+    case TS_AN_FRAG:
+        return "ip-fragment";
+    case TS_AN_TRUNC_TCP:
+        return "truncated-tcp";
+    case TS_AN_BAD_DOFF:
+        return "bad-data-offset";
+    case TS_AN_BAD_OPT:
+        return "bad-option";
+    case TS_AN_TRUNC_OPT:
+        return "truncated-options";
+    case TS_AN_SHORT_CAP:
+        return "short-capture";
+    case TS_AN_BAD_CKSUM:
+        return "bad-checksum";
+    case TS_AN_TSO:
+        return "tso-super-segment";
+    case TS_AN_BAD_EXTHDR:
+        return "bad-ipv6-ext-header";
+    case TS_AN_BAD_IPCKSUM:
+        return "bad-ip-checksum";
+    default:
+        return NULL;
+    }
+}
+
+char *ts_addr_str(const struct ts_addr *a, char *buf, size_t len)
+{
+    if (len == 0)
+        return buf;
+    int af = a->family == 4 ? AF_INET : a->family == 6 ? AF_INET6 : -1;
+    /* inet_ntop's size is a socklen_t; anything above 46 is plenty */
+    socklen_t n = len > 64 ? 64 : (socklen_t)len;
+    if (af < 0) { /* unset */
+        buf[0] = len > 1 ? '?' : '\0';
+        if (len > 1)
+            buf[1] = '\0';
+        return buf;
+    }
+    if (inet_ntop(af, a->a, buf, n) == NULL)
+        buf[0] = '\0'; /* buffer too small */
+    return buf;
+}
+
+int ts_addr_cmp(const struct ts_addr *x, const struct ts_addr *y)
+{
+    if (x->family != y->family)
+        return x->family < y->family ? -1 : 1;
+    return memcmp(x->a, y->a, sizeof x->a);
+}
