@@ -97,8 +97,9 @@ static struct ts_capture *open_live(const struct ts_capture_cfg *cfg, char *err,
     pcap_set_snaplen(p, cfg->snaplen > 0 ? cfg->snaplen : 262144);
     pcap_set_promisc(p, cfg->promisc ? 1 : 0);
     pcap_set_immediate_mode(p, cfg->immediate ? 1 : 0);
-    if (!cfg->immediate)
-        pcap_set_timeout(p, 100);
+    /* a bounded wait even in immediate mode, so the read loop sees the stop
+     * flag a signal handler set within 100 ms */
+    pcap_set_timeout(p, 100);
     if (cfg->buffer_kib > 0)
         pcap_set_buffer_size(p, cfg->buffer_kib * 1024);
     bool nano = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0;

@@ -5,6 +5,7 @@
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,24 @@
 #include "tcpshake/render.h"
 #include "tcpshake/track.h"
 
-static volatile sig_atomic_t stop_flag;
+/* SIGINT/SIGTERM are blocked in every thread but this one, which waits for
+ * them with sigwait() and stops the capture: pcap_breakloop() also wakes a
+ * blocked poll(), which a flag set by a signal handler cannot do. */
+struct stopper {
+    struct ts_capture *cap;
+    volatile sig_atomic_t stop;
+    sigset_t set;
+};
 
-static void on_signal(int sig)
+static void *stop_thread(void *arg)
 {
-    (void)sig;
-    stop_flag = 1;
+    struct stopper *st = arg;
+    int sig;
+    if (sigwait(&st->set, &sig) == 0) {
+        st->stop = 1;
+        ts_capture_breakloop(st->cap);
+    }
+    return NULL;
 }
 
 struct trace_run {
@@ -277,18 +290,24 @@ int cmd_trace(int argc, char **argv)
         return 2;
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    static struct stopper st;
+    st.cap = cap;
+    sigemptyset(&st.set);
+    sigaddset(&st.set, SIGINT);
+    sigaddset(&st.set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &st.set, NULL);
+    pthread_t stopper_tid;
+    bool have_stopper = pthread_create(&stopper_tid, NULL, stop_thread, &st) == 0;
     signal(SIGPIPE, SIG_IGN);
 
     if (ccfg.iface)
         fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", ccfg.iface,
                 filter ? ", filter: " : "", filter ? filter : "");
-    int rc = ts_capture_run(cap, count, &stop_flag, on_frame, &run, err, sizeof err);
+    int rc = ts_capture_run(cap, count, &st.stop, on_frame, &run, err, sizeof err);
+    if (have_stopper) {
+        pthread_cancel(stopper_tid); /* sigwait is a cancellation point */
+        pthread_join(stopper_tid, NULL);
+    }
     ts_tracker_flush(run.tracker);
     ts_out_flush(&out);
 
