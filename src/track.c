@@ -105,6 +105,21 @@ void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st)
     st->bytes_per_conn = sizeof(struct ts_conn) + sizeof(uint32_t);
 }
 
+uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d)
+{
+    return c->ep[d].bytes;
+}
+
+uint32_t ts_conn_segs(const struct ts_conn *c, enum ts_dir d)
+{
+    return c->ep[d].segs;
+}
+
+uint32_t ts_conn_retrans(const struct ts_conn *c, enum ts_dir d)
+{
+    return c->ep[d].retrans;
+}
+
 /* ---- hashing ------------------------------------------------------------ */
 
 static inline uint64_t side_hash(const struct ts_addr *a, uint16_t port)

@@ -229,6 +229,12 @@ struct ts_track_stats {
 };
 void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st);
 
+/* Payload bytes and segments one direction sent (TS_C2S / TS_S2C).  Use
+ * these rather than the endpoint fields: the record layout may change. */
+uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d);
+uint32_t ts_conn_segs(const struct ts_conn *c, enum ts_dir d);
+uint32_t ts_conn_retrans(const struct ts_conn *c, enum ts_dir d);
+
 /* Names used in text and JSON. */
 const char *ts_role_name(enum ts_role r);      /* "handshake-1", ... */
 const char *ts_role_label(enum ts_role r);     /* "handshake 1/3", ... */
