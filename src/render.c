@@ -20,6 +20,8 @@ void ts_out_init(struct ts_out *o, FILE *f, bool line_flush)
     o->f = f;
     o->len = 0;
     o->line_flush = line_flush;
+    o->tod_sec = UINT64_MAX;
+    o->tod_len = 0;
 }
 
 void ts_out_flush(struct ts_out *o)
@@ -69,6 +71,25 @@ static inline void put_s(struct ts_out *o, const char *s)
 
 #define PUT_LIT(o, lit) put_n((o), (lit), sizeof(lit) - 1)
 
+/* A name from a table of fixed 32-byte entries: copy all 32 bytes (the line
+ * buffer always has room) and advance by the name's length. */
+struct name32 {
+    char s[32];
+    unsigned char n;
+};
+
+static inline void put_name(struct ts_out *o, const struct name32 *nm)
+{
+    memcpy(o->buf + o->len, nm->s, sizeof nm->s);
+    o->len += nm->n;
+}
+
+/* the decimal text of every byte value, for IPv4 addresses */
+struct octet {
+    char s[4];
+    unsigned char n;
+};
+
 static const char digits2[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
@@ -115,6 +136,41 @@ static void put_hex(struct ts_out *o, const uint8_t *b, size_t n)
         put_c(o, hx[b[i] & 15]);
     }
 }
+
+static const struct octet octets[256] = {
+    {"0", 1}, {"1", 1}, {"2", 1}, {"3", 1}, {"4", 1}, {"5", 1}, {"6", 1}, {"7", 1},
+    {"8", 1}, {"9", 1}, {"10", 2}, {"11", 2}, {"12", 2}, {"13", 2}, {"14", 2}, {"15", 2},
+    {"16", 2}, {"17", 2}, {"18", 2}, {"19", 2}, {"20", 2}, {"21", 2}, {"22", 2}, {"23", 2},
+    {"24", 2}, {"25", 2}, {"26", 2}, {"27", 2}, {"28", 2}, {"29", 2}, {"30", 2}, {"31", 2},
+    {"32", 2}, {"33", 2}, {"34", 2}, {"35", 2}, {"36", 2}, {"37", 2}, {"38", 2}, {"39", 2},
+    {"40", 2}, {"41", 2}, {"42", 2}, {"43", 2}, {"44", 2}, {"45", 2}, {"46", 2}, {"47", 2},
+    {"48", 2}, {"49", 2}, {"50", 2}, {"51", 2}, {"52", 2}, {"53", 2}, {"54", 2}, {"55", 2},
+    {"56", 2}, {"57", 2}, {"58", 2}, {"59", 2}, {"60", 2}, {"61", 2}, {"62", 2}, {"63", 2},
+    {"64", 2}, {"65", 2}, {"66", 2}, {"67", 2}, {"68", 2}, {"69", 2}, {"70", 2}, {"71", 2},
+    {"72", 2}, {"73", 2}, {"74", 2}, {"75", 2}, {"76", 2}, {"77", 2}, {"78", 2}, {"79", 2},
+    {"80", 2}, {"81", 2}, {"82", 2}, {"83", 2}, {"84", 2}, {"85", 2}, {"86", 2}, {"87", 2},
+    {"88", 2}, {"89", 2}, {"90", 2}, {"91", 2}, {"92", 2}, {"93", 2}, {"94", 2}, {"95", 2},
+    {"96", 2}, {"97", 2}, {"98", 2}, {"99", 2}, {"100", 3}, {"101", 3}, {"102", 3}, {"103", 3},
+    {"104", 3}, {"105", 3}, {"106", 3}, {"107", 3}, {"108", 3}, {"109", 3}, {"110", 3}, {"111", 3},
+    {"112", 3}, {"113", 3}, {"114", 3}, {"115", 3}, {"116", 3}, {"117", 3}, {"118", 3}, {"119", 3},
+    {"120", 3}, {"121", 3}, {"122", 3}, {"123", 3}, {"124", 3}, {"125", 3}, {"126", 3}, {"127", 3},
+    {"128", 3}, {"129", 3}, {"130", 3}, {"131", 3}, {"132", 3}, {"133", 3}, {"134", 3}, {"135", 3},
+    {"136", 3}, {"137", 3}, {"138", 3}, {"139", 3}, {"140", 3}, {"141", 3}, {"142", 3}, {"143", 3},
+    {"144", 3}, {"145", 3}, {"146", 3}, {"147", 3}, {"148", 3}, {"149", 3}, {"150", 3}, {"151", 3},
+    {"152", 3}, {"153", 3}, {"154", 3}, {"155", 3}, {"156", 3}, {"157", 3}, {"158", 3}, {"159", 3},
+    {"160", 3}, {"161", 3}, {"162", 3}, {"163", 3}, {"164", 3}, {"165", 3}, {"166", 3}, {"167", 3},
+    {"168", 3}, {"169", 3}, {"170", 3}, {"171", 3}, {"172", 3}, {"173", 3}, {"174", 3}, {"175", 3},
+    {"176", 3}, {"177", 3}, {"178", 3}, {"179", 3}, {"180", 3}, {"181", 3}, {"182", 3}, {"183", 3},
+    {"184", 3}, {"185", 3}, {"186", 3}, {"187", 3}, {"188", 3}, {"189", 3}, {"190", 3}, {"191", 3},
+    {"192", 3}, {"193", 3}, {"194", 3}, {"195", 3}, {"196", 3}, {"197", 3}, {"198", 3}, {"199", 3},
+    {"200", 3}, {"201", 3}, {"202", 3}, {"203", 3}, {"204", 3}, {"205", 3}, {"206", 3}, {"207", 3},
+    {"208", 3}, {"209", 3}, {"210", 3}, {"211", 3}, {"212", 3}, {"213", 3}, {"214", 3}, {"215", 3},
+    {"216", 3}, {"217", 3}, {"218", 3}, {"219", 3}, {"220", 3}, {"221", 3}, {"222", 3}, {"223", 3},
+    {"224", 3}, {"225", 3}, {"226", 3}, {"227", 3}, {"228", 3}, {"229", 3}, {"230", 3}, {"231", 3},
+    {"232", 3}, {"233", 3}, {"234", 3}, {"235", 3}, {"236", 3}, {"237", 3}, {"238", 3}, {"239", 3},
+    {"240", 3}, {"241", 3}, {"242", 3}, {"243", 3}, {"244", 3}, {"245", 3}, {"246", 3}, {"247", 3},
+    {"248", 3}, {"249", 3}, {"250", 3}, {"251", 3}, {"252", 3}, {"253", 3}, {"254", 3}, {"255", 3},
+};
 
 /* RFC 5952 text form: lower case, no leading zeros, the longest run of two
  * or more zero groups (the first if tied) as "::" (IPv4-mapped as ::ffff:a.b.c.d) */
@@ -170,11 +226,14 @@ static void put_ip6(struct ts_out *o, const uint8_t *a)
 static void put_addr(struct ts_out *o, const struct ts_addr *a)
 {
     if (a->family == 4) {
+        char *p = o->buf + o->len;
         for (int i = 0; i < 4; i++) {
-            if (i)
-                put_c(o, '.');
-            put_u64(o, a->a[i]);
+            const struct octet *oc = &octets[a->a[i]];
+            memcpy(p, oc->s, 4);
+            p += oc->n;
+            *p++ = '.';
         }
+        o->len = (size_t)(p - o->buf) - 1;
     } else if (a->family == 6) {
         put_ip6(o, a->a);
     } else {
@@ -183,7 +242,7 @@ static void put_addr(struct ts_out *o, const struct ts_addr *a)
 }
 
 /* time of day, UTC: HH:MM:SS.uuuuuu (deterministic whatever the TZ) */
-static void put_tod(struct ts_out *o, uint64_t t_ns, bool date)
+static void put_tod_slow(struct ts_out *o, uint64_t t_ns, bool date)
 {
     uint64_t sec = t_ns / 1000000000u;
     if (date) {
@@ -212,6 +271,23 @@ static void put_tod(struct ts_out *o, uint64_t t_ns, bool date)
     put_c(o, ':');
     put_pad(o, s % 60, 2);
     put_c(o, '.');
+}
+
+/* The "[date ]HH:MM:SS." prefix changes once a second: cache it. */
+static void put_tod(struct ts_out *o, uint64_t t_ns, bool date)
+{
+    uint64_t sec = t_ns / 1000000000u;
+    if (sec != o->tod_sec || date != o->tod_date) {
+        size_t at = o->len;
+        put_tod_slow(o, t_ns, date);
+        o->tod_len = (unsigned)(o->len - at);
+        memcpy(o->tod, o->buf + at, o->tod_len);
+        o->tod_sec = sec;
+        o->tod_date = date;
+    } else {
+        memcpy(o->buf + o->len, o->tod, sizeof o->tod);
+        o->len += o->tod_len;
+    }
     put_pad(o, t_ns % 1000000000u / 1000u, 6);
 }
 
@@ -257,6 +333,42 @@ static void put_jaddr(struct ts_out *o, const struct ts_addr *a)
     put_addr(o, a);
     put_c(o, '"');
 }
+
+
+/* ts_state_name(), padded for put_name (checked against fsm.c by a test) */
+static const struct name32 state_names32[TS_STATE_COUNT] = {
+    {"CLOSED", 6},
+    {"LISTEN", 6},
+    {"SYN_SENT", 8},
+    {"SYN_RCVD", 8},
+    {"ESTABLISHED", 11},
+    {"FIN_WAIT_1", 10},
+    {"FIN_WAIT_2", 10},
+    {"CLOSE_WAIT", 10},
+    {"CLOSING", 7},
+    {"LAST_ACK", 8},
+    {"TIME_WAIT", 9},
+};
+
+/* ts_role_label(), padded for put_name */
+static const struct name32 role_labels32[TS_ROLE_COUNT] = {
+    {"other", 5},
+    {"handshake 1/3", 13},
+    {"handshake 2/3", 13},
+    {"handshake 3/3", 13},
+    {"teardown 1/4", 12},
+    {"teardown 2/4", 12},
+    {"teardown 3/4", 12},
+    {"teardown 4/4", 12},
+    {"teardown 2+3/4", 14},
+    {"simultaneous open: SYN", 22},
+    {"simultaneous open: SYN+ACK", 26},
+    {"simultaneous close: FIN", 23},
+    {"simultaneous close: ACK", 23},
+    {"data", 4},
+    {"ack", 3},
+    {"reset", 5},
+};
 
 /* ---- colours ---------------------------------------------------------------- */
 
@@ -549,7 +661,7 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
         PUT_LIT(o, "  ");
         if (col)
             put_s(o, col);
-        put_s(o, ts_role_label((enum ts_role)ev->role));
+        put_name(o, &role_labels32[ev->role < TS_ROLE_COUNT ? ev->role : 0]);
         if (ev->role == TS_ROLE_RESET) {
             PUT_LIT(o, " (");
             put_s(o, ts_rst_reason_name((enum ts_rst_reason)ev->rst_reason));
@@ -559,23 +671,24 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
         }
         if (col)
             PUT_LIT(o, C_RESET);
-        static const char *const who[2] = {"client ", "server "};
         for (int i = 0; i < 2; i++) {
-            PUT_LIT(o, "  ");
-            put_s(o, who[i]);
+            if (i == 0)
+                PUT_LIT(o, "  client ");
+            else
+                PUT_LIT(o, "  server ");
             if (ev->old_state[i] != ev->new_state[i]) {
                 if (cfg->color)
                     PUT_LIT(o, C_STATE);
-                put_s(o, ts_state_name((enum ts_state)ev->old_state[i]));
+                put_name(o, &state_names32[ev->old_state[i] % TS_STATE_COUNT]);
                 if (cfg->utf8)
                     PUT_LIT(o, "\xe2\x86\x92");
                 else
                     PUT_LIT(o, "->");
-                put_s(o, ts_state_name((enum ts_state)ev->new_state[i]));
+                put_name(o, &state_names32[ev->new_state[i] % TS_STATE_COUNT]);
                 if (cfg->color)
                     PUT_LIT(o, C_RESET);
             } else {
-                put_s(o, ts_state_name((enum ts_state)ev->new_state[i]));
+                put_name(o, &state_names32[ev->new_state[i] % TS_STATE_COUNT]);
             }
         }
     }

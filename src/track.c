@@ -277,18 +277,51 @@ static bool conn_finished(const struct ts_conn *c)
     return true;
 }
 
+/* The LRU lists are kept lazily ("second chance"): a segment only marks its
+ * connection touched; a touched connection found at the head is moved to the
+ * tail then.  Untouched connections lie in order of last activity, so the
+ * scan stops at the first untouched one that has not timed out.  This keeps
+ * the per-segment work off the neighbours' cache lines. */
+static uint32_t lru_head_due(struct ts_tracker *t, int l, uint64_t timeout, uint64_t now)
+{
+    uint32_t idx;
+    while ((idx = t->lru_head[l]) != NIL) {
+        struct ts_conn *c = cat(t, idx);
+        if (c->t_last + timeout <= now)
+            return idx;
+        if (!c->touched)
+            return NIL;
+        c->touched = 0;
+        lru_unlink(t, c);
+        lru_append(t, c, idx, l);
+    }
+    return NIL;
+}
+
 void ts_tracker_expire(struct ts_tracker *t, uint64_t now)
 {
     if (now > t->now)
         t->now = now;
     now = t->now;
     uint32_t idx;
-    while ((idx = t->lru_head[LIST_CLOSED]) != NIL &&
-           cat(t, idx)->t_last + t->cfg.time_wait_ns <= now)
+    while ((idx = lru_head_due(t, LIST_CLOSED, t->cfg.time_wait_ns, now)) != NIL)
         conn_end(t, idx, TS_END_CLOSED);
-    while ((idx = t->lru_head[LIST_OPEN]) != NIL &&
-           cat(t, idx)->t_last + t->cfg.idle_ns <= now)
+    while ((idx = lru_head_due(t, LIST_OPEN, t->cfg.idle_ns, now)) != NIL)
         conn_end(t, idx, TS_END_IDLE);
+}
+
+/* The least recently active connection of list l (touched heads are
+ * requeued first). */
+static uint32_t lru_oldest(struct ts_tracker *t, int l)
+{
+    uint32_t idx;
+    while ((idx = t->lru_head[l]) != NIL && cat(t, idx)->touched) {
+        struct ts_conn *c = cat(t, idx);
+        c->touched = 0;
+        lru_unlink(t, c);
+        lru_append(t, c, idx, l);
+    }
+    return idx;
 }
 
 struct id_idx {
@@ -361,9 +394,11 @@ static struct ts_conn *conn_new(struct ts_tracker *t, const struct ts_seg *s,
                                 bool sender_is_client, uint32_t *out_idx)
 {
     if (t->live >= t->cfg.max_conns) {
-        int l = t->lru_head[LIST_CLOSED] != NIL ? LIST_CLOSED : LIST_OPEN;
-        if (t->lru_head[l] != NIL) {
-            conn_end(t, t->lru_head[l], TS_END_EVICTED);
+        uint32_t victim = lru_oldest(t, LIST_CLOSED);
+        if (victim == NIL)
+            victim = lru_oldest(t, LIST_OPEN);
+        if (victim != NIL) {
+            conn_end(t, victim, TS_END_EVICTED);
             t->evicted++;
         }
     }
@@ -415,6 +450,23 @@ static struct ts_conn *conn_find(struct ts_tracker *t, const struct ts_seg *s,
         idx = c->hnext;
     }
     return NULL;
+}
+
+void ts_track_prefetch(struct ts_tracker *t, const struct ts_seg *s, int stage)
+{
+    uint32_t b = tuple_hash(s) & (t->nbuckets - 1);
+    if (stage == 0) {
+        __builtin_prefetch(&t->buckets[b]);
+        return;
+    }
+    uint32_t idx = t->buckets[b];
+    if (idx != NIL) {
+        const char *c = (const char *)cat(t, idx);
+        __builtin_prefetch(c);
+        __builtin_prefetch(c + 64);
+        __builtin_prefetch(c + 128);
+        __builtin_prefetch(c + 192);
+    }
 }
 
 /* ---- state changes: the one setter ------------------------------------- */
@@ -894,9 +946,14 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
 
     /* move between the open and closed lists */
     int want = conn_finished(c) ? LIST_CLOSED : LIST_OPEN;
-    lru_unlink(t, c);
-    if (want == LIST_CLOSED && c->t_closed == 0)
-        c->t_closed = s->t_ns;
-    lru_append(t, c, idx, want);
+    if (want != c->lru_list) {
+        lru_unlink(t, c);
+        c->touched = 0;
+        lru_append(t, c, idx, want);
+        if (want == LIST_CLOSED && c->t_closed == 0)
+            c->t_closed = s->t_ns;
+    } else {
+        c->touched = 1;
+    }
     (void)index_of;
 }

@@ -38,13 +38,28 @@ static void *stop_thread(void *arg)
     return NULL;
 }
 
+/* Frames are decoded into a small ring and tracked a few frames later, so
+ * the tracker can prefetch each connection while earlier ones are processed
+ * (the connection table is far larger than the cache).  Order is kept; a
+ * live capture uses depth 0 so every line appears as its segment arrives. */
+#define RING 8
+#define PREFETCH_CONN_AHEAD 4
+
+struct slot {
+    struct ts_seg seg;
+    enum ts_decode_status st;
+};
+
 struct trace_run {
     struct ts_tracker *tracker;
     struct ts_out *out;
     struct ts_render_cfg rcfg;
     bool summary;
     bool verify;
+    unsigned depth; /* frames held back: 0 (live) .. RING */
     uint64_t frames, tcp, bad, conns;
+    uint64_t head, tail; /* ring: frames decoded, frames processed */
+    struct slot ring[RING];
 };
 
 static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
@@ -54,29 +69,56 @@ static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
     ts_render_conn(r->out, &r->rcfg, c, why);
 }
 
+static void process(struct trace_run *r, struct slot *sl)
+{
+    struct ts_seg *s = &sl->seg;
+    struct ts_event ev;
+    if (sl->st == TS_DEC_TCP) {
+        r->tcp++;
+        ts_track(r->tracker, s, &ev);
+        if (!r->summary)
+            ts_render_seg(r->out, &r->rcfg, s, ev.conn ? &ev : NULL);
+        return;
+    }
+    ts_tracker_expire(r->tracker, s->t_ns);
+    if (sl->st == TS_DEC_BAD || (sl->st == TS_DEC_NOT_TCP && (s->anomalies & TS_AN_FRAG))) {
+        r->bad++;
+        if (!r->summary)
+            ts_render_bad(r->out, &r->rcfg, s->t_ns, s->anomalies,
+                          sl->st == TS_DEC_BAD ? "malformed" : "ip fragment, not first");
+    }
+}
+
+static void drain(struct trace_run *r)
+{
+    while (r->tail < r->head)
+        process(r, &r->ring[r->tail++ % RING]);
+}
+
 static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
                      uint32_t caplen, uint32_t wirelen)
 {
     struct trace_run *r = user;
-    struct ts_seg s;
-    struct ts_event ev;
     r->frames++;
-    enum ts_decode_status st = ts_decode(dlt, pkt, caplen, wirelen, r->verify, &s);
-    s.t_ns = t_ns;
-    if (st == TS_DEC_TCP) {
-        r->tcp++;
-        ts_track(r->tracker, &s, &ev);
-        if (!r->summary)
-            ts_render_seg(r->out, &r->rcfg, &s, ev.conn ? &ev : NULL);
+    if (r->head - r->tail == RING)
+        process(r, &r->ring[r->tail++ % RING]);
+    struct slot *sl = &r->ring[r->head % RING];
+    sl->st = ts_decode(dlt, pkt, caplen, wirelen, r->verify, &sl->seg);
+    sl->seg.t_ns = t_ns;
+    r->head++;
+    if (sl->st == TS_DEC_TCP)
+        ts_track_prefetch(r->tracker, &sl->seg, 0);
+    if (r->depth == 0) {
+        drain(r);
         return;
     }
-    ts_tracker_expire(r->tracker, t_ns);
-    if (st == TS_DEC_BAD || (st == TS_DEC_NOT_TCP && (s.anomalies & TS_AN_FRAG))) {
-        r->bad++;
-        if (!r->summary)
-            ts_render_bad(r->out, &r->rcfg, t_ns, s.anomalies,
-                          st == TS_DEC_BAD ? "malformed" : "ip fragment, not first");
+    if (r->head - r->tail > PREFETCH_CONN_AHEAD) {
+        struct slot *p = &r->ring[(r->head - 1 - PREFETCH_CONN_AHEAD) % RING];
+        if (p->st == TS_DEC_TCP)
+            ts_track_prefetch(r->tracker, &p->seg, 1);
     }
+    if (r->head - r->tail >= r->depth)
+        process(r, &r->ring[r->tail++ % RING]);
 }
 
 static void trace_usage(FILE *f)
@@ -158,7 +200,7 @@ int cmd_trace(int argc, char **argv)
     struct ts_capture_cfg ccfg = {.promisc = true, .immediate = true};
     struct ts_track_cfg tcfg;
     ts_track_cfg_default(&tcfg);
-    struct trace_run run = {.verify = true};
+    static struct trace_run run = {.verify = true};
     uint64_t count = 0, v;
     bool list = false;
     int color = -1; /* auto */
@@ -303,7 +345,9 @@ int cmd_trace(int argc, char **argv)
     if (ccfg.iface)
         fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", ccfg.iface,
                 filter ? ", filter: " : "", filter ? filter : "");
+    run.depth = ccfg.iface ? 0 : RING;
     int rc = ts_capture_run(cap, count, &st.stop, on_frame, &run, err, sizeof err);
+    drain(&run);
     if (have_stopper) {
         pthread_cancel(stopper_tid); /* sigwait is a cancellation point */
         pthread_join(stopper_tid, NULL);

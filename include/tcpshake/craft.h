@@ -168,6 +168,21 @@ int craft_write(struct craft_session *s, const struct craft_frame *f,
 int craft_send(struct craft_session *s, const struct craft_seg *seg,
                struct craft_frame *f, char *err, size_t errlen);
 
+/* Batches, for floods: each frame libnet assembled is copied into the
+ * session's queue, and craft_flush() hands the queue to one sendmmsg() on
+ * libnet's socket, each frame addressed exactly as libnet's writers address
+ * it.  The bytes are the same; only the number of system calls changes. */
+#define CRAFT_BATCH 64
+/* 0 queued, 1 queue full (flush first), -1 with a message. */
+int craft_queue(struct craft_session *s, const struct craft_frame *f,
+                char *err, size_t errlen);
+unsigned craft_queued(const struct craft_session *s);
+/* Send what is queued.  *sent: frames that went out now.  0 when the queue
+ * is empty, 1 when frames are left (no room in the kernel, or a signal: call
+ * again), -1 with a message. */
+int craft_flush(struct craft_session *s, unsigned *sent, char *err,
+                size_t errlen);
+
 /* The socket (libnet_getfd), -1 for a BUILD session. */
 int craft_fd(const struct craft_session *s);
 enum craft_via craft_session_via(const struct craft_session *s);

@@ -20,6 +20,10 @@ struct ts_out {
     FILE *f;
     size_t len;
     bool line_flush; /* flush at the end of every line (live capture) */
+    uint64_t tod_sec;  /* second whose "HH:MM:SS." is cached in tod */
+    bool tod_date;     /* the cache holds the date too */
+    unsigned tod_len;
+    char tod[24];
     char buf[1 << 16];
 };
 

@@ -172,6 +172,7 @@ struct ts_conn {
     uint8_t half_closed;       /* data after a FIN */
     uint8_t merged;            /* a FIN+ACK acked the first FIN (teardown-2+3) */
     uint8_t lru_list;          /* tracker: 0 open list, 1 closed list */
+    uint8_t touched;           /* tracker: active since queued on its list */
     /* tracker bookkeeping */
     uint32_t hnext, lru_prev, lru_next;
 };
@@ -213,6 +214,12 @@ void ts_tracker_free(struct ts_tracker *t);
 /* Feed one decoded segment (s->t_ns is its time).  Fills *ev.  Verdicts of
  * connections that end before s->t_ns are delivered through on_end first. */
 void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev);
+
+/* Optional: start loading what tracking s will need into the cache.  Call it
+ * for a segment some steps before ts_track(): stage 0 loads its hash bucket,
+ * stage 1 (a few segments later) the connection the bucket points to.  Pure
+ * hint: results never depend on it. */
+void ts_track_prefetch(struct ts_tracker *t, const struct ts_seg *s, int stage);
 
 /* Deliver the verdict of every tracked connection and forget them all. */
 void ts_tracker_flush(struct ts_tracker *t);
