@@ -21,34 +21,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conntab.h"
 #include "internal.h"
 #include "tcpshake/verdict.h"
 
-#define SLAB_SHIFT 12
-#define SLAB_SIZE (1u << SLAB_SHIFT)
-#define NIL 0u
-
-enum { LIST_OPEN = 0, LIST_CLOSED = 1 };
-
 struct ts_tracker {
     struct ts_track_cfg cfg;
-    struct ts_conn **slabs;
-    uint32_t nslabs, slabs_cap;
-    uint32_t nalloc;    /* slots handed out from slabs so far */
-    uint32_t free_head; /* free slots, chained through hnext */
-    uint32_t *buckets;
-    uint32_t nbuckets; /* power of two */
-    uint32_t live, peak;
+    struct conntab ct;
     uint64_t next_id, evicted;
-    uint32_t lru_head[2], lru_tail[2];
     uint64_t now;
+    struct ts_conn scratch;  /* the connection being tracked, if compact/new */
+    struct ts_conn vscratch; /* a compact connection expanded for its verdict */
 };
-
-static inline struct ts_conn *cat(const struct ts_tracker *t, uint32_t idx)
-{
-    uint32_t i = idx - 1;
-    return &t->slabs[i >> SLAB_SHIFT][i & (SLAB_SIZE - 1)];
-}
 
 void ts_track_cfg_default(struct ts_track_cfg *cfg)
 {
@@ -69,18 +53,12 @@ struct ts_tracker *ts_tracker_new(const struct ts_track_cfg *cfg, char *err,
         return NULL;
     }
     struct ts_tracker *t = calloc(1, sizeof *t);
-    if (!t) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    t->cfg = *cfg;
-    t->nbuckets = 1024;
-    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
-    if (!t->buckets) {
+    if (!t || ct_init(&t->ct) < 0) {
         free(t);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    t->cfg = *cfg;
     t->next_id = 1;
     return t;
 }
@@ -89,20 +67,18 @@ void ts_tracker_free(struct ts_tracker *t)
 {
     if (!t)
         return;
-    for (uint32_t i = 0; i < t->nslabs; i++)
-        free(t->slabs[i]);
-    free(t->slabs);
-    free(t->buckets);
+    ct_free(&t->ct);
     free(t);
 }
 
 void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st)
 {
     st->conns_total = t->next_id - 1;
-    st->conns_live = t->live;
-    st->conns_peak = t->peak;
+    st->conns_live = t->ct.live;
+    st->conns_peak = t->ct.peak;
     st->evicted = t->evicted;
     st->bytes_per_conn = sizeof(struct ts_conn) + sizeof(uint32_t);
+    st->bytes_per_embryo = ct_embryo_size() + sizeof(uint32_t);
 }
 
 uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d)
@@ -120,153 +96,19 @@ uint32_t ts_conn_retrans(const struct ts_conn *c, enum ts_dir d)
     return c->ep[d].retrans;
 }
 
-/* ---- hashing ------------------------------------------------------------ */
-
-static inline uint64_t side_hash(const struct ts_addr *a, uint16_t port)
-{
-    uint64_t w0, w1;
-    memcpy(&w0, a->a, 8);
-    memcpy(&w1, a->a + 8, 8);
-    uint64_t h = (w0 ^ (w1 * 0x9e3779b97f4a7c15ull)) + port + ((uint64_t)a->family << 20);
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
-}
-
-/* Symmetric in the two sides, so both directions land in one bucket. */
-static inline uint32_t tuple_hash(const struct ts_seg *s)
-{
-    uint64_t h = side_hash(&s->src, s->sport) + side_hash(&s->dst, s->dport);
-    h ^= h >> 31;
-    return (uint32_t)(h * 0x94d049bb133111ebull >> 32);
-}
-
-static inline bool addr_eq(const struct ts_addr *x, const struct ts_addr *y)
-{
-    return memcmp(x, y, sizeof *x) == 0;
-}
-
-static uint32_t conn_hash(const struct ts_conn *c)
-{
-    struct ts_seg k;
-    k.src = c->addr[0];
-    k.dst = c->addr[1];
-    k.sport = c->port[0];
-    k.dport = c->port[1];
-    return tuple_hash(&k);
-}
-
-static void rehash(struct ts_tracker *t, uint32_t nb)
-{
-    uint32_t *nbk = calloc(nb, sizeof *nbk);
-    if (!nbk)
-        return; /* keep the old table: longer chains, still correct */
-    for (uint32_t b = 0; b < t->nbuckets; b++) {
-        uint32_t idx = t->buckets[b];
-        while (idx != NIL) {
-            struct ts_conn *c = cat(t, idx);
-            uint32_t next = c->hnext;
-            uint32_t h = conn_hash(c) & (nb - 1);
-            c->hnext = nbk[h];
-            nbk[h] = idx;
-            idx = next;
-        }
-    }
-    free(t->buckets);
-    t->buckets = nbk;
-    t->nbuckets = nb;
-}
-
-/* ---- LRU lists ---------------------------------------------------------- */
-
-static void lru_unlink(struct ts_tracker *t, struct ts_conn *c)
-{
-    int l = c->lru_list;
-    if (c->lru_prev != NIL)
-        cat(t, c->lru_prev)->lru_next = c->lru_next;
-    else
-        t->lru_head[l] = c->lru_next;
-    if (c->lru_next != NIL)
-        cat(t, c->lru_next)->lru_prev = c->lru_prev;
-    else
-        t->lru_tail[l] = c->lru_prev;
-    c->lru_prev = c->lru_next = NIL;
-}
-
-static void lru_append(struct ts_tracker *t, struct ts_conn *c, uint32_t idx, int l)
-{
-    c->lru_list = (uint8_t)l;
-    c->lru_next = NIL;
-    c->lru_prev = t->lru_tail[l];
-    if (t->lru_tail[l] != NIL)
-        cat(t, t->lru_tail[l])->lru_next = idx;
-    else
-        t->lru_head[l] = idx;
-    t->lru_tail[l] = idx;
-}
-
-/* ---- allocation --------------------------------------------------------- */
-
-static uint32_t slot_alloc(struct ts_tracker *t)
-{
-    if (t->free_head != NIL) {
-        uint32_t idx = t->free_head;
-        t->free_head = cat(t, idx)->hnext;
-        return idx;
-    }
-    if (t->nalloc == t->nslabs * SLAB_SIZE) {
-        if (t->nslabs == t->slabs_cap) {
-            uint32_t ncap = t->slabs_cap ? t->slabs_cap * 2 : 16;
-            struct ts_conn **ns = realloc(t->slabs, ncap * sizeof *ns);
-            if (!ns)
-                return NIL;
-            t->slabs = ns;
-            t->slabs_cap = ncap;
-        }
-        /* the last slab only as large as max_conns needs */
-        uint32_t n = SLAB_SIZE;
-        struct ts_conn *slab = malloc(n * sizeof *slab);
-        if (!slab)
-            return NIL;
-        t->slabs[t->nslabs++] = slab;
-    }
-    return ++t->nalloc;
-}
-
-static uint32_t index_of(const struct ts_tracker *t, const struct ts_conn *c)
-{
-    for (uint32_t i = 0; i < t->nslabs; i++) {
-        const struct ts_conn *s = t->slabs[i];
-        if (c >= s && c < s + SLAB_SIZE)
-            return i * SLAB_SIZE + (uint32_t)(c - s) + 1;
-    }
-    assert(!"connection not in any slab");
-    return NIL;
-}
-
-/* Deliver the verdict, unlink and free one connection. */
+/* Deliver the verdict and forget one connection. */
 static void conn_end(struct ts_tracker *t, uint32_t idx, enum ts_end_reason why)
 {
-    struct ts_conn *c = cat(t, idx);
+    struct ts_conn *c = ct_load(&t->ct, idx, &t->vscratch);
     if (why == TS_END_CLOSED) {
-        /* TIME_WAIT ran out (RFC 9293 §3.6: 2 MSL) */
+        /* TIME_WAIT ran out (RFC 9293 3.6: 2 MSL) */
         for (int d = 0; d < 2; d++)
             if (c->ep[d].state == TS_TIME_WAIT)
                 ts_fsm_step(&c->ep[d].state, TS_EV_TIMEOUT);
     }
     if (t->cfg.on_end)
         t->cfg.on_end(t->cfg.user, c, why);
-    uint32_t b = conn_hash(c) & (t->nbuckets - 1);
-    uint32_t *pp = &t->buckets[b];
-    while (*pp != NIL && *pp != idx)
-        pp = &cat(t, *pp)->hnext;
-    if (*pp == idx)
-        *pp = c->hnext;
-    lru_unlink(t, c);
-    c->hnext = t->free_head;
-    t->free_head = idx;
-    t->live--;
+    ct_remove(&t->ct, idx);
 }
 
 static bool conn_finished(const struct ts_conn *c)
@@ -277,84 +119,45 @@ static bool conn_finished(const struct ts_conn *c)
     return true;
 }
 
-/* The LRU lists are kept lazily ("second chance"): a segment only marks its
- * connection touched; a touched connection found at the head is moved to the
- * tail then.  Untouched connections lie in order of last activity, so the
- * scan stops at the first untouched one that has not timed out.  This keeps
- * the per-segment work off the neighbours' cache lines. */
-static uint32_t lru_head_due(struct ts_tracker *t, int l, uint64_t timeout, uint64_t now)
-{
-    uint32_t idx;
-    while ((idx = t->lru_head[l]) != NIL) {
-        struct ts_conn *c = cat(t, idx);
-        if (c->t_last + timeout <= now)
-            return idx;
-        if (!c->touched)
-            return NIL;
-        c->touched = 0;
-        lru_unlink(t, c);
-        lru_append(t, c, idx, l);
-    }
-    return NIL;
-}
-
 void ts_tracker_expire(struct ts_tracker *t, uint64_t now)
 {
     if (now > t->now)
         t->now = now;
     now = t->now;
     uint32_t idx;
-    while ((idx = lru_head_due(t, LIST_CLOSED, t->cfg.time_wait_ns, now)) != NIL)
+    while ((idx = ct_due(&t->ct, CT_CLOSED, t->cfg.time_wait_ns, now)) != CT_NIL)
         conn_end(t, idx, TS_END_CLOSED);
-    while ((idx = lru_head_due(t, LIST_OPEN, t->cfg.idle_ns, now)) != NIL)
+    while ((idx = ct_due(&t->ct, CT_OPEN, t->cfg.idle_ns, now)) != CT_NIL)
         conn_end(t, idx, TS_END_IDLE);
 }
 
-/* The least recently active connection of list l (touched heads are
- * requeued first). */
-static uint32_t lru_oldest(struct ts_tracker *t, int l)
+static int by_id(const void *x, const void *y, void *ctx)
 {
-    uint32_t idx;
-    while ((idx = t->lru_head[l]) != NIL && cat(t, idx)->touched) {
-        struct ts_conn *c = cat(t, idx);
-        c->touched = 0;
-        lru_unlink(t, c);
-        lru_append(t, c, idx, l);
-    }
-    return idx;
-}
-
-struct id_idx {
-    uint64_t id;
-    uint32_t idx;
-};
-
-static int by_id(const void *x, const void *y)
-{
-    uint64_t a = ((const struct id_idx *)x)->id, b = ((const struct id_idx *)y)->id;
+    const struct conntab *ct = ctx;
+    uint64_t a = ct_id(ct, *(const uint32_t *)x), b = ct_id(ct, *(const uint32_t *)y);
     return a < b ? -1 : a > b;
 }
 
 void ts_tracker_flush(struct ts_tracker *t)
 {
     /* verdicts in order of first appearance */
-    uint32_t n = t->live;
+    uint32_t n = t->ct.live;
     if (n == 0)
         return;
-    struct id_idx *v = malloc(n * sizeof *v);
+    uint32_t *v = malloc(n * sizeof *v);
     if (!v) {
         for (int l = 0; l < 2; l++)
-            while (t->lru_head[l] != NIL)
-                conn_end(t, t->lru_head[l], TS_END_FLUSH);
+            while (t->ct.lru_head[l] != CT_NIL)
+                conn_end(t, t->ct.lru_head[l], TS_END_FLUSH);
         return;
     }
     uint32_t k = 0;
     for (int l = 0; l < 2; l++)
-        for (uint32_t i = t->lru_head[l]; i != NIL; i = cat(t, i)->lru_next)
-            v[k++] = (struct id_idx){cat(t, i)->id, i};
-    qsort(v, k, sizeof *v, by_id);
+        for (uint32_t i = t->ct.lru_head[l]; i != CT_NIL; i = ct_next(&t->ct, i))
+            v[k++] = i;
+    qsort_r(v, k, sizeof *v, by_id, &t->ct);
     for (uint32_t i = 0; i < k; i++)
-        conn_end(t, v[i].idx, TS_END_FLUSH);
+        conn_end(t, v[i], TS_END_FLUSH);
     free(v);
 }
 
@@ -390,22 +193,11 @@ static bool zeek_flips(const struct ts_seg *s)
     return true;
 }
 
+/* A new connection in t->scratch (stored by ts_track once tracked). */
 static struct ts_conn *conn_new(struct ts_tracker *t, const struct ts_seg *s,
-                                bool sender_is_client, uint32_t *out_idx)
+                                bool sender_is_client)
 {
-    if (t->live >= t->cfg.max_conns) {
-        uint32_t victim = lru_oldest(t, LIST_CLOSED);
-        if (victim == NIL)
-            victim = lru_oldest(t, LIST_OPEN);
-        if (victim != NIL) {
-            conn_end(t, victim, TS_END_EVICTED);
-            t->evicted++;
-        }
-    }
-    uint32_t idx = slot_alloc(t);
-    if (idx == NIL)
-        return NULL;
-    struct ts_conn *c = cat(t, idx);
+    struct ts_conn *c = &t->scratch;
     memset(c, 0, sizeof *c);
     c->id = t->next_id++;
     int cl = sender_is_client ? 0 : 1;
@@ -416,57 +208,12 @@ static struct ts_conn *conn_new(struct ts_tracker *t, const struct ts_seg *s,
     c->t_first = c->t_last = s->t_ns;
     c->ep[TS_C2S].state = TS_CLOSED;
     c->ep[TS_S2C].state = TS_LISTEN;
-    t->live++;
-    if (t->live > t->peak)
-        t->peak = t->live;
-    if (t->live > t->nbuckets && t->nbuckets < (1u << 30))
-        rehash(t, t->nbuckets * 2);
-    uint32_t b = tuple_hash(s) & (t->nbuckets - 1);
-    c->hnext = t->buckets[b];
-    t->buckets[b] = idx;
-    lru_append(t, c, idx, LIST_OPEN);
-    *out_idx = idx;
     return c;
-}
-
-static struct ts_conn *conn_find(struct ts_tracker *t, const struct ts_seg *s,
-                                 int *dir, uint32_t *out_idx)
-{
-    uint32_t b = tuple_hash(s) & (t->nbuckets - 1);
-    for (uint32_t idx = t->buckets[b]; idx != NIL;) {
-        struct ts_conn *c = cat(t, idx);
-        if (c->port[0] == s->sport && c->port[1] == s->dport &&
-            addr_eq(&c->addr[0], &s->src) && addr_eq(&c->addr[1], &s->dst)) {
-            *dir = TS_C2S;
-            *out_idx = idx;
-            return c;
-        }
-        if (c->port[1] == s->sport && c->port[0] == s->dport &&
-            addr_eq(&c->addr[1], &s->src) && addr_eq(&c->addr[0], &s->dst)) {
-            *dir = TS_S2C;
-            *out_idx = idx;
-            return c;
-        }
-        idx = c->hnext;
-    }
-    return NULL;
 }
 
 void ts_track_prefetch(struct ts_tracker *t, const struct ts_seg *s, int stage)
 {
-    uint32_t b = tuple_hash(s) & (t->nbuckets - 1);
-    if (stage == 0) {
-        __builtin_prefetch(&t->buckets[b]);
-        return;
-    }
-    uint32_t idx = t->buckets[b];
-    if (idx != NIL) {
-        const char *c = (const char *)cat(t, idx);
-        __builtin_prefetch(c);
-        __builtin_prefetch(c + 64);
-        __builtin_prefetch(c + 128);
-        __builtin_prefetch(c + 192);
-    }
+    ct_prefetch(&t->ct, s, stage);
 }
 
 /* ---- state changes: the one setter ------------------------------------- */
@@ -833,8 +580,8 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
     ts_tracker_expire(t, s->t_ns);
 
     int d = TS_C2S;
-    uint32_t idx = NIL;
-    struct ts_conn *c = conn_find(t, s, &d, &idx);
+    uint32_t idx = ct_find(&t->ct, s, &d);
+    struct ts_conn *c = idx != CT_NIL ? ct_load(&t->ct, idx, &t->scratch) : NULL;
     uint8_t f = s->flags;
     bool pure_syn = (f & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == TS_TH_SYN;
 
@@ -846,6 +593,7 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
         if (other_isn || conn_finished(c)) {
             conn_end(t, idx, TS_END_REUSED);
             c = NULL;
+            idx = CT_NIL;
             ev->notes |= TS_NOTE_PORT_REUSE;
         }
     }
@@ -859,9 +607,7 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
             /* midstream: orient by ports as Zeek does */
             sender_client = !zeek_flips(s);
         }
-        c = conn_new(t, s, sender_client, &idx);
-        if (!c)
-            return; /* out of memory: the segment is printed untracked */
+        c = conn_new(t, s, sender_client);
         c->zeek_flip = zflip;
         d = sender_client ? TS_C2S : TS_S2C;
         if ((f & TS_TH_SYN) && (f & TS_TH_ACK)) {
@@ -944,16 +690,19 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
     ev->new_state[0] = c->ep[0].state;
     ev->new_state[1] = c->ep[1].state;
 
-    /* move between the open and closed lists */
-    int want = conn_finished(c) ? LIST_CLOSED : LIST_OPEN;
-    if (want != c->lru_list) {
-        lru_unlink(t, c);
-        c->touched = 0;
-        lru_append(t, c, idx, want);
-        if (want == LIST_CLOSED && c->t_closed == 0)
-            c->t_closed = s->t_ns;
-    } else {
-        c->touched = 1;
+    /* store: the list it belongs on; a new connection may first need room */
+    int want = conn_finished(c) ? CT_CLOSED : CT_OPEN;
+    if (want == CT_CLOSED && c->t_closed == 0)
+        c->t_closed = s->t_ns;
+    if (idx == CT_NIL && t->ct.live >= t->cfg.max_conns) {
+        uint32_t victim = ct_oldest(&t->ct, CT_CLOSED);
+        if (victim == CT_NIL)
+            victim = ct_oldest(&t->ct, CT_OPEN);
+        if (victim != CT_NIL) {
+            conn_end(t, victim, TS_END_EVICTED);
+            t->evicted++;
+        }
     }
-    (void)index_of;
+    if (ct_store(&t->ct, idx, c, want) == CT_NIL)
+        ev->conn = NULL; /* out of memory: shown untracked, not remembered */
 }

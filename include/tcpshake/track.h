@@ -147,8 +147,18 @@ enum ts_end_reason {
     TS_END_FLUSH,      /* end of capture / exit */
 };
 
-/* A connection.  Read-only for everyone but the tracker. */
+/* Tracker bookkeeping, first in every stored record (not for users). */
+struct ts_conn_link {
+    uint32_t hnext, lru_prev, lru_next;
+    uint8_t lru_list; /* 0 open list, 1 closed list */
+    uint8_t touched;  /* active since queued on its list */
+};
+
+/* A connection.  Read-only for everyone but the tracker.  A pointer to one
+ * (in an event or a verdict callback) is valid until the next call into the
+ * tracker. */
 struct ts_conn {
+    struct ts_conn_link link;
     uint64_t id;               /* 1, 2, 3 ... in order of first segment */
     struct ts_addr addr[2];    /* [TS_C2S] client, [TS_S2C] server */
     uint16_t port[2];          /* client port, server port */
@@ -171,10 +181,6 @@ struct ts_conn {
     uint8_t simopen, simclose; /* simultaneous open / close happened */
     uint8_t half_closed;       /* data after a FIN */
     uint8_t merged;            /* a FIN+ACK acked the first FIN (teardown-2+3) */
-    uint8_t lru_list;          /* tracker: 0 open list, 1 closed list */
-    uint8_t touched;           /* tracker: active since queued on its list */
-    /* tracker bookkeeping */
-    uint32_t hnext, lru_prev, lru_next;
 };
 
 /* What one segment did. */
@@ -233,6 +239,7 @@ struct ts_track_stats {
     uint32_t conns_peak;
     uint64_t evicted;
     size_t bytes_per_conn;  /* memory one tracked connection costs */
+    size_t bytes_per_embryo; /* ... one that has seen only SYNs (compact) */
 };
 void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st);
 

@@ -1,0 +1,463 @@
+/* The connection table (see conntab.h): slabs of full records and of compact
+ * embryos, one hash table over both, and two lazy LRU lists.
+ *
+ * Index space: 1-based, CT_NIL = 0; embryos have EMB set.  The link struct
+ * is the first member of both record kinds, so free lists and chains can be
+ * walked without knowing the kind.
+ */
+#include "conntab.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLAB_SHIFT 12
+#define SLAB_SIZE (1u << SLAB_SHIFT)
+#define EMB 0x80000000u
+
+/* A connection that has seen only pure SYNs from its client.  Every other
+ * field of its struct ts_conn is implied (see emb_expand). */
+struct embryo {
+    struct ts_conn_link link;
+    uint64_t id;
+    uint64_t t_first, t_last;
+    struct ts_addr addr[2];
+    uint16_t port[2];
+    uint32_t isn;
+    uint16_t win, segs, last_ipid;
+    uint8_t wscale, has_wscale, last_flags;
+};
+
+/* Zeek emulation constants the embryo implies (zeek.c): endpoint state
+ * SYN_SENT for the originator, the 'S' history bit for it. */
+enum { Z_SYN_SENT_STATE = 1, Z_HIST_SYN_BIT = 1u << 0 };
+
+size_t ct_embryo_size(void)
+{
+    return sizeof(struct embryo);
+}
+
+/* ---- pools ---------------------------------------------------------------- */
+
+static inline void *pool_at(const struct ct_pool *p, uint32_t local)
+{
+    uint32_t i = local - 1;
+    return p->slabs[i >> SLAB_SHIFT] + (size_t)(i & (SLAB_SIZE - 1)) * p->size;
+}
+
+static uint32_t pool_alloc(struct ct_pool *p)
+{
+    if (p->free_head != CT_NIL) {
+        uint32_t local = p->free_head;
+        p->free_head = ((struct ts_conn_link *)pool_at(p, local))->hnext;
+        return local;
+    }
+    if (p->nalloc == p->nslabs * SLAB_SIZE) {
+        if (p->nslabs == p->cap) {
+            uint32_t ncap = p->cap ? p->cap * 2 : 16;
+            char **ns = realloc(p->slabs, ncap * sizeof *ns);
+            if (!ns)
+                return CT_NIL;
+            p->slabs = ns;
+            p->cap = ncap;
+        }
+        char *slab = malloc(SLAB_SIZE * p->size);
+        if (!slab)
+            return CT_NIL;
+        p->slabs[p->nslabs++] = slab;
+    }
+    return ++p->nalloc;
+}
+
+static void pool_release(struct ct_pool *p, uint32_t local)
+{
+    ((struct ts_conn_link *)pool_at(p, local))->hnext = p->free_head;
+    p->free_head = local;
+}
+
+static void pool_free(struct ct_pool *p)
+{
+    for (uint32_t i = 0; i < p->nslabs; i++)
+        free(p->slabs[i]);
+    free(p->slabs);
+}
+
+static inline bool is_emb(uint32_t idx)
+{
+    return (idx & EMB) != 0;
+}
+
+static inline struct embryo *emb_at(const struct conntab *ct, uint32_t idx)
+{
+    return pool_at(&ct->emb, idx & ~EMB);
+}
+
+static inline struct ts_conn *full_at(const struct conntab *ct, uint32_t idx)
+{
+    return pool_at(&ct->full, idx);
+}
+
+static inline struct ts_conn_link *lnk(const struct conntab *ct, uint32_t idx)
+{
+    return is_emb(idx) ? &emb_at(ct, idx)->link : &full_at(ct, idx)->link;
+}
+
+int ct_init(struct conntab *ct)
+{
+    memset(ct, 0, sizeof *ct);
+    ct->full.size = sizeof(struct ts_conn);
+    ct->emb.size = sizeof(struct embryo);
+    ct->nbuckets = 1024;
+    ct->buckets = calloc(ct->nbuckets, sizeof *ct->buckets);
+    return ct->buckets ? 0 : -1;
+}
+
+void ct_free(struct conntab *ct)
+{
+    pool_free(&ct->full);
+    pool_free(&ct->emb);
+    free(ct->buckets);
+}
+
+/* ---- keys and hashing ----------------------------------------------------------- */
+
+static inline uint64_t side_hash(const struct ts_addr *a, uint16_t port)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a->a, 8);
+    memcpy(&w1, a->a + 8, 8);
+    uint64_t h = (w0 ^ (w1 * 0x9e3779b97f4a7c15ull)) + port + ((uint64_t)a->family << 20);
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+/* Symmetric in the two sides, so both directions land in one bucket. */
+static inline uint32_t key_hash(const struct ts_addr *a, uint16_t pa,
+                                const struct ts_addr *b, uint16_t pb)
+{
+    uint64_t h = side_hash(a, pa) + side_hash(b, pb);
+    h ^= h >> 31;
+    return (uint32_t)(h * 0x94d049bb133111ebull >> 32);
+}
+
+static void key_of(const struct conntab *ct, uint32_t idx, const struct ts_addr **addr,
+                   const uint16_t **port)
+{
+    if (is_emb(idx)) {
+        const struct embryo *e = emb_at(ct, idx);
+        *addr = e->addr;
+        *port = e->port;
+    } else {
+        const struct ts_conn *c = full_at(ct, idx);
+        *addr = c->addr;
+        *port = c->port;
+    }
+}
+
+static uint32_t idx_hash(const struct conntab *ct, uint32_t idx)
+{
+    const struct ts_addr *a;
+    const uint16_t *p;
+    key_of(ct, idx, &a, &p);
+    return key_hash(&a[0], p[0], &a[1], p[1]);
+}
+
+static inline bool addr_eq(const struct ts_addr *x, const struct ts_addr *y)
+{
+    return memcmp(x, y, sizeof *x) == 0;
+}
+
+uint32_t ct_find(const struct conntab *ct, const struct ts_seg *s, int *dir)
+{
+    uint32_t b = key_hash(&s->src, s->sport, &s->dst, s->dport) & (ct->nbuckets - 1);
+    for (uint32_t idx = ct->buckets[b]; idx != CT_NIL; idx = lnk(ct, idx)->hnext) {
+        const struct ts_addr *a;
+        const uint16_t *p;
+        key_of(ct, idx, &a, &p);
+        if (p[0] == s->sport && p[1] == s->dport && addr_eq(&a[0], &s->src) &&
+            addr_eq(&a[1], &s->dst)) {
+            *dir = TS_C2S;
+            return idx;
+        }
+        if (p[1] == s->sport && p[0] == s->dport && addr_eq(&a[1], &s->src) &&
+            addr_eq(&a[0], &s->dst)) {
+            *dir = TS_S2C;
+            return idx;
+        }
+    }
+    return CT_NIL;
+}
+
+void ct_prefetch(const struct conntab *ct, const struct ts_seg *s, int stage)
+{
+    uint32_t b = key_hash(&s->src, s->sport, &s->dst, s->dport) & (ct->nbuckets - 1);
+    if (stage == 0) {
+        __builtin_prefetch(&ct->buckets[b]);
+        return;
+    }
+    uint32_t idx = ct->buckets[b];
+    if (idx == CT_NIL)
+        return;
+    const char *r = (const char *)lnk(ct, idx);
+    size_t n = is_emb(idx) ? sizeof(struct embryo) : sizeof(struct ts_conn);
+    for (size_t off = 0; off < n; off += 64)
+        __builtin_prefetch(r + off);
+}
+
+static void rehash(struct conntab *ct, uint32_t nb)
+{
+    uint32_t *nbk = calloc(nb, sizeof *nbk);
+    if (!nbk)
+        return; /* keep the old table: longer chains, still correct */
+    for (uint32_t b = 0; b < ct->nbuckets; b++) {
+        uint32_t idx = ct->buckets[b];
+        while (idx != CT_NIL) {
+            struct ts_conn_link *l = lnk(ct, idx);
+            uint32_t next = l->hnext;
+            uint32_t h = idx_hash(ct, idx) & (nb - 1);
+            l->hnext = nbk[h];
+            nbk[h] = idx;
+            idx = next;
+        }
+    }
+    free(ct->buckets);
+    ct->buckets = nbk;
+    ct->nbuckets = nb;
+}
+
+/* ---- LRU lists (lazy: see ct_due) ------------------------------------------------- */
+
+static void lru_unlink(struct conntab *ct, uint32_t idx)
+{
+    struct ts_conn_link *l = lnk(ct, idx);
+    int which = l->lru_list;
+    if (l->lru_prev != CT_NIL)
+        lnk(ct, l->lru_prev)->lru_next = l->lru_next;
+    else
+        ct->lru_head[which] = l->lru_next;
+    if (l->lru_next != CT_NIL)
+        lnk(ct, l->lru_next)->lru_prev = l->lru_prev;
+    else
+        ct->lru_tail[which] = l->lru_prev;
+    l->lru_prev = l->lru_next = CT_NIL;
+}
+
+static void lru_append(struct conntab *ct, uint32_t idx, int which)
+{
+    struct ts_conn_link *l = lnk(ct, idx);
+    l->lru_list = (uint8_t)which;
+    l->touched = 0;
+    l->lru_next = CT_NIL;
+    l->lru_prev = ct->lru_tail[which];
+    if (ct->lru_tail[which] != CT_NIL)
+        lnk(ct, ct->lru_tail[which])->lru_next = idx;
+    else
+        ct->lru_head[which] = idx;
+    ct->lru_tail[which] = idx;
+}
+
+static uint64_t t_last_of(const struct conntab *ct, uint32_t idx)
+{
+    return is_emb(idx) ? emb_at(ct, idx)->t_last : full_at(ct, idx)->t_last;
+}
+
+uint64_t ct_id(const struct conntab *ct, uint32_t idx)
+{
+    return is_emb(idx) ? emb_at(ct, idx)->id : full_at(ct, idx)->id;
+}
+
+uint32_t ct_next(const struct conntab *ct, uint32_t idx)
+{
+    return lnk(ct, idx)->lru_next;
+}
+
+/* A segment only marks its connection touched; a touched connection found
+ * at the head is moved to the tail then.  Untouched connections lie in
+ * order of last activity, so the scan stops at the first untouched one that
+ * is not due.  Per-segment work stays off the neighbours' cache lines. */
+uint32_t ct_due(struct conntab *ct, int which, uint64_t timeout, uint64_t now)
+{
+    uint32_t idx;
+    while ((idx = ct->lru_head[which]) != CT_NIL) {
+        if (t_last_of(ct, idx) + timeout <= now)
+            return idx;
+        if (!lnk(ct, idx)->touched)
+            return CT_NIL;
+        lru_unlink(ct, idx);
+        lru_append(ct, idx, which);
+    }
+    return CT_NIL;
+}
+
+uint32_t ct_oldest(struct conntab *ct, int which)
+{
+    uint32_t idx;
+    while ((idx = ct->lru_head[which]) != CT_NIL && lnk(ct, idx)->touched) {
+        lru_unlink(ct, idx);
+        lru_append(ct, idx, which);
+    }
+    return idx;
+}
+
+/* ---- embryos -------------------------------------------------------------------- */
+
+/* The full record an embryo stands for.  Must match, field for field, what
+ * the tracker builds for a connection that has seen only pure SYNs with one
+ * ISN from its client: ct_store checks that by expanding what it squeezed. */
+static void emb_expand(const struct embryo *e, struct ts_conn *c)
+{
+    memset(c, 0, sizeof *c);
+    c->link = e->link;
+    c->id = e->id;
+    c->addr[0] = e->addr[0];
+    c->addr[1] = e->addr[1];
+    c->port[0] = e->port[0];
+    c->port[1] = e->port[1];
+    c->t_first = e->t_first;
+    c->t_last = e->t_last;
+    c->t_syn = e->t_first;
+    struct ts_endpoint *cl = &c->ep[TS_C2S];
+    cl->isn = e->isn;
+    cl->nxt = e->isn + 1;
+    cl->segs = e->segs;
+    cl->retrans = e->segs ? e->segs - 1u : 0;
+    cl->flags = TS_EP_SYN | TS_EP_BASE | TS_EP_SEEN | (e->has_wscale ? TS_EP_WSCALE : 0);
+    cl->win = e->win;
+    cl->wscale = e->wscale;
+    cl->state = TS_SYN_SENT;
+    cl->last_ipid = e->last_ipid;
+    cl->last_seq = e->isn;
+    cl->last_flags = e->last_flags;
+    c->ep[TS_S2C].state = TS_LISTEN;
+    c->completeness = 0x01;
+    c->hist_len = 1;
+    c->history[0] = 'S';
+    c->zflags = Z_HIST_SYN_BIT;
+    c->zstate[0] = Z_SYN_SENT_STATE;
+}
+
+/* Squeeze c into *e if that loses nothing. */
+static bool emb_squeeze(const struct ts_conn *c, struct embryo *e)
+{
+    const struct ts_endpoint *cl = &c->ep[TS_C2S];
+    if (c->ep[TS_S2C].segs != 0 || cl->segs == 0 || cl->segs > UINT16_MAX ||
+        c->hist_len != 1 || c->pickup || c->flipped)
+        return false;
+    memset(e, 0, sizeof *e);
+    e->link = c->link;
+    e->id = c->id;
+    e->t_first = c->t_first;
+    e->t_last = c->t_last;
+    e->addr[0] = c->addr[0];
+    e->addr[1] = c->addr[1];
+    e->port[0] = c->port[0];
+    e->port[1] = c->port[1];
+    e->isn = cl->isn;
+    e->win = cl->win;
+    e->segs = (uint16_t)cl->segs;
+    e->last_ipid = cl->last_ipid;
+    e->wscale = cl->wscale;
+    e->has_wscale = (cl->flags & TS_EP_WSCALE) != 0;
+    e->last_flags = cl->last_flags;
+    struct ts_conn x;
+    emb_expand(e, &x);
+    x.link = c->link;
+    return memcmp(&x, c, sizeof x) == 0;
+}
+
+struct ts_conn *ct_load(struct conntab *ct, uint32_t idx, struct ts_conn *scratch)
+{
+    if (!is_emb(idx))
+        return full_at(ct, idx);
+    emb_expand(emb_at(ct, idx), scratch);
+    return scratch;
+}
+
+/* ---- insert / store / remove --------------------------------------------------- */
+
+static void chain_insert(struct conntab *ct, uint32_t idx)
+{
+    uint32_t b = idx_hash(ct, idx) & (ct->nbuckets - 1);
+    lnk(ct, idx)->hnext = ct->buckets[b];
+    ct->buckets[b] = idx;
+}
+
+static void chain_remove(struct conntab *ct, uint32_t idx)
+{
+    uint32_t b = idx_hash(ct, idx) & (ct->nbuckets - 1);
+    uint32_t *pp = &ct->buckets[b];
+    while (*pp != CT_NIL && *pp != idx)
+        pp = &lnk(ct, *pp)->hnext;
+    assert(*pp == idx);
+    if (*pp == idx)
+        *pp = lnk(ct, idx)->hnext;
+}
+
+/* A new record (full or embryo) into the hash and list `which`. */
+static uint32_t insert_new(struct conntab *ct, const struct ts_conn *c, int which)
+{
+    struct embryo e;
+    uint32_t idx;
+    if (emb_squeeze(c, &e)) {
+        uint32_t local = pool_alloc(&ct->emb);
+        if (local == CT_NIL)
+            return CT_NIL;
+        idx = local | EMB;
+        *emb_at(ct, idx) = e;
+    } else {
+        idx = pool_alloc(&ct->full);
+        if (idx == CT_NIL)
+            return CT_NIL;
+        *full_at(ct, idx) = *c;
+    }
+    chain_insert(ct, idx);
+    lru_append(ct, idx, which);
+    ct->live++;
+    if (ct->live > ct->peak)
+        ct->peak = ct->live;
+    if (ct->live > ct->nbuckets && ct->nbuckets < (1u << 30))
+        rehash(ct, ct->nbuckets * 2);
+    return idx;
+}
+
+void ct_remove(struct conntab *ct, uint32_t idx)
+{
+    chain_remove(ct, idx);
+    lru_unlink(ct, idx);
+    if (is_emb(idx))
+        pool_release(&ct->emb, idx & ~EMB);
+    else
+        pool_release(&ct->full, idx);
+    ct->live--;
+}
+
+uint32_t ct_store(struct conntab *ct, uint32_t idx, struct ts_conn *c, int which)
+{
+    if (idx == CT_NIL)
+        return insert_new(ct, c, which);
+    if (is_emb(idx)) {
+        struct embryo e;
+        if (emb_squeeze(c, &e)) {
+            /* still an embryo: write back in place (its links are unchanged) */
+            struct embryo *slot = emb_at(ct, idx);
+            e.link = slot->link;
+            *slot = e;
+        } else {
+            /* promote: the embryo's place goes to a full record */
+            ct_remove(ct, idx);
+            c->link.touched = 0;
+            idx = insert_new(ct, c, which);
+            return idx;
+        }
+    }
+    struct ts_conn_link *l = lnk(ct, idx);
+    if (l->lru_list != which) {
+        lru_unlink(ct, idx);
+        lru_append(ct, idx, which);
+    } else {
+        l->touched = 1;
+    }
+    return idx;
+}

@@ -1,0 +1,76 @@
+/* The connection table: storage for the tracker's connections (internal).
+ *
+ * Records live in slabs and are named by 32-bit indices; hash chains and
+ * the two lazy LRU lists (open, closed) link them.  A connection that has
+ * seen nothing but pure SYNs from one side (a SYN flood, a scan, a silent
+ * server) is kept as a compact 96-byte "embryo", as kernels keep half-open
+ * connections in a SYN cache; anything else gets a full struct ts_conn.
+ * The tracker always works on a full struct ts_conn: an embryo is expanded
+ * into a scratch record for the segment, and squeezed back only if that
+ * round trip is lossless, else promoted.  So the compact form can never
+ * change a result, only save memory.
+ */
+#ifndef TCPSHAKE_CONNTAB_H
+#define TCPSHAKE_CONNTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpshake/decode.h"
+#include "tcpshake/track.h"
+
+#define CT_NIL 0u
+
+enum { CT_OPEN = 0, CT_CLOSED = 1 };
+
+struct ct_pool {
+    char **slabs;
+    uint32_t nslabs, cap;
+    uint32_t nalloc;    /* slots handed out so far */
+    uint32_t free_head; /* free slots (1-based), chained through link.hnext */
+    size_t size;        /* bytes per record */
+};
+
+struct conntab {
+    struct ct_pool full, emb;
+    uint32_t *buckets;
+    uint32_t nbuckets; /* power of two */
+    uint32_t live, peak;
+    uint32_t lru_head[2], lru_tail[2];
+};
+
+int ct_init(struct conntab *ct);
+void ct_free(struct conntab *ct);
+
+/* The connection of segment s and the direction it goes in, or CT_NIL. */
+uint32_t ct_find(const struct conntab *ct, const struct ts_seg *s, int *dir);
+
+/* The full record of idx: the record itself, or an embryo expanded into
+ * *scratch (then changes must be written back with ct_store). */
+struct ts_conn *ct_load(struct conntab *ct, uint32_t idx, struct ts_conn *scratch);
+
+/* Store connection c after a segment.  idx: its index, or CT_NIL for a new
+ * connection (then c is a scratch record and is copied in).  list: CT_OPEN
+ * or CT_CLOSED.  Returns the (possibly new) index, CT_NIL if out of memory. */
+uint32_t ct_store(struct conntab *ct, uint32_t idx, struct ts_conn *c, int list);
+
+/* Remove idx from the table and free it. */
+void ct_remove(struct conntab *ct, uint32_t idx);
+
+/* Lazy LRU: the head of list l once touched heads were requeued. */
+uint32_t ct_oldest(struct conntab *ct, int l);
+/* The head of list l if it has been quiet for `timeout` by `now`, else NIL. */
+uint32_t ct_due(struct conntab *ct, int l, uint64_t timeout, uint64_t now);
+
+uint64_t ct_id(const struct conntab *ct, uint32_t idx);
+/* The next connection on idx's LRU list. */
+uint32_t ct_next(const struct conntab *ct, uint32_t idx);
+
+/* Start loading the bucket (stage 0) or the record (stage 1) of s. */
+void ct_prefetch(const struct conntab *ct, const struct ts_seg *s, int stage);
+
+/* Bytes one embryo / one full record costs, with its hash bucket share. */
+size_t ct_embryo_size(void);
+
+#endif
