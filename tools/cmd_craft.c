@@ -1,12 +1,643 @@
-/* tcpshake craft: placeholder until the craft module lands. */
+/* tcpshake craft: hand-craft TCP segments and send them (root), or write them
+ * to a pcap / print them (no root).  Arguments become a config; the library
+ * (craft.h, inject.h) does the work; every segment is printed through the
+ * tracer's decoder and renderer, so what is shown is what went out.
+ *
+ * Exit status: 0 done, 1 a send failed midway, 2 nothing sent (usage,
+ * privileges, interface, address, options, size).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cmds.h"
+#include "tcpshake/craft.h"
+#include "tcpshake/decode.h"
+#include "tcpshake/inject.h"
+#include "tcpshake/render.h"
+
+#define EXIT_SENT_FAIL 1
+#define EXIT_NOTHING 2
+
+enum seg_type { T_SYN, T_SYNACK, T_ACK, T_FIN, T_RST, T_DATA, T_SEGMENT };
+
+static const struct {
+    const char *name;
+    uint8_t flags;
+} seg_types[] = {
+    [T_SYN] = {"syn", TS_TH_SYN},
+    [T_SYNACK] = {"synack", TS_TH_SYN | TS_TH_ACK},
+    [T_ACK] = {"ack", TS_TH_ACK},
+    [T_FIN] = {"fin", TS_TH_FIN | TS_TH_ACK},
+    [T_RST] = {"rst", TS_TH_RST},
+    [T_DATA] = {"data", TS_TH_PSH | TS_TH_ACK},
+    [T_SEGMENT] = {"segment", 0},
+};
+
+struct craft_cli {
+    enum seg_type type;
+    struct craft_seg seg;          /* the template; random fields per segment */
+    bool src_set, sport_set, seq_set, id_set, flags_set, opt_set, win_set;
+    const char *src_text, *dst_text;
+    uint8_t *payload;              /* owned */
+    const char *iface;
+    uint8_t src_mac[6], dst_mac[6];
+    bool src_mac_set, dst_mac_set;
+    uint64_t count;                /* 0: until interrupted */
+    double rate;                   /* pps; 0: default */
+    bool flood;
+    const char *wfile;
+    bool dry_run, quiet, json;
+    bool mark_set;
+    uint32_t mark;
+    const char *user;              /* -Z */
+};
+
+/* The one mutable global: a signal handler can reach nothing else. */
+static volatile sig_atomic_t craft_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    craft_stop = 1;
+}
+
+static void usage(FILE *f)
+{
+    fputs(
+"usage: tcpshake craft syn|synack|ack|fin|rst|data|segment --dst ADDR:PORT\n"
+"         [--src ADDR[:PORT]] [--seq N] [--ack N] [--flags LIST] [--win N]\n"
+"         [--urp N] [--opt LIST] [--data TEXT|@FILE | --hex HEX] [--ttl N]\n"
+"         [--tos N] [--id N] [--df|--no-df] [--bad-checksum]\n"
+"         [-i IFACE [--dst-mac MAC] [--src-mac MAC]] [--mark N]\n"
+"         [-c|--count N] [--rate PPS | --flood] [-w OUT.pcap | --dry-run]\n"
+"         [-q] [--json] [-Z USER]\n"
+"  addresses: IPv4 ADDR:PORT, IPv6 [ADDR]:PORT; flags: syn,ack,fin,rst,psh,\n"
+"  urg,ece,cwr; options: mss=N,wscale=N,sackok,sack=L-R[:L-R],ts=VAL:ECR,\n"
+"  nop,eol,kind=N[:HEX] or none.  See docs/craft.md.\n", f);
+}
+
+static int fail(const char *msg)
+{
+    fprintf(stderr, "tcpshake: craft: %s\n", msg);
+    return EXIT_NOTHING;
+}
+
+enum {
+    O_SRC = 256, O_DST, O_SEQ, O_ACK, O_FLAGS, O_WIN, O_URP, O_OPT, O_DATA,
+    O_HEX, O_TTL, O_TOS, O_ID, O_DF, O_NODF, O_BADCK, O_DSTMAC, O_SRCMAC,
+    O_RATE, O_FLOOD, O_DRY, O_JSON, O_MARK,
+};
+
+static const struct option long_opts[] = {
+    {"src", required_argument, NULL, O_SRC},
+    {"dst", required_argument, NULL, O_DST},
+    {"seq", required_argument, NULL, O_SEQ},
+    {"ack", required_argument, NULL, O_ACK},
+    {"flags", required_argument, NULL, O_FLAGS},
+    {"win", required_argument, NULL, O_WIN},
+    {"urp", required_argument, NULL, O_URP},
+    {"opt", required_argument, NULL, O_OPT},
+    {"data", required_argument, NULL, O_DATA},
+    {"hex", required_argument, NULL, O_HEX},
+    {"ttl", required_argument, NULL, O_TTL},
+    {"hop-limit", required_argument, NULL, O_TTL},
+    {"tos", required_argument, NULL, O_TOS},
+    {"tclass", required_argument, NULL, O_TOS},
+    {"id", required_argument, NULL, O_ID},
+    {"df", no_argument, NULL, O_DF},
+    {"no-df", no_argument, NULL, O_NODF},
+    {"bad-checksum", no_argument, NULL, O_BADCK},
+    {"interface", required_argument, NULL, 'i'},
+    {"dst-mac", required_argument, NULL, O_DSTMAC},
+    {"src-mac", required_argument, NULL, O_SRCMAC},
+    {"count", required_argument, NULL, 'c'},
+    {"rate", required_argument, NULL, O_RATE},
+    {"flood", no_argument, NULL, O_FLOOD},
+    {"write", required_argument, NULL, 'w'},
+    {"dry-run", no_argument, NULL, O_DRY},
+    {"quiet", no_argument, NULL, 'q'},
+    {"json", no_argument, NULL, O_JSON},
+    {"mark", required_argument, NULL, O_MARK},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int num(const char *what, const char *text, uint64_t max,
+               uint64_t *out)
+{
+    char e[200], msg[300];
+
+    if (craft_parse_uint(text, max, out, e, sizeof(e)) == 0)
+        return 0;
+    snprintf(msg, sizeof(msg), "--%s %s", what, e);
+    fail(msg);
+    return -1;
+}
+
+/* Parse argv into c.  Returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, struct craft_cli *c)
+{
+    char err[512], msg[600];
+    uint64_t v;
+    int ch;
+    bool have_data = false;
+
+    craft_seg_init(&c->seg);
+    c->count = 1;
+    optind = 0; /* GNU: reinitialise; argv[0] is "craft" */
+    opterr = 0; /* our own one-line messages */
+    while ((ch = getopt_long(argc, argv, ":i:c:w:qZ:h", long_opts, NULL)) !=
+           -1) {
+        switch (ch) {
+        case O_SRC: c->src_text = optarg; break;
+        case O_DST: c->dst_text = optarg; break;
+        case O_SEQ:
+            if (num("seq", optarg, UINT32_MAX, &v) < 0)
+                return EXIT_NOTHING;
+            c->seg.seq = (uint32_t)v;
+            c->seq_set = true;
+            break;
+        case O_ACK:
+            if (num("ack", optarg, UINT32_MAX, &v) < 0)
+                return EXIT_NOTHING;
+            c->seg.ack = (uint32_t)v;
+            break;
+        case O_FLAGS:
+            if (craft_flags_parse(optarg, &c->seg.flags, err, sizeof(err)) <
+                0)
+                return fail(err);
+            c->flags_set = true;
+            break;
+        case O_WIN:
+            if (num("win", optarg, 0xffff, &v) < 0)
+                return EXIT_NOTHING;
+            c->seg.win = (uint16_t)v;
+            c->win_set = true;
+            break;
+        case O_URP:
+            if (num("urp", optarg, 0xffff, &v) < 0)
+                return EXIT_NOTHING;
+            c->seg.urp = (uint16_t)v;
+            break;
+        case O_OPT:
+            /* repeated --opt lists append */
+            if (craft_opts_parse(&c->seg.opt, optarg, err, sizeof(err)) < 0)
+                return fail(err);
+            c->opt_set = true;
+            break;
+        case O_DATA:
+        case O_HEX:
+            if (have_data)
+                return fail("give one payload (--data or --hex)");
+            have_data = true;
+            if ((ch == O_DATA ? craft_payload_text : craft_payload_hex)(
+                    optarg, 65535, &c->payload, &c->seg.payload_len, err,
+                    sizeof(err)) < 0)
+                return fail(err);
+            c->seg.payload = c->payload;
+            break;
+        case O_TTL:
+            if (num("ttl", optarg, 255, &v) < 0)
+                return EXIT_NOTHING;
+            c->seg.ttl = (uint8_t)v;
+            break;
+        case O_TOS:
+            if (num("tos", optarg, 255, &v) < 0)
+                return EXIT_NOTHING;
+            c->seg.tos = (uint8_t)v;
+            break;
+        case O_ID:
+            if (num("id", optarg, 0xffff, &v) < 0)
+                return EXIT_NOTHING;
+            c->seg.ip_id = (uint16_t)v;
+            c->id_set = true;
+            break;
+        case O_DF: c->seg.df = true; break;
+        case O_NODF: c->seg.df = false; break;
+        case O_BADCK: c->seg.bad_cksum = true; break;
+        case 'i': c->iface = optarg; break;
+        case O_DSTMAC:
+        case O_SRCMAC:
+            if (craft_parse_mac(optarg, ch == O_DSTMAC ? c->dst_mac
+                                                       : c->src_mac,
+                                err, sizeof(err)) < 0)
+                return fail(err);
+            if (ch == O_DSTMAC)
+                c->dst_mac_set = true;
+            else
+                c->src_mac_set = true;
+            break;
+        case 'c':
+            if (num("count", optarg, UINT64_MAX, &c->count) < 0)
+                return EXIT_NOTHING;
+            break;
+        case O_RATE: {
+            char *end;
+            errno = 0;
+            c->rate = strtod(optarg, &end);
+            if (errno || *end || !(c->rate > 0) || c->rate > 1e9) {
+                snprintf(msg, sizeof(msg), "--rate '%s': segments per second, "
+                         "more than 0", optarg);
+                return fail(msg);
+            }
+            break;
+        }
+        case O_FLOOD: c->flood = true; break;
+        case 'w': c->wfile = optarg; break;
+        case O_DRY: c->dry_run = true; break;
+        case 'q': c->quiet = true; break;
+        case O_JSON: c->json = true; break;
+        case O_MARK:
+            if (num("mark", optarg, UINT32_MAX, &v) < 0)
+                return EXIT_NOTHING;
+            c->mark = (uint32_t)v;
+            c->mark_set = true;
+            break;
+        case 'Z': c->user = optarg; break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case ':':
+            snprintf(msg, sizeof(msg), "%s needs a value (tcpshake craft "
+                     "--help)", argv[optind - 1]);
+            return fail(msg);
+        default:
+            snprintf(msg, sizeof(msg), "unknown option '%s' (tcpshake craft "
+                     "--help)", argv[optind - 1]);
+            return fail(msg);
+        }
+    }
+    if (optind >= argc)
+        return fail("which segment? syn, synack, ack, fin, rst, data or "
+                    "segment (tcpshake craft --help)");
+    size_t t;
+    for (t = 0; t < sizeof(seg_types) / sizeof(seg_types[0]); t++)
+        if (strcmp(argv[optind], seg_types[t].name) == 0)
+            break;
+    if (t == sizeof(seg_types) / sizeof(seg_types[0])) {
+        snprintf(msg, sizeof(msg), "unknown segment type '%s' (syn, synack, "
+                 "ack, fin, rst, data, segment)", argv[optind]);
+        return fail(msg);
+    }
+    c->type = (enum seg_type)t;
+    if (optind + 1 < argc) {
+        snprintf(msg, sizeof(msg), "unexpected argument '%s'",
+                 argv[optind + 1]);
+        return fail(msg);
+    }
+    if (!c->dst_text)
+        return fail("--dst ADDR:PORT is required");
+    if (c->rate > 0 && c->flood)
+        return fail("--rate and --flood exclude each other");
+    if ((c->dst_mac_set || c->src_mac_set) && !c->iface)
+        return fail("--dst-mac and --src-mac need -i IFACE");
+    if (c->type == T_DATA && c->seg.payload_len == 0)
+        return fail("data: give the payload with --data or --hex");
+    if (!c->flags_set)
+        c->seg.flags = seg_types[c->type].flags;
+    if (!c->win_set && c->type == T_RST)
+        c->seg.win = 0; /* as a kernel's RST carries */
+    return -1;
+}
+
+/* Addresses, MACs, default options; lookups the kernel answers without any
+ * privilege.  Returns -1 to go on or an exit status. */
+static int resolve(struct craft_cli *c, bool sending, uint32_t *mtu,
+                   struct inject_iface *ifc)
+{
+    char err[512], msg[700];
+    bool has_port;
+    struct ts_addr rsrc;
+    uint32_t rmtu = 0;
+
+    if (craft_parse_endpoint(c->dst_text, true, &c->seg.dst, &c->seg.dport,
+                             &has_port, err, sizeof(err)) < 0)
+        return fail(err);
+    if (c->src_text) {
+        if (craft_parse_endpoint(c->src_text, false, &c->seg.src,
+                                 &c->seg.sport, &has_port, err,
+                                 sizeof(err)) < 0)
+            return fail(err);
+        c->src_set = true;
+        c->sport_set = has_port;
+        if (c->seg.src.family != c->seg.dst.family) {
+            snprintf(msg, sizeof(msg), "mixed IPv4 and IPv6: --src %s, --dst "
+                     "%s", c->src_text, c->dst_text);
+            return fail(msg);
+        }
+    }
+    /* The route gives the source when none was given, and the path MTU. */
+    if (!c->src_set || (sending && !c->iface)) {
+        if (inject_route_get(&c->seg.dst, &rsrc, &rmtu, err, sizeof(err)) <
+            0) {
+            if (!c->src_set) {
+                snprintf(msg, sizeof(msg), "%s: give --src", err);
+                return fail(msg);
+            }
+            if (sending)
+                return fail(err);
+        }
+        if (!c->src_set)
+            c->seg.src = rsrc;
+    }
+    *mtu = rmtu;
+    if (c->iface) {
+        if (inject_iface_get(c->iface, ifc, err, sizeof(err)) < 0)
+            return fail(err);
+        *mtu = ifc->mtu;
+        if (!c->src_mac_set)
+            memcpy(c->src_mac, ifc->mac, 6);
+        if (!c->dst_mac_set && !ifc->loopback &&
+            inject_neigh_mac(&c->seg.dst, ifc->index, c->iface, c->dst_mac,
+                             err, sizeof(err)) < 0)
+            return fail(err);
+    }
+    if (!c->opt_set && (c->type == T_SYN || c->type == T_SYNACK)) {
+        /* An option-less SYN gets dropped by some middleboxes: offer the MSS
+         * of a 1500-byte Ethernet path unless told otherwise. */
+        if (craft_opts_add_mss(&c->seg.opt,
+                               c->seg.dst.family == 4 ? 1460 : 1440, err,
+                               sizeof(err)) < 0)
+            return fail(err);
+    }
+    if (craft_opts_check(&c->seg.opt, err, sizeof(err)) < 0)
+        return fail(err);
+    return -1;
+}
+
+/* Fresh random values for whatever the user left unset. */
+static int randomize(struct craft_cli *c, struct craft_rng *rng)
+{
+    uint32_t r;
+
+    if (!c->sport_set) {
+        if (craft_rng_u32(rng, &r) < 0)
+            return -1;
+        c->seg.sport = (uint16_t)(1024 + r % (65536 - 1024));
+    }
+    if (!c->seq_set) {
+        if (craft_rng_u32(rng, &r) < 0)
+            return -1;
+        c->seg.seq = r;
+    }
+    if (!c->id_set && c->seg.dst.family == 4) {
+        if (craft_rng_u32(rng, &r) < 0)
+            return -1;
+        /* never 0: a raw socket's kernel would replace it */
+        c->seg.ip_id = (uint16_t)(1 + r % 65535);
+    }
+    return 0;
+}
+
+static void print_frame(struct ts_out *out, const struct ts_render_cfg *rc,
+                        const struct craft_frame *f, uint64_t t_ns)
+{
+    struct ts_seg s;
+
+    if (ts_decode(f->dlt, f->data, f->len, f->len, true, &s) == TS_DEC_TCP) {
+        s.t_ns = t_ns;
+        ts_render_seg(out, rc, &s, NULL);
+    } else {
+        ts_render_bad(out, rc, t_ns, s.anomalies, "crafted frame did not "
+                      "decode");
+    }
+}
+
+/* One sendmmsg() of the queue; counts what went out.  -1 on a real error. */
+static int flush_some(struct craft_session *sess, uint64_t *sent, char *err,
+                      size_t errlen)
+{
+    unsigned n = 0;
+    int r = craft_flush(sess, &n, err, errlen);
+
+    *sent += n;
+    return r < 0 ? -1 : 1;
+}
+
+static int run(struct craft_cli *c)
+{
+    char err[512], msg[700];
+    struct inject_iface ifc = {0};
+    struct craft_session_cfg scfg = {0};
+    struct craft_session *sess = NULL;
+    struct craft_pcap *pcap = NULL;
+    struct ts_out *out = NULL;
+    struct ts_render_cfg rc = {.abs_seq = true, .numeric = true, .json = c->json};
+    struct craft_rng rng;
+    struct craft_frame f;
+    struct inject_pace pace;
+    struct sigaction sa;
+    bool sending = !c->wfile && !c->dry_run;
+    const char *user = c->user ? c->user : inject_sudo_user();
+    uint64_t sent = 0, t0, t_first = 0, t_last = 0, wall0, interval_ns;
+    uint32_t mtu = 0;
+    int rc_exit = 0, r;
+
+    if (user && strcmp(user, "root") == 0)
+        user = NULL;
+    if ((r = resolve(c, sending, &mtu, &ifc)) >= 0)
+        return r;
+
+    uint32_t ip_len = craft_seg_ip_len(&c->seg);
+    /* IPv4 counts its header in the 16-bit length, IPv6 does not. */
+    if (c->seg.dst.family == 4 ? ip_len > 65535 : ip_len - 40 > 65535) {
+        snprintf(msg, sizeof(msg), "segment of %u bytes is larger than IP "
+                 "allows", (unsigned)ip_len);
+        return fail(msg);
+    }
+    if (sending && mtu && ip_len > mtu) {
+        snprintf(msg, sizeof(msg), "segment of %u bytes exceeds the MTU %u %s%s "
+                 "(%s): shorten the payload", (unsigned)ip_len, (unsigned)mtu,
+                 c->iface ? "of " : "on the path to ",
+                 c->iface ? c->iface : c->dst_text,
+                 c->iface ? "frames go out whole"
+                          : "raw sockets do not fragment");
+        return fail(msg);
+    }
+
+    scfg.family = c->seg.dst.family;
+    scfg.via = !sending ? CRAFT_VIA_BUILD
+               : c->iface ? CRAFT_VIA_LINK : CRAFT_VIA_RAW;
+    scfg.iface = c->iface;
+    scfg.ether = c->iface != NULL;
+    memcpy(scfg.src_mac, c->src_mac, 6);
+    memcpy(scfg.dst_mac, c->dst_mac, 6);
+    scfg.set_mark = c->mark_set;
+    scfg.mark = c->mark;
+
+    if (sending) {
+        if (inject_check_privileges(scfg.via, scfg.family, err, sizeof(err)) <
+            0)
+            return fail(err);
+        sess = craft_open(&scfg, err, sizeof(err));
+        if (!sess)
+            return fail(err);
+        /* The socket is open: give up root (tcpdump's -Z). */
+        if (user && inject_drop_privileges(user, err, sizeof(err)) < 0) {
+            craft_close(sess);
+            return fail(err);
+        }
+    } else {
+        /* Nothing needs root: drop it before creating the file. */
+        if (user && inject_drop_privileges(user, err, sizeof(err)) < 0)
+            return fail(err);
+        sess = craft_open(&scfg, err, sizeof(err));
+        if (!sess)
+            return fail(err);
+        if (c->wfile) {
+            pcap = craft_pcap_open(c->wfile, scfg.ether ? TS_DLT_EN10MB
+                                                        : TS_DLT_LINKTYPE_RAW,
+                                   err, sizeof(err));
+            if (!pcap) {
+                craft_close(sess);
+                return fail(err);
+            }
+        }
+    }
+
+    out = malloc(sizeof(*out));
+    if (!out) {
+        craft_close(sess);
+        craft_pcap_close(pcap, err, sizeof(err));
+        return fail(strerror(errno));
+    }
+    /* Segments go to stdout, or stderr when the pcap does. */
+    FILE *tf = (c->wfile && strcmp(c->wfile, "-") == 0) ? stderr : stdout;
+    ts_out_init(out, tf, !c->flood && isatty(fileno(tf)));
+    if (c->flood)
+        c->quiet = true; /* printing would be the bottleneck */
+
+    craft_stop = 0;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: sleeps end at once */
+    sigaction(SIGTERM, &sa, NULL);
+
+    craft_rng_init(&rng);
+    double pps = c->flood ? 0 : c->rate > 0 ? c->rate : 1;
+    interval_ns = pps > 0 ? (uint64_t)(1e9 / pps) : 0;
+    wall0 = inject_wall_ns();
+    t0 = inject_now_ns();
+    inject_pace_init(&pace, sending ? pps : 0, t0);
+
+    for (uint64_t i = 0; (c->count == 0 || i < c->count) && !craft_stop; i++) {
+        if (sending && i > 0 && !c->flood) {
+            while (inject_pace_wait(&pace, i) < 0 && !craft_stop)
+                ;
+            if (craft_stop)
+                break;
+        }
+        if (randomize(c, &rng) < 0) {
+            snprintf(msg, sizeof(msg), "getrandom: %s", strerror(errno));
+            fail(msg);
+            rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
+            break;
+        }
+        if (craft_build(sess, &c->seg, &f, err, sizeof(err)) < 0) {
+            fail(err);
+            rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
+            break;
+        }
+        uint64_t t_ns = 0;
+        if (sending && t_first == 0)
+            t_first = inject_now_ns(); /* the rate runs from the first send */
+        if (sending && c->flood) {
+            /* Batched: frames go out CRAFT_BATCH at a time. */
+            while ((r = craft_queue(sess, &f, err, sizeof(err))) == 1 &&
+                   !craft_stop)
+                r = flush_some(sess, &sent, err, sizeof(err));
+            if (r < 0) {
+                fail(err);
+                rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
+                break;
+            }
+            continue; /* --flood is quiet */
+        } else if (sending) {
+            while ((r = craft_write(sess, &f, err, sizeof(err))) == 1 &&
+                   !craft_stop)
+                ; /* no room in the socket buffer: try the same frame again */
+            if (r < 0) {
+                fail(err);
+                rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
+                break;
+            }
+            if (r == 1)
+                break;
+            t_last = inject_now_ns();
+            if (!c->quiet)
+                t_ns = inject_wall_ns();
+        } else {
+            /* -w / --dry-run: segment i stamped where the pacing puts it */
+            t_ns = wall0 + i * interval_ns;
+            if (pcap && craft_pcap_write(pcap, t_ns, f.data, f.len, err,
+                                         sizeof(err)) < 0) {
+                fail(err);
+                rc_exit = EXIT_SENT_FAIL;
+                break;
+            }
+        }
+        sent++;
+        if (!c->quiet)
+            print_frame(out, &rc, &f, t_ns);
+    }
+    /* What a flood still has queued goes out, even after ^C. */
+    if (sess && craft_session_via(sess) != CRAFT_VIA_BUILD && rc_exit == 0) {
+        for (int tries = 0; craft_queued(sess) && tries < 1000; tries++) {
+            if (flush_some(sess, &sent, err, sizeof(err)) < 0) {
+                fail(err);
+                rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
+                break;
+            }
+        }
+    }
+    if (sending && c->flood)
+        t_last = inject_now_ns();
+
+    if (pcap && craft_pcap_close(pcap, err, sizeof(err)) < 0) {
+        fail(err);
+        rc_exit = EXIT_SENT_FAIL;
+    }
+    ts_out_flush(out);
+    free(out);
+    craft_close(sess);
+
+    /* From the first send to the end of the last: n segments, n-1 gaps. */
+    double secs = t_last > t_first ? (double)(t_last - t_first) / 1e9 : 0;
+    const char *s_ = sent == 1 ? "" : "s";
+    /* The summary is for people: off stdout when that carries JSON lines or
+     * the pcap itself. */
+    FILE *sf = (c->json || tf == stderr) ? stderr : stdout;
+    if (sending && sent > 1)
+        fprintf(sf, "%llu segments sent in %.3f s (%.0f pps)\n",
+                (unsigned long long)sent, secs,
+                secs > 0 ? (double)(sent - 1) / secs : 0.0);
+    else if (sending)
+        fprintf(sf, "%llu segment%s sent\n", (unsigned long long)sent, s_);
+    else if (c->wfile)
+        fprintf(sf, "%llu segment%s written to %s, none sent\n",
+                (unsigned long long)sent, s_,
+                strcmp(c->wfile, "-") == 0 ? "stdout" : c->wfile);
+    else
+        fprintf(sf, "%llu segment%s built, none sent (dry run)\n",
+                (unsigned long long)sent, s_);
+    return rc_exit;
+}
 
 int cmd_craft(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "tcpshake: craft: not built yet\n");
-    return 2;
+    struct craft_cli c;
+    int r;
+
+    memset(&c, 0, sizeof(c));
+    r = parse_args(argc, argv, &c);
+    if (r < 0)
+        r = run(&c);
+    free(c.payload);
+    return r;
 }
