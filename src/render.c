@@ -69,7 +69,12 @@ static inline void put_s(struct ts_out *o, const char *s)
     put_n(o, s, strlen(s));
 }
 
-#define PUT_LIT(o, lit) put_n((o), (lit), sizeof(lit) - 1)
+/* a string literal: a constant-size copy the compiler inlines */
+#define PUT_LIT(o, lit)                                                  \
+    do {                                                                 \
+        memcpy((o)->buf + (o)->len, (lit), sizeof(lit) - 1);             \
+        (o)->len += sizeof(lit) - 1;                                     \
+    } while (0)
 
 /* A name from a table of fixed 32-byte entries: copy all 32 bytes (the line
  * buffer always has room) and advance by the name's length. */
@@ -95,26 +100,35 @@ static const char digits2[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* decimal, two digits per division */
+static inline unsigned ndigits(uint64_t v)
+{
+    unsigned n = 1;
+    while (v >= 10000) {
+        v /= 10000;
+        n += 4;
+    }
+    return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* decimal, written in place from the right, two digits per division */
 static void put_u64(struct ts_out *o, uint64_t v)
 {
-    char tmp[24];
-    char *p = tmp + sizeof tmp;
+    unsigned n = ndigits(v);
+    char *p = o->buf + o->len + n;
+    o->len += n;
     while (v >= 100) {
         unsigned i = (unsigned)(v % 100) * 2;
         v /= 100;
         p -= 2;
-        memcpy(p, digits2 + i, 2);
+        p[0] = digits2[i];
+        p[1] = digits2[i + 1];
     }
     if (v >= 10) {
-        p -= 2;
-        memcpy(p, digits2 + v * 2, 2);
+        p[-2] = digits2[v * 2];
+        p[-1] = digits2[v * 2 + 1];
     } else {
-        *--p = (char)('0' + v);
+        p[-1] = (char)('0' + v);
     }
-    size_t n = (size_t)(tmp + sizeof tmp - p);
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
 }
 
 /* v with exactly `digits` digits, zero padded */
