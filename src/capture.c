@@ -55,7 +55,12 @@ static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
     pcap_t *p = pcap_open_offline_with_tstamp_precision(
         cfg->file, PCAP_TSTAMP_PRECISION_NANO, perr);
     if (!p) {
-        set_err(err, errlen, cfg->file, perr);
+        /* libpcap's message may already start with the file name */
+        size_t n = strlen(cfg->file);
+        if (strncmp(perr, cfg->file, n) == 0 && perr[n] == ':')
+            set_err(err, errlen, cfg->file, perr + n + 1 + (perr[n + 1] == ' '));
+        else
+            set_err(err, errlen, cfg->file, perr);
         return NULL;
     }
     struct ts_capture *c = calloc(1, sizeof *c);

@@ -433,6 +433,18 @@ static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg
      * receiver's it acknowledges.  ACK processing precedes FIN processing
      * (RFC 9293 §3.10.7.4, fifth and eighth checks). */
     bool completes_hs = false, acks_fin = false;
+    if (ack && !syn && s->ack != 0 && (snd->flags & TS_EP_SYN) &&
+        !(snd->flags & TS_EP_SYNACK) && !(rcv->flags & TS_EP_SYN) &&
+        rcv->state == TS_LISTEN) {
+        /* The opener ACKs a SYN+ACK the capture missed: its ack proves the
+         * peer sent one with ISN ack - 1 and had received our SYN.  (A raw
+         * ack of 0 is what hand-made captures write for "none": not proof.) */
+        rcv->isn = s->ack - 1;
+        rcv->nxt = s->ack;
+        rcv->flags |= TS_EP_SYN | TS_EP_SYNACK | TS_EP_BASE | TS_EP_GOT_SYN;
+        set_state(c, !d, TS_EV_RCV_SYN, ev);
+        ev->notes |= TS_NOTE_ACK_UNSEEN;
+    }
     if (ack) {
         if ((rcv->flags & TS_EP_SYN) && ts_seq_ge(s->ack, rcv->isn + 1)) {
             if (!(snd->flags & TS_EP_GOT_SYN)) {

@@ -120,7 +120,12 @@ def run_tshark(capture):
     for line in p.stdout.splitlines():
         vals = line.split("\t")
         vals += [""] * (len(FIELDS) - len(vals))
-        rows.append(dict(zip(FIELDS, vals)))
+        row = dict(zip(FIELDS, vals))
+        if not row.get("tcp.flags"):
+            # the capture cut this TCP header short: tcpshake reports such a
+            # frame as a "malformed" line, not a segment
+            continue
+        rows.append(row)
     return rows
 
 
