@@ -48,6 +48,22 @@ static int apply_filter(struct ts_capture *c, const char *filter, char *err,
     return 0;
 }
 
+/* Our handle around an opened pcap_t (closed on failure). */
+static struct ts_capture *wrap(pcap_t *p, bool nano, bool live, char *err, size_t errlen)
+{
+    struct ts_capture *c = calloc(1, sizeof *c);
+    if (!c) {
+        pcap_close(p);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->p = p;
+    c->nano = nano;
+    c->live = live;
+    c->dlt = pcap_datalink(p);
+    return c;
+}
+
 static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
                                     size_t errlen)
 {
@@ -63,16 +79,7 @@ static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
             set_err(err, errlen, cfg->file, perr);
         return NULL;
     }
-    struct ts_capture *c = calloc(1, sizeof *c);
-    if (!c) {
-        pcap_close(p);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    c->p = p;
-    c->nano = true;
-    c->dlt = pcap_datalink(p);
-    return c;
+    return wrap(p, true, false, err, errlen);
 }
 
 static const char *live_hint(int rc)
@@ -119,17 +126,7 @@ static struct ts_capture *open_live(const struct ts_capture_cfg *cfg, char *err,
         pcap_close(p);
         return NULL;
     }
-    struct ts_capture *c = calloc(1, sizeof *c);
-    if (!c) {
-        pcap_close(p);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    c->p = p;
-    c->nano = nano;
-    c->live = true;
-    c->dlt = pcap_datalink(p);
-    return c;
+    return wrap(p, nano, true, err, errlen);
 }
 
 struct ts_capture *ts_capture_open(const struct ts_capture_cfg *cfg, char *err,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "tcpshake/craft.h"
 
 void craft_opts_clear(struct craft_opts *o)
@@ -205,16 +206,6 @@ static int parse_u32(const char *s, const char *end, uint64_t max,
     return 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* One item of the list, [s, end). */
 static int parse_item(struct craft_opts *o, const char *s, const char *end,
@@ -284,7 +275,7 @@ static int parse_item(struct craft_opts *o, const char *s, const char *end,
             if ((end - p) % 2)
                 goto bad;
             for (; p < end; p += 2) {
-                int hi = hexval(p[0]), lo = hexval(p[1]);
+                int hi = craft_hexval(p[0]), lo = craft_hexval(p[1]);
                 if (hi < 0 || lo < 0 || dlen >= CRAFT_OPT_MAX - 2)
                     goto bad;
                 data[dlen++] = (uint8_t)(hi << 4 | lo);

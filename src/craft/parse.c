@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "tcpshake/craft.h"
 
 int craft_parse_uint(const char *text, uint64_t max, uint64_t *out,
@@ -118,23 +119,13 @@ int craft_parse_endpoint(const char *text, bool port_needed,
     return 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int craft_parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen)
 {
     const char *p = text;
 
     for (int i = 0; i < 6; i++) {
-        int hi = hexval(p[0]), lo = hexval(p[1]);
+        int hi = craft_hexval(p[0]), lo = craft_hexval(p[1]);
         if (hi < 0 || lo < 0)
             goto bad;
         mac[i] = (uint8_t)(hi << 4 | lo);
@@ -235,8 +226,8 @@ int craft_payload_text(const char *text, uint32_t max, uint8_t **out,
             case '0': c = '\0'; break;
             case '\\': c = '\\'; break;
             case 'x': {
-                int hi = i + 1 < tl ? hexval(text[i + 1]) : -1;
-                int lo = i + 2 < tl ? hexval(text[i + 2]) : -1;
+                int hi = i + 1 < tl ? craft_hexval(text[i + 1]) : -1;
+                int lo = i + 2 < tl ? craft_hexval(text[i + 2]) : -1;
                 if (hi < 0 || lo < 0)
                     goto bad;
                 c = (uint8_t)(hi << 4 | lo);
@@ -286,7 +277,7 @@ int craft_payload_hex(const char *text, uint32_t max, uint8_t **out,
         int v;
         if (text[i] == ' ' || text[i] == ':')
             continue;
-        v = hexval(text[i]);
+        v = craft_hexval(text[i]);
         if (v < 0)
             goto bad;
         if (hi < 0) {
