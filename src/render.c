@@ -7,7 +7,9 @@
  */
 #include "tcpshake/render.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,16 +22,39 @@ void ts_out_init(struct ts_out *o, FILE *f, bool line_flush)
     o->f = f;
     o->len = 0;
     o->line_flush = line_flush;
+    o->write_error = false;
     o->tod_sec = UINT64_MAX;
     o->tod_len = 0;
 }
 
+/* Our buffer goes straight to the descriptor (after whatever stdio holds),
+ * not through stdio's buffer: every output byte is copied once less. */
+static void out_write(struct ts_out *o)
+{
+    fflush(o->f);
+    int fd = fileno(o->f);
+    const char *p = o->buf;
+    size_t left = o->len;
+    while (left && fd >= 0) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            o->write_error = true;
+            break;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (fd < 0)
+        fwrite(o->buf, 1, o->len, o->f);
+    o->len = 0;
+}
+
 void ts_out_flush(struct ts_out *o)
 {
-    if (o->len) {
-        fwrite(o->buf, 1, o->len, o->f);
-        o->len = 0;
-    }
+    if (o->len)
+        out_write(o);
     fflush(o->f);
 }
 
@@ -38,10 +63,8 @@ void ts_out_flush(struct ts_out *o)
 
 static inline void reserve(struct ts_out *o)
 {
-    if (o->len > sizeof o->buf - LINE_MAX_BYTES) {
-        fwrite(o->buf, 1, o->len, o->f);
-        o->len = 0;
-    }
+    if (o->len > sizeof o->buf - LINE_MAX_BYTES)
+        out_write(o);
 }
 
 static inline void end_line(struct ts_out *o)

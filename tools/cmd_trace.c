@@ -371,7 +371,7 @@ int cmd_trace(int argc, char **argv)
     ts_tracker_free(run.tracker);
     ts_capture_close(cap);
     free(filter);
-    if (ferror(stdout) && errno != EPIPE) {
+    if ((ferror(stdout) || out.write_error) && errno != EPIPE) {
         fprintf(stderr, "tcpshake: trace: writing output failed\n");
         return 1;
     }
