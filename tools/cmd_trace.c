@@ -1,5 +1,6 @@
 /* tcpshake trace: parse the options into configs, open the capture, and run
  * capture -> decode -> track -> render until the source ends or a signal. */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <langinfo.h>
@@ -10,13 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmds.h"
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
+#include "tcpshake/pcapng.h"
 #include "tcpshake/render.h"
+#include "tcpshake/stats.h"
 #include "tcpshake/track.h"
+#include "tcpshake/zeeklog.h"
 
 /* SIGINT/SIGTERM are blocked in every thread but this one, which waits for
  * them with sigwait() and stops the capture: pcap_breakloop() also wakes a
@@ -41,13 +46,17 @@ static void *stop_thread(void *arg)
 /* Frames are decoded into a small ring and tracked a few frames later, so
  * the tracker can prefetch each connection while earlier ones are processed
  * (the connection table is far larger than the cache).  Order is kept; a
- * live capture uses depth 0 so every line appears as its segment arrives. */
+ * live capture uses depth 0 so every line appears as its segment arrives,
+ * and so does -w, which writes the frame's bytes: libpcap's buffer holds
+ * them only while on_frame runs. */
 #define RING 8
 #define PREFETCH_CONN_AHEAD 4
 
 struct slot {
     struct ts_seg seg;
     enum ts_decode_status st;
+    int dlt;
+    const uint8_t *pkt; /* the frame: valid only within on_frame (depth 0) */
 };
 
 struct trace_run {
@@ -56,7 +65,11 @@ struct trace_run {
     struct ts_render_cfg rcfg;
     bool summary;
     bool verify;
-    unsigned depth; /* frames held back: 0 (live) .. RING */
+    bool annotate;            /* --annotate: a comment on each -w frame */
+    struct ts_pcapng *pcapng; /* -w FILE */
+    struct ts_zeeklog *zeek;  /* --zeek-log FILE */
+    struct ts_stats *stats;   /* --stats */
+    unsigned depth; /* frames held back: 0 (live, -w) .. RING */
     uint64_t frames, tcp, bad, conns;
     uint64_t head, tail; /* ring: frames decoded, frames processed */
     struct slot ring[RING];
@@ -67,25 +80,50 @@ static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
     struct trace_run *r = user;
     r->conns++;
     ts_render_conn(r->out, &r->rcfg, c, why);
+    if (r->zeek)
+        ts_zeeklog_conn(r->zeek, c);
+    if (r->stats)
+        ts_stats_conn(r->stats, c, why);
 }
 
 static void process(struct trace_run *r, struct slot *sl)
 {
     struct ts_seg *s = &sl->seg;
     struct ts_event ev;
+    char note[2048];
+    const char *comment = NULL;
     if (sl->st == TS_DEC_TCP) {
         r->tcp++;
         ts_track(r->tracker, s, &ev);
+        const struct ts_event *e = ev.conn ? &ev : NULL;
         if (!r->summary)
-            ts_render_seg(r->out, &r->rcfg, s, ev.conn ? &ev : NULL);
-        return;
+            ts_render_seg(r->out, &r->rcfg, s, e);
+        if (r->zeek)
+            ts_zeeklog_seg(r->zeek, sl->dlt, s, &ev);
+        if (r->stats)
+            ts_stats_seg(r->stats, s, e);
+        if (r->annotate && ts_annotation(note, sizeof note, s, e) > 0)
+            comment = note;
+    } else {
+        ts_tracker_expire(r->tracker, s->t_ns);
+        if (sl->st == TS_DEC_BAD || (sl->st == TS_DEC_NOT_TCP && (s->anomalies & TS_AN_FRAG))) {
+            const char *what = sl->st == TS_DEC_BAD ? "malformed" : "ip fragment, not first";
+            r->bad++;
+            if (!r->summary)
+                ts_render_bad(r->out, &r->rcfg, s->t_ns, s->anomalies, what);
+            if (r->stats)
+                ts_stats_bad(r->stats, s->anomalies);
+            if (r->annotate) {
+                ts_annotation_bad(note, sizeof note, s->anomalies, what);
+                comment = note;
+            }
+        }
     }
-    ts_tracker_expire(r->tracker, s->t_ns);
-    if (sl->st == TS_DEC_BAD || (sl->st == TS_DEC_NOT_TCP && (s->anomalies & TS_AN_FRAG))) {
-        r->bad++;
-        if (!r->summary)
-            ts_render_bad(r->out, &r->rcfg, s->t_ns, s->anomalies,
-                          sl->st == TS_DEC_BAD ? "malformed" : "ip fragment, not first");
+    /* every frame goes to -w, so the file holds what was traced; after a
+     * write error the writer refuses more and ts_pcapng_close reports it */
+    if (r->pcapng) {
+        assert(sl->pkt); /* -w runs at depth 0 */
+        ts_pcapng_write(r->pcapng, sl->dlt, s->t_ns, sl->pkt, s->caplen, s->wirelen, comment);
     }
 }
 
@@ -105,6 +143,8 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
     struct slot *sl = &r->ring[r->head % RING];
     sl->st = ts_decode(dlt, pkt, caplen, wirelen, r->verify, &sl->seg);
     sl->seg.t_ns = t_ns;
+    sl->dlt = dlt;
+    sl->pkt = r->depth == 0 ? pkt : NULL;
     r->head++;
     if (sl->st == TS_DEC_TCP)
         ts_track_prefetch(r->tracker, &sl->seg, 0);
@@ -141,6 +181,12 @@ static void trace_usage(FILE *f)
           "  -n               numeric addresses and ports (always; for tcpdump habits)\n"
           "  --date           print the date with each time stamp\n"
           "  --color WHEN     auto (default: only on a terminal), always, never\n"
+          "  --stats          at the end: counts per role, close kind and conn_state,\n"
+          "                   handshake RTT min/median/p99, retransmissions per connection\n"
+          "  --zeek-log FILE  also write the verdicts as a Zeek conn.log (TSV) to FILE\n"
+          "  -w FILE          also write the traced frames to FILE (pcapng)\n"
+          "  --annotate       with -w: each frame's role, states and notes as its\n"
+          "                   packet comment (Wireshark: frame.comment)\n"
           "tracking:\n"
           "  --max-conns N    track at most N connections (default 1000000); the\n"
           "                   oldest closed, then the oldest idle, are evicted\n"
@@ -180,7 +226,24 @@ enum {
     OPT_COLOR,
     OPT_NO_CKSUM,
     OPT_DATE,
+    OPT_STATS,
+    OPT_ZEEK_LOG,
+    OPT_ANNOTATE,
 };
+
+/* Open a file named by an output option; NULL after saying why. */
+static FILE *open_output(const char *opt, const char *path)
+{
+    if (!strcmp(path, "-")) {
+        fprintf(stderr, "tcpshake: trace: %s: standard output holds the trace; "
+                        "give a file name\n", opt);
+        return NULL;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        fprintf(stderr, "tcpshake: trace: %s: %s: %s\n", opt, path, strerror(errno));
+    return f;
+}
 
 int cmd_trace(int argc, char **argv)
 {
@@ -194,6 +257,9 @@ int cmd_trace(int argc, char **argv)
         {"colour", required_argument, NULL, OPT_COLOR},
         {"no-checksum", no_argument, NULL, OPT_NO_CKSUM},
         {"date", no_argument, NULL, OPT_DATE},
+        {"stats", no_argument, NULL, OPT_STATS},
+        {"zeek-log", required_argument, NULL, OPT_ZEEK_LOG},
+        {"annotate", no_argument, NULL, OPT_ANNOTATE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -202,13 +268,14 @@ int cmd_trace(int argc, char **argv)
     ts_track_cfg_default(&tcfg);
     static struct trace_run run = {.verify = true};
     uint64_t count = 0, v;
-    bool list = false;
+    bool list = false, want_stats = false;
+    const char *zeek_path = NULL, *pcapng_path = NULL;
     int color = -1; /* auto */
 
     setlocale(LC_CTYPE, "");
     optind = 1;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+r:i:Dc:s:pB:nSh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+r:i:Dc:s:pB:nShw:", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r': ccfg.file = optarg; break;
         case 'i': ccfg.iface = optarg; break;
@@ -260,6 +327,10 @@ int cmd_trace(int argc, char **argv)
             break;
         case OPT_NO_CKSUM: run.verify = false; break;
         case OPT_DATE: run.rcfg.utc_date = true; break;
+        case OPT_STATS: want_stats = true; break;
+        case OPT_ZEEK_LOG: zeek_path = optarg; break;
+        case 'w': pcapng_path = optarg; break;
+        case OPT_ANNOTATE: run.annotate = true; break;
         case 'h': trace_usage(stdout); return 0;
         default: trace_usage(stderr); return 2;
         }
@@ -276,6 +347,10 @@ int cmd_trace(int argc, char **argv)
     }
     if (!!ccfg.file == !!ccfg.iface) {
         fprintf(stderr, "tcpshake: trace: give one source: -r FILE or -i IFACE (see --help)\n");
+        return 2;
+    }
+    if (run.annotate && !pcapng_path) {
+        fprintf(stderr, "tcpshake: trace: --annotate: needs -w FILE\n");
         return 2;
     }
 
@@ -319,14 +394,47 @@ int cmd_trace(int argc, char **argv)
         return 2;
     }
 
+    /* the extra outputs, opened once the source is known to work */
+    FILE *zeek_f = NULL, *pcapng_f = NULL;
+    bool setup_ok = true;
+    if (zeek_path) {
+        setup_ok = (zeek_f = open_output("--zeek-log", zeek_path)) != NULL;
+        if (setup_ok && !(run.zeek = ts_zeeklog_open(zeek_f, time(NULL), err, sizeof err))) {
+            fprintf(stderr, "tcpshake: trace: --zeek-log: %s: %s\n", zeek_path, err);
+            setup_ok = false;
+        }
+    }
+    if (setup_ok && pcapng_path) {
+        setup_ok = (pcapng_f = open_output("-w", pcapng_path)) != NULL;
+        if (setup_ok && !(run.pcapng = ts_pcapng_open(pcapng_f, err, sizeof err))) {
+            fprintf(stderr, "tcpshake: trace: -w: %s: %s\n", pcapng_path, err);
+            setup_ok = false;
+        }
+        if (setup_ok && ccfg.iface)
+            ts_pcapng_set_snaplen(run.pcapng, ccfg.snaplen ? (uint32_t)ccfg.snaplen : 262144u);
+    }
+    if (setup_ok && want_stats && !(run.stats = ts_stats_new(0, err, sizeof err))) {
+        fprintf(stderr, "tcpshake: trace: --stats: %s\n", err);
+        setup_ok = false;
+    }
+
     static struct ts_out out;
     ts_out_init(&out, stdout, ccfg.iface != NULL);
     run.out = &out;
     tcfg.on_end = on_end;
     tcfg.user = &run;
-    run.tracker = ts_tracker_new(&tcfg, err, sizeof err);
-    if (!run.tracker) {
+    if (setup_ok && !(run.tracker = ts_tracker_new(&tcfg, err, sizeof err))) {
         fprintf(stderr, "tcpshake: trace: %s\n", err);
+        setup_ok = false;
+    }
+    if (!setup_ok) {
+        ts_zeeklog_close(run.zeek, time(NULL), err, sizeof err);
+        ts_pcapng_close(run.pcapng, err, sizeof err);
+        if (zeek_f)
+            fclose(zeek_f);
+        if (pcapng_f)
+            fclose(pcapng_f);
+        ts_stats_free(run.stats);
         ts_capture_close(cap);
         free(filter);
         return 2;
@@ -345,7 +453,7 @@ int cmd_trace(int argc, char **argv)
     if (ccfg.iface)
         fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", ccfg.iface,
                 filter ? ", filter: " : "", filter ? filter : "");
-    run.depth = ccfg.iface ? 0 : RING;
+    run.depth = ccfg.iface || run.pcapng ? 0 : RING;
     int rc = ts_capture_run(cap, count, &st.stop, on_frame, &run, err, sizeof err);
     drain(&run);
     if (have_stopper) {
@@ -353,6 +461,8 @@ int cmd_trace(int argc, char **argv)
         pthread_join(stopper_tid, NULL);
     }
     ts_tracker_flush(run.tracker);
+    if (run.stats)
+        ts_stats_render(&out, run.stats, run.rcfg.json);
     ts_out_flush(&out);
 
     int status = 0;
@@ -368,6 +478,23 @@ int cmd_trace(int argc, char **argv)
                         "%llu dropped by kernel, %llu dropped by interface\n",
                 (unsigned long long)run.frames, (unsigned long long)recv,
                 (unsigned long long)drop, (unsigned long long)ifdrop);
+    if (run.zeek && ts_zeeklog_close(run.zeek, time(NULL), err, sizeof err) < 0) {
+        fprintf(stderr, "tcpshake: trace: --zeek-log: %s: %s\n", zeek_path, err);
+        status = 1;
+    }
+    if (zeek_f && fclose(zeek_f) != 0 && status == 0) {
+        fprintf(stderr, "tcpshake: trace: --zeek-log: %s: %s\n", zeek_path, strerror(errno));
+        status = 1;
+    }
+    if (run.pcapng && ts_pcapng_close(run.pcapng, err, sizeof err) < 0) {
+        fprintf(stderr, "tcpshake: trace: -w: %s: %s\n", pcapng_path, err);
+        status = 1;
+    }
+    if (pcapng_f && fclose(pcapng_f) != 0 && status == 0) {
+        fprintf(stderr, "tcpshake: trace: -w: %s: %s\n", pcapng_path, strerror(errno));
+        status = 1;
+    }
+    ts_stats_free(run.stats);
     ts_tracker_free(run.tracker);
     ts_capture_close(cap);
     free(filter);
