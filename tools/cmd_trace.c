@@ -11,15 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmds.h"
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
+#include "tcpshake/ladder.h"
 #include "tcpshake/pcapng.h"
 #include "tcpshake/render.h"
 #include "tcpshake/stats.h"
+#include "tcpshake/svg.h"
 #include "tcpshake/track.h"
 #include "tcpshake/zeeklog.h"
 
@@ -69,6 +72,8 @@ struct trace_run {
     struct ts_pcapng *pcapng; /* -w FILE */
     struct ts_zeeklog *zeek;  /* --zeek-log FILE */
     struct ts_stats *stats;   /* --stats */
+    struct ts_ladder *ladder; /* --ladder: drawn instead of the lines */
+    struct ts_svg *svg;       /* --svg FILE: recorded, written at the end */
     unsigned depth; /* frames held back: 0 (live, -w) .. RING */
     uint64_t frames, tcp, bad, conns;
     uint64_t head, tail; /* ring: frames decoded, frames processed */
@@ -79,7 +84,12 @@ static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
 {
     struct trace_run *r = user;
     r->conns++;
-    ts_render_conn(r->out, &r->rcfg, c, why);
+    if (r->ladder)
+        ts_ladder_conn_end(r->ladder, r->out, c, why);
+    else
+        ts_render_conn(r->out, &r->rcfg, c, why);
+    if (r->svg)
+        ts_svg_conn_end(r->svg, c, why);
     if (r->zeek)
         ts_zeeklog_conn(r->zeek, c);
     if (r->stats)
@@ -96,8 +106,12 @@ static void process(struct trace_run *r, struct slot *sl)
         r->tcp++;
         ts_track(r->tracker, s, &ev);
         const struct ts_event *e = ev.conn ? &ev : NULL;
-        if (!r->summary)
+        if (r->ladder)
+            ts_ladder_seg(r->ladder, r->out, s, e);
+        else if (!r->summary)
             ts_render_seg(r->out, &r->rcfg, s, e);
+        if (r->svg)
+            ts_svg_seg(r->svg, s, e);
         if (r->zeek)
             ts_zeeklog_seg(r->zeek, sl->dlt, s, &ev);
         if (r->stats)
@@ -109,7 +123,7 @@ static void process(struct trace_run *r, struct slot *sl)
         if (sl->st == TS_DEC_BAD || (sl->st == TS_DEC_NOT_TCP && (s->anomalies & TS_AN_FRAG))) {
             const char *what = sl->st == TS_DEC_BAD ? "malformed" : "ip fragment, not first";
             r->bad++;
-            if (!r->summary)
+            if (!r->summary && !r->ladder)
                 ts_render_bad(r->out, &r->rcfg, s->t_ns, s->anomalies, what);
             if (r->stats)
                 ts_stats_bad(r->stats, s->anomalies);
@@ -187,6 +201,10 @@ static void trace_usage(FILE *f)
           "  -w FILE          also write the traced frames to FILE (pcapng)\n"
           "  --annotate       with -w: each frame's role, states and notes as its\n"
           "                   packet comment (Wireshark: frame.comment)\n"
+          "  --ladder         draw each connection as a ladder diagram instead of lines\n"
+          "  --svg FILE       also write the ladders as an SVG picture to FILE\n"
+          "  --conn N         with --ladder or --svg: only connection #N\n"
+          "  --width N        with --ladder: columns (default: the terminal's, else 80)\n"
           "tracking:\n"
           "  --max-conns N    track at most N connections (default 1000000); the\n"
           "                   oldest closed, then the oldest idle, are evicted\n"
@@ -229,6 +247,10 @@ enum {
     OPT_STATS,
     OPT_ZEEK_LOG,
     OPT_ANNOTATE,
+    OPT_LADDER,
+    OPT_SVG,
+    OPT_CONN,
+    OPT_WIDTH,
 };
 
 /* Open a file named by an output option; NULL after saying why. */
@@ -260,6 +282,10 @@ int cmd_trace(int argc, char **argv)
         {"stats", no_argument, NULL, OPT_STATS},
         {"zeek-log", required_argument, NULL, OPT_ZEEK_LOG},
         {"annotate", no_argument, NULL, OPT_ANNOTATE},
+        {"ladder", no_argument, NULL, OPT_LADDER},
+        {"svg", required_argument, NULL, OPT_SVG},
+        {"conn", required_argument, NULL, OPT_CONN},
+        {"width", required_argument, NULL, OPT_WIDTH},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -269,7 +295,9 @@ int cmd_trace(int argc, char **argv)
     static struct trace_run run = {.verify = true};
     uint64_t count = 0, v;
     bool list = false, want_stats = false;
-    const char *zeek_path = NULL, *pcapng_path = NULL;
+    const char *zeek_path = NULL, *pcapng_path = NULL, *svg_path = NULL;
+    bool ladder = false;
+    uint64_t conn_id = 0, width = 0;
     int color = -1; /* auto */
 
     setlocale(LC_CTYPE, "");
@@ -331,6 +359,23 @@ int cmd_trace(int argc, char **argv)
         case OPT_ZEEK_LOG: zeek_path = optarg; break;
         case 'w': pcapng_path = optarg; break;
         case OPT_ANNOTATE: run.annotate = true; break;
+        case OPT_LADDER: ladder = true; break;
+        case OPT_SVG: svg_path = optarg; break;
+        case OPT_CONN:
+            if (parse_u64("--conn", optarg, UINT64_MAX, &conn_id) < 0) return 2;
+            if (conn_id == 0) {
+                fprintf(stderr, "tcpshake: trace: --conn: connections are numbered from 1\n");
+                return 2;
+            }
+            break;
+        case OPT_WIDTH:
+            if (parse_u64("--width", optarg, TS_LADDER_WIDTH_MAX, &width) < 0) return 2;
+            if (width < TS_LADDER_WIDTH_MIN) {
+                fprintf(stderr, "tcpshake: trace: --width: must be at least %d\n",
+                        TS_LADDER_WIDTH_MIN);
+                return 2;
+            }
+            break;
         case 'h': trace_usage(stdout); return 0;
         default: trace_usage(stderr); return 2;
         }
@@ -351,6 +396,18 @@ int cmd_trace(int argc, char **argv)
     }
     if (run.annotate && !pcapng_path) {
         fprintf(stderr, "tcpshake: trace: --annotate: needs -w FILE\n");
+        return 2;
+    }
+    if (ladder && (run.rcfg.json || run.summary)) {
+        fprintf(stderr, "tcpshake: trace: --ladder: cannot be combined with --json or --summary\n");
+        return 2;
+    }
+    if (conn_id && !ladder && !svg_path) {
+        fprintf(stderr, "tcpshake: trace: --conn: needs --ladder or --svg FILE\n");
+        return 2;
+    }
+    if (width && !ladder) {
+        fprintf(stderr, "tcpshake: trace: --width: needs --ladder\n");
         return 2;
     }
 
@@ -395,7 +452,7 @@ int cmd_trace(int argc, char **argv)
     }
 
     /* the extra outputs, opened once the source is known to work */
-    FILE *zeek_f = NULL, *pcapng_f = NULL;
+    FILE *zeek_f = NULL, *pcapng_f = NULL, *svg_f = NULL;
     bool setup_ok = true;
     if (zeek_path) {
         setup_ok = (zeek_f = open_output("--zeek-log", zeek_path)) != NULL;
@@ -417,6 +474,26 @@ int cmd_trace(int argc, char **argv)
         fprintf(stderr, "tcpshake: trace: --stats: %s\n", err);
         setup_ok = false;
     }
+    if (setup_ok && ladder) {
+        struct winsize ws;
+        if (width == 0 && tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+            width = ws.ws_col; /* the ladder clamps it to its bounds */
+        struct ts_ladder_cfg lcfg = {.utf8 = run.rcfg.utf8, .color = run.rcfg.color,
+                                     .width = (unsigned)width, .conn = conn_id};
+        if (!(run.ladder = ts_ladder_new(&lcfg))) {
+            fprintf(stderr, "tcpshake: trace: --ladder: out of memory\n");
+            setup_ok = false;
+        }
+    }
+    if (setup_ok && svg_path) {
+        setup_ok = (svg_f = open_output("--svg", svg_path)) != NULL;
+        struct ts_svg_cfg scfg = {.conn = conn_id,
+                                  .title = ccfg.file ? ccfg.file : ccfg.iface};
+        if (setup_ok && !(run.svg = ts_svg_new(&scfg))) {
+            fprintf(stderr, "tcpshake: trace: --svg: out of memory\n");
+            setup_ok = false;
+        }
+    }
 
     static struct ts_out out;
     ts_out_init(&out, stdout, ccfg.iface != NULL);
@@ -434,7 +511,11 @@ int cmd_trace(int argc, char **argv)
             fclose(zeek_f);
         if (pcapng_f)
             fclose(pcapng_f);
+        if (svg_f)
+            fclose(svg_f);
         ts_stats_free(run.stats);
+        ts_ladder_free(run.ladder);
+        ts_svg_free(run.svg);
         ts_capture_close(cap);
         free(filter);
         return 2;
@@ -494,7 +575,17 @@ int cmd_trace(int argc, char **argv)
         fprintf(stderr, "tcpshake: trace: -w: %s: %s\n", pcapng_path, strerror(errno));
         status = 1;
     }
+    if (run.svg && ts_svg_write(run.svg, svg_f, err, sizeof err) < 0) {
+        fprintf(stderr, "tcpshake: trace: --svg: %s: %s\n", svg_path, err);
+        status = 1;
+    }
+    if (svg_f && fclose(svg_f) != 0 && status == 0) {
+        fprintf(stderr, "tcpshake: trace: --svg: %s: %s\n", svg_path, strerror(errno));
+        status = 1;
+    }
     ts_stats_free(run.stats);
+    ts_ladder_free(run.ladder);
+    ts_svg_free(run.svg);
     ts_tracker_free(run.tracker);
     ts_capture_close(cap);
     free(filter);
