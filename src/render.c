@@ -614,16 +614,6 @@ static const char *cksum_name(enum ts_cksum c)
     return "unchecked";
 }
 
-/* relative value of `expected` for the text line */
-static uint32_t expected_rel(const struct ts_event *ev)
-{
-    const struct ts_conn *c = ev->conn;
-    int d = ev->dir;
-    if (ev->notes & TS_NOTE_BAD_ACK)
-        return ev->expected - c->ep[!d].isn;
-    return ev->expected - c->ep[d].isn;
-}
-
 /* ---- segment lines ---------------------------------------------------------- */
 
 static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
@@ -631,9 +621,9 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
 {
     put_tod(o, s->t_ns, cfg->utc_date);
     put_c(o, ' ');
-    if (ev && ev->conn) {
+    if (ev && ev->conn_id) {
         put_c(o, '#');
-        put_u64(o, ev->conn->id);
+        put_u64(o, ev->conn_id);
         put_c(o, ' ');
     }
     if (s->nvlan) {
@@ -660,7 +650,7 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
     put_tflags(o, s);
     put_c(o, ']');
 
-    bool rel = ev && ev->conn && !cfg->abs_seq;
+    bool rel = ev && ev->conn_id && !cfg->abs_seq;
     uint32_t slen = s->payload_len + ((s->flags & TS_TH_SYN) ? 1u : 0u) +
                     ((s->flags & TS_TH_FIN) ? 1u : 0u);
     if (slen > 0 || !(s->flags & TS_TH_ACK) || (s->flags & TS_TH_RST)) {
@@ -693,7 +683,7 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
     PUT_LIT(o, " len ");
     put_u64(o, s->payload_len);
 
-    if (ev && ev->conn) {
+    if (ev && ev->conn_id) {
         const char *col = cfg->color ? role_colour(ev->role) : NULL;
         PUT_LIT(o, "  ");
         if (col)
@@ -749,7 +739,7 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
                 put_u64(o, ev->dupack_n);
             } else if (b == TS_NOTE_BAD_ACK || b == TS_NOTE_BAD_SEQ) {
                 PUT_LIT(o, " (expected ");
-                put_u64(o, rel ? expected_rel(ev) : ev->expected);
+                put_u64(o, rel ? ev->expected_rel : ev->expected);
                 put_c(o, ')');
             }
         }
@@ -775,12 +765,12 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
 static void render_seg_json(struct ts_out *o, const struct ts_seg *s,
                             const struct ts_event *ev)
 {
-    bool tracked = ev && ev->conn;
+    bool tracked = ev && ev->conn_id;
     PUT_LIT(o, "{\"type\":\"segment\",\"ts\":");
     put_epoch(o, s->t_ns);
     PUT_LIT(o, ",\"conn\":");
     if (tracked)
-        put_u64(o, ev->conn->id);
+        put_u64(o, ev->conn_id);
     else
         PUT_LIT(o, "null");
     PUT_LIT(o, ",\"ipver\":");

@@ -701,6 +701,11 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
 
     ev->new_state[0] = c->ep[0].state;
     ev->new_state[1] = c->ep[1].state;
+    ev->conn_id = c->id;
+    if (ev->notes & TS_NOTE_BAD_ACK)
+        ev->expected_rel = ev->expected - c->ep[!d].isn;
+    else if (ev->notes & TS_NOTE_BAD_SEQ)
+        ev->expected_rel = ev->expected - c->ep[d].isn;
 
     /* store: the list it belongs on; a new connection may first need room */
     int want = conn_finished(c) ? CT_CLOSED : CT_OPEN;
@@ -715,6 +720,8 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
             t->evicted++;
         }
     }
-    if (ct_store(&t->ct, idx, c, want) == CT_NIL)
+    if (ct_store(&t->ct, idx, c, want) == CT_NIL) {
         ev->conn = NULL; /* out of memory: shown untracked, not remembered */
+        ev->conn_id = 0;
+    }
 }

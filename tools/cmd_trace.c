@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "trace_pipe.h"
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
 #include "tcpshake/ladder.h"
@@ -74,6 +75,7 @@ struct trace_run {
     struct ts_stats *stats;   /* --stats */
     struct ts_ladder *ladder; /* --ladder: drawn instead of the lines */
     struct ts_svg *svg;       /* --svg FILE: recorded, written at the end */
+    struct trace_pipe *pipe;  /* -r: lines rendered on a second thread */
     unsigned depth; /* frames held back: 0 (live, -w) .. RING */
     uint64_t frames, tcp, bad, conns;
     uint64_t head, tail; /* ring: frames decoded, frames processed */
@@ -86,6 +88,8 @@ static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
     r->conns++;
     if (r->ladder)
         ts_ladder_conn_end(r->ladder, r->out, c, why);
+    else if (r->pipe)
+        trace_pipe_conn(r->pipe, c, why);
     else
         ts_render_conn(r->out, &r->rcfg, c, why);
     if (r->svg)
@@ -108,7 +112,11 @@ static void process(struct trace_run *r, struct slot *sl)
         const struct ts_event *e = ev.conn ? &ev : NULL;
         if (r->ladder)
             ts_ladder_seg(r->ladder, r->out, s, e);
-        else if (!r->summary)
+        else if (r->summary)
+            ;
+        else if (r->pipe)
+            trace_pipe_seg(r->pipe, s, e);
+        else
             ts_render_seg(r->out, &r->rcfg, s, e);
         if (r->svg)
             ts_svg_seg(r->svg, s, e);
@@ -123,7 +131,11 @@ static void process(struct trace_run *r, struct slot *sl)
         if (sl->st == TS_DEC_BAD || (sl->st == TS_DEC_NOT_TCP && (s->anomalies & TS_AN_FRAG))) {
             const char *what = sl->st == TS_DEC_BAD ? "malformed" : "ip fragment, not first";
             r->bad++;
-            if (!r->summary && !r->ladder)
+            if (r->summary || r->ladder)
+                ;
+            else if (r->pipe)
+                trace_pipe_bad(r->pipe, s->t_ns, s->anomalies, what);
+            else
                 ts_render_bad(r->out, &r->rcfg, s->t_ns, s->anomalies, what);
             if (r->stats)
                 ts_stats_bad(r->stats, s->anomalies);
@@ -535,6 +547,10 @@ int cmd_trace(int argc, char **argv)
         fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", ccfg.iface,
                 filter ? ", filter: " : "", filter ? filter : "");
     run.depth = ccfg.iface || run.pcapng ? 0 : RING;
+    /* Offline, the lines are formatted and written on a second core.  Live
+     * capture renders in place: each line must appear as it arrives. */
+    if (ccfg.file && !run.summary && !run.ladder && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+        run.pipe = trace_pipe_start(&out, &run.rcfg);
     int rc = ts_capture_run(cap, count, &st.stop, on_frame, &run, err, sizeof err);
     drain(&run);
     if (have_stopper) {
@@ -542,6 +558,8 @@ int cmd_trace(int argc, char **argv)
         pthread_join(stopper_tid, NULL);
     }
     ts_tracker_flush(run.tracker);
+    trace_pipe_finish(run.pipe);
+    run.pipe = NULL;
     if (run.stats)
         ts_stats_render(&out, run.stats, run.rcfg.json);
     ts_out_flush(&out);

@@ -193,6 +193,9 @@ struct ts_event {
     uint8_t new_state[2];       /* after */
     uint32_t notes;             /* TS_NOTE_* */
     uint32_t expected;          /* with BAD_ACK / BAD_SEQ: the right value (raw) */
+    uint32_t expected_rel;      /* ... relative to the ISN it is about */
+    uint64_t conn_id;           /* conn->id; 0 when untracked.  Unlike conn it
+                                   stays meaningful after the next call */
     uint32_t rel_seq, rel_ack;  /* relative to the ISNs (tshark's bases) */
     bool rel_ack_valid;
     uint32_t dupack_n;          /* with DUP_ACK: #n */

@@ -1,0 +1,170 @@
+/* The render thread (see trace_pipe.h): a single-producer single-consumer
+ * ring of fixed-size messages.  Each side publishes its index with release
+ * order and reads the other's with acquire order; a side that finds the ring
+ * full or empty spins briefly, then sleeps 20 us, so an idle side does not
+ * burn its core. */
+#include "trace_pipe.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PIPE_SLOTS 1024u /* a power of two */
+
+enum { MSG_SEG, MSG_BAD, MSG_CONN, MSG_END };
+
+struct msg {
+    int kind;
+    union {
+        struct {
+            struct ts_seg s;
+            struct ts_event ev;
+            bool has_ev;
+        } seg;
+        struct {
+            uint64_t t_ns;
+            uint32_t anomalies;
+            const char *what; /* a string literal */
+        } bad;
+        struct {
+            struct ts_conn c;
+            enum ts_end_reason why;
+        } conn;
+    } u;
+};
+
+struct trace_pipe {
+    struct msg *ring;
+    _Atomic size_t head; /* next slot the producer fills */
+    _Atomic size_t tail; /* next slot the consumer renders */
+    struct ts_out *out;
+    struct ts_render_cfg cfg;
+    pthread_t tid;
+};
+
+static void pause_briefly(unsigned *spins)
+{
+    if (++*spins < 64) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, 20000};
+    nanosleep(&ts, NULL);
+}
+
+static void *render_main(void *arg)
+{
+    struct trace_pipe *p = arg;
+    size_t tail = atomic_load_explicit(&p->tail, memory_order_relaxed);
+    for (;;) {
+        unsigned spins = 0;
+        size_t head;
+        while ((head = atomic_load_explicit(&p->head, memory_order_acquire)) == tail)
+            pause_briefly(&spins);
+        for (; tail != head; tail++) {
+            const struct msg *m = &p->ring[tail & (PIPE_SLOTS - 1)];
+            switch (m->kind) {
+            case MSG_SEG:
+                ts_render_seg(p->out, &p->cfg, &m->u.seg.s, m->u.seg.has_ev ? &m->u.seg.ev : NULL);
+                break;
+            case MSG_BAD:
+                ts_render_bad(p->out, &p->cfg, m->u.bad.t_ns, m->u.bad.anomalies, m->u.bad.what);
+                break;
+            case MSG_CONN:
+                ts_render_conn(p->out, &p->cfg, &m->u.conn.c, m->u.conn.why);
+                break;
+            case MSG_END:
+                atomic_store_explicit(&p->tail, tail + 1, memory_order_release);
+                return NULL;
+            }
+            /* publish per message so the producer can reuse slots early */
+            atomic_store_explicit(&p->tail, tail + 1, memory_order_release);
+        }
+    }
+}
+
+struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_cfg *cfg)
+{
+    struct trace_pipe *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->ring = malloc(PIPE_SLOTS * sizeof *p->ring);
+    if (!p->ring) {
+        free(p);
+        return NULL;
+    }
+    atomic_init(&p->head, 0);
+    atomic_init(&p->tail, 0);
+    p->out = out;
+    p->cfg = *cfg;
+    if (pthread_create(&p->tid, NULL, render_main, p) != 0) {
+        free(p->ring);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* The slot to fill next, once the consumer has freed it. */
+static struct msg *slot(struct trace_pipe *p)
+{
+    size_t head = atomic_load_explicit(&p->head, memory_order_relaxed);
+    unsigned spins = 0;
+    while (head - atomic_load_explicit(&p->tail, memory_order_acquire) >= PIPE_SLOTS)
+        pause_briefly(&spins);
+    return &p->ring[head & (PIPE_SLOTS - 1)];
+}
+
+static void publish(struct trace_pipe *p)
+{
+    size_t head = atomic_load_explicit(&p->head, memory_order_relaxed);
+    atomic_store_explicit(&p->head, head + 1, memory_order_release);
+}
+
+void trace_pipe_seg(struct trace_pipe *p, const struct ts_seg *s, const struct ts_event *ev)
+{
+    struct msg *m = slot(p);
+    m->kind = MSG_SEG;
+    m->u.seg.s = *s;
+    m->u.seg.has_ev = ev != NULL;
+    if (ev) {
+        m->u.seg.ev = *ev;
+        m->u.seg.ev.conn = NULL; /* not valid on the other thread: conn_id is */
+    }
+    publish(p);
+}
+
+void trace_pipe_bad(struct trace_pipe *p, uint64_t t_ns, uint32_t anomalies, const char *what)
+{
+    struct msg *m = slot(p);
+    m->kind = MSG_BAD;
+    m->u.bad.t_ns = t_ns;
+    m->u.bad.anomalies = anomalies;
+    m->u.bad.what = what;
+    publish(p);
+}
+
+void trace_pipe_conn(struct trace_pipe *p, const struct ts_conn *c, enum ts_end_reason why)
+{
+    struct msg *m = slot(p);
+    m->kind = MSG_CONN;
+    m->u.conn.c = *c;
+    m->u.conn.why = why;
+    publish(p);
+}
+
+void trace_pipe_finish(struct trace_pipe *p)
+{
+    if (!p)
+        return;
+    struct msg *m = slot(p);
+    m->kind = MSG_END;
+    publish(p);
+    pthread_join(p->tid, NULL);
+    free(p->ring);
+    free(p);
+}
