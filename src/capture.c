@@ -185,6 +185,42 @@ int ts_capture_run(struct ts_capture *c, uint64_t count,
     }
 }
 
+int ts_capture_fd(const struct ts_capture *c)
+{
+    return c->live ? pcap_get_selectable_fd(c->p) : -1;
+}
+
+int ts_capture_set_nonblock(struct ts_capture *c, bool on, char *err,
+                            size_t errlen)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    if (pcap_setnonblock(c->p, on ? 1 : 0, perr) < 0) {
+        set_err(err, errlen, "capture", perr);
+        return -1;
+    }
+    return 0;
+}
+
+int ts_capture_dispatch(struct ts_capture *c, int max, ts_capture_cb cb,
+                        void *user, char *err, size_t errlen)
+{
+    struct loop_ctx x = {c, cb, user, NULL, 0};
+    int rc = pcap_dispatch(c->p, max > 0 ? max : -1, on_packet, (u_char *)&x);
+    if (rc == PCAP_ERROR_BREAK)
+        return 0;
+    if (rc < 0) {
+        set_err(err, errlen, "capture", pcap_geterr(c->p));
+        return -1;
+    }
+    return rc;
+}
+
+int ts_capture_set_filter(struct ts_capture *c, const char *filter, char *err,
+                          size_t errlen)
+{
+    return apply_filter(c, filter, err, errlen);
+}
+
 void ts_capture_breakloop(struct ts_capture *c)
 {
     pcap_breakloop(c->p);

@@ -15,6 +15,10 @@ static void usage(FILE *f)
           "  trace   annotate every TCP segment's role in the handshake and teardown,\n"
           "          with both endpoints' RFC 9293 states (live or from a capture)\n"
           "  craft   hand-craft TCP segments: send them as root or write a pcap\n"
+          "  connect drive a real server through a whole connection, as the client,\n"
+          "          with crafted segments (and see it traced)\n"
+          "  listen  a server made of crafted segments: answer real clients\n"
+          "  replay  replay a captured connection's client side against a live server\n"
           "\n"
           "`tcpshake COMMAND --help` describes a command's options.\n",
           f);
@@ -31,6 +35,12 @@ int main(int argc, char **argv)
         return cmd_trace(argc - 1, argv + 1);
     if (!strcmp(cmd, "craft"))
         return cmd_craft(argc - 1, argv + 1);
+    if (!strcmp(cmd, "connect"))
+        return cmd_connect(argc - 1, argv + 1);
+    if (!strcmp(cmd, "listen"))
+        return cmd_listen(argc - 1, argv + 1);
+    if (!strcmp(cmd, "replay"))
+        return cmd_replay(argc - 1, argv + 1);
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;

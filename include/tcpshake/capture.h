@@ -52,6 +52,27 @@ bool ts_capture_stats(struct ts_capture *c, uint64_t *recv, uint64_t *drop,
 int ts_capture_datalink(const struct ts_capture *c);
 void ts_capture_close(struct ts_capture *c);
 
+/* ---- for drivers (tcpshake connect / listen / replay) --------------------
+ * A live capture read without blocking from the caller's own poll() loop. */
+
+/* The descriptor to poll() for readability, or -1 (savefiles, or a platform
+ * without one). */
+int ts_capture_fd(const struct ts_capture *c);
+
+/* Switch the handle to non-blocking reads (live only).  0, or -1 with err. */
+int ts_capture_set_nonblock(struct ts_capture *c, bool on, char *err,
+                            size_t errlen);
+
+/* Hand over what is ready now, at most max records (0 = all that are ready),
+ * without waiting on a non-blocking handle.  Returns the number of records
+ * handed over (0: none ready), or -1 with err. */
+int ts_capture_dispatch(struct ts_capture *c, int max, ts_capture_cb cb,
+                        void *user, char *err, size_t errlen);
+
+/* Replace the BPF filter.  0, or -1 with err. */
+int ts_capture_set_filter(struct ts_capture *c, const char *filter, char *err,
+                          size_t errlen);
+
 /* Print the interfaces (-D) into buf, one per line; -1 with err on failure. */
 int ts_capture_list(char *buf, size_t len, char *err, size_t errlen);
 

@@ -1,0 +1,158 @@
+/* Shared between the files of the driver (src/drive/); not installed. */
+#ifndef TCPSHAKE_DRIVE_INTERNAL_H
+#define TCPSHAKE_DRIVE_INTERNAL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tcpshake/capture.h"
+#include "tcpshake/craft.h"
+#include "tcpshake/decode.h"
+#include "tcpshake/drive.h"
+#include "tcpshake/fsm.h"
+#include "tcpshake/guard.h"
+#include "tcpshake/track.h"
+
+/* ---- wire.c --------------------------------------------------------------- */
+
+/* An ICMP / ICMPv6 destination unreachable quoting a TCP segment. */
+struct drive_icmp {
+    uint8_t family, type, code;
+    struct ts_addr from;             /* who sent the ICMP */
+    struct ts_addr in_src, in_dst;   /* the quoted segment */
+    uint16_t in_sport, in_dport;
+    uint32_t in_seq;
+};
+
+int drive_ip_offset(int dlt, const uint8_t *p, uint32_t caplen, uint32_t *off);
+/* 0 for a destination unreachable quoting a TCP segment, -1 otherwise. */
+int drive_icmp_parse(const uint8_t *ip, uint32_t len, struct drive_icmp *ic);
+const char *drive_icmp_text(const struct drive_icmp *ic, char *buf, size_t len);
+/* The interface that owns address a; -1 if none does. */
+int drive_iface_of(const struct ts_addr *a, char *name, size_t len);
+
+/* ---- sess.c: craft + capture + tracker + guard ------------------------------ */
+
+struct dsess;
+typedef void (*dsess_tcp_fn)(struct dsess *s, const struct ts_seg *seg,
+                             const uint8_t *frame);
+typedef void (*dsess_icmp_fn)(struct dsess *s, const struct drive_icmp *ic,
+                              uint64_t t_ns);
+
+struct dsess {
+    const struct drive_cfg *cfg;
+    struct drive_result *res;
+    struct craft_session *cs;
+    struct ts_capture *cap;
+    int cap_fd, dlt;
+    struct ts_tracker *trk;
+    struct guard *guard;
+    struct craft_rng rng;
+    uint32_t mtu;            /* path MTU (0 = unknown) */
+    char ifname[IF_NAMESIZE + 8];
+    dsess_tcp_fn on_tcp;
+    dsess_icmp_fn on_icmp;
+    /* replay: sees the peer's in-order data before the data hook */
+    void (*data_tap)(struct dsess *s, const uint8_t *p, uint32_t n);
+    void *ctx;
+    uint32_t *hs_samples;    /* handshake times (ns), for the median */
+    uint32_t hs_n, hs_cap;
+    bool io_failed;          /* a send or the capture failed: see ioerr */
+    char ioerr[320];
+};
+
+/* Open everything a session needs.  filter: the BPF expression; spec: the
+ * guard to install (NULL: none).  -1 with err (everything opened so far is
+ * closed again). */
+int dsess_open(struct dsess *s, const struct drive_cfg *cfg,
+               struct drive_result *res, const struct ts_addr *local,
+               const char *filter, const struct guard_spec *spec, char *err,
+               size_t errlen);
+/* Verdicts of what is still tracked, guard removed, all closed.  -1 with err
+ * when the guard could not be removed. */
+int dsess_close(struct dsess *s, char *err, size_t errlen);
+/* Build, send, report (frame hook, tracker, seg hook).  -1: io_failed set. */
+int dsess_send(struct dsess *s, const struct craft_seg *seg);
+/* Process what the capture has; if nothing, wait until it has, the wake fd
+ * fires, or deadline (monotonic ns; 0 = wait without limit).  -1: io_failed. */
+int dsess_wait(struct dsess *s, uint64_t deadline);
+void dsess_note(struct dsess *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+bool dsess_stopped(const struct dsess *s);
+/* The tracker's view of time is the wall clock; timers use the monotonic. */
+uint64_t dsess_mono(void);
+
+/* connect.c: a random block of n source ports outside the kernel's
+ * ephemeral range (ip_local_port_range).  -1 if there is no room. */
+int drive_pick_ports(struct craft_rng *rng, unsigned n, uint16_t *base);
+
+/* ---- tcb.c: one connection, our side ------------------------------------- */
+
+struct tcb {
+    struct dsess *s;
+    unsigned no;             /* connection number, for the data hook */
+    bool server;
+    bool done;
+    enum drive_outcome outcome;
+    char msg[320];
+
+    uint8_t st;              /* enum ts_state: our own state */
+    struct craft_seg tmpl;   /* addresses, ports, TTL ... */
+
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd;
+    uint32_t irs, rcv_nxt;
+    uint16_t smss;           /* payload bytes per segment we send */
+    uint32_t mtu;            /* path MTU to the peer (0 = unknown) */
+    uint8_t snd_shift, rcv_shift;
+    bool ws_ok, ts_ok, sack_ok;
+    uint16_t peer_mss;       /* 0: none offered */
+    uint32_t ts_recent;
+    uint64_t ts_base;        /* monotonic ns at TSval 0 */
+    uint32_t ts_off;         /* random TSval offset */
+
+    const uint8_t *out;      /* what we send, first byte at iss + 1 */
+    uint32_t out_len;
+    bool out_queued;         /* listen: the reply is on its way */
+    bool scripted;           /* replay: the script releases data and closes */
+    uint32_t out_lim;        /* replay: bytes of out released so far */
+    bool fin_wanted, fin_sent, fin_acked, peer_fin;
+    uint32_t fin_seq;
+    bool got_data;
+
+    uint64_t rto, srtt, rttvar;
+    bool have_rtt;
+    unsigned tries;          /* retransmissions of the segment at snd_una */
+    uint64_t rexmit_at;      /* 0: no timer */
+    bool timing;
+    uint32_t timed_seq;
+    uint64_t timed_at;
+
+    uint64_t last_act;       /* last progress (monotonic) */
+    uint64_t est_at;         /* when the handshake completed */
+    uint64_t tw_until;
+    bool tw_noted;
+    uint64_t t_syn;          /* SYN sent (monotonic), for handshake timing */
+    unsigned emitted;        /* segments sent (to tell whether an ACK went) */
+};
+
+/* Client: a TCB with local/remote filled, ready to send its SYN. */
+void tcb_init(struct tcb *t, struct dsess *s, bool server,
+              const struct ts_addr *la, uint16_t lp, const struct ts_addr *ra,
+              uint16_t rp, uint32_t iss);
+int tcb_connect(struct tcb *t);                       /* send our SYN */
+/* Server: the client's SYN arrived; answer it with our SYN+ACK. */
+int tcb_accept(struct tcb *t, const struct ts_seg *syn);
+void tcb_input(struct tcb *t, const struct ts_seg *seg, const uint8_t *frame);
+void tcb_icmp(struct tcb *t, const struct drive_icmp *ic);
+/* Timers and the close/reply decisions; call after input and on wake-up. */
+void tcb_step(struct tcb *t);
+/* Send what out / out_lim and fin_wanted allow now (replay's script). */
+void tcb_output(struct tcb *t);
+/* When tcb_step wants to run next (monotonic ns; 0 = nothing pending). */
+uint64_t tcb_deadline(const struct tcb *t);
+/* Abort with RST (listen: --timeout ran out, or the session stops). */
+void tcb_abort(struct tcb *t, enum drive_outcome why, const char *msg);
+bool tcb_matches(const struct tcb *t, const struct ts_seg *seg);
+
+#endif

@@ -1,0 +1,188 @@
+/* drive_listen: we are the server.  No socket listens in the kernel: a
+ * client's SYN to the port is answered by our crafted SYN+ACK (the kernel's
+ * own RST+ACK "connection refused" is dropped by the guard), and every
+ * client gets its own TCB, found by 4-tuple, so several can be served at
+ * once.  The session ends when cfg->count connections have finished.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "tcpshake/inject.h"
+
+struct server {
+    struct tcb *t;      /* live and finished-but-unreported TCBs */
+    unsigned n, cap;
+    unsigned started, finished;
+    unsigned count;
+    enum drive_outcome worst;
+    char msg[320];
+};
+
+static struct tcb *find(struct server *v, const struct ts_seg *seg)
+{
+    for (unsigned i = 0; i < v->n; i++)
+        if (!v->t[i].done && tcb_matches(&v->t[i], seg))
+            return &v->t[i];
+    return NULL;
+}
+
+static struct tcb *slot(struct server *v)
+{
+    for (unsigned i = 0; i < v->n; i++)
+        if (v->t[i].done && v->t[i].no == 0)
+            return &v->t[i];
+    if (v->n == v->cap) {
+        unsigned nc = v->cap ? v->cap * 2 : 8;
+        struct tcb *nt = realloc(v->t, nc * sizeof *nt);
+        if (!nt)
+            return NULL;
+        v->t = nt;
+        v->cap = nc;
+    }
+    return &v->t[v->n++];
+}
+
+static void reap(struct dsess *s, struct server *v)
+{
+    bool any = false;
+    for (unsigned i = 0; i < v->n; i++) {
+        struct tcb *t = &v->t[i];
+        if (!t->done || t->no == 0)
+            continue;
+        v->finished++;
+        any = true;
+        if (t->outcome == DRIVE_OK) {
+            s->res->conns_ok++;
+        } else {
+            s->res->conns_failed++;
+            dsess_note(s, "#%u %s: %s", t->no, drive_outcome_name(t->outcome),
+                       t->msg);
+            if (v->worst == DRIVE_OK) {
+                v->worst = t->outcome;
+                snprintf(v->msg, sizeof v->msg, "connection %u: %.290s", t->no,
+                         t->msg);
+            }
+        }
+        t->no = 0; /* reported: the slot is free */
+    }
+    if (any)
+        ts_tracker_expire(s->trk, inject_wall_ns());
+}
+
+static void on_tcp(struct dsess *s, const struct ts_seg *seg, const uint8_t *frame)
+{
+    struct server *v = s->ctx;
+    struct tcb *t = find(v, seg);
+
+    if (t) {
+        tcb_input(t, seg, frame);
+        return;
+    }
+    /* a new client: a pure SYN, while we still take connections */
+    if ((seg->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST | TS_TH_FIN)) != TS_TH_SYN)
+        return;
+    if (v->started >= v->count)
+        return;
+    t = slot(v);
+    if (!t)
+        return;
+    uint32_t iss = s->cfg->isn;
+    if (!s->cfg->isn_set)
+        craft_rng_u32(&s->rng, &iss);
+    tcb_init(t, s, true, &seg->dst, seg->dport, &seg->src, seg->sport, iss);
+    struct ts_addr src;
+    char e[128];
+    uint32_t mtu = 0;
+    if (inject_route_get(&seg->src, &src, &mtu, e, sizeof e) == 0 && mtu)
+        t->mtu = mtu; /* the path back to this client */
+    t->no = ++v->started;
+    tcb_accept(t, seg);
+}
+
+int drive_listen(const struct drive_cfg *cfg, struct drive_result *res,
+                 char *err, size_t errlen)
+{
+    struct dsess s;
+    struct server v = {0};
+    char filter[256], a[64];
+    uint32_t mtu = 0;
+
+    memset(res, 0, sizeof *res);
+    if (!cfg->lport) {
+        snprintf(err, errlen, "listen: no port");
+        return -1;
+    }
+    if (cfg->local.family) {
+        ts_addr_str(&cfg->local, a, sizeof a);
+        snprintf(filter, sizeof filter, "tcp and dst host %s and dst port %u",
+                 a, (unsigned)cfg->lport);
+    } else {
+        snprintf(filter, sizeof filter, "%s and tcp dst port %u",
+                 cfg->family == 6 ? "ip6" : "ip", (unsigned)cfg->lport);
+    }
+    struct guard_spec spec = {.family = cfg->family, .local = cfg->local,
+                              .lport_lo = cfg->lport, .lport_hi = cfg->lport,
+                              .mark = cfg->mark ? cfg->mark : 0x7473};
+    if (dsess_open(&s, cfg, res, &cfg->local, filter,
+                   cfg->no_guard ? NULL : &spec, err, errlen) < 0)
+        return -1;
+    s.mtu = mtu ? mtu : 1500;
+    s.on_tcp = on_tcp;
+    s.ctx = &v;
+    v.count = cfg->count ? cfg->count : 1;
+    if (s.guard)
+        dsess_note(&s, "rst guard: nft table inet %s drops the kernel's RSTs "
+                   "from port %u (ours carry mark 0x%x)", guard_table(s.guard),
+                   (unsigned)cfg->lport, (unsigned)spec.mark);
+    dsess_note(&s, "listening on %s%s%s port %u (capture on %s), %u "
+               "connection%s", cfg->local.family == 6 ? "[" : "",
+               cfg->local.family ? ts_addr_str(&cfg->local, a, sizeof a)
+                                 : (cfg->family == 6 ? "any IPv6 address"
+                                                     : "any IPv4 address"),
+               cfg->local.family == 6 ? "]" : "", (unsigned)cfg->lport,
+               s.ifname, v.count, v.count == 1 ? "" : "s");
+
+    res->outcome = DRIVE_OK;
+    while (v.finished < v.count) {
+        if (dsess_stopped(&s)) {
+            for (unsigned i = 0; i < v.n; i++)
+                tcb_abort(&v.t[i], DRIVE_INTERRUPTED,
+                          "interrupted: the connection was aborted with RST");
+            reap(&s, &v);
+            res->outcome = DRIVE_INTERRUPTED;
+            snprintf(err, errlen, "interrupted after %u of %u connection%s",
+                     res->conns_ok, v.count, v.count == 1 ? "" : "s");
+            break;
+        }
+        if (s.io_failed) {
+            res->outcome = DRIVE_FAILED;
+            snprintf(err, errlen, "%s", s.ioerr);
+            break;
+        }
+        uint64_t d = 0;
+        for (unsigned i = 0; i < v.n; i++) {
+            tcb_step(&v.t[i]);
+            uint64_t x = tcb_deadline(&v.t[i]);
+            if (x && (!d || x < d))
+                d = x;
+        }
+        reap(&s, &v);
+        if (v.finished >= v.count)
+            break;
+        dsess_wait(&s, d);
+        reap(&s, &v);
+    }
+    if (res->outcome == DRIVE_OK && v.worst != DRIVE_OK) {
+        res->outcome = v.worst;
+        snprintf(err, errlen, "%s", v.msg);
+    }
+    char e2[320];
+    if (dsess_close(&s, e2, sizeof e2) < 0 && res->outcome == DRIVE_OK) {
+        res->outcome = DRIVE_FAILED;
+        snprintf(err, errlen, "%s", e2);
+    }
+    free(v.t);
+    return 0;
+}

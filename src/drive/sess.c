@@ -1,0 +1,254 @@
+/* A drive session's plumbing: the crafting socket (raw IP, SO_MARK), the
+ * live capture (immediate mode, non-blocking, polled next to the caller's
+ * wake-up descriptor), the tracker that gives every segment its role and
+ * both states, and the RST guard.  Sent segments are tracked from the exact
+ * bytes that went out, received ones from the capture, in the order they
+ * happened, so the tracer shows the session as a capture would.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "tcpshake/inject.h"
+
+uint64_t dsess_mono(void)
+{
+    return inject_now_ns();
+}
+
+bool dsess_stopped(const struct dsess *s)
+{
+    return s->cfg->stop && *s->cfg->stop;
+}
+
+void dsess_note(struct dsess *s, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    if (!s->cfg->hooks.note)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    s->cfg->hooks.note(s->cfg->hooks.user, inject_wall_ns(), buf);
+}
+
+static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
+{
+    struct dsess *s = user;
+    if (s->cfg->hooks.conn)
+        s->cfg->hooks.conn(s->cfg->hooks.user, c, why);
+}
+
+static void emit_frame(struct dsess *s, int dlt, uint64_t t, const uint8_t *p,
+                       uint32_t caplen)
+{
+    uint32_t off;
+    if (s->cfg->hooks.frame && drive_ip_offset(dlt, p, caplen, &off) == 0)
+        s->cfg->hooks.frame(s->cfg->hooks.user, t, p + off, caplen - off);
+}
+
+static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
+                     uint32_t caplen, uint32_t wirelen)
+{
+    struct dsess *s = user;
+    struct ts_seg seg;
+    struct ts_event ev;
+    uint32_t off;
+
+    emit_frame(s, dlt, t_ns, pkt, caplen);
+    enum ts_decode_status st = ts_decode(dlt, pkt, caplen, wirelen, true, &seg);
+    if (st == TS_DEC_TCP) {
+        seg.t_ns = t_ns;
+        ts_track(s->trk, &seg, &ev);
+        if (s->cfg->hooks.seg)
+            s->cfg->hooks.seg(s->cfg->hooks.user, &seg, ev.conn ? &ev : NULL,
+                              false);
+        if (s->on_tcp)
+            s->on_tcp(s, &seg, pkt);
+        return;
+    }
+    struct drive_icmp ic;
+    if (drive_ip_offset(dlt, pkt, caplen, &off) == 0 &&
+        drive_icmp_parse(pkt + off, caplen - off, &ic) == 0 && s->on_icmp)
+        s->on_icmp(s, &ic, t_ns);
+}
+
+int dsess_open(struct dsess *s, const struct drive_cfg *cfg,
+               struct drive_result *res, const struct ts_addr *local,
+               const char *filter, const struct guard_spec *spec, char *err,
+               size_t errlen)
+{
+    struct craft_session_cfg ccfg = {.via = CRAFT_VIA_RAW,
+                                     .family = cfg->family,
+                                     .set_mark = true,
+                                     .mark = cfg->mark ? cfg->mark : 0x7473};
+    struct ts_capture_cfg pcfg = {.immediate = true, .snaplen = 262144};
+    struct ts_track_cfg tcfg;
+
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    s->res = res;
+    s->cap_fd = -1;
+    craft_rng_init(&s->rng);
+    if (inject_check_privileges(CRAFT_VIA_RAW, cfg->family, err, errlen) < 0)
+        return -1;
+    s->cs = craft_open(&ccfg, err, errlen);
+    if (!s->cs)
+        return -1;
+
+    if (cfg->iface)
+        snprintf(s->ifname, sizeof s->ifname, "%s", cfg->iface);
+    else if (!local->family || drive_iface_of(local, s->ifname, sizeof s->ifname) < 0)
+        snprintf(s->ifname, sizeof s->ifname, "any");
+    pcfg.iface = s->ifname;
+    pcfg.filter = filter;
+    s->cap = ts_capture_open(&pcfg, err, errlen);
+    if (!s->cap)
+        goto fail;
+    s->dlt = ts_capture_datalink(s->cap);
+    s->cap_fd = ts_capture_fd(s->cap);
+    if (s->cap_fd < 0) {
+        snprintf(err, errlen, "capture on %s: no descriptor to poll", s->ifname);
+        goto fail;
+    }
+    if (ts_capture_set_nonblock(s->cap, true, err, errlen) < 0)
+        goto fail;
+
+    ts_track_cfg_default(&tcfg);
+    tcfg.time_wait_ns = cfg->time_wait_ns ? cfg->time_wait_ns : 1;
+    tcfg.max_conns = 65536;
+    tcfg.on_end = on_end;
+    tcfg.user = s;
+    s->trk = ts_tracker_new(&tcfg, err, errlen);
+    if (!s->trk)
+        goto fail;
+
+    if (spec) {
+        s->guard = guard_install(spec, err, errlen);
+        if (!s->guard)
+            goto fail;
+        snprintf(res->guard_table, sizeof res->guard_table, "%s",
+                 guard_table(s->guard));
+    }
+    return 0;
+fail:
+    if (s->trk)
+        ts_tracker_free(s->trk);
+    ts_capture_close(s->cap);
+    craft_close(s->cs);
+    memset(s, 0, sizeof *s);
+    return -1;
+}
+
+int dsess_close(struct dsess *s, char *err, size_t errlen)
+{
+    int rc = 0;
+
+    if (s->trk) {
+        ts_tracker_expire(s->trk, inject_wall_ns());
+        ts_tracker_flush(s->trk);
+        ts_tracker_free(s->trk);
+    }
+    if (s->guard) {
+        char table[64];
+        snprintf(table, sizeof table, "%s", guard_table(s->guard));
+        if (guard_remove(s->guard, err, errlen) < 0)
+            rc = -1;
+        else
+            dsess_note(s, "rst guard removed (nft table inet %s)", table);
+    }
+    ts_capture_close(s->cap);
+    craft_close(s->cs);
+    s->trk = NULL;
+    s->guard = NULL;
+    s->cap = NULL;
+    s->cs = NULL;
+    return rc;
+}
+
+int dsess_send(struct dsess *s, const struct craft_seg *seg)
+{
+    struct craft_frame f;
+    struct ts_seg d;
+    struct ts_event ev;
+    int r = -1;
+
+    if (s->io_failed)
+        return -1;
+    if (craft_build(s->cs, seg, &f, s->ioerr, sizeof s->ioerr) < 0) {
+        s->io_failed = true;
+        return -1;
+    }
+    /* Stamped before the write: on a veth the answer is often processed
+     * inside our own send call, and must not look older than its cause. */
+    uint64_t t = inject_wall_ns();
+    for (int tries = 0; tries < 1000; tries++) {
+        r = craft_write(s->cs, &f, s->ioerr, sizeof s->ioerr);
+        if (r != 1)
+            break;
+    }
+    if (r != 0) {
+        if (r == 1)
+            snprintf(s->ioerr, sizeof s->ioerr, "send: no room in the socket "
+                     "buffer after 1000 tries");
+        s->io_failed = true;
+        return -1;
+    }
+    if (s->cfg->hooks.frame)
+        s->cfg->hooks.frame(s->cfg->hooks.user, t, f.data + f.ip_off,
+                            f.len - f.ip_off);
+    if (ts_decode(f.dlt, f.data, f.len, f.len, true, &d) == TS_DEC_TCP) {
+        d.t_ns = t;
+        ts_track(s->trk, &d, &ev);
+        if (s->cfg->hooks.seg)
+            s->cfg->hooks.seg(s->cfg->hooks.user, &d, ev.conn ? &ev : NULL,
+                              true);
+    }
+    return 0;
+}
+
+static int dispatch(struct dsess *s)
+{
+    int n = ts_capture_dispatch(s->cap, 0, on_frame, s, s->ioerr,
+                                sizeof s->ioerr);
+    if (n < 0)
+        s->io_failed = true;
+    return n;
+}
+
+int dsess_wait(struct dsess *s, uint64_t deadline)
+{
+    struct pollfd pf[2] = {{.fd = s->cap_fd, .events = POLLIN},
+                           {.fd = s->cfg->wake_fd, .events = POLLIN}};
+    struct timespec ts, *tp = NULL;
+    int n;
+
+    n = dispatch(s);
+    if (n != 0 || s->io_failed)
+        return n < 0 ? -1 : 0;
+    if (dsess_stopped(s))
+        return 0;
+    if (deadline) {
+        uint64_t now = dsess_mono();
+        uint64_t d = deadline > now ? deadline - now : 0;
+        ts.tv_sec = (time_t)(d / 1000000000u);
+        ts.tv_nsec = (long)(d % 1000000000u);
+        tp = &ts;
+    }
+    n = ppoll(pf, s->cfg->wake_fd >= 0 ? 2 : 1, tp, NULL);
+    if (n < 0 && errno != EINTR) {
+        snprintf(s->ioerr, sizeof s->ioerr, "poll: %s", strerror(errno));
+        s->io_failed = true;
+        return -1;
+    }
+    if (n > 0 && (pf[0].revents & POLLIN))
+        return dispatch(s) < 0 ? -1 : 0;
+    return 0;
+}

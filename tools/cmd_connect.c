@@ -1,0 +1,715 @@
+/* tcpshake connect: drive a real TCP server through a whole connection with
+ * crafted segments, as the client.  Also the CLI layer connect, listen and
+ * replay share (options, outputs, the signal thread, exit statuses).
+ *
+ * Exit status: 0 done as asked; 1 a local failure midway; 2 nothing was
+ * tried (usage, privileges, nft, capture); 3 refused; 4 unreachable;
+ * 5 silence (no answer / timeout); 6 reset by the peer; 7 replay differs;
+ * 130 / 143 interrupted by SIGINT / SIGTERM (the guard is removed first).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "tcpshake/craft.h"
+#include "tcpshake/drive.h"
+#include "tcpshake/render.h"
+
+enum {
+    EXIT_DONE = 0,
+    EXIT_FAILED = 1,
+    EXIT_USAGE = 2,
+    EXIT_REFUSED = 3,
+    EXIT_UNREACHABLE = 4,
+    EXIT_SILENCE = 5,
+    EXIT_RESET = 6,
+    EXIT_DIFFERS = 7,
+};
+
+struct drive_cli {
+    enum drive_cmd cmd;
+    const char *name;          /* "connect" */
+    struct drive_cfg cfg;
+    struct drive_result res;
+    bool json, quiet, abs_seq;
+    int color;                 /* -1 auto */
+    const char *wfile, *outfile, *addr_text;
+    bool conn_set;             /* replay --conn */
+    uint8_t *data;             /* owned payload */
+    /* run time */
+    struct ts_out *out;
+    struct ts_render_cfg rc;
+    FILE *tf;                  /* where the trace goes */
+    FILE *df;                  /* where the peer's data goes */
+    struct craft_pcap *pcap;
+    bool pcap_failed;
+    char pcap_err[256];
+    volatile sig_atomic_t stop;
+    volatile sig_atomic_t signo;
+    int wake[2];
+    sigset_t sigs;
+};
+
+struct drive_cli *drive_cli_new(enum drive_cmd cmd)
+{
+    static const char *const names[] = {"connect", "listen", "replay"};
+    struct drive_cli *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->cmd = cmd;
+    c->name = names[cmd];
+    c->color = -1;
+    c->wake[0] = c->wake[1] = -1;
+    drive_cfg_init(&c->cfg);
+    c->cfg.close = cmd == DRIVE_CMD_LISTEN ? DRIVE_CLOSE_PASSIVE
+                                           : DRIVE_CLOSE_ACTIVE;
+    return c;
+}
+
+void drive_cli_free(struct drive_cli *c)
+{
+    if (!c)
+        return;
+    free(c->data);
+    free(c->out);
+    free(c);
+}
+
+struct drive_cfg *drive_cli_cfg(struct drive_cli *c)
+{
+    return &c->cfg;
+}
+
+struct drive_result *drive_cli_result(struct drive_cli *c)
+{
+    return &c->res;
+}
+
+const char *drive_cli_to(const struct drive_cli *c)
+{
+    return c->addr_text;
+}
+
+int drive_cli_conn_set(const struct drive_cli *c)
+{
+    return c->conn_set;
+}
+
+static int fail(const struct drive_cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int fail(const struct drive_cli *c, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "tcpshake: %s: ", c->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+static void usage(const struct drive_cli *c, FILE *f)
+{
+    switch (c->cmd) {
+    case DRIVE_CMD_CONNECT:
+        fputs("usage: tcpshake connect HOST PORT [OPTIONS]\n"
+              "  HOST is an IPv4 or IPv6 address (names are not resolved)\n"
+              "  --data TEXT|@FILE   send this once connected (C escapes as in craft)\n"
+              "  --close MODE        active (default), passive, rst, none\n"
+              "  --sport N, --isn N  our source port and initial sequence number\n"
+              "  --src ADDR          our address (default: the route's source)\n"
+              "  --count N           N connections one after another (next ports)\n", f);
+        break;
+    case DRIVE_CMD_LISTEN:
+        fputs("usage: tcpshake listen PORT [OPTIONS]\n"
+              "  --addr ADDR         our address (default: any address; -6 for IPv6)\n"
+              "  -4, -6              IP version when --addr is not given (default 4)\n"
+              "  --reply TEXT|@FILE  sent after the client's first data\n"
+              "  --close MODE        passive (default), active, rst, none\n"
+              "  --count N           serve N connections, then exit (default 1)\n"
+              "  --isn N             our initial sequence number\n", f);
+        break;
+    case DRIVE_CMD_REPLAY:
+        fputs("usage: tcpshake replay FILE.pcap --to HOST:PORT [--conn N] [OPTIONS]\n"
+              "  --conn N            the capture's Nth connection (default: the first\n"
+              "                      with a SYN)\n"
+              "  --close MODE        how we end if the capture does not (default active)\n"
+              "  --sport N, --isn N, --src ADDR\n", f);
+        break;
+    }
+    fputs("SYN options:\n"
+          "  --mss N | --no-mss  MSS option (default: path MTU less the headers)\n"
+          "  --wscale N          offer window scaling with shift N\n"
+          "  --sackok            offer SACK\n"
+          "  --ts                offer timestamps\n"
+          "  --win N             window we advertise, bytes (default 64240)\n"
+          "timing:\n"
+          "  --rto MS            initial retransmission timeout (default 1000)\n"
+          "  --rto-min MS        lower bound of the RTO (default 200, as Linux)\n"
+          "  --retries N         retransmissions of one segment (default 3)\n"
+          "  --timeout SEC       wait this long for the peer's data or FIN (default 10)\n"
+          "  --linger SEC        quiet time before our close (default 0.2)\n"
+          "  --time-wait SEC     our TIME_WAIT (default 1; Linux: 60)\n"
+          "session:\n"
+          "  -i IFACE            capture here (default: the interface of our address)\n"
+          "  --no-rst-guard      do not install the nftables rule against the kernel's RSTs\n"
+          "  --mark N            SO_MARK of our segments (default 0x7473)\n"
+          "output:\n"
+          "  --out FILE          save the peer's data (then the trace goes to stdout;\n"
+          "                      otherwise the data goes to stdout, the trace to stderr)\n"
+          "  -w FILE.pcap        save every segment sent and received (raw IP)\n"
+          "  --json              the trace as JSON lines\n"
+          "  -q                  only the verdicts and the summary\n"
+          "  -S                  absolute sequence numbers\n"
+          "  --color WHEN        auto, always, never\n"
+          "Exit: 0 done, 1 failed midway, 2 usage/environment, 3 refused, 4 unreachable,\n"
+          "5 no answer, 6 reset by the peer, 7 replay differs, 130/143 interrupted.\n"
+          "See docs/drive.md.\n", f);
+}
+
+enum {
+    O_MSS = 256, O_NOMSS, O_WSCALE, O_SACKOK, O_TS, O_WIN, O_SPORT, O_ISN,
+    O_SRC, O_ADDR, O_DATA, O_REPLY, O_CLOSE, O_RTO, O_RTOMIN, O_RETRIES,
+    O_TIMEOUT, O_LINGER, O_TIMEWAIT, O_NOGUARD, O_MARK, O_COUNT, O_OUT,
+    O_JSON, O_COLOR, O_TO, O_CONN,
+};
+
+static const struct option long_opts[] = {
+    {"mss", required_argument, NULL, O_MSS},
+    {"no-mss", no_argument, NULL, O_NOMSS},
+    {"wscale", required_argument, NULL, O_WSCALE},
+    {"sackok", no_argument, NULL, O_SACKOK},
+    {"ts", no_argument, NULL, O_TS},
+    {"win", required_argument, NULL, O_WIN},
+    {"sport", required_argument, NULL, O_SPORT},
+    {"isn", required_argument, NULL, O_ISN},
+    {"src", required_argument, NULL, O_SRC},
+    {"addr", required_argument, NULL, O_ADDR},
+    {"data", required_argument, NULL, O_DATA},
+    {"reply", required_argument, NULL, O_REPLY},
+    {"close", required_argument, NULL, O_CLOSE},
+    {"rto", required_argument, NULL, O_RTO},
+    {"rto-min", required_argument, NULL, O_RTOMIN},
+    {"retries", required_argument, NULL, O_RETRIES},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"linger", required_argument, NULL, O_LINGER},
+    {"time-wait", required_argument, NULL, O_TIMEWAIT},
+    {"no-rst-guard", no_argument, NULL, O_NOGUARD},
+    {"mark", required_argument, NULL, O_MARK},
+    {"count", required_argument, NULL, O_COUNT},
+    {"out", required_argument, NULL, O_OUT},
+    {"write", required_argument, NULL, 'w'},
+    {"json", no_argument, NULL, O_JSON},
+    {"color", required_argument, NULL, O_COLOR},
+    {"colour", required_argument, NULL, O_COLOR},
+    {"to", required_argument, NULL, O_TO},
+    {"conn", required_argument, NULL, O_CONN},
+    {"interface", required_argument, NULL, 'i'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int num(const struct drive_cli *c, const char *opt, const char *text,
+               uint64_t max, uint64_t *v)
+{
+    char e[256];
+    if (craft_parse_uint(text, max, v, e, sizeof e) == 0)
+        return 0;
+    fail(c, "%s %s", opt, e);
+    return -1;
+}
+
+/* Seconds with a fraction ("0.25"), into ns. */
+static int secs(const struct drive_cli *c, const char *opt, const char *text,
+                double max, uint64_t *ns)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !(v >= 0) || v > max) {
+        fail(c, "%s '%s': seconds, 0 to %g", opt, text, max);
+        return -1;
+    }
+    *ns = (uint64_t)(v * 1e9 + 0.5);
+    return 0;
+}
+
+static int payload(struct drive_cli *c, const char *opt, const char *text)
+{
+    char e[512];
+    if (c->data) {
+        fail(c, "%s given twice", opt);
+        return -1;
+    }
+    if (craft_payload_text(text, 64u << 20, &c->data, &c->cfg.data_len, e,
+                           sizeof e) < 0) {
+        fail(c, "%s: %s", opt, e);
+        return -1;
+    }
+    c->cfg.data = c->data;
+    return 0;
+}
+
+int drive_cli_parse(struct drive_cli *c, int argc, char **argv, char ***pos,
+                    int *npos)
+{
+    struct drive_cfg *g = &c->cfg;
+    uint64_t v;
+    int ch;
+    bool want6 = false, want4 = false;
+
+    optind = 0;
+    opterr = 0;
+    /* positional arguments may come anywhere (GNU getopt permutes) */
+    while ((ch = getopt_long(argc, argv, ":i:w:qS46h", long_opts, NULL)) != -1) {
+        switch (ch) {
+        case O_MSS:
+            if (num(c, "--mss", optarg, 65535, &v) < 0) return EXIT_USAGE;
+            if (v == 0) return fail(c, "--mss: at least 1");
+            g->syn.mss = (uint16_t)v;
+            break;
+        case O_NOMSS: g->syn.no_mss = true; break;
+        case O_WSCALE:
+            if (num(c, "--wscale", optarg, 14, &v) < 0) return EXIT_USAGE;
+            g->syn.wscale = true;
+            g->syn.wscale_shift = (uint8_t)v;
+            break;
+        case O_SACKOK: g->syn.sackok = true; break;
+        case O_TS: g->syn.ts = true; break;
+        case O_WIN:
+            if (num(c, "--win", optarg, 1u << 30, &v) < 0) return EXIT_USAGE;
+            g->win = (uint16_t)(v > 65535 && !g->syn.wscale ? 65535 : v);
+            break;
+        case O_SPORT:
+            if (c->cmd == DRIVE_CMD_LISTEN) return fail(c, "--sport: the port is the argument");
+            if (num(c, "--sport", optarg, 65535, &v) < 0) return EXIT_USAGE;
+            if (v == 0) return fail(c, "--sport: 1 to 65535");
+            g->lport = (uint16_t)v;
+            break;
+        case O_ISN:
+            if (num(c, "--isn", optarg, UINT32_MAX, &v) < 0) return EXIT_USAGE;
+            g->isn = (uint32_t)v;
+            g->isn_set = true;
+            break;
+        case O_SRC:
+        case O_ADDR: {
+            char e[256];
+            bool hp;
+            uint16_t p;
+            if (craft_parse_endpoint(optarg, false, &g->local, &p, &hp, e,
+                                     sizeof e) < 0)
+                return fail(c, "%s", e);
+            if (hp)
+                return fail(c, "%s %s: an address without a port",
+                            ch == O_SRC ? "--src" : "--addr", optarg);
+            break;
+        }
+        case O_DATA:
+            if (c->cmd != DRIVE_CMD_CONNECT)
+                return fail(c, "--data is for connect (listen: --reply)");
+            if (payload(c, "--data", optarg) < 0) return EXIT_USAGE;
+            break;
+        case O_REPLY:
+            if (c->cmd != DRIVE_CMD_LISTEN)
+                return fail(c, "--reply is for listen (connect: --data)");
+            if (payload(c, "--reply", optarg) < 0) return EXIT_USAGE;
+            break;
+        case O_CLOSE:
+            if (drive_close_parse(optarg, &g->close) < 0)
+                return fail(c, "--close '%s': active, passive, rst or none", optarg);
+            break;
+        case O_RTO:
+        case O_RTOMIN:
+            if (num(c, ch == O_RTO ? "--rto" : "--rto-min", optarg, 600000, &v) < 0)
+                return EXIT_USAGE;
+            if (v == 0) return fail(c, "%s: at least 1 ms", ch == O_RTO ? "--rto" : "--rto-min");
+            if (ch == O_RTO) g->rto_ns = v * 1000000ull;
+            else g->rto_min_ns = v * 1000000ull;
+            break;
+        case O_RETRIES:
+            if (num(c, "--retries", optarg, 30, &v) < 0) return EXIT_USAGE;
+            g->retries = (unsigned)v;
+            break;
+        case O_TIMEOUT:
+            if (secs(c, "--timeout", optarg, 86400, &g->timeout_ns) < 0) return EXIT_USAGE;
+            break;
+        case O_LINGER:
+            if (secs(c, "--linger", optarg, 3600, &g->linger_ns) < 0) return EXIT_USAGE;
+            break;
+        case O_TIMEWAIT:
+            if (secs(c, "--time-wait", optarg, 3600, &g->time_wait_ns) < 0) return EXIT_USAGE;
+            break;
+        case O_NOGUARD: g->no_guard = true; break;
+        case O_MARK:
+            if (num(c, "--mark", optarg, UINT32_MAX, &v) < 0) return EXIT_USAGE;
+            if (v == 0) return fail(c, "--mark: not 0 (the kernel's RSTs carry 0)");
+            g->mark = (uint32_t)v;
+            break;
+        case O_COUNT:
+            if (c->cmd == DRIVE_CMD_REPLAY) return fail(c, "--count is for connect and listen");
+            if (num(c, "--count", optarg, 60000, &v) < 0) return EXIT_USAGE;
+            if (v == 0) return fail(c, "--count: at least 1");
+            g->count = (unsigned)v;
+            break;
+        case O_OUT: c->outfile = optarg; break;
+        case 'w': c->wfile = optarg; break;
+        case O_JSON: c->json = true; break;
+        case 'q': c->quiet = true; break;
+        case 'S': c->abs_seq = true; break;
+        case O_COLOR:
+            if (!strcmp(optarg, "auto")) c->color = -1;
+            else if (!strcmp(optarg, "always")) c->color = 1;
+            else if (!strcmp(optarg, "never")) c->color = 0;
+            else return fail(c, "--color '%s': auto, always or never", optarg);
+            break;
+        case O_TO:
+            if (c->cmd != DRIVE_CMD_REPLAY) return fail(c, "--to is for replay");
+            c->addr_text = optarg;
+            break;
+        case O_CONN:
+            if (c->cmd != DRIVE_CMD_REPLAY) return fail(c, "--conn is for replay");
+            if (num(c, "--conn", optarg, UINT32_MAX, &v) < 0) return EXIT_USAGE;
+            if (v == 0) return fail(c, "--conn: connections are numbered from 1");
+            g->count = (unsigned)v; /* replay: the connection number */
+            c->conn_set = true;
+            break;
+        case 'i': g->iface = optarg; break;
+        case '4': want4 = true; break;
+        case '6': want6 = true; break;
+        case 'h':
+            usage(c, stdout);
+            return EXIT_DONE;
+        case ':':
+            return fail(c, "%s needs a value (tcpshake %s --help)",
+                        argv[optind - 1], c->name);
+        default:
+            return fail(c, "unknown option '%s' (tcpshake %s --help)",
+                        argv[optind - 1], c->name);
+        }
+    }
+    if (want4 && want6)
+        return fail(c, "-4 and -6 exclude each other");
+    if (c->cmd == DRIVE_CMD_LISTEN) {
+        g->family = g->local.family ? g->local.family : want6 ? 6 : 4;
+        if ((want4 && g->family == 6) || (want6 && g->family == 4))
+            return fail(c, "--addr and %s disagree", want4 ? "-4" : "-6");
+    }
+    if (c->outfile && c->wfile && !strcmp(c->outfile, c->wfile))
+        return fail(c, "--out and -w name the same file");
+    *pos = argv + optind;
+    *npos = argc - optind;
+    return -1;
+}
+
+int drive_cli_peer(struct drive_cli *c, const char *host, const char *port)
+{
+    struct drive_cfg *g = &c->cfg;
+    char e[256], text[300];
+    bool hp;
+
+    if (port) {
+        /* HOST PORT: put them together the way craft's parser reads them */
+        snprintf(text, sizeof text, strchr(host, ':') && host[0] != '[' ? "[%s]:%s" : "%s:%s",
+                 host, port);
+    } else {
+        snprintf(text, sizeof text, "%s", host);
+    }
+    if (craft_parse_endpoint(text, true, &g->remote, &g->rport, &hp, e, sizeof e) < 0)
+        return fail(c, "%s", e);
+    if (g->rport == 0)
+        return fail(c, "port 0 cannot be connected to");
+    g->family = g->remote.family;
+    if (g->local.family && g->local.family != g->family)
+        return fail(c, "mixed IPv4 and IPv6: --src and %s", text);
+    return -1;
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+static void print_time(FILE *f, uint64_t t_ns)
+{
+    time_t s = (time_t)(t_ns / 1000000000u);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    fprintf(f, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min, tm.tm_sec,
+            (unsigned)(t_ns % 1000000000u / 1000u));
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void hook_seg(void *user, const struct ts_seg *s, const struct ts_event *ev,
+                     bool sent)
+{
+    struct drive_cli *c = user;
+    (void)sent;
+    if (!c->quiet)
+        ts_render_seg(c->out, &c->rc, s, ev);
+}
+
+static void hook_conn(void *user, const struct ts_conn *cn, enum ts_end_reason why)
+{
+    struct drive_cli *c = user;
+    ts_render_conn(c->out, &c->rc, cn, why);
+}
+
+static void hook_data(void *user, unsigned conn_no, const uint8_t *p, uint32_t n)
+{
+    struct drive_cli *c = user;
+    (void)conn_no;
+    if (c->df) {
+        fwrite(p, 1, n, c->df);
+        fflush(c->df);
+    }
+}
+
+static void hook_note(void *user, uint64_t t_ns, const char *text)
+{
+    struct drive_cli *c = user;
+    if (c->quiet)
+        return;
+    ts_out_flush(c->out);
+    if (c->json) {
+        fprintf(c->tf, "{\"type\":\"note\",\"ts\":%llu.%09llu,\"text\":",
+                (unsigned long long)(t_ns / 1000000000u),
+                (unsigned long long)(t_ns % 1000000000u));
+        json_str(c->tf, text);
+        fputs("}\n", c->tf);
+    } else {
+        print_time(c->tf, t_ns);
+        fprintf(c->tf, " -- %s\n", text);
+    }
+    fflush(c->tf);
+}
+
+static void hook_frame(void *user, uint64_t t_ns, const uint8_t *ip, uint32_t len)
+{
+    struct drive_cli *c = user;
+    if (c->pcap && !c->pcap_failed &&
+        craft_pcap_write(c->pcap, t_ns, ip, len, c->pcap_err, sizeof c->pcap_err) < 0)
+        c->pcap_failed = true;
+}
+
+/* ---- signals: a thread waits for them, sets the flag, wakes the loop ------- */
+
+static void *sig_thread(void *arg)
+{
+    struct drive_cli *c = arg;
+    int sig;
+    if (sigwait(&c->sigs, &sig) == 0) {
+        c->signo = sig;
+        c->stop = 1;
+        ssize_t w = write(c->wake[1], "x", 1);
+        (void)w;
+    }
+    return NULL;
+}
+
+static int exit_for(enum drive_outcome o)
+{
+    switch (o) {
+    case DRIVE_OK: return EXIT_DONE;
+    case DRIVE_FAILED: return EXIT_FAILED;
+    case DRIVE_REFUSED: return EXIT_REFUSED;
+    case DRIVE_UNREACHABLE: return EXIT_UNREACHABLE;
+    case DRIVE_TIMEOUT: return EXIT_SILENCE;
+    case DRIVE_RESET: return EXIT_RESET;
+    case DRIVE_DIFFERS: return EXIT_DIFFERS;
+    case DRIVE_INTERRUPTED: return 130;
+    }
+    return EXIT_FAILED;
+}
+
+int drive_cli_run(struct drive_cli *c, const char *what,
+                  int (*run)(struct drive_cli *c, void *arg, char *err,
+                             size_t errlen),
+                  void *arg)
+{
+    char err[640] = "", e[256];
+    int status;
+
+    setlocale(LC_CTYPE, "");
+    /* the peer's data on stdout unless --out; the trace where it is not */
+    if (c->outfile) {
+        c->df = fopen(c->outfile, "wb");
+        if (!c->df)
+            return fail(c, "--out %s: %s", c->outfile, strerror(errno));
+        c->tf = stdout;
+    } else {
+        c->df = stdout;
+        c->tf = stderr;
+    }
+    c->out = malloc(sizeof *c->out);
+    if (!c->out) {
+        if (c->outfile) fclose(c->df);
+        return fail(c, "out of memory");
+    }
+    ts_out_init(c->out, c->tf, true);
+    c->rc.json = c->json;
+    c->rc.abs_seq = c->abs_seq;
+    c->rc.numeric = true;
+    c->rc.color = c->color < 0 ? isatty(fileno(c->tf)) && !c->json : c->color == 1 && !c->json;
+    const char *cs = nl_langinfo(CODESET);
+    c->rc.utf8 = cs && !strcmp(cs, "UTF-8");
+    if (c->wfile) {
+        c->pcap = craft_pcap_open(c->wfile, 101 /* LINKTYPE_RAW */, e, sizeof e);
+        if (!c->pcap) {
+            if (c->outfile) fclose(c->df);
+            return fail(c, "-w %s", e);
+        }
+    }
+    struct drive_hooks h = {.user = c, .seg = hook_seg, .conn = hook_conn,
+                            .data = hook_data, .note = hook_note,
+                            .frame = hook_frame};
+    c->cfg.hooks = h;
+    c->cfg.stop = &c->stop;
+
+    /* SIGINT, SIGTERM, SIGHUP: blocked everywhere, taken by one thread that
+     * sets the flag and wakes the session's poll(); the session then aborts
+     * its connection and removes the guard on the normal path. */
+    pthread_t tid;
+    bool have_thread = false;
+    if (pipe(c->wake) == 0) {
+        c->cfg.wake_fd = c->wake[0];
+        sigemptyset(&c->sigs);
+        sigaddset(&c->sigs, SIGINT);
+        sigaddset(&c->sigs, SIGTERM);
+        sigaddset(&c->sigs, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &c->sigs, NULL);
+        have_thread = pthread_create(&tid, NULL, sig_thread, c) == 0;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = run(c, arg, err, sizeof err);
+    ts_out_flush(c->out);
+
+    if (have_thread) {
+        pthread_cancel(tid);
+        pthread_join(tid, NULL);
+    }
+    if (c->wake[0] >= 0) {
+        close(c->wake[0]);
+        close(c->wake[1]);
+    }
+    if (rc < 0) {
+        fail(c, "%s", err);
+        status = EXIT_USAGE;
+    } else {
+        struct drive_result *r = &c->res;
+        status = exit_for(r->outcome);
+        if (r->outcome == DRIVE_INTERRUPTED)
+            status = c->signo == SIGTERM ? 143 : c->signo == SIGHUP ? 129 : 130;
+        if (c->json) {
+            fprintf(c->tf, "{\"type\":\"%s\",\"target\":", c->name);
+            json_str(c->tf, what);
+            fprintf(c->tf, ",\"outcome\":\"%s\",\"exit\":%d,\"conns_ok\":%u,"
+                    "\"conns_failed\":%u,\"bytes_sent\":%llu,\"bytes_received\":%llu,"
+                    "\"retransmissions\":%u,\"handshakes\":%u,\"handshake_us_mean\":%.3f,"
+                    "\"handshake_us_min\":%.3f,\"handshake_us_max\":%.3f,"
+                    "\"handshake_us_median\":%.3f,\"handshake_us_p99\":%.3f,\"message\":",
+                    drive_outcome_name(r->outcome), status, r->conns_ok,
+                    r->conns_failed, (unsigned long long)r->bytes_sent,
+                    (unsigned long long)r->bytes_received, r->retransmissions,
+                    r->hs_n, r->hs_n ? (double)r->hs_ns_sum / r->hs_n / 1e3 : 0.0,
+                    (double)r->hs_ns_min / 1e3, (double)r->hs_ns_max / 1e3,
+                    (double)r->hs_ns_median / 1e3, (double)r->hs_ns_p99 / 1e3);
+            json_str(c->tf, r->outcome == DRIVE_OK ? "" : err);
+            fputs("}\n", c->tf);
+        } else {
+            fprintf(c->tf, "== %s %s: %s, %u connection%s ok", c->name, what,
+                    drive_outcome_name(r->outcome), r->conns_ok,
+                    r->conns_ok == 1 ? "" : "s");
+            if (r->conns_failed)
+                fprintf(c->tf, ", %u failed", r->conns_failed);
+            fprintf(c->tf, ", sent %llu B, received %llu B, %u retransmission%s",
+                    (unsigned long long)r->bytes_sent,
+                    (unsigned long long)r->bytes_received, r->retransmissions,
+                    r->retransmissions == 1 ? "" : "s");
+            if (r->hs_n)
+                fprintf(c->tf, ", handshake %.1f us mean (%u, median %.1f, min %.1f, "
+                        "max %.1f)", (double)r->hs_ns_sum / r->hs_n / 1e3, r->hs_n,
+                        (double)r->hs_ns_median / 1e3, (double)r->hs_ns_min / 1e3,
+                        (double)r->hs_ns_max / 1e3);
+            fputc('\n', c->tf);
+        }
+        fflush(c->tf);
+        if (r->outcome != DRIVE_OK)
+            fprintf(stderr, "tcpshake: %s: %s\n", c->name, err);
+    }
+    if (c->pcap && craft_pcap_close(c->pcap, e, sizeof e) < 0 && !c->pcap_failed) {
+        fprintf(stderr, "tcpshake: %s: -w %s\n", c->name, e);
+        if (status == EXIT_DONE) status = EXIT_FAILED;
+    }
+    if (c->pcap_failed) {
+        fprintf(stderr, "tcpshake: %s: -w %s\n", c->name, c->pcap_err);
+        if (status == EXIT_DONE) status = EXIT_FAILED;
+    }
+    if (c->outfile && fclose(c->df) != 0) {
+        fprintf(stderr, "tcpshake: %s: --out %s: %s\n", c->name, c->outfile,
+                strerror(errno));
+        if (status == EXIT_DONE) status = EXIT_FAILED;
+    }
+    return status;
+}
+
+/* ---- connect ------------------------------------------------------------------ */
+
+static int run_connect(struct drive_cli *c, void *arg, char *err, size_t errlen)
+{
+    (void)arg;
+    return drive_connect(&c->cfg, &c->res, err, errlen);
+}
+
+int cmd_connect(int argc, char **argv)
+{
+    struct drive_cli *c = drive_cli_new(DRIVE_CMD_CONNECT);
+    char **pos, what[300];
+    int npos, r;
+
+    if (!c) {
+        fputs("tcpshake: connect: out of memory\n", stderr);
+        return EXIT_USAGE;
+    }
+    r = drive_cli_parse(c, argc, argv, &pos, &npos);
+    if (r >= 0)
+        goto out;
+    if (npos < 2) {
+        r = fail(c, "give HOST and PORT (tcpshake connect --help)");
+        goto out;
+    }
+    if (npos > 2) {
+        r = fail(c, "unexpected argument '%s'", pos[2]);
+        goto out;
+    }
+    if ((r = drive_cli_peer(c, pos[0], pos[1])) >= 0)
+        goto out;
+    snprintf(what, sizeof what, strchr(pos[0], ':') ? "[%s]:%s" : "%s:%s",
+             pos[0], pos[1]);
+    r = drive_cli_run(c, what, run_connect, NULL);
+out:
+    drive_cli_free(c);
+    return r;
+}
