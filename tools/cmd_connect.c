@@ -17,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmds.h"
 #include "tcpshake/craft.h"
 #include "tcpshake/drive.h"
+#include "tcpshake/ladder.h"
 #include "tcpshake/render.h"
 
 enum {
@@ -41,14 +43,16 @@ struct drive_cli {
     const char *name;          /* "connect" */
     struct drive_cfg cfg;
     struct drive_result res;
-    bool json, quiet, abs_seq;
+    bool json, quiet, abs_seq, ladder;
     int color;                 /* -1 auto */
+    unsigned width;            /* --width, for --ladder; 0 = the terminal's */
     const char *wfile, *outfile, *addr_text;
     bool conn_set;             /* replay --conn */
     uint8_t *data;             /* owned payload */
     /* run time */
     struct ts_out *out;
     struct ts_render_cfg rc;
+    struct ts_ladder *lad;     /* --ladder: drawn instead of the lines */
     FILE *tf;                  /* where the trace goes */
     FILE *df;                  /* where the peer's data goes */
     struct craft_pcap *pcap;
@@ -82,6 +86,7 @@ void drive_cli_free(struct drive_cli *c)
         return;
     free(c->data);
     free(c->out);
+    ts_ladder_free(c->lad);
     free(c);
 }
 
@@ -172,6 +177,8 @@ static void usage(const struct drive_cli *c, FILE *f)
           "  -q                  only the verdicts and the summary\n"
           "  -S                  absolute sequence numbers\n"
           "  --color WHEN        auto, always, never\n"
+          "  --ladder            the trace as a ladder diagram (docs/ladder.md)\n"
+          "  --width N           the ladder's columns (default: the terminal's, else 80)\n"
           "Exit: 0 done, 1 failed midway, 2 usage/environment, 3 refused, 4 unreachable,\n"
           "5 no answer, 6 reset by the peer, 7 replay differs, 130/143 interrupted.\n"
           "See docs/drive.md.\n", f);
@@ -181,7 +188,7 @@ enum {
     O_MSS = 256, O_NOMSS, O_WSCALE, O_SACKOK, O_TS, O_WIN, O_SPORT, O_ISN,
     O_SRC, O_ADDR, O_DATA, O_REPLY, O_CLOSE, O_RTO, O_RTOMIN, O_RETRIES,
     O_TIMEOUT, O_LINGER, O_TIMEWAIT, O_NOGUARD, O_MARK, O_COUNT, O_OUT,
-    O_JSON, O_COLOR, O_TO, O_CONN,
+    O_JSON, O_COLOR, O_TO, O_CONN, O_LADDER, O_WIDTH,
 };
 
 static const struct option long_opts[] = {
@@ -210,6 +217,8 @@ static const struct option long_opts[] = {
     {"out", required_argument, NULL, O_OUT},
     {"write", required_argument, NULL, 'w'},
     {"json", no_argument, NULL, O_JSON},
+    {"ladder", no_argument, NULL, O_LADDER},
+    {"width", required_argument, NULL, O_WIDTH},
     {"color", required_argument, NULL, O_COLOR},
     {"colour", required_argument, NULL, O_COLOR},
     {"to", required_argument, NULL, O_TO},
@@ -365,6 +374,13 @@ int drive_cli_parse(struct drive_cli *c, int argc, char **argv, char ***pos,
         case O_OUT: c->outfile = optarg; break;
         case 'w': c->wfile = optarg; break;
         case O_JSON: c->json = true; break;
+        case O_LADDER: c->ladder = true; break;
+        case O_WIDTH:
+            if (num(c, "--width", optarg, TS_LADDER_WIDTH_MAX, &v) < 0) return EXIT_USAGE;
+            if (v < TS_LADDER_WIDTH_MIN)
+                return fail(c, "--width: at least %d", TS_LADDER_WIDTH_MIN);
+            c->width = (unsigned)v;
+            break;
         case 'q': c->quiet = true; break;
         case 'S': c->abs_seq = true; break;
         case O_COLOR:
@@ -466,14 +482,19 @@ static void hook_seg(void *user, const struct ts_seg *s, const struct ts_event *
 {
     struct drive_cli *c = user;
     (void)sent;
-    if (!c->quiet)
+    if (c->lad)
+        ts_ladder_seg(c->lad, c->out, s, ev);
+    else if (!c->quiet)
         ts_render_seg(c->out, &c->rc, s, ev);
 }
 
 static void hook_conn(void *user, const struct ts_conn *cn, enum ts_end_reason why)
 {
     struct drive_cli *c = user;
-    ts_render_conn(c->out, &c->rc, cn, why);
+    if (c->lad)
+        ts_ladder_conn_end(c->lad, c->out, cn, why);
+    else
+        ts_render_conn(c->out, &c->rc, cn, why);
 }
 
 static void hook_data(void *user, unsigned conn_no, const uint8_t *p, uint32_t n)
@@ -574,6 +595,21 @@ int drive_cli_run(struct drive_cli *c, const char *what,
     c->rc.color = c->color < 0 ? isatty(fileno(c->tf)) && !c->json : c->color == 1 && !c->json;
     const char *cs = nl_langinfo(CODESET);
     c->rc.utf8 = cs && !strcmp(cs, "UTF-8");
+    if (c->ladder && (c->json || c->quiet)) {
+        if (c->outfile) fclose(c->df);
+        return fail(c, "--ladder: cannot be combined with --json or -q");
+    }
+    if (c->ladder) {
+        struct winsize ws;
+        unsigned w = c->width;
+        if (w == 0 && isatty(fileno(c->tf)) && ioctl(fileno(c->tf), TIOCGWINSZ, &ws) == 0)
+            w = ws.ws_col; /* the ladder clamps it to its bounds */
+        struct ts_ladder_cfg lcfg = {.utf8 = c->rc.utf8, .color = c->rc.color, .width = w};
+        if (!(c->lad = ts_ladder_new(&lcfg))) {
+            if (c->outfile) fclose(c->df);
+            return fail(c, "out of memory");
+        }
+    }
     if (c->wfile) {
         c->pcap = craft_pcap_open(c->wfile, 101 /* LINKTYPE_RAW */, e, sizeof e);
         if (!c->pcap) {
