@@ -92,17 +92,11 @@ static const char *const colour_seq[K_COUNT] = {
 
 static enum colour role_colour(int role)
 {
-    switch (role) {
-    case TS_ROLE_HS1: case TS_ROLE_HS2: case TS_ROLE_HS3:
-    case TS_ROLE_SIMOPEN_SYN: case TS_ROLE_SIMOPEN_SYNACK:
-        return K_HS;
-    case TS_ROLE_TD1: case TS_ROLE_TD2: case TS_ROLE_TD3: case TS_ROLE_TD4:
-    case TS_ROLE_TD23: case TS_ROLE_SIMCLOSE_FIN: case TS_ROLE_SIMCLOSE_ACK:
-        return K_TD;
-    case TS_ROLE_RESET:
-        return K_RST;
-    default:
-        return K_NONE;
+    switch (ts_role_kind((enum ts_role)role)) {
+    case TS_KIND_HANDSHAKE: return K_HS;
+    case TS_KIND_TEARDOWN: return K_TD;
+    case TS_KIND_RESET: return K_RST;
+    default: return K_NONE;
     }
 }
 

@@ -52,6 +52,23 @@ const char *ts_role_label(enum ts_role r)
     return (unsigned)r < TS_ROLE_COUNT ? role_labels[r] : "?";
 }
 
+enum ts_role_kind ts_role_kind(enum ts_role r)
+{
+    switch (r) {
+    case TS_ROLE_HS1: case TS_ROLE_HS2: case TS_ROLE_HS3:
+    case TS_ROLE_SIMOPEN_SYN: case TS_ROLE_SIMOPEN_SYNACK:
+        return TS_KIND_HANDSHAKE;
+    case TS_ROLE_TD1: case TS_ROLE_TD2: case TS_ROLE_TD3: case TS_ROLE_TD4:
+    case TS_ROLE_TD23: case TS_ROLE_SIMCLOSE_FIN: case TS_ROLE_SIMCLOSE_ACK:
+        return TS_KIND_TEARDOWN;
+    case TS_ROLE_RESET: return TS_KIND_RESET;
+    case TS_ROLE_DATA: return TS_KIND_DATA;
+    case TS_ROLE_ACK: return TS_KIND_ACK;
+    case TS_ROLE_OTHER: case TS_ROLE_COUNT: break;
+    }
+    return TS_KIND_OTHER;
+}
+
 const char *ts_rst_reason_name(enum ts_rst_reason r)
 {
     switch (r) {

@@ -418,17 +418,11 @@ static const struct name32 role_labels32[TS_ROLE_COUNT] = {
 
 static const char *role_colour(int role)
 {
-    switch (role) {
-    case TS_ROLE_HS1: case TS_ROLE_HS2: case TS_ROLE_HS3:
-    case TS_ROLE_SIMOPEN_SYN: case TS_ROLE_SIMOPEN_SYNACK:
-        return C_HS;
-    case TS_ROLE_TD1: case TS_ROLE_TD2: case TS_ROLE_TD3: case TS_ROLE_TD4:
-    case TS_ROLE_TD23: case TS_ROLE_SIMCLOSE_FIN: case TS_ROLE_SIMCLOSE_ACK:
-        return C_TD;
-    case TS_ROLE_RESET:
-        return C_RST;
-    default:
-        return NULL;
+    switch (ts_role_kind((enum ts_role)role)) {
+    case TS_KIND_HANDSHAKE: return C_HS;
+    case TS_KIND_TEARDOWN: return C_TD;
+    case TS_KIND_RESET: return C_RST;
+    default: return NULL;
     }
 }
 

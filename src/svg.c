@@ -231,18 +231,15 @@ static const struct {
 
 static enum klass klass_of(int role)
 {
-    switch (role) {
-    case TS_ROLE_HS1: case TS_ROLE_HS2: case TS_ROLE_HS3:
-    case TS_ROLE_SIMOPEN_SYN: case TS_ROLE_SIMOPEN_SYNACK:
-        return K_HS;
-    case TS_ROLE_TD1: case TS_ROLE_TD2: case TS_ROLE_TD3: case TS_ROLE_TD4:
-    case TS_ROLE_TD23: case TS_ROLE_SIMCLOSE_FIN: case TS_ROLE_SIMCLOSE_ACK:
-        return K_TD;
-    case TS_ROLE_RESET: return K_RST;
-    case TS_ROLE_DATA: return K_DATA;
-    case TS_ROLE_ACK: return K_ACK;
-    default: return K_OTHER;
+    switch (ts_role_kind((enum ts_role)role)) {
+    case TS_KIND_HANDSHAKE: return K_HS;
+    case TS_KIND_TEARDOWN: return K_TD;
+    case TS_KIND_RESET: return K_RST;
+    case TS_KIND_DATA: return K_DATA;
+    case TS_KIND_ACK: return K_ACK;
+    case TS_KIND_OTHER: break;
     }
+    return K_OTHER;
 }
 
 /* ---- writing ------------------------------------------------------------------- */

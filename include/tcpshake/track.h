@@ -46,6 +46,16 @@ enum ts_role {
     TS_ROLE_COUNT
 };
 
+/* What kind of segment a role is: what the views colour alike. */
+enum ts_role_kind {
+    TS_KIND_OTHER = 0,
+    TS_KIND_HANDSHAKE, /* handshake-1..3, simopen-* */
+    TS_KIND_TEARDOWN,  /* teardown-*, simclose-* */
+    TS_KIND_RESET,
+    TS_KIND_DATA,
+    TS_KIND_ACK,
+};
+
 /* Why a RST was sent. */
 enum ts_rst_reason {
     TS_RST_NONE = 0,
@@ -255,6 +265,7 @@ uint32_t ts_conn_retrans(const struct ts_conn *c, enum ts_dir d);
 /* Names used in text and JSON. */
 const char *ts_role_name(enum ts_role r);      /* "handshake-1", ... */
 const char *ts_role_label(enum ts_role r);     /* "handshake 1/3", ... */
+enum ts_role_kind ts_role_kind(enum ts_role r);
 const char *ts_rst_reason_name(enum ts_rst_reason r);
 const char *ts_note_name(uint32_t bit);
 const char *ts_close_kind_name(enum ts_close_kind k);
