@@ -254,6 +254,21 @@ static bool rst_acceptable(const struct ts_conn *c, int d, const struct ts_seg *
     return ts_seq_ge(s->seq, snd->nxt) && ts_seq_lt(s->seq, snd->nxt + wnd);
 }
 
+/* Microseconds since the connection's first segment, mod 2^32. */
+static inline uint32_t us_since(const struct ts_conn *c, uint64_t t_ns)
+{
+    return (uint32_t)((t_ns - c->t_first) / 1000u);
+}
+
+/* tshark's out-of-order window: the handshake's round trip (SYN to the ACK
+ * completing it) when known, else 3 ms. */
+static uint32_t reorder_window_us(const struct ts_conn *c)
+{
+    if (c->t_syn && c->t_hs_ack > c->t_syn)
+        return (uint32_t)((c->t_hs_ack - c->t_syn) / 1000u);
+    return 3000;
+}
+
 static void analyse_seq(struct ts_conn *c, int d, const struct ts_seg *s,
                         struct ts_event *ev)
 {
@@ -275,22 +290,30 @@ static void analyse_seq(struct ts_conn *c, int d, const struct ts_seg *s,
     if (!(snd->flags & TS_EP_BASE))
         return; /* first segment of this side: nothing to compare with */
 
-    /* keep-alive: 0-1 bytes at nxt - 1, not S/F/R */
-    if (!sfr && len <= 1 && s->seq == snd->nxt - 1) {
+    /* tshark 4.0's order (docs/zeek-tshark-rules.md 6.4): keep-alive; then,
+     * for a segment that carries data, SYN or FIN and did not advance: fast
+     * retransmission, out-of-order, spurious retransmission, retransmission */
+    uint32_t now = us_since(c, s->t_ns);
+    bool keepalive = !sfr && len <= 1 && s->seq == snd->nxt - 1;
+    if (keepalive) {
         ev->notes |= TS_NOTE_KEEPALIVE;
-    } else if (slen > 0 && !(f & TS_TH_RST) && ts_seq_lt(s->seq, snd->nxt)) {
-        /* did not advance: a retransmission of some kind */
-        if (len > 0 && (snd->flags & TS_EP_SEEN) && (rcv->flags & TS_EP_ACKED) &&
-            ts_seq_le(s->seq + len, rcv->lastack) && !(f & (TS_TH_SYN | TS_TH_FIN))) {
+    } else if (slen > 0 && !(f & TS_TH_RST)) {
+        bool not_adv = ts_seq_lt(s->seq, snd->nxt) && !(len > 1 && s->seq == snd->nxt - 1);
+        if (not_adv && rcv->dupacks >= 2 && s->seq == rcv->lastack &&
+            (uint32_t)(now - rcv->t_seg_us) < 20000) {
+            ev->notes |= TS_NOTE_FAST_RETRANS | TS_NOTE_RETRANS;
+        } else if (not_adv && (uint32_t)(now - snd->t_nxt_us) < reorder_window_us(c) &&
+                   snd->nxt != s->seq + len) {
+            ev->notes |= TS_NOTE_OUT_OF_ORDER;
+        } else if (len > 0 && (snd->flags & TS_EP_SEEN) && (rcv->flags & TS_EP_ACKED) &&
+                   !(f & (TS_TH_SYN | TS_TH_FIN)) && ts_seq_le(s->seq + len, rcv->lastack)) {
             ev->notes |= TS_NOTE_SPURIOUS | TS_NOTE_RETRANS;
-        } else {
+        } else if (not_adv) {
             ev->notes |= TS_NOTE_RETRANS;
-            if (len > 0 && rcv->dupacks >= 2 && s->seq == rcv->lastack)
-                ev->notes |= TS_NOTE_FAST_RETRANS;
         }
-    } else if (!(f & TS_TH_RST) && ts_seq_gt(s->seq, snd->nxt)) {
-        ev->notes |= TS_NOTE_LOST_SEGMENT;
     }
+    if (!(f & TS_TH_RST) && !keepalive && ts_seq_gt(s->seq, snd->nxt))
+        ev->notes |= TS_NOTE_LOST_SEGMENT;
 
     if (len == 1 && s->seq == snd->nxt && (rcv->flags & TS_EP_ZEROWIN))
         ev->notes |= TS_NOTE_ZERO_WINDOW_PROBE;
@@ -344,13 +367,17 @@ static void update_endpoint(struct ts_conn *c, int d, const struct ts_seg *s)
     struct ts_endpoint *snd = &c->ep[d];
     uint8_t f = s->flags;
     uint32_t end = s->seq + seg_len(s);
+    uint32_t now = us_since(c, s->t_ns);
     if (!(snd->flags & TS_EP_BASE)) {
         snd->isn = (f & TS_TH_SYN) ? s->seq : s->seq - 1;
         snd->nxt = end;
+        snd->t_nxt_us = now;
         snd->flags |= TS_EP_BASE;
     } else if (!(f & TS_TH_RST) && ts_seq_gt(end, snd->nxt)) {
         snd->nxt = end;
+        snd->t_nxt_us = now;
     }
+    snd->t_seg_us = now;
     if (f & TS_TH_ACK) {
         if (!(snd->flags & TS_EP_ACKED) || s->ack != snd->lastack)
             snd->dupacks = 0;
@@ -441,6 +468,7 @@ static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg
          * ack of 0 is what hand-made captures write for "none": not proof.) */
         rcv->isn = s->ack - 1;
         rcv->nxt = s->ack;
+        rcv->t_nxt_us = us_since(c, s->t_ns);
         rcv->flags |= TS_EP_SYN | TS_EP_SYNACK | TS_EP_BASE | TS_EP_GOT_SYN;
         set_state(c, !d, TS_EV_RCV_SYN, ev);
         ev->notes |= TS_NOTE_ACK_UNSEEN;
@@ -679,6 +707,7 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
     if (!(rcv->flags & TS_EP_BASE) && (f & TS_TH_ACK)) {
         rcv->isn = s->ack - 1;
         rcv->nxt = s->ack;
+        rcv->t_nxt_us = us_since(c, s->t_ns);
         rcv->flags |= TS_EP_BASE;
     }
     update_endpoint(c, d, s);

@@ -134,6 +134,10 @@ struct ts_endpoint {
     uint32_t last_seq;  /* seq of its last segment */
     uint8_t last_flags; /* flags of its last segment */
     uint32_t last_len;  /* payload length of its last segment */
+    /* times as microseconds since the connection's first segment, compared
+     * only over short spans (mod 2^32, valid for gaps under 71 minutes) */
+    uint32_t t_nxt_us;  /* when nxt last advanced (tshark's nextseqtime) */
+    uint32_t t_seg_us;  /* when its last segment passed (tshark's lastacktime) */
 };
 
 /* How a connection was closed, for the verdict. */
