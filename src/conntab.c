@@ -331,6 +331,7 @@ static void emb_expand(const struct embryo *e, struct ts_conn *c)
     cl->last_seq = e->isn;
     cl->last_flags = e->last_flags;
     cl->t_nxt_us = 0; /* the first SYN, at t_first */
+    cl->zlast = e->isn + 1;
     cl->t_seg_us = (uint32_t)((e->t_last - e->t_first) / 1000u);
     c->ep[TS_S2C].state = TS_LISTEN;
     c->completeness = 0x01;

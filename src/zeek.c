@@ -133,6 +133,15 @@ static void update_state(struct ts_conn *c, bool orig, const struct ts_seg *s)
         if (syn) {
             if (orig) {
                 *es = ack ? Z_SYN_ACK_SENT : Z_SYN_SENT;
+            } else if (!ack && *ps == Z_SYN_ACK_SENT) {
+                /* SYN/SYN-ACK reversal: the SYN's sender was the client
+                 * all along.  Connection::FlipRoles appends '^'; both sides
+                 * are ESTABLISHED (hist_seen is not swapped) */
+                c->zeek_orig_server ^= 1;
+                add_history(c, true, '^');
+                c->zstate[0] = Z_ESTABLISHED;
+                c->zstate[1] = Z_ESTABLISHED;
+                return;
             } else {
                 if (*ps == Z_SYN_SENT)
                     *ps = Z_ESTABLISHED;
@@ -179,11 +188,34 @@ static void update_state(struct ts_conn *c, bool orig, const struct ts_seg *s)
     }
 }
 
+/* TCPSessionAdapter's update_last_seq: payload that does not reach past the
+ * highest sequence seen from this side is a retransmission to Zeek ('T'),
+ * out-of-order data included. */
+static void update_last_seq(struct ts_conn *c, bool orig, struct ts_endpoint *e,
+                            const struct ts_seg *s, uint8_t state)
+{
+    uint8_t f = s->flags;
+    bool syn = f & TS_TH_SYN, fin = f & TS_TH_FIN, rst = f & TS_TH_RST;
+    uint32_t last = s->seq + s->payload_len + syn + fin - (rst ? s->payload_len : 0);
+    int32_t dl = (int32_t)(last - e->zlast);
+    if ((syn || rst) && (dl > 1048576 || dl < -1048576))
+        return;
+    if (fin && e->zlast == e->isn + 1)
+        e->zlast = last;
+    else if (state == Z_RESET)
+        return;
+    else if (dl > 0)
+        e->zlast = last;
+    else if (s->payload_len > 0)
+        scaled_history(c, orig, e, ZC_RETRANS, 'T');
+}
+
 void zk_on_segment(struct ts_conn *c, bool orig, const struct ts_seg *s,
                    uint32_t notes)
 {
     int zo = c->zeek_orig_server ? 1 : 0;
     struct ts_endpoint *e = &c->ep[orig ? zo : !zo];
+    uint8_t f = s->flags;
     if (c->hist_len == 0 && c->zstate[0] == Z_INACTIVE && c->zstate[1] == Z_INACTIVE) {
         /* Zeek flipped the roles when it made the connection */
         if (c->zeek_flip)
@@ -194,12 +226,16 @@ void zk_on_segment(struct ts_conn *c, bool orig, const struct ts_seg *s,
         scaled_history(c, orig, e, ZC_CKSUM, 'C');
         return;
     }
-    update_state(c, orig, s);
+    uint8_t es = c->zstate[orig ? 0 : 1], ps = c->zstate[orig ? 1 : 0];
+    /* init_endpoint: an endpoint Zeek has not seen act takes its bases now */
+    if (es == Z_INACTIVE)
+        e->zlast = (f & TS_TH_SYN) ? s->seq + 1 + s->payload_len : s->seq;
+    /* Process(), in Zeek's order: history, window, last_seq, state machine */
     update_history(c, orig, e, s);
-    if ((notes & TS_NOTE_RETRANS) && s->payload_len)
-        scaled_history(c, orig, e, ZC_RETRANS, 'T');
-    if (s->win == 0 && !(s->flags & (TS_TH_SYN | TS_TH_RST)))
+    if (s->win == 0 && !(f & TS_TH_RST) && ps != Z_CLOSED && es != Z_RESET)
         scaled_history(c, orig, e, ZC_ZEROWIN, 'W');
+    update_last_seq(c, orig, e, s, es);
+    update_state(c, orig, s);
 }
 
 /* base/protocols/conn/main.zeek, function conn_state() for TCP */

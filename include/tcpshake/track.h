@@ -138,6 +138,7 @@ struct ts_endpoint {
      * only over short spans (mod 2^32, valid for gaps under 71 minutes) */
     uint32_t t_nxt_us;  /* when nxt last advanced (tshark's nextseqtime) */
     uint32_t t_seg_us;  /* when its last segment passed (tshark's lastacktime) */
+    uint32_t zlast;     /* Zeek's last_seq for it (one past its highest) */
 };
 
 /* How a connection was closed, for the verdict. */
