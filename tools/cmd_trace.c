@@ -76,6 +76,7 @@ struct trace_run {
     struct ts_ladder *ladder; /* --ladder: drawn instead of the lines */
     struct ts_svg *svg;       /* --svg FILE: recorded, written at the end */
     struct trace_pipe *pipe;  /* -r: lines rendered on a second thread */
+    volatile sig_atomic_t *stop; /* set to end the read loop early */
     unsigned depth; /* frames held back: 0 (live, -w) .. RING */
     uint64_t frames, tcp, bad, conns;
     uint64_t head, tail; /* ring: frames decoded, frames processed */
@@ -153,6 +154,14 @@ static void process(struct trace_run *r, struct slot *sl)
     }
 }
 
+/* Nobody reads the lines any more (EPIPE) or they cannot be written: stop
+ * reading the capture instead of tracing the rest of it for nothing. */
+static void stop_if_output_broken(struct trace_run *r)
+{
+    if (r->out->write_error || (r->pipe && trace_pipe_broken(r->pipe)))
+        *r->stop = 1;
+}
+
 static void drain(struct trace_run *r)
 {
     while (r->tail < r->head)
@@ -164,6 +173,8 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
 {
     struct trace_run *r = user;
     r->frames++;
+    if ((r->frames & 1023) == 0)
+        stop_if_output_broken(r);
     if (r->head - r->tail == RING)
         process(r, &r->ring[r->tail++ % RING]);
     struct slot *sl = &r->ring[r->head % RING];
@@ -547,6 +558,7 @@ int cmd_trace(int argc, char **argv)
         fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", ccfg.iface,
                 filter ? ", filter: " : "", filter ? filter : "");
     run.depth = ccfg.iface || run.pcapng ? 0 : RING;
+    run.stop = &st.stop;
     /* Offline, the lines are formatted and written on a second core.  Live
      * capture renders in place: each line must appear as it arrives. */
     if (ccfg.file && !run.summary && !run.ladder && sysconf(_SC_NPROCESSORS_ONLN) > 1)

@@ -41,6 +41,7 @@ struct trace_pipe {
     struct msg *ring;
     _Atomic size_t head; /* next slot the producer fills */
     _Atomic size_t tail; /* next slot the consumer renders */
+    _Atomic bool broken; /* a write failed on the render thread */
     struct ts_out *out;
     struct ts_render_cfg cfg;
     pthread_t tid;
@@ -81,6 +82,8 @@ static void *render_main(void *arg)
                 atomic_store_explicit(&p->tail, tail + 1, memory_order_release);
                 return NULL;
             }
+            if (p->out->write_error)
+                atomic_store_explicit(&p->broken, true, memory_order_relaxed);
             /* publish per message so the producer can reuse slots early */
             atomic_store_explicit(&p->tail, tail + 1, memory_order_release);
         }
@@ -99,6 +102,7 @@ struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_c
     }
     atomic_init(&p->head, 0);
     atomic_init(&p->tail, 0);
+    atomic_init(&p->broken, false);
     p->out = out;
     p->cfg = *cfg;
     if (pthread_create(&p->tid, NULL, render_main, p) != 0) {
@@ -155,6 +159,11 @@ void trace_pipe_conn(struct trace_pipe *p, const struct ts_conn *c, enum ts_end_
     m->u.conn.c = *c;
     m->u.conn.why = why;
     publish(p);
+}
+
+bool trace_pipe_broken(struct trace_pipe *p)
+{
+    return atomic_load_explicit(&p->broken, memory_order_relaxed);
 }
 
 void trace_pipe_finish(struct trace_pipe *p)

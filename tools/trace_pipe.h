@@ -5,6 +5,7 @@
 #ifndef TCPSHAKE_TRACE_PIPE_H
 #define TCPSHAKE_TRACE_PIPE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tcpshake/decode.h"
@@ -21,6 +22,10 @@ struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_c
 void trace_pipe_seg(struct trace_pipe *p, const struct ts_seg *s, const struct ts_event *ev);
 void trace_pipe_bad(struct trace_pipe *p, uint64_t t_ns, uint32_t anomalies, const char *what);
 void trace_pipe_conn(struct trace_pipe *p, const struct ts_conn *c, enum ts_end_reason why);
+
+/* True once a write failed on the render thread (the reader went away, the
+ * disk is full): the producer may stop reading. */
+bool trace_pipe_broken(struct trace_pipe *p);
 
 /* Render what is queued, stop the thread, free.  `out` is the caller's
  * again afterwards. */
