@@ -217,17 +217,8 @@ int drive_connect(const struct drive_cfg *cfg, struct drive_result *res,
         s.ctx = &t;
         tcb_connect(&t);
         while (!t.done) {
-            if (dsess_stopped(&s)) {
-                tcb_abort(&t, DRIVE_INTERRUPTED,
-                          "interrupted: the connection was aborted with RST");
+            if (tcb_session_over(&t))
                 break;
-            }
-            if (s.io_failed) {
-                snprintf(t.msg, sizeof t.msg, "%s", s.ioerr);
-                t.done = true;
-                t.outcome = DRIVE_FAILED;
-                break;
-            }
             tcb_step(&t);
             if (t.done)
                 break;

@@ -153,6 +153,9 @@ void tcb_output(struct tcb *t);
 uint64_t tcb_deadline(const struct tcb *t);
 /* Abort with RST (listen: --timeout ran out, or the session stops). */
 void tcb_abort(struct tcb *t, enum drive_outcome why, const char *msg);
+/* For a loop driving one connection: if the session was stopped by a signal
+ * (abort with RST) or its I/O failed (connection failed), end t and say so. */
+bool tcb_session_over(struct tcb *t);
 bool tcb_matches(const struct tcb *t, const struct ts_seg *seg);
 
 #endif

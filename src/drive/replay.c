@@ -374,17 +374,8 @@ int drive_replay(const struct drive_cfg *cfg0, const char *pcap,
     unsigned k = 0, late = 0;
     uint64_t since = 0;
     while (!t.done) {
-        if (dsess_stopped(&s)) {
-            tcb_abort(&t, DRIVE_INTERRUPTED,
-                      "interrupted: the connection was aborted with RST");
+        if (tcb_session_over(&t))
             break;
-        }
-        if (s.io_failed) {
-            t.done = true;
-            t.outcome = DRIVE_FAILED;
-            snprintf(t.msg, sizeof t.msg, "%s", s.ioerr);
-            break;
-        }
         uint64_t now = dsess_mono();
         if (synchronized(&t) && k < r.nsteps) {
             const struct step *st = &r.steps[k];

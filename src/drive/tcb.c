@@ -518,6 +518,21 @@ void tcb_icmp(struct tcb *t, const struct drive_icmp *ic)
 
 /* ---- timers and decisions --------------------------------------------------- */
 
+bool tcb_session_over(struct tcb *t)
+{
+    if (dsess_stopped(t->s)) {
+        tcb_abort(t, DRIVE_INTERRUPTED, "interrupted: the connection was aborted with RST");
+        return true;
+    }
+    if (t->s->io_failed) {
+        t->done = true;
+        t->outcome = DRIVE_FAILED;
+        snprintf(t->msg, sizeof t->msg, "%s", t->s->ioerr);
+        return true;
+    }
+    return false;
+}
+
 void tcb_abort(struct tcb *t, enum drive_outcome why, const char *msg)
 {
     if (t->done)
