@@ -738,8 +738,6 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
 
     /* store: the list it belongs on; a new connection may first need room */
     int want = conn_finished(c) ? CT_CLOSED : CT_OPEN;
-    if (want == CT_CLOSED && c->t_closed == 0)
-        c->t_closed = s->t_ns;
     if (idx == CT_NIL && t->ct.live >= t->cfg.max_conns) {
         uint32_t victim = ct_oldest(&t->ct, CT_CLOSED);
         if (victim == CT_NIL)

@@ -179,7 +179,6 @@ struct ts_conn {
     uint16_t port[2];          /* client port, server port */
     uint64_t t_first, t_last;  /* ns */
     uint64_t t_syn, t_synack, t_hs_ack; /* ns; 0 = not seen */
-    uint64_t t_closed;         /* ns when both sides reached CLOSED/TIME_WAIT */
     struct ts_endpoint ep[2];  /* [TS_C2S] client, [TS_S2C] server */
     uint8_t completeness;      /* tshark tcp.completeness bits */
     uint8_t closed_by;         /* 0 none, 1 client, 2 server (first FIN or RST) */
