@@ -34,6 +34,7 @@
 #endif
 
 #include "tcpshake/decode.h"
+#include "internal.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -226,6 +227,31 @@ static uint64_t sum_pseudo(uint8_t family, const uint8_t *src,
     uint32_t alen = family == 6 ? 16 : 4;
     return sum_bytes(src, alen) + sum_bytes(dst, alen) + 6 +
            (tcp_len >> 16) + (tcp_len & 0xffff);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The flow hash: each side mixed on its own (address words, port, family),
+ * the two sides added, so the order does not matter. */
+
+static inline uint64_t side_hash(const struct ts_addr *a, uint16_t port)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a->a, 8);
+    memcpy(&w1, a->a + 8, 8);
+    uint64_t h = (w0 ^ (w1 * 0x9e3779b97f4a7c15ull)) + port + ((uint64_t)a->family << 20);
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+uint32_t ts_flow_hash(const struct ts_addr *a, uint16_t pa, const struct ts_addr *b,
+                      uint16_t pb)
+{
+    uint64_t h = side_hash(a, pa) + side_hash(b, pb);
+    h ^= h >> 31;
+    uint32_t v = (uint32_t)(h * 0x94d049bb133111ebull >> 32);
+    return v ? v : 1;
 }
 
 uint16_t ts_tcp_cksum_sum(const struct ts_addr *src, const struct ts_addr *dst,
@@ -771,6 +797,73 @@ static enum ts_decode_status tcp_decode(struct l4 *x, bool verify,
 }
 
 /* ------------------------------------------------------------------------ */
+/* The common case without the cursor: Ethernet II without tags, then IPv4
+ * without options, not a fragment, with a sane total length, or IPv6 with
+ * TCP right after its header and a payload length that fits the frame.
+ * Everything else -- and every error -- is left to the general decoder,
+ * which gives the same result for these frames too (test_decode checks the
+ * two against each other).  One bounds check covers every read here. */
+
+static inline uint16_t be16_at(const uint8_t *p)
+{
+    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t be32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* true with *x set up for tcp_decode, false to take the general path (then
+ * nothing in s was changed) */
+static bool fast_ip(int dlt, const uint8_t *pkt, uint32_t len, uint32_t wirelen, bool verify,
+                    struct ts_seg *s, struct l4 *x)
+{
+    if (dlt != TS_DLT_EN10MB || len < 14 + 40)
+        return false;
+    uint16_t type = be16_at(pkt + 12);
+    const uint8_t *ip = pkt + 14;
+    uint32_t wire_left = wirelen - 14; /* len <= wirelen */
+    uint32_t cap_left = len - 14;
+    uint32_t hl, ip_len;
+    if (type == ETH_IPV4 && ip[0] == 0x45) {
+        hl = 20;
+        ip_len = be16_at(ip + 2);
+        uint16_t fo = be16_at(ip + 6);
+        if (ip_len < hl || ip_len > wire_left || (fo & 0x3fff) || ip[9] != 6)
+            return false;
+        if (verify && sum_fold(sum_bytes(ip, 20)) != 0xffff)
+            s->anomalies |= TS_AN_BAD_IPCKSUM;
+        s->tos = ip[1];
+        s->ip_id = be16_at(ip + 4);
+        s->ttl = ip[8];
+        s->df = (fo & 0x4000) != 0;
+        memcpy(s->src.a, ip + 12, 4);
+        memcpy(s->dst.a, ip + 16, 4);
+        s->src.family = s->dst.family = 4;
+        s->ipver = 4;
+    } else if (type == ETH_IPV6 && ip[0] >> 4 == 6 && ip[6] == IP6_TCP) {
+        hl = 40;
+        uint32_t plen = be16_at(ip + 4);
+        if (plen == 0 || plen > wire_left - 40)
+            return false;
+        ip_len = plen + 40;
+        s->tos = (uint8_t)(be32_at(ip) >> 20);
+        s->ttl = ip[7];
+        memcpy(s->src.a, ip + 8, 16);
+        memcpy(s->dst.a, ip + 24, 16);
+        s->src.family = s->dst.family = 6;
+        s->ipver = 6;
+    } else {
+        return false;
+    }
+    uint32_t tcp_cap = cap_left - hl < ip_len - hl ? cap_left - hl : ip_len - hl;
+    x->tcp = cur_make(ip + hl, tcp_cap, 14 + hl);
+    x->wire = ip_len - hl;
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
 
 /* Define every field but t_ns and the large arrays inside opt, which are
  * only valid up to their counts. */
@@ -779,13 +872,10 @@ static void seg_reset(struct ts_seg *s)
     static_assert(offsetof(struct ts_seg, t_ns) <
                       offsetof(struct ts_seg, nvlan),
                   "t_ns must come first");
-    static_assert(offsetof(struct ts_seg, opt) + sizeof(struct ts_opts) <=
-                      offsetof(struct ts_seg, payload_len),
-                  "opt must precede the payload fields");
+    static_assert(offsetof(struct ts_seg, opt) + sizeof(struct ts_opts) == sizeof(struct ts_seg),
+                  "opt must come last");
     size_t head = offsetof(struct ts_seg, nvlan);
-    size_t tail = offsetof(struct ts_seg, opt) + sizeof(struct ts_opts);
     memset((char *)s + head, 0, offsetof(struct ts_seg, opt) - head);
-    memset((char *)s + tail, 0, sizeof(*s) - tail);
     s->opt.present = 0;
     s->opt.mss = 0;
     s->opt.wscale = 0;
@@ -797,9 +887,9 @@ static void seg_reset(struct ts_seg *s)
     s->opt.raw_len = 0;
 }
 
-enum ts_decode_status ts_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
-                                uint32_t wirelen, bool verify_cksum,
-                                struct ts_seg *out)
+enum ts_decode_status ts_decode_general(int dlt, const uint8_t *pkt, uint32_t caplen,
+                                        uint32_t wirelen, bool verify_cksum,
+                                        struct ts_seg *out)
 {
     static const uint8_t nothing[1];
 
@@ -841,7 +931,31 @@ enum ts_decode_status ts_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
         st = ip6_decode(&c, wire_left, verify_cksum, out, &x);
     if (st != TS_DEC_TCP)
         return st;
-    return tcp_decode(&x, verify_cksum, out);
+    st = tcp_decode(&x, verify_cksum, out);
+    if (st == TS_DEC_TCP)
+        out->flow_hash = ts_flow_hash(&out->src, out->sport, &out->dst, out->dport);
+    return st;
+}
+
+enum ts_decode_status ts_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
+                                uint32_t wirelen, bool verify_cksum,
+                                struct ts_seg *out)
+{
+    uint32_t len = caplen < wirelen ? caplen : wirelen;
+    struct l4 x;
+    x.no_verify = false;
+    x.have_final_dst = false;
+    if (pkt == NULL)
+        return ts_decode_general(dlt, pkt, caplen, wirelen, verify_cksum, out);
+    seg_reset(out);
+    out->caplen = caplen;
+    out->wirelen = wirelen;
+    if (!fast_ip(dlt, pkt, len, wirelen, verify_cksum, out, &x))
+        return ts_decode_general(dlt, pkt, caplen, wirelen, verify_cksum, out);
+    enum ts_decode_status st = tcp_decode(&x, verify_cksum, out);
+    if (st == TS_DEC_TCP)
+        out->flow_hash = ts_flow_hash(&out->src, out->sport, &out->dst, out->dport);
+    return st;
 }
 
 bool ts_dlt_supported(int dlt)

@@ -14,4 +14,11 @@ void zk_on_segment(struct ts_conn *c, bool orig, const struct ts_seg *s,
 /* tshark tcp.completeness bits for one segment (verdict.c). */
 uint8_t ts_completeness_bits(const struct ts_conn *c, const struct ts_seg *s);
 
+/* ts_decode without its fast path for the common frame layouts: the
+ * general, cursor-based decoder alone (decode.c).  For the tests, which
+ * check that both give the same segment. */
+enum ts_decode_status ts_decode_general(int dlt, const uint8_t *pkt, uint32_t caplen,
+                                        uint32_t wirelen, bool verify_cksum,
+                                        struct ts_seg *out);
+
 #endif

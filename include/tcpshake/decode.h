@@ -157,7 +157,6 @@ struct ts_seg {
     uint16_t urp;
     uint16_t cksum;
     enum ts_cksum cksum_state;
-    struct ts_opts opt;
 
     uint32_t payload_len;    /* payload bytes on the wire (from IP length) */
     uint32_t payload_caplen; /* payload bytes captured */
@@ -165,6 +164,14 @@ struct ts_seg {
 
     uint32_t caplen, wirelen; /* of the frame */
     uint32_t anomalies;       /* TS_AN_* */
+
+    /* ts_flow_hash of the 4-tuple, set by ts_decode for TCP; 0 = not
+     * computed (ts_track computes it then).  A caller that builds or edits
+     * a segment's addresses or ports must leave it 0. */
+    uint32_t flow_hash;
+
+    struct ts_opts opt; /* last: the large, rarely read part */
+
 };
 
 /* What ts_decode found. */
@@ -196,6 +203,12 @@ char *ts_addr_str(const struct ts_addr *a, char *buf, size_t len);
 
 /* Compare two addresses (memcmp order; family first). */
 int ts_addr_cmp(const struct ts_addr *x, const struct ts_addr *y);
+
+/* A hash of a TCP 4-tuple that is the same in both directions (a, pa, b, pb
+ * and b, pb, a, pa give one value), never 0: what ts_decode stores in
+ * ts_seg.flow_hash and the tracker files connections by. */
+uint32_t ts_flow_hash(const struct ts_addr *a, uint16_t pa, const struct ts_addr *b,
+                      uint16_t pb);
 
 /* Internet checksum over a TCP segment with its pseudo-header: returns the
  * folded one's-complement sum (0xffff when the segment's checksum is right).

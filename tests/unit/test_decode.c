@@ -14,7 +14,12 @@
 
 #include <cmocka.h>
 
+#include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
+#include "../../src/internal.h"
+
+#include <dirent.h>
+#include <stdio.h>
 
 /* ------------------------------------------------------------------------ */
 /* Reference checksum and frame helpers */
@@ -1531,6 +1536,93 @@ static void test_truncate_every_byte_v6(void **state)
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* The fast path (common layouts) against the general decoder */
+
+/* Both decodings of one frame agree on every defined field. */
+static void check_same_as_general(int dlt, const uint8_t *frame, uint32_t caplen,
+                                  uint32_t wirelen, bool verify)
+{
+    struct ts_seg a, b;
+    memset(&a, 0x5a, sizeof a);
+    memset(&b, 0xa5, sizeof b);
+    a.t_ns = b.t_ns = 0;
+    enum ts_decode_status sa = ts_decode(dlt, frame, caplen, wirelen, verify, &a);
+    enum ts_decode_status sb = ts_decode_general(dlt, frame, caplen, wirelen, verify, &b);
+    assert_int_equal(sa, sb);
+    size_t head = offsetof(struct ts_seg, nvlan), end = offsetof(struct ts_seg, opt);
+    assert_memory_equal((const char *)&a + head, (const char *)&b + head, end - head);
+    assert_int_equal(a.opt.present, b.opt.present);
+    assert_int_equal(a.opt.mss, b.opt.mss);
+    assert_int_equal(a.opt.wscale, b.opt.wscale);
+    assert_int_equal(a.opt.sack_n, b.opt.sack_n);
+    assert_memory_equal(a.opt.sack, b.opt.sack, a.opt.sack_n * sizeof a.opt.sack[0]);
+    assert_int_equal(a.opt.tsval, b.opt.tsval);
+    assert_int_equal(a.opt.tsecr, b.opt.tsecr);
+    assert_int_equal(a.opt.tfo_len, b.opt.tfo_len);
+    assert_memory_equal(a.opt.tfo_cookie, b.opt.tfo_cookie, a.opt.tfo_len);
+    assert_int_equal(a.opt.n, b.opt.n);
+    assert_memory_equal(a.opt.items, b.opt.items, a.opt.n * sizeof a.opt.items[0]);
+    assert_int_equal(a.opt.raw_len, b.opt.raw_len);
+    assert_memory_equal(a.opt.raw, b.opt.raw, a.opt.raw_len);
+}
+
+/* Every frame of every bundled capture (argv[1] of this test). */
+static const char *captures_dir;
+static unsigned long long frames_compared;
+
+static void compare_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
+                          uint32_t caplen, uint32_t wirelen)
+{
+    (void)user;
+    (void)t_ns;
+    check_same_as_general(dlt, pkt, caplen, wirelen, true);
+    check_same_as_general(dlt, pkt, caplen, wirelen, false);
+    /* and cut short at every length through the headers */
+    for (uint32_t c = 0; c < caplen && c < 140; c++)
+        check_same_as_general(dlt, pkt, c, wirelen, true);
+    frames_compared++;
+}
+
+static void compare_dir(const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t n = strlen(e->d_name);
+        bool pcap = (n > 5 && !strcmp(e->d_name + n - 5, ".pcap")) ||
+                    (n > 7 && !strcmp(e->d_name + n - 7, ".pcapng"));
+        if (!pcap) {
+            if (depth < 3)
+                compare_dir(path, depth + 1);
+            continue;
+        }
+        char err[512];
+        struct ts_capture_cfg cfg = {.file = path};
+        struct ts_capture *c = ts_capture_open(&cfg, err, sizeof err);
+        if (!c)
+            continue; /* the damaged ones may not even open */
+        (void)ts_capture_run(c, 0, NULL, compare_frame, NULL, err, sizeof err);
+        ts_capture_close(c);
+    }
+    closedir(d);
+}
+
+static void test_fast_path_captures(void **state)
+{
+    (void)state;
+    if (!captures_dir)
+        skip();
+    compare_dir(captures_dir, 0);
+    assert_true(frames_compared > 300); /* about 400 bundled frames */
+}
+
 /* Mutated frames on every link type: nothing may crash or read past the
  * capture (ASan), and what comes back must be self-consistent. */
 static void test_mutations(void **state)
@@ -1571,6 +1663,7 @@ static void test_mutations(void **state)
         struct ts_seg s;
         enum ts_decode_status st = dec_full(dlt, buf, cap, wire, true, &s);
         assert_true(st <= TS_DEC_BAD_LINK);
+        check_same_as_general(dlt, buf, cap, wire, true);
         for (uint32_t b = 1; b; b <<= 1)
             if (s.anomalies & b)
                 assert_non_null(ts_anomaly_name(b));
@@ -1816,8 +1909,9 @@ static void test_fields_reset(void **state)
     assert_int_equal(s.anomalies, TS_AN_TRUNC_LINK);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    captures_dir = argc > 1 ? argv[1] : NULL;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_syn4_fields),
         cmocka_unit_test(test_data4_payload),
@@ -1848,6 +1942,7 @@ int main(void)
         cmocka_unit_test(test_truncate_every_byte_v4),
         cmocka_unit_test(test_truncate_every_byte_v6),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_fast_path_captures),
         cmocka_unit_test(test_checksum_good_bad_offload),
         cmocka_unit_test(test_cksum_sum_vs_reference),
         cmocka_unit_test(test_anomaly_names),
