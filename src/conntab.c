@@ -102,6 +102,15 @@ static inline struct ts_conn_link *lnk(const struct conntab *ct, uint32_t idx)
     return is_emb(idx) ? &emb_at(ct, idx)->link : &full_at(ct, idx)->link;
 }
 
+/* Start loading all of record idx. */
+static inline void prefetch_record(const struct conntab *ct, uint32_t idx)
+{
+    const char *r = (const char *)lnk(ct, idx);
+    size_t n = is_emb(idx) ? sizeof(struct embryo) : sizeof(struct ts_conn);
+    for (size_t off = 0; off < n; off += 64)
+        __builtin_prefetch(r + off);
+}
+
 int ct_init(struct conntab *ct)
 {
     memset(ct, 0, sizeof *ct);
@@ -121,25 +130,9 @@ void ct_free(struct conntab *ct)
 
 /* ---- keys and hashing ----------------------------------------------------------- */
 
-static inline uint64_t side_hash(const struct ts_addr *a, uint16_t port)
+static inline uint32_t seg_hash(const struct ts_seg *s)
 {
-    uint64_t w0, w1;
-    memcpy(&w0, a->a, 8);
-    memcpy(&w1, a->a + 8, 8);
-    uint64_t h = (w0 ^ (w1 * 0x9e3779b97f4a7c15ull)) + port + ((uint64_t)a->family << 20);
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
-}
-
-/* Symmetric in the two sides, so both directions land in one bucket. */
-static inline uint32_t key_hash(const struct ts_addr *a, uint16_t pa,
-                                const struct ts_addr *b, uint16_t pb)
-{
-    uint64_t h = side_hash(a, pa) + side_hash(b, pb);
-    h ^= h >> 31;
-    return (uint32_t)(h * 0x94d049bb133111ebull >> 32);
+    return s->flow_hash ? s->flow_hash : ts_flow_hash(&s->src, s->sport, &s->dst, s->dport);
 }
 
 static void key_of(const struct conntab *ct, uint32_t idx, const struct ts_addr **addr,
@@ -161,7 +154,7 @@ static uint32_t idx_hash(const struct conntab *ct, uint32_t idx)
     const struct ts_addr *a;
     const uint16_t *p;
     key_of(ct, idx, &a, &p);
-    return key_hash(&a[0], p[0], &a[1], p[1]);
+    return ts_flow_hash(&a[0], p[0], &a[1], p[1]);
 }
 
 static inline bool addr_eq(const struct ts_addr *x, const struct ts_addr *y)
@@ -171,7 +164,7 @@ static inline bool addr_eq(const struct ts_addr *x, const struct ts_addr *y)
 
 uint32_t ct_find(const struct conntab *ct, const struct ts_seg *s, int *dir)
 {
-    uint32_t b = key_hash(&s->src, s->sport, &s->dst, s->dport) & (ct->nbuckets - 1);
+    uint32_t b = seg_hash(s) & (ct->nbuckets - 1);
     for (uint32_t idx = ct->buckets[b]; idx != CT_NIL; idx = lnk(ct, idx)->hnext) {
         const struct ts_addr *a;
         const uint16_t *p;
@@ -192,18 +185,14 @@ uint32_t ct_find(const struct conntab *ct, const struct ts_seg *s, int *dir)
 
 void ct_prefetch(const struct conntab *ct, const struct ts_seg *s, int stage)
 {
-    uint32_t b = key_hash(&s->src, s->sport, &s->dst, s->dport) & (ct->nbuckets - 1);
+    uint32_t b = seg_hash(s) & (ct->nbuckets - 1);
     if (stage == 0) {
         __builtin_prefetch(&ct->buckets[b]);
         return;
     }
     uint32_t idx = ct->buckets[b];
-    if (idx == CT_NIL)
-        return;
-    const char *r = (const char *)lnk(ct, idx);
-    size_t n = is_emb(idx) ? sizeof(struct embryo) : sizeof(struct ts_conn);
-    for (size_t off = 0; off < n; off += 64)
-        __builtin_prefetch(r + off);
+    if (idx != CT_NIL)
+        prefetch_record(ct, idx);
 }
 
 static void rehash(struct conntab *ct, uint32_t nb)
@@ -233,10 +222,15 @@ static void lru_unlink(struct conntab *ct, uint32_t idx)
 {
     struct ts_conn_link *l = lnk(ct, idx);
     int which = l->lru_list;
-    if (l->lru_prev != CT_NIL)
+    if (l->lru_prev != CT_NIL) {
         lnk(ct, l->lru_prev)->lru_next = l->lru_next;
-    else
+    } else {
+        /* the next head: ct_due reads it for every segment and its
+         * verdict reads all of it, long after it was last touched */
         ct->lru_head[which] = l->lru_next;
+        if (l->lru_next != CT_NIL)
+            prefetch_record(ct, l->lru_next);
+    }
     if (l->lru_next != CT_NIL)
         lnk(ct, l->lru_next)->lru_prev = l->lru_prev;
     else

@@ -131,20 +131,25 @@ void ts_tracker_expire(struct ts_tracker *t, uint64_t now)
         conn_end(t, idx, TS_END_IDLE);
 }
 
-static int by_id(const void *x, const void *y, void *ctx)
+struct by_id {
+    uint64_t id;
+    uint32_t idx;
+};
+
+static int by_id(const void *x, const void *y)
 {
-    const struct conntab *ct = ctx;
-    uint64_t a = ct_id(ct, *(const uint32_t *)x), b = ct_id(ct, *(const uint32_t *)y);
+    uint64_t a = ((const struct by_id *)x)->id, b = ((const struct by_id *)y)->id;
     return a < b ? -1 : a > b;
 }
 
 void ts_tracker_flush(struct ts_tracker *t)
 {
-    /* verdicts in order of first appearance */
+    /* verdicts in order of first appearance; the ids are gathered first so
+     * the sort does not reach into the records */
     uint32_t n = t->ct.live;
     if (n == 0)
         return;
-    uint32_t *v = malloc(n * sizeof *v);
+    struct by_id *v = malloc(n * sizeof *v);
     if (!v) {
         for (int l = 0; l < 2; l++)
             while (t->ct.lru_head[l] != CT_NIL)
@@ -154,10 +159,10 @@ void ts_tracker_flush(struct ts_tracker *t)
     uint32_t k = 0;
     for (int l = 0; l < 2; l++)
         for (uint32_t i = t->ct.lru_head[l]; i != CT_NIL; i = ct_next(&t->ct, i))
-            v[k++] = i;
-    qsort_r(v, k, sizeof *v, by_id, &t->ct);
+            v[k++] = (struct by_id){ct_id(&t->ct, i), i};
+    qsort(v, k, sizeof *v, by_id);
     for (uint32_t i = 0; i < k; i++)
-        conn_end(t, v[i], TS_END_FLUSH);
+        conn_end(t, v[i].idx, TS_END_FLUSH);
     free(v);
 }
 
