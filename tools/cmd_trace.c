@@ -17,6 +17,7 @@
 
 #include "cmds.h"
 #include "trace_pipe.h"
+#include "trace_reader.h"
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
 #include "tcpshake/ladder.h"
@@ -55,6 +56,7 @@ static void *stop_thread(void *arg)
  * them only while on_frame runs. */
 #define RING 8
 #define PREFETCH_CONN_AHEAD 4
+#define SLOT_AHEAD 24 /* reader thread: slots fetched from the other core */
 
 struct slot {
     struct ts_seg seg;
@@ -101,13 +103,13 @@ static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
         ts_stats_conn(r->stats, c, why);
 }
 
-static void process(struct trace_run *r, struct slot *sl)
+static void process_frame(struct trace_run *r, struct ts_seg *s, enum ts_decode_status st,
+                          int dlt, const uint8_t *pkt)
 {
-    struct ts_seg *s = &sl->seg;
     struct ts_event ev;
     char note[2048];
     const char *comment = NULL;
-    if (sl->st == TS_DEC_TCP) {
+    if (st == TS_DEC_TCP) {
         r->tcp++;
         ts_track(r->tracker, s, &ev);
         const struct ts_event *e = ev.conn ? &ev : NULL;
@@ -122,15 +124,15 @@ static void process(struct trace_run *r, struct slot *sl)
         if (r->svg)
             ts_svg_seg(r->svg, s, e);
         if (r->zeek)
-            ts_zeeklog_seg(r->zeek, sl->dlt, s, &ev);
+            ts_zeeklog_seg(r->zeek, dlt, s, &ev);
         if (r->stats)
             ts_stats_seg(r->stats, s, e);
         if (r->annotate && ts_annotation(note, sizeof note, s, e) > 0)
             comment = note;
     } else {
         ts_tracker_expire(r->tracker, s->t_ns);
-        if (sl->st == TS_DEC_BAD || (sl->st == TS_DEC_NOT_TCP && (s->anomalies & TS_AN_FRAG))) {
-            const char *what = sl->st == TS_DEC_BAD ? "malformed" : "ip fragment, not first";
+        if (st == TS_DEC_BAD || (st == TS_DEC_NOT_TCP && (s->anomalies & TS_AN_FRAG))) {
+            const char *what = st == TS_DEC_BAD ? "malformed" : "ip fragment, not first";
             r->bad++;
             if (r->summary || r->ladder)
                 ;
@@ -149,9 +151,14 @@ static void process(struct trace_run *r, struct slot *sl)
     /* every frame goes to -w, so the file holds what was traced; after a
      * write error the writer refuses more and ts_pcapng_close reports it */
     if (r->pcapng) {
-        assert(sl->pkt); /* -w runs at depth 0 */
-        ts_pcapng_write(r->pcapng, sl->dlt, s->t_ns, sl->pkt, s->caplen, s->wirelen, comment);
+        assert(pkt); /* -w runs at depth 0, in place */
+        ts_pcapng_write(r->pcapng, dlt, s->t_ns, pkt, s->caplen, s->wirelen, comment);
     }
+}
+
+static void process(struct trace_run *r, struct slot *sl)
+{
+    process_frame(r, &sl->seg, sl->st, sl->dlt, sl->pkt);
 }
 
 /* Nobody reads the lines any more (EPIPE) or they cannot be written: stop
@@ -196,6 +203,40 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
     }
     if (r->head - r->tail >= r->depth)
         process(r, &r->ring[r->tail++ % RING]);
+}
+
+/* With the reader thread: frames arrive decoded; track them in order,
+ * prefetching the connections of those behind. */
+static void consume(struct trace_run *r, struct trace_reader *rd)
+{
+    unsigned n;
+    while ((n = trace_reader_wait(rd)) > 0) {
+        for (; n > 0; n--) {
+            struct trace_frame *f;
+            if (n > SLOT_AHEAD) {
+                /* the slot was written on the other core: start moving its
+                 * hot lines (all but the options) here */
+                const char *p = (const char *)trace_reader_at(rd, SLOT_AHEAD);
+                __builtin_prefetch(p);
+                __builtin_prefetch(p + 64);
+            }
+            if (n > RING) {
+                f = trace_reader_at(rd, RING);
+                if (f->st == TS_DEC_TCP)
+                    ts_track_prefetch(r->tracker, &f->seg, 0);
+            }
+            if (n > PREFETCH_CONN_AHEAD) {
+                f = trace_reader_at(rd, PREFETCH_CONN_AHEAD);
+                if (f->st == TS_DEC_TCP)
+                    ts_track_prefetch(r->tracker, &f->seg, 1);
+            }
+            f = trace_reader_at(rd, 0);
+            if ((++r->frames & 1023) == 0)
+                stop_if_output_broken(r);
+            process_frame(r, &f->seg, f->st, f->dlt, NULL);
+            trace_reader_release(rd);
+        }
+    }
 }
 
 static void trace_usage(FILE *f)
@@ -561,10 +602,21 @@ int cmd_trace(int argc, char **argv)
     run.stop = &st.stop;
     /* Offline, the lines are formatted and written on a second core.  Live
      * capture renders in place: each line must appear as it arrives. */
-    if (ccfg.file && !run.summary && !run.ladder && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+    bool cores = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    if (ccfg.file && !run.summary && !run.ladder && cores)
         run.pipe = trace_pipe_start(&out, &run.rcfg);
-    int rc = ts_capture_run(cap, count, &st.stop, on_frame, &run, err, sizeof err);
-    drain(&run);
+    /* Without a line per segment, the second core reads and decodes. */
+    struct trace_reader *reader = NULL;
+    if (ccfg.file && !run.pipe && !run.pcapng && cores)
+        reader = trace_reader_start(cap, count, run.verify, &st.stop);
+    int rc;
+    if (reader) {
+        consume(&run, reader);
+        rc = trace_reader_finish(reader, err, sizeof err);
+    } else {
+        rc = ts_capture_run(cap, count, &st.stop, on_frame, &run, err, sizeof err);
+        drain(&run);
+    }
     if (have_stopper) {
         pthread_cancel(stopper_tid); /* sigwait is a cancellation point */
         pthread_join(stopper_tid, NULL);

@@ -1,0 +1,151 @@
+/* The reader thread (see trace_reader.h): a single-producer single-consumer
+ * ring of decoded frames.  Each side publishes its index with release order
+ * and reads the other's with acquire order, in batches, so the two cores do
+ * not trade the index cache lines for every frame.  A side that finds the
+ * ring full or empty spins briefly, then sleeps 20 us, so an idle side does
+ * not burn its core. */
+#include "trace_reader.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SLOTS 1024u /* a power of two */
+#define BATCH 32u   /* frames between index publications */
+
+struct trace_reader {
+    struct trace_frame *ring;
+    /* producer side */
+    _Alignas(64) _Atomic size_t head; /* frames published */
+    size_t fill;                      /* frames decoded (>= head) */
+    size_t tail_seen;                 /* the consumer's tail, as last read */
+    /* consumer side */
+    _Alignas(64) _Atomic size_t tail; /* frames released, published */
+    size_t take;                      /* frames released (>= tail) */
+    size_t head_seen;                 /* the producer's head, as last read */
+    _Alignas(64) _Atomic bool done;   /* the reader has published its last frame */
+    struct ts_capture *cap;
+    uint64_t count;
+    bool verify;
+    volatile sig_atomic_t *stop;
+    int rc;
+    char err[512];
+    pthread_t tid;
+};
+
+static void pause_briefly(unsigned *spins)
+{
+    if (++*spins < 64) {
+        sched_yield();
+        return;
+    }
+    struct timespec ts = {0, 20000};
+    nanosleep(&ts, NULL);
+}
+
+static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, uint32_t caplen,
+                     uint32_t wirelen)
+{
+    struct trace_reader *r = user;
+    if (r->fill - r->tail_seen >= SLOTS) {
+        atomic_store_explicit(&r->head, r->fill, memory_order_release);
+        unsigned spins = 0;
+        while (r->fill - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) >=
+               SLOTS) {
+            if (r->stop && *r->stop)
+                return; /* stopping: the consumer may take no more */
+            pause_briefly(&spins);
+        }
+    }
+    struct trace_frame *f = &r->ring[r->fill & (SLOTS - 1)];
+    f->st = ts_decode(dlt, pkt, caplen, wirelen, r->verify, &f->seg);
+    f->seg.t_ns = t_ns;
+    f->dlt = dlt;
+    if (++r->fill % BATCH == 0)
+        atomic_store_explicit(&r->head, r->fill, memory_order_release);
+}
+
+static void *reader_main(void *arg)
+{
+    struct trace_reader *r = arg;
+    r->rc = ts_capture_run(r->cap, r->count, r->stop, on_frame, r, r->err, sizeof r->err);
+    atomic_store_explicit(&r->head, r->fill, memory_order_release);
+    atomic_store_explicit(&r->done, true, memory_order_release);
+    return NULL;
+}
+
+struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, bool verify,
+                                        volatile sig_atomic_t *stop)
+{
+    struct trace_reader *r = aligned_alloc(64, sizeof *r);
+    if (!r)
+        return NULL;
+    memset(r, 0, sizeof *r);
+    r->ring = malloc(SLOTS * sizeof *r->ring);
+    if (!r->ring) {
+        free(r);
+        return NULL;
+    }
+    atomic_init(&r->head, 0);
+    atomic_init(&r->tail, 0);
+    atomic_init(&r->done, false);
+    r->cap = cap;
+    r->count = count;
+    r->verify = verify;
+    r->stop = stop;
+    if (pthread_create(&r->tid, NULL, reader_main, r) != 0) {
+        free(r->ring);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+unsigned trace_reader_wait(struct trace_reader *r)
+{
+    if (r->head_seen == r->take) {
+        /* about to wait: let the reader have every released slot */
+        atomic_store_explicit(&r->tail, r->take, memory_order_release);
+        unsigned spins = 0;
+        for (;;) {
+            /* read done before head: a done reader's head is final */
+            bool done = atomic_load_explicit(&r->done, memory_order_acquire);
+            r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+            if (r->head_seen != r->take)
+                break;
+            if (done)
+                return 0;
+            pause_briefly(&spins);
+        }
+    }
+    return (unsigned)(r->head_seen - r->take);
+}
+
+struct trace_frame *trace_reader_at(struct trace_reader *r, unsigned i)
+{
+    return &r->ring[(r->take + i) & (SLOTS - 1)];
+}
+
+void trace_reader_release(struct trace_reader *r)
+{
+    if (++r->take % BATCH == 0)
+        atomic_store_explicit(&r->tail, r->take, memory_order_release);
+}
+
+int trace_reader_finish(struct trace_reader *r, char *err, size_t errlen)
+{
+    if (!r)
+        return 0;
+    pthread_join(r->tid, NULL);
+    int rc = r->rc;
+    if (rc < 0 && errlen) {
+        strncpy(err, r->err, errlen - 1);
+        err[errlen - 1] = '\0';
+    }
+    free(r->ring);
+    free(r);
+    return rc;
+}

@@ -1,0 +1,48 @@
+/* The reader thread of `tcpshake trace -r` when no per-segment line is
+ * rendered (--summary, --ladder, ...): reading the file and decoding each
+ * frame run on a second core, tracking and the verdicts on the caller's.
+ * Frames come out in capture order through a single-producer
+ * single-consumer ring of decoded slots, so the result is the same, line
+ * for line, as decoding in place. */
+#ifndef TCPSHAKE_TRACE_READER_H
+#define TCPSHAKE_TRACE_READER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tcpshake/capture.h"
+#include "tcpshake/decode.h"
+
+struct trace_reader;
+
+/* One decoded frame. */
+struct trace_frame {
+    struct ts_seg seg;
+    enum ts_decode_status st;
+    int dlt;
+};
+
+/* Start reading `cap` (at most `count` frames, 0 = all) on a new thread,
+ * decoding with checksum verification if `verify`.  The reader stops early
+ * once *stop is set.  NULL if the thread could not be started (then read
+ * in place). */
+struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, bool verify,
+                                        volatile sig_atomic_t *stop);
+
+/* How many decoded frames are ready, waiting for at least one; 0 once the
+ * capture is over and every frame was handed out. */
+unsigned trace_reader_wait(struct trace_reader *r);
+
+/* Ready frame i: 0 is the oldest not yet released, i < what
+ * trace_reader_wait returned.  Valid until released. */
+struct trace_frame *trace_reader_at(struct trace_reader *r, unsigned i);
+
+/* Hand the oldest ready frame back to the reader. */
+void trace_reader_release(struct trace_reader *r);
+
+/* Wait for the thread and free it.  Returns ts_capture_run's result; its
+ * message is copied into err. */
+int trace_reader_finish(struct trace_reader *r, char *err, size_t errlen);
+
+#endif
