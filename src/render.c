@@ -123,43 +123,74 @@ static const char digits2[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+/* Decimal digits of v: the bit length gives the count within one, a table
+ * of powers of ten settles it. */
+static const uint64_t pow10_tab[20] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+    100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+    10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+    100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+};
+
 static inline unsigned ndigits(uint64_t v)
 {
-    unsigned n = 1;
-    while (v >= 10000) {
-        v /= 10000;
-        n += 4;
-    }
-    return n + (v >= 10) + (v >= 100) + (v >= 1000);
+    v |= 1; /* same count for every v, and 0 has one digit */
+    /* floor(log10(2^bits)) approximated by bits * 1233 / 4096 */
+    unsigned bits = 64u - (unsigned)__builtin_clzll(v);
+    unsigned n = (bits * 1233u) >> 12;
+    return n + (v >= pow10_tab[n]);
 }
 
-/* decimal, written in place from the right, two digits per division */
+/* Two digits at a time, right to left, ending at p. */
+static inline void digits_back(char *p, uint32_t v)
+{
+    while (v >= 100) {
+        uint32_t q = v / 100, i = (v - q * 100) * 2;
+        v = q;
+        p -= 2;
+        memcpy(p, digits2 + i, 2);
+    }
+    if (v >= 10)
+        memcpy(p - 2, digits2 + v * 2, 2);
+    else
+        p[-1] = (char)('0' + v);
+}
+
+/* decimal, written in place from the right; 32-bit arithmetic for the
+ * eight low digits, which is all most numbers have */
 static void put_u64(struct ts_out *o, uint64_t v)
 {
     unsigned n = ndigits(v);
     char *p = o->buf + o->len + n;
     o->len += n;
-    while (v >= 100) {
-        unsigned i = (unsigned)(v % 100) * 2;
-        v /= 100;
-        p -= 2;
-        p[0] = digits2[i];
-        p[1] = digits2[i + 1];
+    while (v >= 100000000u) {
+        uint64_t q = v / 100000000u;
+        uint32_t low = (uint32_t)(v - q * 100000000u);
+        v = q;
+        /* exactly eight digits, zeros included */
+        for (int k = 0; k < 4; k++) {
+            uint32_t lq = low / 100;
+            p -= 2;
+            memcpy(p, digits2 + (low - lq * 100) * 2, 2);
+            low = lq;
+        }
     }
-    if (v >= 10) {
-        p[-2] = digits2[v * 2];
-        p[-1] = digits2[v * 2 + 1];
-    } else {
-        p[-1] = (char)('0' + v);
-    }
+    digits_back(p, (uint32_t)v);
 }
 
-/* v with exactly `digits` digits, zero padded */
+/* v with exactly `digits` digits, zero padded (v < 10^digits) */
 static void put_pad(struct ts_out *o, uint64_t v, int digits)
 {
-    char *p = o->buf + o->len;
-    for (int i = digits - 1; i >= 0; i--) {
-        p[i] = (char)('0' + v % 10);
+    char *p = o->buf + o->len + digits;
+    int i = digits;
+    for (; i >= 2 && v < 4294967296ull; i -= 2) {
+        uint32_t w = (uint32_t)v, q = w / 100;
+        p -= 2;
+        memcpy(p, digits2 + (w - q * 100) * 2, 2);
+        v = q;
+    }
+    for (; i > 0; i--) {
+        *--p = (char)('0' + v % 10);
         v /= 10;
     }
     o->len += (size_t)digits;
@@ -721,9 +752,10 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
             PUT_LIT(o, C_NOTE);
         put_c(o, '{');
         bool first = true;
-        for (uint32_t b = 1; b && b <= TS_NOTE_LAST; b <<= 1) {
-            if (!(notes & b))
-                continue;
+        for (uint32_t left = notes; left; left &= left - 1) {
+            uint32_t b = left & -left;
+            if (b > TS_NOTE_LAST)
+                break;
             if (!first)
                 PUT_LIT(o, ", ");
             first = false;
@@ -737,9 +769,11 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
                 put_c(o, ')');
             }
         }
-        for (uint32_t b = 1; b && b <= TS_AN_LAST; b <<= 1) {
-            if (!(s->anomalies & b) || b == TS_AN_BAD_CKSUM)
-                continue; /* bad-checksum is already a note */
+        /* bad-checksum is already a note */
+        for (uint32_t left = s->anomalies & ~(uint32_t)TS_AN_BAD_CKSUM; left; left &= left - 1) {
+            uint32_t b = left & -left;
+            if (b > TS_AN_LAST)
+                break;
             if (!first)
                 PUT_LIT(o, ", ");
             first = false;
