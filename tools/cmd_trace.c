@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -603,12 +604,14 @@ int cmd_trace(int argc, char **argv)
     /* Offline, the lines are formatted and written on a second core.  Live
      * capture renders in place: each line must appear as it arrives. */
     bool cores = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    struct stat sb;
+    bool regular = ccfg.file && stat(ccfg.file, &sb) == 0 && S_ISREG(sb.st_mode);
     if (ccfg.file && !run.summary && !run.ladder && cores)
-        run.pipe = trace_pipe_start(&out, &run.rcfg);
+        run.pipe = trace_pipe_start(&out, &run.rcfg, regular);
     /* Without a line per segment, the second core reads and decodes. */
     struct trace_reader *reader = NULL;
     if (ccfg.file && !run.pipe && !run.pcapng && cores)
-        reader = trace_reader_start(cap, count, run.verify, &st.stop);
+        reader = trace_reader_start(cap, count, run.verify, regular, &st.stop);
     int rc;
     if (reader) {
         consume(&run, reader);

@@ -1,19 +1,21 @@
 /* The render thread (see trace_pipe.h): a single-producer single-consumer
  * ring of fixed-size messages.  Each side publishes its index with release
- * order and reads the other's with acquire order; a side that finds the ring
- * full or empty spins briefly, then sleeps 20 us, so an idle side does not
- * burn its core. */
+ * order and reads the other's with acquire order -- the producer in batches
+ * when reading a file, so the cores do not trade the index line for every
+ * message; a side that finds the ring full or empty spins briefly, then
+ * sleeps until the other side moves (spsc_wait.h). */
 #include "trace_pipe.h"
+#include "spsc_wait.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define PIPE_SLOTS 1024u /* a power of two */
+#define RENDER_BATCH 16u /* messages between index publications */
+#define SPINS 256u       /* pause rounds before sleeping */
 
 enum { MSG_SEG, MSG_BAD, MSG_CONN, MSG_END };
 
@@ -39,22 +41,33 @@ struct msg {
 
 struct trace_pipe {
     struct msg *ring;
-    _Atomic size_t head; /* next slot the producer fills */
-    _Atomic size_t tail; /* next slot the consumer renders */
-    _Atomic bool broken; /* a write failed on the render thread */
+    _Alignas(64) _Atomic size_t head; /* slots the producer published */
+    size_t fill;                      /* slots the producer filled (>= head) */
+    size_t tail_seen;                 /* the consumer's tail, as last read */
+    unsigned batch;                   /* publish every `batch` messages */
+    _Alignas(64) _Atomic size_t tail; /* next slot the consumer renders */
+    size_t head_seen;                 /* the producer's head, as last read */
+    _Alignas(64) _Atomic bool broken; /* a write failed on the render thread */
+    struct spsc_event data;           /* head moved */
+    struct spsc_event room;           /* tail moved */
     struct ts_out *out;
     struct ts_render_cfg cfg;
     pthread_t tid;
 };
 
-static void pause_briefly(unsigned *spins)
+static bool has_data(void *arg)
 {
-    if (++*spins < 64) {
-        sched_yield();
-        return;
-    }
-    struct timespec ts = {0, 20000};
-    nanosleep(&ts, NULL);
+    struct trace_pipe *p = arg;
+    size_t tail = atomic_load_explicit(&p->tail, memory_order_relaxed); /* ours */
+    p->head_seen = atomic_load_explicit(&p->head, memory_order_acquire);
+    return p->head_seen != tail;
+}
+
+static bool has_room(void *arg)
+{
+    struct trace_pipe *p = arg;
+    p->tail_seen = atomic_load_explicit(&p->tail, memory_order_acquire);
+    return p->fill - p->tail_seen < PIPE_SLOTS;
 }
 
 static void *render_main(void *arg)
@@ -62,10 +75,9 @@ static void *render_main(void *arg)
     struct trace_pipe *p = arg;
     size_t tail = atomic_load_explicit(&p->tail, memory_order_relaxed);
     for (;;) {
-        unsigned spins = 0;
-        size_t head;
-        while ((head = atomic_load_explicit(&p->head, memory_order_acquire)) == tail)
-            pause_briefly(&spins);
+        if (!has_data(p))
+            spsc_wait(&p->data, has_data, p, SPINS);
+        size_t head = p->head_seen;
         for (; tail != head; tail++) {
             const struct msg *m = &p->ring[tail & (PIPE_SLOTS - 1)];
             switch (m->kind) {
@@ -84,13 +96,20 @@ static void *render_main(void *arg)
             }
             if (p->out->write_error)
                 atomic_store_explicit(&p->broken, true, memory_order_relaxed);
-            /* publish per message so the producer can reuse slots early */
-            atomic_store_explicit(&p->tail, tail + 1, memory_order_release);
+            /* hand slots back in small batches, so the producer can refill
+             * early without trading the line for every message */
+            if ((tail + 1) % RENDER_BATCH == 0) {
+                atomic_store_explicit(&p->tail, tail + 1, memory_order_release);
+                spsc_notify(&p->room);
+            }
         }
+        atomic_store_explicit(&p->tail, tail, memory_order_release);
+        spsc_notify(&p->room);
     }
 }
 
-struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_cfg *cfg)
+struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_cfg *cfg,
+                                    bool batch)
 {
     struct trace_pipe *p = calloc(1, sizeof *p);
     if (!p)
@@ -103,6 +122,11 @@ struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_c
     atomic_init(&p->head, 0);
     atomic_init(&p->tail, 0);
     atomic_init(&p->broken, false);
+    atomic_init(&p->data.seq, 0);
+    atomic_init(&p->data.waiters, 0);
+    atomic_init(&p->room.seq, 0);
+    atomic_init(&p->room.waiters, 0);
+    p->batch = batch ? RENDER_BATCH : 1;
     p->out = out;
     p->cfg = *cfg;
     if (pthread_create(&p->tid, NULL, render_main, p) != 0) {
@@ -116,17 +140,22 @@ struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_c
 /* The slot to fill next, once the consumer has freed it. */
 static struct msg *slot(struct trace_pipe *p)
 {
-    size_t head = atomic_load_explicit(&p->head, memory_order_relaxed);
-    unsigned spins = 0;
-    while (head - atomic_load_explicit(&p->tail, memory_order_acquire) >= PIPE_SLOTS)
-        pause_briefly(&spins);
-    return &p->ring[head & (PIPE_SLOTS - 1)];
+    if (p->fill - p->tail_seen >= PIPE_SLOTS) {
+        /* full: what is filled must be visible before we wait for room */
+        atomic_store_explicit(&p->head, p->fill, memory_order_release);
+        spsc_notify(&p->data);
+        if (!has_room(p))
+            spsc_wait(&p->room, has_room, p, SPINS);
+    }
+    return &p->ring[p->fill & (PIPE_SLOTS - 1)];
 }
 
 static void publish(struct trace_pipe *p)
 {
-    size_t head = atomic_load_explicit(&p->head, memory_order_relaxed);
-    atomic_store_explicit(&p->head, head + 1, memory_order_release);
+    if (++p->fill % p->batch == 0) {
+        atomic_store_explicit(&p->head, p->fill, memory_order_release);
+        spsc_notify(&p->data);
+    }
 }
 
 void trace_pipe_seg(struct trace_pipe *p, const struct ts_seg *s, const struct ts_event *ev)
@@ -172,7 +201,9 @@ void trace_pipe_finish(struct trace_pipe *p)
         return;
     struct msg *m = slot(p);
     m->kind = MSG_END;
-    publish(p);
+    p->fill++;
+    atomic_store_explicit(&p->head, p->fill, memory_order_release);
+    spsc_notify(&p->data);
     pthread_join(p->tid, NULL);
     free(p->ring);
     free(p);

@@ -15,8 +15,12 @@
 struct trace_pipe;
 
 /* Start the thread that renders into `out` with `cfg`; NULL if it could not
- * be started (then render in place). */
-struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_cfg *cfg);
+ * be started (then render in place).  With `batch`, items are handed over
+ * a few at a time (a file: fewer cache-line trips between the cores);
+ * without, each at once (a stream, where the next frame may be long in
+ * coming). */
+struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_cfg *cfg,
+                                    bool batch);
 
 /* Queue one item (copied); blocks while the FIFO is full. */
 void trace_pipe_seg(struct trace_pipe *p, const struct ts_seg *s, const struct ts_event *ev);

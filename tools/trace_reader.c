@@ -2,19 +2,19 @@
  * ring of decoded frames.  Each side publishes its index with release order
  * and reads the other's with acquire order, in batches, so the two cores do
  * not trade the index cache lines for every frame.  A side that finds the
- * ring full or empty spins briefly, then sleeps 20 us, so an idle side does
- * not burn its core. */
+ * ring full or empty spins briefly, then sleeps until the other side moves
+ * (spsc_wait.h). */
 #include "trace_reader.h"
+#include "spsc_wait.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define SLOTS 1024u /* a power of two */
 #define BATCH 32u   /* frames between index publications */
+#define SPINS 256u  /* pause rounds before sleeping */
 
 struct trace_reader {
     struct trace_frame *ring;
@@ -22,11 +22,14 @@ struct trace_reader {
     _Alignas(64) _Atomic size_t head; /* frames published */
     size_t fill;                      /* frames decoded (>= head) */
     size_t tail_seen;                 /* the consumer's tail, as last read */
+    unsigned batch;                   /* publish every `batch` frames */
     /* consumer side */
     _Alignas(64) _Atomic size_t tail; /* frames released, published */
     size_t take;                      /* frames released (>= tail) */
     size_t head_seen;                 /* the producer's head, as last read */
     _Alignas(64) _Atomic bool done;   /* the reader has published its last frame */
+    struct spsc_event data;           /* the producer moved head (or is done) */
+    struct spsc_event room;           /* the consumer moved tail */
     struct ts_capture *cap;
     uint64_t count;
     bool verify;
@@ -36,14 +39,28 @@ struct trace_reader {
     pthread_t tid;
 };
 
-static void pause_briefly(unsigned *spins)
+static void publish_head(struct trace_reader *r)
 {
-    if (++*spins < 64) {
-        sched_yield();
-        return;
-    }
-    struct timespec ts = {0, 20000};
-    nanosleep(&ts, NULL);
+    atomic_store_explicit(&r->head, r->fill, memory_order_release);
+    spsc_notify(&r->data);
+}
+
+/* producer: a slot is free, or we are stopping */
+static bool has_room(void *arg)
+{
+    struct trace_reader *r = arg;
+    r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+    return r->fill - r->tail_seen < SLOTS || (r->stop && *r->stop);
+}
+
+/* consumer: a frame is ready, or none will come */
+static bool has_data(void *arg)
+{
+    struct trace_reader *r = arg;
+    /* read done before head: a done reader's head is final */
+    bool done = atomic_load_explicit(&r->done, memory_order_acquire);
+    r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+    return r->head_seen != r->take || done;
 }
 
 static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, uint32_t caplen,
@@ -51,21 +68,17 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, uin
 {
     struct trace_reader *r = user;
     if (r->fill - r->tail_seen >= SLOTS) {
-        atomic_store_explicit(&r->head, r->fill, memory_order_release);
-        unsigned spins = 0;
-        while (r->fill - (r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire)) >=
-               SLOTS) {
-            if (r->stop && *r->stop)
-                return; /* stopping: the consumer may take no more */
-            pause_briefly(&spins);
-        }
+        publish_head(r);
+        spsc_wait(&r->room, has_room, r, SPINS);
+        if (r->fill - r->tail_seen >= SLOTS)
+            return; /* stopping: the consumer may take no more */
     }
     struct trace_frame *f = &r->ring[r->fill & (SLOTS - 1)];
     f->st = ts_decode(dlt, pkt, caplen, wirelen, r->verify, &f->seg);
     f->seg.t_ns = t_ns;
     f->dlt = dlt;
-    if (++r->fill % BATCH == 0)
-        atomic_store_explicit(&r->head, r->fill, memory_order_release);
+    if (++r->fill % r->batch == 0)
+        publish_head(r);
 }
 
 static void *reader_main(void *arg)
@@ -74,11 +87,12 @@ static void *reader_main(void *arg)
     r->rc = ts_capture_run(r->cap, r->count, r->stop, on_frame, r, r->err, sizeof r->err);
     atomic_store_explicit(&r->head, r->fill, memory_order_release);
     atomic_store_explicit(&r->done, true, memory_order_release);
+    spsc_notify(&r->data);
     return NULL;
 }
 
 struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, bool verify,
-                                        volatile sig_atomic_t *stop)
+                                        bool batch, volatile sig_atomic_t *stop)
 {
     struct trace_reader *r = aligned_alloc(64, sizeof *r);
     if (!r)
@@ -92,9 +106,14 @@ struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, 
     atomic_init(&r->head, 0);
     atomic_init(&r->tail, 0);
     atomic_init(&r->done, false);
+    atomic_init(&r->data.seq, 0);
+    atomic_init(&r->data.waiters, 0);
+    atomic_init(&r->room.seq, 0);
+    atomic_init(&r->room.waiters, 0);
     r->cap = cap;
     r->count = count;
     r->verify = verify;
+    r->batch = batch ? BATCH : 1;
     r->stop = stop;
     if (pthread_create(&r->tid, NULL, reader_main, r) != 0) {
         free(r->ring);
@@ -109,17 +128,11 @@ unsigned trace_reader_wait(struct trace_reader *r)
     if (r->head_seen == r->take) {
         /* about to wait: let the reader have every released slot */
         atomic_store_explicit(&r->tail, r->take, memory_order_release);
-        unsigned spins = 0;
-        for (;;) {
-            /* read done before head: a done reader's head is final */
-            bool done = atomic_load_explicit(&r->done, memory_order_acquire);
-            r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
-            if (r->head_seen != r->take)
-                break;
-            if (done)
-                return 0;
-            pause_briefly(&spins);
-        }
+        spsc_notify(&r->room);
+        if (!has_data(r))
+            spsc_wait(&r->data, has_data, r, SPINS);
+        if (r->head_seen == r->take)
+            return 0; /* done, and everything was handed out */
     }
     return (unsigned)(r->head_seen - r->take);
 }
@@ -131,8 +144,10 @@ struct trace_frame *trace_reader_at(struct trace_reader *r, unsigned i)
 
 void trace_reader_release(struct trace_reader *r)
 {
-    if (++r->take % BATCH == 0)
+    if (++r->take % BATCH == 0) {
         atomic_store_explicit(&r->tail, r->take, memory_order_release);
+        spsc_notify(&r->room);
+    }
 }
 
 int trace_reader_finish(struct trace_reader *r, char *err, size_t errlen)

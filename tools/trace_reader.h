@@ -24,11 +24,12 @@ struct trace_frame {
 };
 
 /* Start reading `cap` (at most `count` frames, 0 = all) on a new thread,
- * decoding with checksum verification if `verify`.  The reader stops early
- * once *stop is set.  NULL if the thread could not be started (then read
- * in place). */
+ * decoding with checksum verification if `verify`.  With `batch`, frames
+ * are handed over a few at a time (a file); without, each at once (a
+ * stream).  The reader stops early once *stop is set.  NULL if the thread
+ * could not be started (then read in place). */
 struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, bool verify,
-                                        volatile sig_atomic_t *stop);
+                                        bool batch, volatile sig_atomic_t *stop);
 
 /* How many decoded frames are ready, waiting for at least one; 0 once the
  * capture is over and every frame was handed out. */
