@@ -727,6 +727,26 @@ static void tcp_options(struct cur *o, uint32_t area, struct ts_opts *opt,
     }
 }
 
+/* The checksum of a wholly captured segment, given its pseudo-header sum. */
+static void cksum_verdict(struct ts_seg *s, uint64_t ph, const uint8_t *seg, uint32_t len)
+{
+    if (sum_fold(ph + sum_bytes(seg, len)) == 0xffff) {
+        s->cksum_state = TS_CK_GOOD;
+        return;
+    }
+    /* With send-side offload (Linux CHECKSUM_PARTIAL) the stack puts the
+     * pseudo-header sum in the field and the NIC finishes it after the
+     * capture point; some stacks store its complement. */
+    uint16_t phf = sum_fold(ph);
+    uint16_t phc = (uint16_t)~phf;
+    if (s->cksum == phf || s->cksum == phc) {
+        s->cksum_state = TS_CK_OFFLOAD;
+    } else {
+        s->cksum_state = TS_CK_BAD;
+        s->anomalies |= TS_AN_BAD_CKSUM;
+    }
+}
+
 static enum ts_decode_status tcp_decode(struct l4 *x, bool verify,
                                         struct ts_seg *s)
 {
@@ -776,22 +796,7 @@ static enum ts_decode_status tcp_decode(struct l4 *x, bool verify,
     if (verify && cap == x->wire && !x->no_verify) {
         const uint8_t *seg = cur_span(&whole, cap);
         const uint8_t *dst = x->have_final_dst ? x->final_dst : s->dst.a;
-        uint64_t ph = sum_pseudo(s->ipver, s->src.a, dst, cap);
-        if (sum_fold(ph + sum_bytes(seg, cap)) == 0xffff) {
-            s->cksum_state = TS_CK_GOOD;
-        } else {
-            /* With send-side offload (Linux CHECKSUM_PARTIAL) the stack puts
-             * the pseudo-header sum in the field and the NIC finishes it
-             * after the capture point; some stacks store its complement. */
-            uint16_t phf = sum_fold(ph);
-            uint16_t phc = (uint16_t)~phf;
-            if (s->cksum == phf || s->cksum == phc) {
-                s->cksum_state = TS_CK_OFFLOAD;
-            } else {
-                s->cksum_state = TS_CK_BAD;
-                s->anomalies |= TS_AN_BAD_CKSUM;
-            }
-        }
+        cksum_verdict(s, sum_pseudo(s->ipver, s->src.a, dst, cap), seg, cap);
     }
     return TS_DEC_TCP;
 }
@@ -832,7 +837,8 @@ static bool fast_ip(int dlt, const uint8_t *pkt, uint32_t len, uint32_t wirelen,
         uint16_t fo = be16_at(ip + 6);
         if (ip_len < hl || ip_len > wire_left || (fo & 0x3fff) || ip[9] != 6)
             return false;
-        if (verify && sum_fold(sum_bytes(ip, 20)) != 0xffff)
+        if (verify && sum_fold((uint64_t)be32_at(ip) + be32_at(ip + 4) + be32_at(ip + 8) +
+                               be32_at(ip + 12) + be32_at(ip + 16)) != 0xffff)
             s->anomalies |= TS_AN_BAD_IPCKSUM;
         s->tos = ip[1];
         s->ip_id = be16_at(ip + 4);
@@ -860,6 +866,126 @@ static bool fast_ip(int dlt, const uint8_t *pkt, uint32_t len, uint32_t wirelen,
     uint32_t tcp_cap = cap_left - hl < ip_len - hl ? cap_left - hl : ip_len - hl;
     x->tcp = cur_make(ip + hl, tcp_cap, 14 + hl);
     x->wire = ip_len - hl;
+    return true;
+}
+
+/* The options area, wholly captured (the general walker, tcp_options, also
+ * copes with an area cut short). */
+static void fast_options(const uint8_t *o, uint32_t area, struct ts_opts *opt,
+                         uint32_t *anomalies)
+{
+    uint32_t at = 0;
+    while (at < area) {
+        uint8_t kind = o[at];
+        if (kind == TS_OPT_EOL || kind == TS_OPT_NOP) {
+            opt->items[opt->n++] = (struct ts_opt_item){
+                .kind = kind, .len = 1, .offset = (uint8_t)at};
+            if (kind == TS_OPT_EOL) {
+                opt->present |= TS_HAS_EOL;
+                return; /* the rest is padding */
+            }
+            at++;
+            continue;
+        }
+        if (at + 2 > area) { /* no room for a length byte */
+            *anomalies |= TS_AN_BAD_OPT;
+            return;
+        }
+        uint8_t len = o[at + 1];
+        if (len < 2 || at + len > area || !opt_len_ok(kind, len)) {
+            *anomalies |= TS_AN_BAD_OPT;
+            return;
+        }
+        const uint8_t *b = o + at + 2;
+        switch (kind) {
+        case TS_OPT_MSS:
+            opt->mss = be16_at(b);
+            opt->present |= TS_HAS_MSS;
+            break;
+        case TS_OPT_WSCALE:
+            opt->wscale = b[0];
+            opt->present |= TS_HAS_WSCALE;
+            break;
+        case TS_OPT_SACKOK:
+            opt->present |= TS_HAS_SACKOK;
+            break;
+        case TS_OPT_SACK:
+            opt->sack_n = (uint8_t)((len - 2) / 8);
+            for (unsigned i = 0; i < opt->sack_n; i++) {
+                opt->sack[i][0] = be32_at(b + 8 * i);
+                opt->sack[i][1] = be32_at(b + 8 * i + 4);
+            }
+            opt->present |= TS_HAS_SACK;
+            break;
+        case TS_OPT_TS:
+            opt->tsval = be32_at(b);
+            opt->tsecr = be32_at(b + 4);
+            opt->present |= TS_HAS_TS;
+            break;
+        case TS_OPT_TFO:
+            opt->tfo_len = (uint8_t)(len - 2);
+            memcpy(opt->tfo_cookie, b, opt->tfo_len);
+            opt->present |= TS_HAS_TFO;
+            break;
+        default:
+            opt->present |= TS_HAS_OTHER;
+            break;
+        }
+        opt->items[opt->n++] = (struct ts_opt_item){
+            .kind = kind, .len = len, .offset = (uint8_t)at};
+        at += len;
+    }
+}
+
+/* TCP when its header, options included, was captured whole and its data
+ * offset is sane; false to take the general path. */
+static bool fast_tcp(const struct l4 *x, bool verify, struct ts_seg *s)
+{
+    const uint8_t *p = x->tcp.p;
+    uint32_t cap = x->tcp.left;
+    if (cap < 20)
+        return false;
+    uint32_t doff = (uint32_t)(p[12] >> 4) * 4;
+    if (doff < 20 || doff > x->wire || doff > cap)
+        return false;
+    s->sport = be16_at(p);
+    s->dport = be16_at(p + 2);
+    s->seq = be32_at(p + 4);
+    s->ack = be32_at(p + 8);
+    s->doff = (uint8_t)doff;
+    s->ae = p[12] & 1;
+    s->flags = p[13];
+    s->win = be16_at(p + 14);
+    s->cksum = be16_at(p + 16);
+    s->urp = be16_at(p + 18);
+    uint32_t area = doff - 20;
+    if (area) {
+        /* a fixed-size copy when the frame has the bytes (past raw_len
+         * they mean nothing) */
+        if (cap >= 60)
+            memcpy(s->opt.raw, p + 20, sizeof s->opt.raw);
+        else
+            memcpy(s->opt.raw, p + 20, area);
+        s->opt.raw_len = (uint8_t)area;
+        fast_options(p + 20, area, &s->opt, &s->anomalies);
+    }
+    s->payload_off = x->tcp.off + doff;
+    s->payload_len = x->wire - doff;
+    s->payload_caplen = cap - doff;
+    if (s->payload_caplen < s->payload_len)
+        s->anomalies |= TS_AN_SHORT_CAP;
+    if (verify && cap == x->wire) {
+        uint64_t ph;
+        if (s->ipver == 4) {
+            ph = (uint64_t)be32_at(s->src.a) + be32_at(s->dst.a);
+        } else {
+            ph = 0;
+            for (int i = 0; i < 16; i += 4)
+                ph += (uint64_t)be32_at(s->src.a + i) + be32_at(s->dst.a + i);
+        }
+        ph += 6 + (cap >> 16) + (cap & 0xffff);
+        cksum_verdict(s, ph, p, cap);
+    }
     return true;
 }
 
@@ -950,12 +1076,11 @@ enum ts_decode_status ts_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
     seg_reset(out);
     out->caplen = caplen;
     out->wirelen = wirelen;
-    if (!fast_ip(dlt, pkt, len, wirelen, verify_cksum, out, &x))
+    if (!fast_ip(dlt, pkt, len, wirelen, verify_cksum, out, &x) ||
+        !fast_tcp(&x, verify_cksum, out))
         return ts_decode_general(dlt, pkt, caplen, wirelen, verify_cksum, out);
-    enum ts_decode_status st = tcp_decode(&x, verify_cksum, out);
-    if (st == TS_DEC_TCP)
-        out->flow_hash = ts_flow_hash(&out->src, out->sport, &out->dst, out->dport);
-    return st;
+    out->flow_hash = ts_flow_hash(&out->src, out->sport, &out->dst, out->dport);
+    return TS_DEC_TCP;
 }
 
 bool ts_dlt_supported(int dlt)
