@@ -8,6 +8,7 @@
 #include "spsc_wait.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -162,7 +163,17 @@ void trace_pipe_seg(struct trace_pipe *p, const struct ts_seg *s, const struct t
 {
     struct msg *m = slot(p);
     m->kind = MSG_SEG;
-    m->u.seg.s = *s;
+    /* Only what rendering reads crosses to the other core: the segment up
+     * to the options' items in use, and the raw option bytes only when an
+     * option of another kind will print them. */
+    struct ts_seg *c = &m->u.seg.s;
+    memcpy(c, s, offsetof(struct ts_seg, opt.items) + s->opt.n * sizeof s->opt.items[0]);
+    if (s->opt.present & TS_HAS_OTHER) {
+        c->opt.raw_len = s->opt.raw_len;
+        memcpy(c->opt.raw, s->opt.raw, s->opt.raw_len);
+    } else {
+        c->opt.raw_len = 0;
+    }
     m->u.seg.has_ev = ev != NULL;
     if (ev) {
         m->u.seg.ev = *ev;
