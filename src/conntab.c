@@ -225,9 +225,10 @@ static void lru_unlink(struct conntab *ct, uint32_t idx)
     if (l->lru_prev != CT_NIL) {
         lnk(ct, l->lru_prev)->lru_next = l->lru_next;
     } else {
-        /* the next head: ct_due reads it for every segment and its
-         * verdict reads all of it, long after it was last touched */
+        /* the next head: ct_due reads it and its verdict reads all of it,
+         * long after it was last touched */
         ct->lru_head[which] = l->lru_next;
+        ct->quiet_until[which] = 0;
         if (l->lru_next != CT_NIL)
             prefetch_record(ct, l->lru_next);
     }
@@ -245,10 +246,12 @@ static void lru_append(struct conntab *ct, uint32_t idx, int which)
     l->touched = 0;
     l->lru_next = CT_NIL;
     l->lru_prev = ct->lru_tail[which];
-    if (ct->lru_tail[which] != CT_NIL)
+    if (ct->lru_tail[which] != CT_NIL) {
         lnk(ct, ct->lru_tail[which])->lru_next = idx;
-    else
+    } else {
         ct->lru_head[which] = idx;
+        ct->quiet_until[which] = 0;
+    }
     ct->lru_tail[which] = idx;
 }
 
@@ -273,12 +276,20 @@ uint32_t ct_next(const struct conntab *ct, uint32_t idx)
  * is not due.  Per-segment work stays off the neighbours' cache lines. */
 uint32_t ct_due(struct conntab *ct, int which, uint64_t timeout, uint64_t now)
 {
+    /* Called for every segment: while the head is the same untouched
+     * record, the answer only depends on the time, so it is remembered
+     * (reset when the head changes or is touched). */
+    if (now < ct->quiet_until[which])
+        return CT_NIL;
     uint32_t idx;
     while ((idx = ct->lru_head[which]) != CT_NIL) {
-        if (t_last_of(ct, idx) + timeout <= now)
+        uint64_t due = t_last_of(ct, idx) + timeout;
+        if (due <= now)
             return idx;
-        if (!lnk(ct, idx)->touched)
+        if (!lnk(ct, idx)->touched) {
+            ct->quiet_until[which] = due;
             return CT_NIL;
+        }
         lru_unlink(ct, idx);
         lru_append(ct, idx, which);
     }
@@ -455,6 +466,8 @@ uint32_t ct_store(struct conntab *ct, uint32_t idx, struct ts_conn *c, int which
         lru_append(ct, idx, which);
     } else {
         l->touched = 1;
+        if (ct->lru_head[which] == idx)
+            ct->quiet_until[which] = 0; /* its time moved on */
     }
     return idx;
 }

@@ -38,6 +38,9 @@ struct conntab {
     uint32_t nbuckets; /* power of two */
     uint32_t live, peak;
     uint32_t lru_head[2], lru_tail[2];
+    /* ct_due's answer is "nothing" before this time while the head of list
+     * l stays the same and untouched; 0 = unknown */
+    uint64_t quiet_until[2];
 };
 
 int ct_init(struct conntab *ct);

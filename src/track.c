@@ -131,39 +131,132 @@ void ts_tracker_expire(struct ts_tracker *t, uint64_t now)
         conn_end(t, idx, TS_END_IDLE);
 }
 
-struct by_id {
-    uint64_t id;
-    uint32_t idx;
-};
-
-static int by_id(const void *x, const void *y)
+/* In-place introsort of 64-bit keys: quicksort (median of three, the
+ * smaller side first), heapsort past a depth limit, insertion sort for
+ * short runs.  No allocation: the flush of a full table must not need a
+ * second table's worth of memory. */
+static void sift_down(uint64_t *v, size_t root, size_t n)
 {
-    uint64_t a = ((const struct by_id *)x)->id, b = ((const struct by_id *)y)->id;
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && v[c + 1] > v[c])
+            c++;
+        if (v[root] >= v[c])
+            return;
+        uint64_t x = v[root];
+        v[root] = v[c];
+        v[c] = x;
+        root = c;
+    }
+}
+
+static void heap_sort(uint64_t *v, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(v, i, n);
+    for (size_t i = n; i-- > 1;) {
+        uint64_t x = v[0];
+        v[0] = v[i];
+        v[i] = x;
+        sift_down(v, 0, i);
+    }
+}
+
+static void intro_sort(uint64_t *v, size_t n, unsigned depth)
+{
+    while (n > 16) {
+        if (depth-- == 0) {
+            heap_sort(v, n);
+            return;
+        }
+        uint64_t a = v[0], b = v[n / 2], c = v[n - 1];
+        uint64_t pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i >= j)
+                break;
+            uint64_t x = v[i];
+            v[i] = v[j];
+            v[j] = x;
+            i++;
+            j--;
+        }
+        /* [0, j] <= pivot <= [j + 1, n) */
+        size_t left = j + 1;
+        if (left < n - left) {
+            intro_sort(v, left, depth);
+            v += left;
+            n -= left;
+        } else {
+            intro_sort(v + left, n - left, depth);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+static int by_id(const void *x, const void *y, void *ctx)
+{
+    const struct conntab *ct = ctx;
+    uint64_t a = ct_id(ct, *(const uint32_t *)x), b = ct_id(ct, *(const uint32_t *)y);
     return a < b ? -1 : a > b;
 }
 
 void ts_tracker_flush(struct ts_tracker *t)
 {
-    /* verdicts in order of first appearance; the ids are gathered first so
-     * the sort does not reach into the records */
+    /* verdicts in order of first appearance */
     uint32_t n = t->ct.live;
     if (n == 0)
         return;
-    struct by_id *v = malloc(n * sizeof *v);
-    if (!v) {
-        for (int l = 0; l < 2; l++)
-            while (t->ct.lru_head[l] != CT_NIL)
-                conn_end(t, t->ct.lru_head[l], TS_END_FLUSH);
-        return;
+    if (t->next_id <= UINT32_MAX) {
+        /* id and index in one key: the sort does not reach into the
+         * records, and needs no memory beyond the keys */
+        uint64_t *v = malloc(n * sizeof *v);
+        if (v) {
+            uint32_t k = 0;
+            for (int l = 0; l < 2; l++)
+                for (uint32_t i = t->ct.lru_head[l]; i != CT_NIL; i = ct_next(&t->ct, i))
+                    v[k++] = ct_id(&t->ct, i) << 32 | i;
+            unsigned depth = 2;
+            for (uint32_t m = k; m > 1; m >>= 1)
+                depth += 2;
+            intro_sort(v, k, depth);
+            for (uint32_t i = 0; i < k; i++)
+                conn_end(t, (uint32_t)v[i], TS_END_FLUSH);
+            free(v);
+            return;
+        }
+    } else {
+        /* over 4G connections in one run: sort indices by their records' ids */
+        uint32_t *v = malloc(n * sizeof *v);
+        if (v) {
+            uint32_t k = 0;
+            for (int l = 0; l < 2; l++)
+                for (uint32_t i = t->ct.lru_head[l]; i != CT_NIL; i = ct_next(&t->ct, i))
+                    v[k++] = i;
+            qsort_r(v, k, sizeof *v, by_id, &t->ct);
+            for (uint32_t i = 0; i < k; i++)
+                conn_end(t, v[i], TS_END_FLUSH);
+            free(v);
+            return;
+        }
     }
-    uint32_t k = 0;
+    /* out of memory: list order */
     for (int l = 0; l < 2; l++)
-        for (uint32_t i = t->ct.lru_head[l]; i != CT_NIL; i = ct_next(&t->ct, i))
-            v[k++] = (struct by_id){ct_id(&t->ct, i), i};
-    qsort(v, k, sizeof *v, by_id);
-    for (uint32_t i = 0; i < k; i++)
-        conn_end(t, v[i].idx, TS_END_FLUSH);
-    free(v);
+        while (t->ct.lru_head[l] != CT_NIL)
+            conn_end(t, t->ct.lru_head[l], TS_END_FLUSH);
 }
 
 /* ---- connection creation ------------------------------------------------ */

@@ -1217,6 +1217,61 @@ static void test_syn_flood(void **state)
     free(f.seen);
 }
 
+/* The flush delivers verdicts in order of first appearance, whatever order
+ * the connections were last active in (and across both lists). */
+struct order {
+    uint64_t n, last, out_of_order;
+};
+
+static void on_end_order(void *user, const struct ts_conn *c, enum ts_end_reason why)
+{
+    struct order *o = user;
+    (void)why;
+    if (c->id <= o->last)
+        o->out_of_order++;
+    o->last = c->id;
+    o->n++;
+}
+
+static void test_flush_order(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    struct order o = {0, 0, 0};
+    struct ts_track_cfg cfg;
+    ts_track_cfg_default(&cfg);
+    cfg.on_end = on_end_order;
+    cfg.user = &o;
+    char err[128];
+    struct ts_tracker *t = ts_tracker_new(&cfg, err, sizeof err);
+    assert_non_null(t);
+    struct tuple tp = tuple4(40000);
+    /* N SYNs from distinct sources, then a SYN+ACK for each in a scrambled
+     * order (a full record moves to the end of its list), then RSTs for
+     * every third one (closed list) */
+    for (int pass = 0; pass < 3; pass++) {
+        for (uint32_t k = 0; k < N; k++) {
+            uint32_t i = pass == 0 ? k : (k * 7919u) % N;
+            if (pass == 2 && i % 3)
+                continue;
+            tp.c.a[0] = 10;
+            tp.c.a[1] = (uint8_t)(i >> 16);
+            tp.c.a[2] = (uint8_t)(i >> 8);
+            tp.c.a[3] = (uint8_t)i;
+            struct ts_seg s = pass == 0 ? seg(&tp, 1, true, F_S, i, 0, 0, CLIENT_WIN)
+                              : pass == 1 ? seg(&tp, 2, false, F_SA, 5000, i + 1, 0, SERVER_WIN)
+                                          : seg(&tp, 3, true, F_R, i + 1, 0, 0, 0);
+            struct ts_event ev;
+            ts_track(t, &s, &ev);
+            assert_non_null(ev.conn);
+        }
+    }
+    ts_tracker_flush(t);
+    assert_int_equal(o.n, N);
+    assert_int_equal(o.out_of_order, 0);
+    ts_tracker_free(t);
+}
+
 /* The textbook connection with sequence numbers crossing 2^32. */
 static void test_seq_wraparound(void **state)
 {
@@ -1315,6 +1370,7 @@ int main(void)
         cmocka_unit_test(test_idle_expiry),
         cmocka_unit_test(test_max_conns_eviction),
         cmocka_unit_test(test_syn_flood),
+        cmocka_unit_test(test_flush_order),
         cmocka_unit_test(test_seq_wraparound),
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_tracker_new_bad_cfg),
