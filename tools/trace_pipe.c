@@ -17,6 +17,7 @@
 #define PIPE_SLOTS 1024u /* a power of two */
 #define RENDER_BATCH 16u /* messages between index publications */
 #define SPINS 256u       /* pause rounds before sleeping */
+#define WAKE_EVERY 16u   /* batches before a sleeping side is woken */
 
 enum { MSG_SEG, MSG_BAD, MSG_CONN, MSG_END };
 
@@ -46,8 +47,10 @@ struct trace_pipe {
     size_t fill;                      /* slots the producer filled (>= head) */
     size_t tail_seen;                 /* the consumer's tail, as last read */
     unsigned batch;                   /* publish every `batch` messages */
+    unsigned data_skipped;            /* spsc_notify's count for `data` */
     _Alignas(64) _Atomic size_t tail; /* next slot the consumer renders */
     size_t head_seen;                 /* the producer's head, as last read */
+    unsigned room_skipped;            /* spsc_notify's count for `room` */
     _Alignas(64) _Atomic bool broken; /* a write failed on the render thread */
     struct spsc_event data;           /* head moved */
     struct spsc_event room;           /* tail moved */
@@ -101,11 +104,13 @@ static void *render_main(void *arg)
              * early without trading the line for every message */
             if ((tail + 1) % RENDER_BATCH == 0) {
                 atomic_store_explicit(&p->tail, tail + 1, memory_order_release);
-                spsc_notify(&p->room);
+                spsc_notify(&p->room, &p->room_skipped, WAKE_EVERY);
             }
         }
+        /* about to look for more, maybe to sleep: the producer must not be
+         * left waiting for room */
         atomic_store_explicit(&p->tail, tail, memory_order_release);
-        spsc_notify(&p->room);
+        spsc_notify(&p->room, &p->room_skipped, 1);
     }
 }
 
@@ -144,7 +149,7 @@ static struct msg *slot(struct trace_pipe *p)
     if (p->fill - p->tail_seen >= PIPE_SLOTS) {
         /* full: what is filled must be visible before we wait for room */
         atomic_store_explicit(&p->head, p->fill, memory_order_release);
-        spsc_notify(&p->data);
+        spsc_notify(&p->data, &p->data_skipped, 1);
         if (!has_room(p))
             spsc_wait(&p->room, has_room, p, SPINS);
     }
@@ -155,7 +160,7 @@ static void publish(struct trace_pipe *p)
 {
     if (++p->fill % p->batch == 0) {
         atomic_store_explicit(&p->head, p->fill, memory_order_release);
-        spsc_notify(&p->data);
+        spsc_notify(&p->data, &p->data_skipped, p->batch == 1 ? 1 : WAKE_EVERY);
     }
 }
 
@@ -214,7 +219,7 @@ void trace_pipe_finish(struct trace_pipe *p)
     m->kind = MSG_END;
     p->fill++;
     atomic_store_explicit(&p->head, p->fill, memory_order_release);
-    spsc_notify(&p->data);
+    spsc_notify(&p->data, &p->data_skipped, 1);
     pthread_join(p->tid, NULL);
     free(p->ring);
     free(p);

@@ -15,6 +15,7 @@
 #define SLOTS 1024u /* a power of two */
 #define BATCH 32u   /* frames between index publications */
 #define SPINS 256u  /* pause rounds before sleeping */
+#define WAKE_EVERY 8u /* batches before a sleeping side is woken */
 
 struct trace_reader {
     struct trace_frame *ring;
@@ -23,10 +24,12 @@ struct trace_reader {
     size_t fill;                      /* frames decoded (>= head) */
     size_t tail_seen;                 /* the consumer's tail, as last read */
     unsigned batch;                   /* publish every `batch` frames */
+    unsigned data_skipped;            /* spsc_notify's count for `data` */
     /* consumer side */
     _Alignas(64) _Atomic size_t tail; /* frames released, published */
     size_t take;                      /* frames released (>= tail) */
     size_t head_seen;                 /* the producer's head, as last read */
+    unsigned room_skipped;            /* spsc_notify's count for `room` */
     _Alignas(64) _Atomic bool done;   /* the reader has published its last frame */
     struct spsc_event data;           /* the producer moved head (or is done) */
     struct spsc_event room;           /* the consumer moved tail */
@@ -39,10 +42,11 @@ struct trace_reader {
     pthread_t tid;
 };
 
-static void publish_head(struct trace_reader *r)
+/* every: 1 to wake a sleeping consumer now, else WAKE_EVERY */
+static void publish_head(struct trace_reader *r, unsigned every)
 {
     atomic_store_explicit(&r->head, r->fill, memory_order_release);
-    spsc_notify(&r->data);
+    spsc_notify(&r->data, &r->data_skipped, every);
 }
 
 /* producer: a slot is free, or we are stopping */
@@ -68,7 +72,7 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, uin
 {
     struct trace_reader *r = user;
     if (r->fill - r->tail_seen >= SLOTS) {
-        publish_head(r);
+        publish_head(r, 1);
         spsc_wait(&r->room, has_room, r, SPINS);
         if (r->fill - r->tail_seen >= SLOTS)
             return; /* stopping: the consumer may take no more */
@@ -78,7 +82,7 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, uin
     f->seg.t_ns = t_ns;
     f->dlt = dlt;
     if (++r->fill % r->batch == 0)
-        publish_head(r);
+        publish_head(r, r->batch == 1 ? 1 : WAKE_EVERY);
 }
 
 static void *reader_main(void *arg)
@@ -87,7 +91,7 @@ static void *reader_main(void *arg)
     r->rc = ts_capture_run(r->cap, r->count, r->stop, on_frame, r, r->err, sizeof r->err);
     atomic_store_explicit(&r->head, r->fill, memory_order_release);
     atomic_store_explicit(&r->done, true, memory_order_release);
-    spsc_notify(&r->data);
+    spsc_notify(&r->data, &r->data_skipped, 1);
     return NULL;
 }
 
@@ -128,7 +132,7 @@ unsigned trace_reader_wait(struct trace_reader *r)
     if (r->head_seen == r->take) {
         /* about to wait: let the reader have every released slot */
         atomic_store_explicit(&r->tail, r->take, memory_order_release);
-        spsc_notify(&r->room);
+        spsc_notify(&r->room, &r->room_skipped, 1);
         if (!has_data(r))
             spsc_wait(&r->data, has_data, r, SPINS);
         if (r->head_seen == r->take)
@@ -146,7 +150,7 @@ void trace_reader_release(struct trace_reader *r)
 {
     if (++r->take % BATCH == 0) {
         atomic_store_explicit(&r->tail, r->take, memory_order_release);
-        spsc_notify(&r->room);
+        spsc_notify(&r->room, &r->room_skipped, WAKE_EVERY);
     }
 }
 
