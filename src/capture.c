@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,12 @@ static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
             set_err(err, errlen, cfg->file, perr);
         return NULL;
     }
+    /* One thread at a time reads the file (whichever runs the loop), so
+     * stdio's stream lock -- taken for each of the two reads per record
+     * once the process has a second thread -- buys nothing. */
+    FILE *f = pcap_file(p);
+    if (f)
+        __fsetlocking(f, FSETLOCKING_BYCALLER);
     return wrap(p, true, false, err, errlen);
 }
 
