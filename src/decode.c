@@ -874,6 +874,19 @@ static bool fast_ip(int dlt, const uint8_t *pkt, uint32_t len, uint32_t wirelen,
 static void fast_options(const uint8_t *o, uint32_t area, struct ts_opts *opt,
                          uint32_t *anomalies)
 {
+    /* what nearly every segment of a Linux connection carries: NOP, NOP,
+     * timestamps (RFC 7323 Appendix A's layout) */
+    if (area == 12 && o[0] == TS_OPT_NOP && o[1] == TS_OPT_NOP && o[2] == TS_OPT_TS &&
+        o[3] == 10) {
+        opt->items[0] = (struct ts_opt_item){.kind = TS_OPT_NOP, .len = 1, .offset = 0};
+        opt->items[1] = (struct ts_opt_item){.kind = TS_OPT_NOP, .len = 1, .offset = 1};
+        opt->items[2] = (struct ts_opt_item){.kind = TS_OPT_TS, .len = 10, .offset = 2};
+        opt->n = 3;
+        opt->tsval = be32_at(o + 4);
+        opt->tsecr = be32_at(o + 8);
+        opt->present |= TS_HAS_TS;
+        return;
+    }
     uint32_t at = 0;
     while (at < area) {
         uint8_t kind = o[at];

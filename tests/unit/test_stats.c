@@ -286,8 +286,12 @@ static void test_untracked_and_bad(void **state)
     ts_stats_bad(st, TS_AN_TRUNC_TCP | TS_AN_SHORT_CAP);
 
     static struct ts_out o;
-    char *buf = NULL;
-    size_t len = 0;
+    /* static: the stream keeps their addresses (gcc -O3 warns of a
+     * dangling pointer otherwise, though fclose ends that) */
+    static char *buf;
+    static size_t len;
+    buf = NULL;
+    len = 0;
     FILE *f = open_memstream(&buf, &len);
     ts_out_init(&o, f, false);
     ts_stats_render(&o, st, true);
@@ -311,8 +315,12 @@ static bool starts_with(const char *s, const char *prefix)
 static char *render(struct ts_stats *st, bool json)
 {
     static struct ts_out o;
-    char *buf = NULL;
-    size_t len = 0;
+    /* static: the stream keeps their addresses (gcc -O3 warns of a
+     * dangling pointer otherwise, though fclose ends that) */
+    static char *buf;
+    static size_t len;
+    buf = NULL;
+    len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
     ts_out_init(&o, f, false);
@@ -384,8 +392,12 @@ static void test_render_buffer_full(void **state)
     rig_open(&r, 0);
     four_conns(&r);
     static struct ts_out o;
-    char *buf = NULL;
-    size_t len = 0;
+    /* static: the stream keeps their addresses (gcc -O3 warns of a
+     * dangling pointer otherwise, though fclose ends that) */
+    static char *buf;
+    static size_t len;
+    buf = NULL;
+    len = 0;
     FILE *f = open_memstream(&buf, &len);
     ts_out_init(&o, f, false);
     size_t fill = sizeof o.buf - 100;
