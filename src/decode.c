@@ -171,6 +171,17 @@ static inline void cur_limit(struct cur *c, uint32_t n)
  * words.  Each 8-byte load becomes one load and a byte swap; two accumulators
  * keep two additions in flight (about 1.5x the speed of one). */
 
+/* Big-endian loads from bytes already known to be there. */
+static inline uint16_t be16_at(const uint8_t *p)
+{
+    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t be32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static inline uint64_t be64_at(const uint8_t *p)
 {
     return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
@@ -654,6 +665,59 @@ static bool opt_len_ok(uint8_t kind, uint8_t len)
     }
 }
 
+/* An EOL or NOP at offset `at`; true for EOL (the rest is padding). */
+static inline bool one_byte_option(struct ts_opts *opt, uint8_t kind, uint32_t at)
+{
+    opt->items[opt->n++] = (struct ts_opt_item){.kind = kind, .len = 1, .offset = (uint8_t)at};
+    if (kind != TS_OPT_EOL)
+        return false;
+    opt->present |= TS_HAS_EOL;
+    return true;
+}
+
+/* An option of `len` bytes (checked by opt_len_ok) at offset `at`, its
+ * len - 2 bytes of body at `b`, all captured. */
+static void store_option(struct ts_opts *opt, uint8_t kind, uint8_t len, uint32_t at,
+                         const uint8_t *b)
+{
+    switch (kind) {
+    case TS_OPT_MSS:
+        opt->mss = be16_at(b);
+        opt->present |= TS_HAS_MSS;
+        break;
+    case TS_OPT_WSCALE:
+        opt->wscale = b[0]; /* raw; > 14 means 14 (RFC 7323 §2.3) */
+        opt->present |= TS_HAS_WSCALE;
+        break;
+    case TS_OPT_SACKOK:
+        opt->present |= TS_HAS_SACKOK;
+        break;
+    case TS_OPT_SACK:
+        opt->sack_n = (uint8_t)((len - 2) / 8);
+        for (unsigned i = 0; i < opt->sack_n; i++) {
+            opt->sack[i][0] = be32_at(b + 8 * i);
+            opt->sack[i][1] = be32_at(b + 8 * i + 4);
+        }
+        opt->present |= TS_HAS_SACK;
+        break;
+    case TS_OPT_TS:
+        opt->tsval = be32_at(b);
+        opt->tsecr = be32_at(b + 4);
+        opt->present |= TS_HAS_TS;
+        break;
+    case TS_OPT_TFO:
+        opt->tfo_len = (uint8_t)(len - 2);
+        if (opt->tfo_len)
+            memcpy(opt->tfo_cookie, b, opt->tfo_len);
+        opt->present |= TS_HAS_TFO;
+        break;
+    default: /* MPTCP, MD5, AO, experiments, ... */
+        opt->present |= TS_HAS_OTHER;
+        break;
+    }
+    opt->items[opt->n++] = (struct ts_opt_item){.kind = kind, .len = len, .offset = (uint8_t)at};
+}
+
 /* Walk the options area: `o` holds the captured option bytes, `area` is its
  * length according to the data offset. */
 static void tcp_options(struct cur *o, uint32_t area, struct ts_opts *opt,
@@ -663,12 +727,8 @@ static void tcp_options(struct cur *o, uint32_t area, struct ts_opts *opt,
     while (at < area && o->left > 0) {
         uint8_t kind = cur_u8(o);
         if (kind == TS_OPT_EOL || kind == TS_OPT_NOP) {
-            opt->items[opt->n++] = (struct ts_opt_item){
-                .kind = kind, .len = 1, .offset = (uint8_t)at};
-            if (kind == TS_OPT_EOL) {
-                opt->present |= TS_HAS_EOL;
-                return; /* the rest is padding */
-            }
+            if (one_byte_option(opt, kind, at))
+                return; /* EOL: the rest is padding */
             at++;
             continue;
         }
@@ -683,46 +743,10 @@ static void tcp_options(struct cur *o, uint32_t area, struct ts_opts *opt,
             *anomalies |= TS_AN_BAD_OPT;
             return;
         }
-        struct cur b;
-        if (!cur_take(o, (uint32_t)len - 2, &b))
+        const uint8_t *body = cur_span(o, (uint32_t)len - 2);
+        if (!body && len > 2)
             return; /* cut by the snaplen */
-        switch (kind) {
-        case TS_OPT_MSS:
-            opt->mss = cur_be16(&b);
-            opt->present |= TS_HAS_MSS;
-            break;
-        case TS_OPT_WSCALE:
-            opt->wscale = cur_u8(&b); /* raw; > 14 means 14 (RFC 7323 §2.3) */
-            opt->present |= TS_HAS_WSCALE;
-            break;
-        case TS_OPT_SACKOK:
-            opt->present |= TS_HAS_SACKOK;
-            break;
-        case TS_OPT_SACK:
-            opt->sack_n = (uint8_t)((len - 2) / 8);
-            for (unsigned i = 0; i < opt->sack_n; i++) {
-                opt->sack[i][0] = cur_be32(&b);
-                opt->sack[i][1] = cur_be32(&b);
-            }
-            opt->present |= TS_HAS_SACK;
-            break;
-        case TS_OPT_TS:
-            opt->tsval = cur_be32(&b);
-            opt->tsecr = cur_be32(&b);
-            opt->present |= TS_HAS_TS;
-            break;
-        case TS_OPT_TFO:
-            opt->tfo_len = (uint8_t)(len - 2);
-            cur_copy(&b, opt->tfo_cookie, opt->tfo_len);
-            opt->present |= TS_HAS_TFO;
-            break;
-        default: /* MPTCP, MD5, AO, experiments, ... */
-            opt->present |= TS_HAS_OTHER;
-            break;
-        }
-        assert(!b.trunc);
-        opt->items[opt->n++] = (struct ts_opt_item){
-            .kind = kind, .len = len, .offset = (uint8_t)at};
+        store_option(opt, kind, len, at, body);
         at += len;
     }
 }
@@ -809,16 +833,6 @@ static enum ts_decode_status tcp_decode(struct l4 *x, bool verify,
  * which gives the same result for these frames too (test_decode checks the
  * two against each other).  One bounds check covers every read here. */
 
-static inline uint16_t be16_at(const uint8_t *p)
-{
-    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t be32_at(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* true with *x set up for tcp_decode, false to take the general path (then
  * nothing in s was changed) */
 static bool fast_ip(int dlt, const uint8_t *pkt, uint32_t len, uint32_t wirelen, bool verify,
@@ -891,61 +905,17 @@ static void fast_options(const uint8_t *o, uint32_t area, struct ts_opts *opt,
     while (at < area) {
         uint8_t kind = o[at];
         if (kind == TS_OPT_EOL || kind == TS_OPT_NOP) {
-            opt->items[opt->n++] = (struct ts_opt_item){
-                .kind = kind, .len = 1, .offset = (uint8_t)at};
-            if (kind == TS_OPT_EOL) {
-                opt->present |= TS_HAS_EOL;
-                return; /* the rest is padding */
-            }
+            if (one_byte_option(opt, kind, at))
+                return;
             at++;
             continue;
         }
-        if (at + 2 > area) { /* no room for a length byte */
-            *anomalies |= TS_AN_BAD_OPT;
-            return;
-        }
-        uint8_t len = o[at + 1];
+        uint8_t len = at + 2 > area ? 0 : o[at + 1]; /* 0: no room for a length */
         if (len < 2 || at + len > area || !opt_len_ok(kind, len)) {
             *anomalies |= TS_AN_BAD_OPT;
             return;
         }
-        const uint8_t *b = o + at + 2;
-        switch (kind) {
-        case TS_OPT_MSS:
-            opt->mss = be16_at(b);
-            opt->present |= TS_HAS_MSS;
-            break;
-        case TS_OPT_WSCALE:
-            opt->wscale = b[0];
-            opt->present |= TS_HAS_WSCALE;
-            break;
-        case TS_OPT_SACKOK:
-            opt->present |= TS_HAS_SACKOK;
-            break;
-        case TS_OPT_SACK:
-            opt->sack_n = (uint8_t)((len - 2) / 8);
-            for (unsigned i = 0; i < opt->sack_n; i++) {
-                opt->sack[i][0] = be32_at(b + 8 * i);
-                opt->sack[i][1] = be32_at(b + 8 * i + 4);
-            }
-            opt->present |= TS_HAS_SACK;
-            break;
-        case TS_OPT_TS:
-            opt->tsval = be32_at(b);
-            opt->tsecr = be32_at(b + 4);
-            opt->present |= TS_HAS_TS;
-            break;
-        case TS_OPT_TFO:
-            opt->tfo_len = (uint8_t)(len - 2);
-            memcpy(opt->tfo_cookie, b, opt->tfo_len);
-            opt->present |= TS_HAS_TFO;
-            break;
-        default:
-            opt->present |= TS_HAS_OTHER;
-            break;
-        }
-        opt->items[opt->n++] = (struct ts_opt_item){
-            .kind = kind, .len = len, .offset = (uint8_t)at};
+        store_option(opt, kind, len, at, o + at + 2);
         at += len;
     }
 }
