@@ -51,10 +51,10 @@ static void *stop_thread(void *arg)
 
 /* Frames are decoded into a small ring and tracked a few frames later, so
  * the tracker can prefetch each connection while earlier ones are processed
- * (the connection table is far larger than the cache).  Order is kept; a
- * live capture uses depth 0 so every line appears as its segment arrives,
- * and so does -w, which writes the frame's bytes: libpcap's buffer holds
- * them only while on_frame runs. */
+ * (the connection table is far larger than the cache).  Order is kept.  A
+ * live capture and a stream (-r - from a pipe) use depth 0, so every line
+ * appears as its segment arrives, and so does -w, which writes the frame's
+ * bytes: libpcap's buffer holds them only while on_frame runs. */
 #define RING 8
 #define PREFETCH_CONN_AHEAD 4
 #define SLOT_AHEAD 24 /* reader thread: slots fetched from the other core */
@@ -258,6 +258,8 @@ static void trace_usage(FILE *f)
           "  --summary        only the connection verdicts\n"
           "  -S               absolute sequence numbers in text (JSON has both)\n"
           "  -n               numeric addresses and ports (always; for tcpdump habits)\n"
+          "  -l               write each line out at once (as tcpdump -l; always on a\n"
+          "                   terminal and live): for reading a stream through a pipe\n"
           "  --date           print the date with each time stamp\n"
           "  --color WHEN     auto (default: only on a terminal), always, never\n"
           "  --stats          at the end: counts per role, close kind and conn_state,\n"
@@ -359,7 +361,7 @@ int cmd_trace(int argc, char **argv)
     ts_track_cfg_default(&tcfg);
     static struct trace_run run = {.verify = true};
     uint64_t count = 0, v;
-    bool list = false, want_stats = false;
+    bool list = false, want_stats = false, line_buffered = false;
     const char *zeek_path = NULL, *pcapng_path = NULL, *svg_path = NULL;
     bool ladder = false;
     uint64_t conn_id = 0, width = 0;
@@ -368,7 +370,7 @@ int cmd_trace(int argc, char **argv)
     setlocale(LC_CTYPE, "");
     optind = 1;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+r:i:Dc:s:pB:nShw:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+r:i:Dc:s:pB:nShw:l", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r': ccfg.file = optarg; break;
         case 'i': ccfg.iface = optarg; break;
@@ -386,6 +388,7 @@ int cmd_trace(int argc, char **argv)
             ccfg.buffer_kib = (int)v;
             break;
         case 'n': run.rcfg.numeric = true; break;
+        case 'l': line_buffered = true; break;
         case 'S': run.rcfg.abs_seq = true; break;
         case OPT_JSON: run.rcfg.json = true; break;
         case OPT_SUMMARY: run.summary = true; break;
@@ -561,7 +564,9 @@ int cmd_trace(int argc, char **argv)
     }
 
     static struct ts_out out;
-    ts_out_init(&out, stdout, ccfg.iface != NULL);
+    /* each line at once when someone may be watching it arrive: live, on a
+     * terminal, or asked for (-l); else in 64 KiB writes */
+    ts_out_init(&out, stdout, ccfg.iface != NULL || tty || line_buffered);
     run.out = &out;
     tcfg.on_end = on_end;
     tcfg.user = &run;
@@ -599,13 +604,17 @@ int cmd_trace(int argc, char **argv)
     if (ccfg.iface)
         fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", ccfg.iface,
                 filter ? ", filter: " : "", filter ? filter : "");
-    run.depth = ccfg.iface || run.pcapng ? 0 : RING;
+    /* A regular file is read ahead (frames tracked a few behind, so their
+     * connections can be prefetched); live capture, a stream (the next
+     * frame may be long in coming) and -w are handled frame by frame. */
+    struct stat sb;
+    bool regular = ccfg.file && strcmp(ccfg.file, "-") != 0 && stat(ccfg.file, &sb) == 0 &&
+                   S_ISREG(sb.st_mode);
+    run.depth = regular && !run.pcapng ? RING : 0;
     run.stop = &st.stop;
     /* Offline, the lines are formatted and written on a second core.  Live
      * capture renders in place: each line must appear as it arrives. */
     bool cores = sysconf(_SC_NPROCESSORS_ONLN) > 1;
-    struct stat sb;
-    bool regular = ccfg.file && stat(ccfg.file, &sb) == 0 && S_ISREG(sb.st_mode);
     if (ccfg.file && !run.summary && !run.ladder && cores)
         run.pipe = trace_pipe_start(&out, &run.rcfg, regular);
     /* Without a line per segment, the second core reads and decodes. */

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Reading a stream (-r -), every segment's line must come out while the
+stream is still open: nothing held back for read-ahead, nothing held in a
+64 KiB buffer (-l).  The capture is written whole, the pipe kept open, and
+the lines are awaited before it is closed.
+
+usage: check-stream.py TCPSHAKE CAPTURE.pcap
+"""
+import os
+import select
+import subprocess
+import sys
+import time
+
+
+def run(tcpshake, capture, extra, is_segment, timeout=10.0):
+    """Write the capture, keep the pipe open until every segment's line has
+    come out (or `timeout`), then close it and collect the rest."""
+    data = open(capture, "rb").read()
+    want = expected_segments(capture)
+    p = subprocess.Popen([tcpshake, "trace", "-l", *extra, "-r", "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdin.write(data)
+    p.stdin.flush()
+    lines, buf = [], b""
+    deadline = time.monotonic() + timeout
+    fd = p.stdout.fileno()
+    while time.monotonic() < deadline:
+        if len([l for l in lines if is_segment(l)]) >= want:
+            break
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            buf += chunk
+            *done, buf = buf.split(b"\n")
+            lines += [d.decode() for d in done]
+    early = [l for l in lines if is_segment(l)]
+    p.stdin.close()
+    rest = p.stdout.read()
+    err = p.stderr.read()
+    rc = p.wait(timeout=timeout)
+    lines += (buf + rest).decode().splitlines()
+    return early, lines, rc, err.decode()
+
+
+def expected_segments(capture):
+    # classic pcap, little or big endian: count the records
+    data = open(capture, "rb").read()
+    magic = data[:4]
+    order = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    import struct
+    n, off = 0, 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(order + "I", data[off + 8:off + 12])[0]
+        off += 16 + incl
+        n += 1
+    return n
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    tcpshake, capture = sys.argv[1], sys.argv[2]
+    n = expected_segments(capture)
+    failures = 0
+    cases = [
+        ("text", [], lambda l: " IP" in l and l[:2].isdigit()),
+        ("json", ["--json"], lambda l: '"type":"segment"' in l),
+    ]
+    for name, extra, is_segment in cases:
+        early, lines, rc, err = run(tcpshake, capture, extra, is_segment)
+        verdicts = [l for l in lines if l.startswith("== conn") or '"type":"conn"' in l]
+        ok = len(early) == n and rc == 0 and len(verdicts) == 1
+        print(f"{'ok' if ok else 'FAIL'}: {name}: {len(early)} of {n} segment lines "
+              f"before the stream closed, {len(verdicts)} verdict, exit {rc}")
+        if not ok:
+            failures += 1
+            sys.stderr.write(err)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
