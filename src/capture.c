@@ -166,7 +166,7 @@ static void on_packet(u_char *u, const struct pcap_pkthdr *h, const u_char *byte
     x->cb(x->user, x->c->dlt, t, bytes, h->caplen, h->len);
     if (x->left && --x->left == 0)
         pcap_breakloop(x->c->p);
-    else if (x->stop && *x->stop)
+    else if (x->stop && __atomic_load_n(x->stop, __ATOMIC_ACQUIRE))
         pcap_breakloop(x->c->p);
 }
 
@@ -176,7 +176,7 @@ int ts_capture_run(struct ts_capture *c, uint64_t count,
 {
     struct loop_ctx x = {c, cb, user, stop, count};
     for (;;) {
-        if (stop && *stop)
+        if (stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE))
             return 0;
         int rc = pcap_dispatch(c->p, c->live ? -1 : 4096, on_packet, (u_char *)&x);
         if (rc == PCAP_ERROR_BREAK)

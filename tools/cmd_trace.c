@@ -43,7 +43,7 @@ static void *stop_thread(void *arg)
     struct stopper *st = arg;
     int sig;
     if (sigwait(&st->set, &sig) == 0) {
-        st->stop = 1;
+        __atomic_store_n(&st->stop, 1, __ATOMIC_RELEASE); /* read on other threads */
         ts_capture_breakloop(st->cap);
     }
     return NULL;
@@ -166,8 +166,9 @@ static void process(struct trace_run *r, struct slot *sl)
  * reading the capture instead of tracing the rest of it for nothing. */
 static void stop_if_output_broken(struct trace_run *r)
 {
-    if (r->out->write_error || (r->pipe && trace_pipe_broken(r->pipe)))
-        *r->stop = 1;
+    /* while the render thread owns `out`, only its atomic flag may be read */
+    if (r->pipe ? trace_pipe_broken(r->pipe) : r->out->write_error)
+        __atomic_store_n(r->stop, 1, __ATOMIC_RELEASE);
 }
 
 static void drain(struct trace_run *r)

@@ -54,7 +54,8 @@ static bool has_room(void *arg)
 {
     struct trace_reader *r = arg;
     r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
-    return r->fill - r->tail_seen < SLOTS || (r->stop && *r->stop);
+    return r->fill - r->tail_seen < SLOTS ||
+           (r->stop && __atomic_load_n(r->stop, __ATOMIC_ACQUIRE));
 }
 
 /* consumer: a frame is ready, or none will come */

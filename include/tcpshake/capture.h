@@ -36,7 +36,8 @@ struct ts_capture *ts_capture_open(const struct ts_capture_cfg *cfg, char *err,
                                    size_t errlen);
 
 /* Run until the source ends, `count` records (0 = all) were handed over, or
- * *stop becomes non-zero.  Returns 0 at a clean end, -1 with err filled when
+ * *stop becomes non-zero (set it from a signal handler, or from another
+ * thread with an atomic store: it is read with an atomic load).  Returns 0 at a clean end, -1 with err filled when
  * the source failed (e.g. a truncated file: what came before was delivered). */
 int ts_capture_run(struct ts_capture *c, uint64_t count,
                    volatile sig_atomic_t *stop, ts_capture_cb cb, void *user,
