@@ -103,7 +103,7 @@ struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, 
     if (!r)
         return NULL;
     memset(r, 0, sizeof *r);
-    r->ring = malloc(SLOTS * sizeof *r->ring);
+    r->ring = aligned_alloc(64, SLOTS * sizeof *r->ring);
     if (!r->ring) {
         free(r);
         return NULL;

@@ -16,11 +16,13 @@
 
 struct trace_reader;
 
-/* One decoded frame. */
+/* One decoded frame.  What the tracker reads (the status and the segment
+ * up to its options) fills the first two cache lines of the slot: each of
+ * those lines crosses from the reader's core to the tracker's. */
 struct trace_frame {
-    struct ts_seg seg;
-    enum ts_decode_status st;
+    _Alignas(64) enum ts_decode_status st;
     int dlt;
+    struct ts_seg seg;
 };
 
 /* Start reading `cap` (at most `count` frames, 0 = all) on a new thread,
