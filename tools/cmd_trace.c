@@ -609,7 +609,9 @@ int cmd_trace(int argc, char **argv)
      * connections can be prefetched); live capture, a stream (the next
      * frame may be long in coming) and -w are handled frame by frame. */
     struct stat sb;
-    bool regular = ccfg.file && strcmp(ccfg.file, "-") != 0 && stat(ccfg.file, &sb) == 0 &&
+    bool regular = ccfg.file &&
+                   (strcmp(ccfg.file, "-") == 0 ? fstat(STDIN_FILENO, &sb)
+                                                : stat(ccfg.file, &sb)) == 0 &&
                    S_ISREG(sb.st_mode);
     run.depth = regular && !run.pcapng ? RING : 0;
     run.stop = &st.stop;

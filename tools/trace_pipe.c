@@ -117,9 +117,11 @@ static void *render_main(void *arg)
 struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_cfg *cfg,
                                     bool batch)
 {
-    struct trace_pipe *p = calloc(1, sizeof *p);
+    /* _Alignas(64) members: calloc promises only 16 */
+    struct trace_pipe *p = aligned_alloc(64, sizeof *p);
     if (!p)
         return NULL;
+    memset(p, 0, sizeof *p);
     p->ring = malloc(PIPE_SLOTS * sizeof *p->ring);
     if (!p->ring) {
         free(p);
