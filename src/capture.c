@@ -2,6 +2,10 @@
  * pcapng, "-" = stdin) or a live interface, compiles the BPF filter, and runs
  * the read loop, handing each record to the caller with its link type and a
  * nanosecond timestamp.
+ *
+ * A classic pcap savefile in a regular file is read in blocks (pcapread.c)
+ * as long as its records are plain ones, with libpcap's filter applied to
+ * each; at the first record that is not, libpcap reads on from there.
  */
 #include "tcpshake/capture.h"
 
@@ -11,12 +15,20 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "pcapread.h"
 
 struct ts_capture {
     pcap_t *p;
     int dlt;
     bool nano; /* savefile / live handle gives nanoseconds */
     bool live;
+    bool block;               /* records still come from `rd`, not libpcap */
+    struct pr_reader rd;
+    uint64_t block_records;   /* records the block reader handed over */
+    bool has_prog;            /* the filter, as libpcap applies it */
+    struct bpf_program prog;
 };
 
 static void set_err(char *err, size_t len, const char *what, const char *detail)
@@ -41,11 +53,16 @@ static int apply_filter(struct ts_capture *c, const char *filter, char *err,
         return -1;
     }
     int rc = pcap_setfilter(c->p, &prog);
-    pcap_freecode(&prog);
     if (rc < 0) {
+        pcap_freecode(&prog);
         set_err(err, errlen, "filter", pcap_geterr(c->p));
         return -1;
     }
+    /* kept for the block reader, which filters as libpcap does */
+    if (c->has_prog)
+        pcap_freecode(&c->prog);
+    c->prog = prog;
+    c->has_prog = true;
     return 0;
 }
 
@@ -86,7 +103,13 @@ static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
     FILE *f = pcap_file(p);
     if (f)
         __fsetlocking(f, FSETLOCKING_BYCALLER);
-    return wrap(p, true, false, err, errlen);
+    struct ts_capture *c = wrap(p, true, false, err, errlen);
+    /* Block reads: a regular file (also as stdin) read from its start */
+    struct stat st;
+    if (c && f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && ftello(f) == 24 &&
+        pcap_snapshot(p) > 0)
+        c->block = pr_open(&c->rd, fileno(f), (uint32_t)pcap_snapshot(p));
+    return c;
 }
 
 static const char *live_hint(int rc)
@@ -150,6 +173,45 @@ struct ts_capture *ts_capture_open(const struct ts_capture_cfg *cfg, char *err,
     return c;
 }
 
+/* From here on libpcap reads: its file position goes to the first record
+ * the block reader did not hand over. */
+static int hand_over(struct ts_capture *c, char *err, size_t errlen)
+{
+    if (!c->block)
+        return 0;
+    c->block = false;
+    uint64_t off = c->rd.off;
+    pr_close(&c->rd);
+    if (fseeko(pcap_file(c->p), (off_t)off, SEEK_SET) != 0) {
+        set_err(err, errlen, "read", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Records from the block reader while it has them.  1: stopped (count
+ * reached or *stop set); 0: libpcap must go on. */
+static int run_block(struct ts_capture *c, uint64_t *left, volatile sig_atomic_t *stop,
+                     ts_capture_cb cb, void *user)
+{
+    struct pr_record rec;
+    while (pr_next(&c->rd, &rec)) {
+        if (c->has_prog) {
+            struct pcap_pkthdr h = {.caplen = rec.caplen, .len = rec.wirelen};
+            if (!pcap_offline_filter(&c->prog, &h, rec.data))
+                goto next;
+        }
+        c->block_records++;
+        cb(user, c->dlt, rec.t_ns, rec.data, rec.caplen, rec.wirelen);
+        if (*left && --*left == 0)
+            return 1;
+    next:
+        if (stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE))
+            return 1;
+    }
+    return 0;
+}
+
 struct loop_ctx {
     struct ts_capture *c;
     ts_capture_cb cb;
@@ -175,6 +237,12 @@ int ts_capture_run(struct ts_capture *c, uint64_t count,
                    char *err, size_t errlen)
 {
     struct loop_ctx x = {c, cb, user, stop, count};
+    if (c->block) {
+        if (run_block(c, &x.left, stop, cb, user))
+            return 0;
+        if (hand_over(c, err, errlen) < 0)
+            return -1;
+    }
     for (;;) {
         if (stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE))
             return 0;
@@ -212,6 +280,8 @@ int ts_capture_dispatch(struct ts_capture *c, int max, ts_capture_cb cb,
                         void *user, char *err, size_t errlen)
 {
     struct loop_ctx x = {c, cb, user, NULL, 0};
+    if (hand_over(c, err, errlen) < 0)
+        return -1;
     int rc = pcap_dispatch(c->p, max > 0 ? max : -1, on_packet, (u_char *)&x);
     if (rc == PCAP_ERROR_BREAK)
         return 0;
@@ -245,6 +315,11 @@ bool ts_capture_stats(struct ts_capture *c, uint64_t *recv, uint64_t *drop,
     return true;
 }
 
+uint64_t ts_capture_block_records(const struct ts_capture *c)
+{
+    return c->block_records;
+}
+
 int ts_capture_datalink(const struct ts_capture *c)
 {
     return c->dlt;
@@ -254,6 +329,10 @@ void ts_capture_close(struct ts_capture *c)
 {
     if (!c)
         return;
+    if (c->block)
+        pr_close(&c->rd);
+    if (c->has_prog)
+        pcap_freecode(&c->prog);
     pcap_close(c->p);
     free(c);
 }

@@ -51,6 +51,11 @@ bool ts_capture_stats(struct ts_capture *c, uint64_t *recv, uint64_t *drop,
                       uint64_t *ifdrop);
 
 int ts_capture_datalink(const struct ts_capture *c);
+
+/* Records of a savefile read in blocks rather than through libpcap's
+ * read loop (a classic pcap in a regular file, up to its first odd
+ * record; see capture.c): for tests and benchmarks. */
+uint64_t ts_capture_block_records(const struct ts_capture *c);
 void ts_capture_close(struct ts_capture *c);
 
 /* ---- for drivers (tcpshake connect / listen / replay) --------------------
