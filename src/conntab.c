@@ -28,6 +28,10 @@ struct embryo {
     uint8_t wscale, has_wscale, last_flags;
 };
 
+/* A flood of SYNs is stored as embryos: their size is the memory bound
+ * the README promises (with the hash bucket, under 128 bytes). */
+_Static_assert(sizeof(struct embryo) <= 96, "an embryo grew past 96 bytes");
+
 /* Zeek emulation constants the embryo implies (zeek.c): endpoint state
  * SYN_SENT for the originator, the 'S' history bit for it. */
 enum { Z_SYN_SENT_STATE = 1, Z_HIST_SYN_BIT = 1u << 0 };
