@@ -285,6 +285,10 @@ static void test_gives_way(void **state)
         plain(&w, 500, 1514, false, 12);
         pf_close(&w);
         assert_int_equal(same(path, NULL, 0), 500);
+        /* a count and a filter carry over to libpcap */
+        assert_int_equal(same(path, NULL, 700), 500);
+        assert_int_equal(same(path, NULL, 300), 300);
+        assert_true(same(path, "tcp dst port 443", 0) < 500);
     }
 }
 
