@@ -10,12 +10,16 @@
 #include "tcpshake/capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pcapread.h"
 
@@ -29,7 +33,76 @@ struct ts_capture {
     uint64_t block_records;   /* records the block reader handed over */
     bool has_prog;            /* the filter, as libpcap applies it */
     struct bpf_program prog;
+    int wake;                 /* a stream: written to end a blocked read; or -1 */
 };
+
+/* ---- streams ------------------------------------------------------------
+ * A pipe, a FIFO or a terminal may have nothing to read for a long time,
+ * and libpcap would sit in read() through a Ctrl-C or SIGTERM.  So a stream
+ * reaches libpcap through a stdio cookie whose reads wait in poll() on the
+ * descriptor and on an eventfd that ts_capture_breakloop writes: then the
+ * stream ends there, as if the writer had closed it. */
+
+struct stream {
+    int fd, wake;
+    bool own_fd;
+};
+
+static ssize_t stream_read(void *cookie, char *buf, size_t n)
+{
+    struct stream *st = cookie;
+    for (;;) {
+        struct pollfd p[2] = {{.fd = st->fd, .events = POLLIN}, {.fd = st->wake, .events = POLLIN}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (p[1].revents)
+            return 0; /* stopping */
+        ssize_t r = read(st->fd, buf, n);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        return r;
+    }
+}
+
+static int stream_close(void *cookie)
+{
+    struct stream *st = cookie;
+    if (st->own_fd)
+        close(st->fd);
+    close(st->wake);
+    free(st);
+    return 0;
+}
+
+/* A FILE over the stream fd (then *wake is its eventfd), or NULL: let
+ * libpcap open it the usual way. */
+static FILE *stream_open(const char *file, int *wake)
+{
+    struct stream *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->wake = eventfd(0, EFD_CLOEXEC);
+    st->own_fd = strcmp(file, "-") != 0;
+    st->fd = st->own_fd ? open(file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+    FILE *f = NULL;
+    if (st->wake >= 0 && st->fd >= 0) {
+        cookie_io_functions_t io = {.read = stream_read, .close = stream_close};
+        f = fopencookie(st, "rb", io);
+    }
+    if (!f) {
+        if (st->wake >= 0)
+            close(st->wake);
+        if (st->own_fd && st->fd >= 0)
+            close(st->fd);
+        free(st);
+        return NULL;
+    }
+    *wake = st->wake;
+    return f;
+}
 
 static void set_err(char *err, size_t len, const char *what, const char *detail)
 {
@@ -76,6 +149,7 @@ static struct ts_capture *wrap(pcap_t *p, bool nano, bool live, char *err, size_
         return NULL;
     }
     c->p = p;
+    c->wake = -1;
     c->nano = nano;
     c->live = live;
     c->dlt = pcap_datalink(p);
@@ -86,8 +160,26 @@ static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
                                     size_t errlen)
 {
     char perr[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(
-        cfg->file, PCAP_TSTAMP_PRECISION_NANO, perr);
+    pcap_t *p = NULL;
+    int wake = -1;
+    struct stat sb;
+    bool is_stdin = strcmp(cfg->file, "-") == 0;
+    if ((is_stdin ? fstat(STDIN_FILENO, &sb) : stat(cfg->file, &sb)) == 0 &&
+        !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        FILE *f = stream_open(cfg->file, &wake);
+        if (f) {
+            p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr);
+            if (!p) {
+                fclose(f);
+                wake = -1;
+            }
+        } else {
+            p = pcap_open_offline_with_tstamp_precision(cfg->file, PCAP_TSTAMP_PRECISION_NANO,
+                                                        perr);
+        }
+    } else {
+        p = pcap_open_offline_with_tstamp_precision(cfg->file, PCAP_TSTAMP_PRECISION_NANO, perr);
+    }
     if (!p) {
         /* libpcap's message may already start with the file name */
         size_t n = strlen(cfg->file);
@@ -104,6 +196,8 @@ static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
     if (f)
         __fsetlocking(f, FSETLOCKING_BYCALLER);
     struct ts_capture *c = wrap(p, true, false, err, errlen);
+    if (c)
+        c->wake = wake;
     /* Block reads: a regular file (also as stdin) read from its start */
     struct stat st;
     if (c && f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && ftello(f) == 24 &&
@@ -250,6 +344,9 @@ int ts_capture_run(struct ts_capture *c, uint64_t count,
         if (rc == PCAP_ERROR_BREAK)
             return 0;
         if (rc == PCAP_ERROR) {
+            /* a stream ended by the stop may end inside a record */
+            if (c->wake >= 0 && stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE))
+                return 0;
             set_err(err, errlen, c->live ? "capture" : "read", pcap_geterr(c->p));
             return -1;
         }
@@ -301,6 +398,11 @@ int ts_capture_set_filter(struct ts_capture *c, const char *filter, char *err,
 void ts_capture_breakloop(struct ts_capture *c)
 {
     pcap_breakloop(c->p);
+    if (c->wake >= 0) {
+        uint64_t one = 1;
+        ssize_t n = write(c->wake, &one, sizeof one);
+        (void)n; /* the counter cannot overflow from here */
+    }
 }
 
 bool ts_capture_stats(struct ts_capture *c, uint64_t *recv, uint64_t *drop,

@@ -43,7 +43,10 @@ int ts_capture_run(struct ts_capture *c, uint64_t count,
                    volatile sig_atomic_t *stop, ts_capture_cb cb, void *user,
                    char *err, size_t errlen);
 
-/* Stop from a signal handler's flag: breaks out of a blocking read. */
+/* Stop from a signal handler's flag: breaks out of a blocking read, live
+ * or from a stream (a pipe, a FIFO, a terminal: the stream then ends there,
+ * and ts_capture_run returns 0 if *stop is set, even inside a record).
+ * Async-signal-safe. */
 void ts_capture_breakloop(struct ts_capture *c);
 
 /* libpcap's received / dropped counts (live); false if unavailable. */

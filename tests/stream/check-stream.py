@@ -4,10 +4,15 @@ stream is still open: nothing held back for read-ahead, nothing held in a
 64 KiB buffer (-l).  The capture is written whole, the pipe kept open, and
 the lines are awaited before it is closed.
 
+And SIGTERM or SIGINT while the stream is open and idle must end the trace
+at once (not when the writer closes the pipe), with the verdicts printed
+and exit status 0, as for a live capture: also with half a record sent.
+
 usage: check-stream.py TCPSHAKE CAPTURE.pcap
 """
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -60,6 +65,35 @@ def expected_segments(capture):
     return n
 
 
+def stop_idle(tcpshake, capture, extra, sig, partial):
+    """Send the capture (and, with `partial`, half of one more record), keep
+    the pipe open and idle, send `sig`: seconds until exit, exit status,
+    verdict lines."""
+    data = open(capture, "rb").read()
+    if partial:
+        data += data[24:24 + 20]  # a record header and a little more
+    p = subprocess.Popen([tcpshake, "trace", *extra, "-r", "-"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdin.write(data)
+    p.stdin.flush()
+    time.sleep(0.5)  # everything sent has been read; the pipe is idle
+    t0 = time.monotonic()
+    p.send_signal(sig)
+    try:
+        # the pipe stays open: only the signal may end the trace
+        p.wait(timeout=5)
+        took = time.monotonic() - t0
+    except subprocess.TimeoutExpired:
+        took = float("inf")
+    p.stdin.close()
+    out, err = p.stdout.read(), p.stderr.read()
+    p.wait()
+    lines = out.decode().splitlines()
+    verdicts = [l for l in lines if l.startswith("== conn") or '"type":"conn"' in l]
+    return took, p.returncode, len(verdicts), err.decode()
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -80,6 +114,17 @@ def main():
         if not ok:
             failures += 1
             sys.stderr.write(err)
+    for name, extra in [("text", []), ("summary", ["--summary"]), ("json", ["--json"])]:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            for partial in (False, True):
+                took, rc, verdicts, err = stop_idle(tcpshake, capture, extra, sig, partial)
+                ok = took < 2 and rc == 0 and verdicts == 1
+                what = f"{name}, {sig.name}{', half a record pending' if partial else ''}"
+                print(f"{'ok' if ok else 'FAIL'}: {what}: exit {rc} {took:.2f} s after "
+                      f"the signal, {verdicts} verdict")
+                if not ok:
+                    failures += 1
+                    sys.stderr.write(err)
     return 1 if failures else 0
 
 
