@@ -156,6 +156,26 @@ static struct ts_capture *wrap(pcap_t *p, bool nano, bool live, char *err, size_
     return c;
 }
 
+/* Link types libpcap delivers as stored (pcap_post_process rewrites some
+ * others, such as USB's, even in this machine's byte order): the ones the
+ * decoder reads. */
+static bool plain_dlt(int dlt)
+{
+    switch (dlt) {
+    case DLT_EN10MB:
+    case DLT_LINUX_SLL:
+    case DLT_LINUX_SLL2:
+    case DLT_NULL:
+    case DLT_LOOP:
+    case DLT_RAW:
+    case DLT_IPV4:
+    case DLT_IPV6:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
                                     size_t errlen)
 {
@@ -198,10 +218,11 @@ static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
     struct ts_capture *c = wrap(p, true, false, err, errlen);
     if (c)
         c->wake = wake;
-    /* Block reads: a regular file (also as stdin) read from its start */
+    /* Block reads: a regular file (also as stdin) read from its start, of
+     * a link type whose records libpcap hands over untouched */
     struct stat st;
-    if (c && f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && ftello(f) == 24 &&
-        pcap_snapshot(p) > 0)
+    if (c && f && plain_dlt(c->dlt) && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        ftello(f) == 24 && pcap_snapshot(p) > 0)
         c->block = pr_open(&c->rd, fileno(f), (uint32_t)pcap_snapshot(p));
     return c;
 }
