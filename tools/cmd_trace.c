@@ -79,6 +79,7 @@ struct trace_run {
     struct ts_ladder *ladder; /* --ladder: drawn instead of the lines */
     struct ts_svg *svg;       /* --svg FILE: recorded, written at the end */
     struct trace_pipe *pipe;  /* -r: lines rendered on a second thread */
+    struct trace_reader *reader; /* -r --summary: verdicts rendered by the reader */
     volatile sig_atomic_t *stop; /* set to end the read loop early */
     unsigned depth; /* frames held back: 0 (live, -w) .. RING */
     uint64_t frames, tcp, bad, conns;
@@ -94,6 +95,8 @@ static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
         ts_ladder_conn_end(r->ladder, r->out, c, why);
     else if (r->pipe)
         trace_pipe_conn(r->pipe, c, why);
+    else if (r->reader)
+        trace_reader_conn(r->reader, c, why);
     else
         ts_render_conn(r->out, &r->rcfg, c, why);
     if (r->svg)
@@ -166,8 +169,10 @@ static void process(struct trace_run *r, struct slot *sl)
  * reading the capture instead of tracing the rest of it for nothing. */
 static void stop_if_output_broken(struct trace_run *r)
 {
-    /* while the render thread owns `out`, only its atomic flag may be read */
-    if (r->pipe ? trace_pipe_broken(r->pipe) : r->out->write_error)
+    /* while another thread owns `out`, only its atomic flag may be read */
+    if (r->pipe     ? trace_pipe_broken(r->pipe)
+        : r->reader ? trace_reader_broken(r->reader)
+                    : r->out->write_error)
         __atomic_store_n(r->stop, 1, __ATOMIC_RELEASE);
 }
 
@@ -620,14 +625,21 @@ int cmd_trace(int argc, char **argv)
     bool cores = sysconf(_SC_NPROCESSORS_ONLN) > 1;
     if (ccfg.file && !run.summary && !run.ladder && cores)
         run.pipe = trace_pipe_start(&out, &run.rcfg, regular);
-    /* Without a line per segment, the second core reads and decodes. */
+    /* Without a line per segment, the second core reads and decodes; from
+     * a file, it also renders the verdicts (not the ladder's). */
     struct trace_reader *reader = NULL;
     if (ccfg.file && !run.pipe && !run.pcapng && cores)
-        reader = trace_reader_start(cap, count, run.verify, regular, &st.stop);
+        reader = trace_reader_start(cap, count, run.verify, regular, &st.stop,
+                                    run.ladder ? NULL : &out, &run.rcfg);
     int rc;
     if (reader) {
+        if (trace_reader_renders(reader))
+            run.reader = reader;
         consume(&run, reader);
+        /* the verdicts of what is still open go to the reader too */
+        ts_tracker_flush(run.tracker);
         rc = trace_reader_finish(reader, err, sizeof err);
+        run.reader = NULL;
     } else {
         rc = ts_capture_run(cap, count, &st.stop, on_frame, &run, err, sizeof err);
         drain(&run);

@@ -3,7 +3,14 @@
  * and reads the other's with acquire order, in batches, so the two cores do
  * not trade the index cache lines for every frame.  A side that finds the
  * ring full or empty spins briefly, then sleeps until the other side moves
- * (spsc_wait.h). */
+ * (spsc_wait.h).
+ *
+ * Verdicts flow the other way through a second, smaller ring: the tracker
+ * queues copies, the reader renders them whenever it publishes a batch of
+ * frames, while it waits for room, and after the last frame until the
+ * tracker says it is finished.  The reader waits on one event (`room`) for
+ * both: the tracker moves it when it releases frames, when it cannot queue
+ * a verdict, and when it finishes. */
 #include "trace_reader.h"
 #include "spsc_wait.h"
 
@@ -15,7 +22,18 @@
 #define SLOTS 1024u /* a power of two */
 #define BATCH 32u   /* frames between index publications */
 #define SPINS 256u  /* pause rounds before sleeping */
+/* The reader, faster than the tracker, finds the ring full again and again.
+ * It spins longer before it sleeps (about as long as the tracker takes to
+ * free a quarter of the ring), so the tracker, which is always running
+ * then, seldom has to make a system call to wake it. */
+#define ROOM_SPINS 8192u
 #define WAKE_EVERY 8u /* batches before a sleeping side is woken */
+#define VSLOTS 1024u   /* verdict ring: a power of two */
+
+struct verdict {
+    struct ts_conn c;
+    enum ts_end_reason why;
+};
 
 struct trace_reader {
     struct trace_frame *ring;
@@ -32,7 +50,19 @@ struct trace_reader {
     unsigned room_skipped;            /* spsc_notify's count for `room` */
     _Alignas(64) _Atomic bool done;   /* the reader has published its last frame */
     struct spsc_event data;           /* the producer moved head (or is done) */
-    struct spsc_event room;           /* the consumer moved tail */
+    struct spsc_event room;           /* the consumer moved tail (or vhead, or finished) */
+    /* verdicts: queued by the tracker, rendered by the reader */
+    struct verdict *vring;            /* NULL: the tracker renders them itself */
+    _Alignas(64) _Atomic size_t vhead; /* verdicts queued, published */
+    size_t vfill;                      /* verdicts queued (>= vhead) */
+    size_t vtail_seen;                 /* the reader's vtail, as last read */
+    _Atomic bool finished;             /* the tracker queued its last verdict */
+    _Alignas(64) _Atomic size_t vtail; /* verdicts rendered */
+    unsigned vroom_skipped;            /* spsc_notify's count for `vroom` */
+    _Atomic bool broken;               /* writing a verdict failed */
+    struct spsc_event vroom;           /* the reader moved vtail */
+    struct ts_out *out;
+    struct ts_render_cfg cfg;
     struct ts_capture *cap;
     uint64_t count;
     bool verify;
@@ -49,13 +79,53 @@ static void publish_head(struct trace_reader *r, unsigned every)
     spsc_notify(&r->data, &r->data_skipped, every);
 }
 
-/* producer: a slot is free, or we are stopping */
+/* reader: verdicts are queued that it has not rendered */
+static bool verdicts_pending(struct trace_reader *r)
+{
+    return r->vring && atomic_load_explicit(&r->vhead, memory_order_acquire) !=
+                           atomic_load_explicit(&r->vtail, memory_order_relaxed);
+}
+
+/* reader: render every queued verdict and hand their slots back */
+static void render_verdicts(struct trace_reader *r)
+{
+    size_t head = atomic_load_explicit(&r->vhead, memory_order_acquire);
+    size_t tail = atomic_load_explicit(&r->vtail, memory_order_relaxed); /* ours */
+    if (head == tail)
+        return;
+    for (; tail != head; tail++) {
+        const struct verdict *v = &r->vring[tail & (VSLOTS - 1)];
+        ts_render_conn(r->out, &r->cfg, &v->c, v->why);
+    }
+    atomic_store_explicit(&r->vtail, tail, memory_order_release);
+    spsc_notify(&r->vroom, &r->vroom_skipped, 1);
+    if (r->out->write_error)
+        atomic_store_explicit(&r->broken, true, memory_order_relaxed);
+}
+
+/* producer: a slot is free, or we are stopping, or there are verdicts to
+ * render meanwhile */
 static bool has_room(void *arg)
 {
     struct trace_reader *r = arg;
     r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
     return r->fill - r->tail_seen < SLOTS ||
-           (r->stop && __atomic_load_n(r->stop, __ATOMIC_ACQUIRE));
+           (r->stop && __atomic_load_n(r->stop, __ATOMIC_ACQUIRE)) || verdicts_pending(r);
+}
+
+/* reader, after the last frame: a verdict to render, or the tracker is done */
+static bool has_verdict_or_finished(void *arg)
+{
+    struct trace_reader *r = arg;
+    return atomic_load_explicit(&r->finished, memory_order_acquire) || verdicts_pending(r);
+}
+
+/* tracker: a verdict slot is free */
+static bool has_vroom(void *arg)
+{
+    struct trace_reader *r = arg;
+    r->vtail_seen = atomic_load_explicit(&r->vtail, memory_order_acquire);
+    return r->vfill - r->vtail_seen < VSLOTS;
 }
 
 /* consumer: a frame is ready, or none will come */
@@ -74,16 +144,24 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, uin
     struct trace_reader *r = user;
     if (r->fill - r->tail_seen >= SLOTS) {
         publish_head(r, 1);
-        spsc_wait(&r->room, has_room, r, SPINS);
-        if (r->fill - r->tail_seen >= SLOTS)
-            return; /* stopping: the consumer may take no more */
+        for (;;) {
+            spsc_wait(&r->room, has_room, r, ROOM_SPINS);
+            render_verdicts(r);
+            if (r->fill - r->tail_seen < SLOTS)
+                break;
+            if (r->stop && __atomic_load_n(r->stop, __ATOMIC_ACQUIRE))
+                return; /* stopping: the consumer may take no more */
+        }
     }
     struct trace_frame *f = &r->ring[r->fill & (SLOTS - 1)];
     f->st = ts_decode(dlt, pkt, caplen, wirelen, r->verify, &f->seg);
     f->seg.t_ns = t_ns;
     f->dlt = dlt;
-    if (++r->fill % r->batch == 0)
+    if (++r->fill % r->batch == 0) {
         publish_head(r, r->batch == 1 ? 1 : WAKE_EVERY);
+        if (r->vring)
+            render_verdicts(r);
+    }
 }
 
 static void *reader_main(void *arg)
@@ -93,18 +171,36 @@ static void *reader_main(void *arg)
     atomic_store_explicit(&r->head, r->fill, memory_order_release);
     atomic_store_explicit(&r->done, true, memory_order_release);
     spsc_notify(&r->data, &r->data_skipped, 1);
+    if (r->vring) {
+        for (;;) {
+            /* read finished before rendering: a finished tracker's vhead is final */
+            bool fin = atomic_load_explicit(&r->finished, memory_order_acquire);
+            render_verdicts(r);
+            if (fin)
+                break;
+            spsc_wait(&r->room, has_verdict_or_finished, r, SPINS);
+        }
+    }
     return NULL;
 }
 
 struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, bool verify,
-                                        bool batch, volatile sig_atomic_t *stop)
+                                        bool batch, volatile sig_atomic_t *stop,
+                                        struct ts_out *out, const struct ts_render_cfg *cfg)
 {
     struct trace_reader *r = aligned_alloc(64, sizeof *r);
     if (!r)
         return NULL;
     memset(r, 0, sizeof *r);
     r->ring = aligned_alloc(64, SLOTS * sizeof *r->ring);
-    if (!r->ring) {
+    if (out && batch) {
+        r->vring = aligned_alloc(64, VSLOTS * sizeof *r->vring);
+        r->out = out;
+        r->cfg = *cfg;
+    }
+    if (!r->ring || (out && batch && !r->vring)) {
+        free(r->ring);
+        free(r->vring);
         free(r);
         return NULL;
     }
@@ -115,6 +211,12 @@ struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, 
     atomic_init(&r->data.waiters, 0);
     atomic_init(&r->room.seq, 0);
     atomic_init(&r->room.waiters, 0);
+    atomic_init(&r->vhead, 0);
+    atomic_init(&r->vtail, 0);
+    atomic_init(&r->finished, false);
+    atomic_init(&r->broken, false);
+    atomic_init(&r->vroom.seq, 0);
+    atomic_init(&r->vroom.waiters, 0);
     r->cap = cap;
     r->count = count;
     r->verify = verify;
@@ -122,16 +224,51 @@ struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, 
     r->stop = stop;
     if (pthread_create(&r->tid, NULL, reader_main, r) != 0) {
         free(r->ring);
+        free(r->vring);
         free(r);
         return NULL;
     }
     return r;
 }
 
+/* tracker: let the reader see the verdicts queued so far */
+static inline void publish_verdicts(struct trace_reader *r)
+{
+    if (r->vring)
+        atomic_store_explicit(&r->vhead, r->vfill, memory_order_release);
+}
+
+bool trace_reader_renders(const struct trace_reader *r)
+{
+    return r && r->vring;
+}
+
+bool trace_reader_broken(struct trace_reader *r)
+{
+    return atomic_load_explicit(&r->broken, memory_order_relaxed);
+}
+
+void trace_reader_conn(struct trace_reader *r, const struct ts_conn *c, enum ts_end_reason why)
+{
+    if (r->vfill - r->vtail_seen >= VSLOTS && !has_vroom(r)) {
+        /* full: hand the reader all we have (frames too: it may be
+         * waiting for room), wake it, and wait for it to render */
+        publish_verdicts(r);
+        atomic_store_explicit(&r->tail, r->take, memory_order_release);
+        spsc_notify(&r->room, &r->room_skipped, 1);
+        spsc_wait(&r->vroom, has_vroom, r, SPINS);
+    }
+    struct verdict *v = &r->vring[r->vfill & (VSLOTS - 1)];
+    v->c = *c;
+    v->why = why;
+    r->vfill++;
+}
+
 unsigned trace_reader_wait(struct trace_reader *r)
 {
     if (r->head_seen == r->take) {
         /* about to wait: let the reader have every released slot */
+        publish_verdicts(r);
         atomic_store_explicit(&r->tail, r->take, memory_order_release);
         spsc_notify(&r->room, &r->room_skipped, 1);
         if (!has_data(r))
@@ -150,6 +287,7 @@ struct trace_frame *trace_reader_at(struct trace_reader *r, unsigned i)
 void trace_reader_release(struct trace_reader *r)
 {
     if (++r->take % BATCH == 0) {
+        publish_verdicts(r);
         atomic_store_explicit(&r->tail, r->take, memory_order_release);
         spsc_notify(&r->room, &r->room_skipped, WAKE_EVERY);
     }
@@ -159,6 +297,9 @@ int trace_reader_finish(struct trace_reader *r, char *err, size_t errlen)
 {
     if (!r)
         return 0;
+    publish_verdicts(r);
+    atomic_store_explicit(&r->finished, true, memory_order_release);
+    spsc_notify(&r->room, &r->room_skipped, 1);
     pthread_join(r->tid, NULL);
     int rc = r->rc;
     if (rc < 0 && errlen) {
@@ -166,6 +307,7 @@ int trace_reader_finish(struct trace_reader *r, char *err, size_t errlen)
         err[errlen - 1] = '\0';
     }
     free(r->ring);
+    free(r->vring);
     free(r);
     return rc;
 }

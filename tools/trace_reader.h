@@ -13,6 +13,8 @@
 
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
+#include "tcpshake/render.h"
+#include "tcpshake/track.h"
 
 struct trace_reader;
 
@@ -29,9 +31,26 @@ struct trace_frame {
  * decoding with checksum verification if `verify`.  With `batch`, frames
  * are handed over a few at a time (a file); without, each at once (a
  * stream).  The reader stops early once *stop is set.  NULL if the thread
- * could not be started (then read in place). */
+ * could not be started (then read in place).
+ *
+ * With `out` (and `batch`), the reader thread also renders the verdicts
+ * queued by trace_reader_conn into `out` with `cfg`, between batches of
+ * frames and after the last one: the thread that reads has time to spare,
+ * the one that tracks has none.  `out` is the reader's until
+ * trace_reader_finish returns. */
 struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, bool verify,
-                                        bool batch, volatile sig_atomic_t *stop);
+                                        bool batch, volatile sig_atomic_t *stop,
+                                        struct ts_out *out, const struct ts_render_cfg *cfg);
+
+/* True if the reader renders the verdicts (it was given `out`). */
+bool trace_reader_renders(const struct trace_reader *r);
+
+/* Queue one verdict (copied) for the reader to render; blocks while the
+ * queue is full.  Verdicts come out in the order they were queued. */
+void trace_reader_conn(struct trace_reader *r, const struct ts_conn *c, enum ts_end_reason why);
+
+/* True once writing a verdict failed on the reader thread: stop reading. */
+bool trace_reader_broken(struct trace_reader *r);
 
 /* How many decoded frames are ready, waiting for at least one; 0 once the
  * capture is over and every frame was handed out. */
@@ -44,8 +63,8 @@ struct trace_frame *trace_reader_at(struct trace_reader *r, unsigned i);
 /* Hand the oldest ready frame back to the reader. */
 void trace_reader_release(struct trace_reader *r);
 
-/* Wait for the thread and free it.  Returns ts_capture_run's result; its
- * message is copied into err. */
+/* Let the thread render the last queued verdicts, wait for it and free it.
+ * Returns ts_capture_run's result; its message is copied into err. */
 int trace_reader_finish(struct trace_reader *r, char *err, size_t errlen);
 
 #endif
