@@ -73,9 +73,14 @@ static uint32_t pool_alloc(struct ct_pool *p)
     return ++p->nalloc;
 }
 
+/* lru_list of a record on a free list (ct_scan skips it) */
+#define CT_FREE 0xffu
+
 static void pool_release(struct ct_pool *p, uint32_t local)
 {
-    ((struct ts_conn_link *)pool_at(p, local))->hnext = p->free_head;
+    struct ts_conn_link *l = pool_at(p, local);
+    l->hnext = p->free_head;
+    l->lru_list = CT_FREE;
     p->free_head = local;
 }
 
@@ -120,7 +125,10 @@ int ct_init(struct conntab *ct)
     memset(ct, 0, sizeof *ct);
     ct->full.size = sizeof(struct ts_conn);
     ct->emb.size = sizeof(struct embryo);
-    ct->nbuckets = 1024;
+    /* 256 KiB of buckets, zero pages until used: a capture of up to 64k
+     * concurrent connections never rehashes (each rehash reads every
+     * record, all of them long out of cache) */
+    ct->nbuckets = 1u << 16;
     ct->buckets = calloc(ct->nbuckets, sizeof *ct->buckets);
     return ct->buckets ? 0 : -1;
 }
@@ -269,9 +277,19 @@ uint64_t ct_id(const struct conntab *ct, uint32_t idx)
     return is_emb(idx) ? emb_at(ct, idx)->id : full_at(ct, idx)->id;
 }
 
-uint32_t ct_next(const struct conntab *ct, uint32_t idx)
+uint32_t ct_scan(const struct conntab *ct, uint32_t after)
 {
-    return lnk(ct, idx)->lru_next;
+    uint32_t local = after & ~EMB;
+    if (!is_emb(after)) {
+        for (uint32_t i = local + 1; i <= ct->full.nalloc; i++)
+            if (full_at(ct, i)->link.lru_list != CT_FREE)
+                return i;
+        local = 0;
+    }
+    for (uint32_t i = local + 1; i <= ct->emb.nalloc; i++)
+        if (emb_at(ct, i | EMB)->link.lru_list != CT_FREE)
+            return i | EMB;
+    return CT_NIL;
 }
 
 /* A segment only marks its connection touched; a touched connection found
@@ -443,6 +461,18 @@ void ct_remove(struct conntab *ct, uint32_t idx)
     else
         pool_release(&ct->full, idx);
     ct->live--;
+}
+
+void ct_clear(struct conntab *ct)
+{
+    memset(ct->buckets, 0, ct->nbuckets * sizeof *ct->buckets);
+    ct->full.free_head = ct->emb.free_head = CT_NIL;
+    ct->full.nalloc = ct->emb.nalloc = 0;
+    for (int l = 0; l < 2; l++) {
+        ct->lru_head[l] = ct->lru_tail[l] = CT_NIL;
+        ct->quiet_until[l] = 0;
+    }
+    ct->live = 0;
 }
 
 uint32_t ct_store(struct conntab *ct, uint32_t idx, struct ts_conn *c, int which)

@@ -61,14 +61,19 @@ uint32_t ct_store(struct conntab *ct, uint32_t idx, struct ts_conn *c, int list)
 /* Remove idx from the table and free it. */
 void ct_remove(struct conntab *ct, uint32_t idx);
 
+/* Remove every record at once (their memory is kept for new ones). */
+void ct_clear(struct conntab *ct);
+
 /* Lazy LRU: the head of list l once touched heads were requeued. */
 uint32_t ct_oldest(struct conntab *ct, int l);
 /* The head of list l if it has been quiet for `timeout` by `now`, else NIL. */
 uint32_t ct_due(struct conntab *ct, int l, uint64_t timeout, uint64_t now);
 
 uint64_t ct_id(const struct conntab *ct, uint32_t idx);
-/* The next connection on idx's LRU list. */
-uint32_t ct_next(const struct conntab *ct, uint32_t idx);
+/* Every stored record, in the order they lie in memory (a walk over all of
+ * them that the hardware can prefetch, unlike the LRU lists): the first is
+ * ct_scan(ct, CT_NIL), the next ct_scan(ct, idx), CT_NIL after the last. */
+uint32_t ct_scan(const struct conntab *ct, uint32_t after);
 
 /* Start loading the bucket (stage 0) or the record (stage 1) of s. */
 void ct_prefetch(const struct conntab *ct, const struct ts_seg *s, int stage);

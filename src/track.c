@@ -96,8 +96,8 @@ uint32_t ts_conn_retrans(const struct ts_conn *c, enum ts_dir d)
     return c->ep[d].retrans;
 }
 
-/* Deliver the verdict and forget one connection. */
-static void conn_end(struct ts_tracker *t, uint32_t idx, enum ts_end_reason why)
+/* Deliver the verdict of one connection (still stored). */
+static void conn_verdict(struct ts_tracker *t, uint32_t idx, enum ts_end_reason why)
 {
     struct ts_conn *c = ct_load(&t->ct, idx, &t->vscratch);
     if (why == TS_END_CLOSED) {
@@ -108,6 +108,12 @@ static void conn_end(struct ts_tracker *t, uint32_t idx, enum ts_end_reason why)
     }
     if (t->cfg.on_end)
         t->cfg.on_end(t->cfg.user, c, why);
+}
+
+/* Deliver the verdict and forget one connection. */
+static void conn_end(struct ts_tracker *t, uint32_t idx, enum ts_end_reason why)
+{
+    conn_verdict(t, idx, why);
     ct_remove(&t->ct, idx);
 }
 
@@ -226,15 +232,17 @@ void ts_tracker_flush(struct ts_tracker *t)
         uint64_t *v = malloc(n * sizeof *v);
         if (v) {
             uint32_t k = 0;
-            for (int l = 0; l < 2; l++)
-                for (uint32_t i = t->ct.lru_head[l]; i != CT_NIL; i = ct_next(&t->ct, i))
-                    v[k++] = ct_id(&t->ct, i) << 32 | i;
+            for (uint32_t i = ct_scan(&t->ct, CT_NIL); i != CT_NIL; i = ct_scan(&t->ct, i))
+                v[k++] = ct_id(&t->ct, i) << 32 | i;
+            assert(k == n);
             unsigned depth = 2;
             for (uint32_t m = k; m > 1; m >>= 1)
                 depth += 2;
             intro_sort(v, k, depth);
+            /* every record goes: no need to unlink them one by one */
             for (uint32_t i = 0; i < k; i++)
-                conn_end(t, (uint32_t)v[i], TS_END_FLUSH);
+                conn_verdict(t, (uint32_t)v[i], TS_END_FLUSH);
+            ct_clear(&t->ct);
             free(v);
             return;
         }
@@ -243,12 +251,13 @@ void ts_tracker_flush(struct ts_tracker *t)
         uint32_t *v = malloc(n * sizeof *v);
         if (v) {
             uint32_t k = 0;
-            for (int l = 0; l < 2; l++)
-                for (uint32_t i = t->ct.lru_head[l]; i != CT_NIL; i = ct_next(&t->ct, i))
-                    v[k++] = i;
+            for (uint32_t i = ct_scan(&t->ct, CT_NIL); i != CT_NIL; i = ct_scan(&t->ct, i))
+                v[k++] = i;
+            assert(k == n);
             qsort_r(v, k, sizeof *v, by_id, &t->ct);
             for (uint32_t i = 0; i < k; i++)
-                conn_end(t, v[i], TS_END_FLUSH);
+                conn_verdict(t, v[i], TS_END_FLUSH);
+            ct_clear(&t->ct);
             free(v);
             return;
         }

@@ -1269,6 +1269,29 @@ static void test_flush_order(void **state)
     ts_tracker_flush(t);
     assert_int_equal(o.n, N);
     assert_int_equal(o.out_of_order, 0);
+    /* the flush emptied the table in one go: the same tuples again are new
+     * connections (nothing stale is found), in records the flush gave back */
+    struct ts_track_stats st;
+    ts_tracker_stats(t, &st);
+    assert_int_equal(st.conns_live, 0);
+    for (uint32_t i = 0; i < N; i++) {
+        tp.c.a[1] = (uint8_t)(i >> 16);
+        tp.c.a[2] = (uint8_t)(i >> 8);
+        tp.c.a[3] = (uint8_t)i;
+        struct ts_seg s = i % 2 ? seg(&tp, 4, true, F_S, i + 77, 0, 0, CLIENT_WIN)
+                                : seg(&tp, 4, false, F_SA, 9000, i + 1, 0, SERVER_WIN);
+        struct ts_event ev;
+        ts_track(t, &s, &ev);
+        assert_non_null(ev.conn);
+        assert_int_equal(ev.conn_id, N + 1 + i);
+        assert_int_equal(ev.notes & TS_NOTE_PORT_REUSE, 0);
+        assert_int_equal(ev.conn->ep[0].segs + ev.conn->ep[1].segs, 1);
+    }
+    ts_tracker_stats(t, &st);
+    assert_int_equal(st.conns_live, N);
+    ts_tracker_flush(t);
+    assert_int_equal(o.n, 2 * N);
+    assert_int_equal(o.out_of_order, 0);
     ts_tracker_free(t);
 }
 
