@@ -981,7 +981,8 @@ static void seg_reset(struct ts_seg *s)
     static_assert(offsetof(struct ts_seg, t_ns) <
                       offsetof(struct ts_seg, nvlan),
                   "t_ns must come first");
-    static_assert(offsetof(struct ts_seg, opt) + sizeof(struct ts_opts) == sizeof(struct ts_seg),
+    static_assert(offsetof(struct ts_seg, opt) + sizeof(struct ts_opts) + _Alignof(struct ts_seg) >
+                      sizeof(struct ts_seg),
                   "opt must come last");
     size_t head = offsetof(struct ts_seg, nvlan);
     memset((char *)s + head, 0, offsetof(struct ts_seg, opt) - head);

@@ -135,6 +135,10 @@ struct ts_seg {
 
     /* link */
     uint8_t nvlan;
+    uint8_t doff;    /* TCP header length in bytes (here: it fills padding,
+                        so that opt.present and opt.wscale, which the
+                        tracker reads, lie in the same cache lines as the
+                        fields before them) */
     uint16_t vlan[2];
 
     /* network */
@@ -152,7 +156,6 @@ struct ts_seg {
     uint32_t seq, ack;
     uint8_t flags;   /* TS_TH_* */
     uint8_t ae;      /* the AE (ex-NS) bit, RFC 3540/AccECN */
-    uint8_t doff;    /* TCP header length in bytes */
     uint16_t win;    /* raw, unscaled */
     uint16_t urp;
     uint16_t cksum;
