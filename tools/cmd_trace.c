@@ -626,11 +626,13 @@ int cmd_trace(int argc, char **argv)
     if (ccfg.file && !run.summary && !run.ladder && cores)
         run.pipe = trace_pipe_start(&out, &run.rcfg, regular);
     /* Without a line per segment, the second core reads and decodes; from
-     * a file, it also renders the verdicts (not the ladder's). */
+     * a file, with --summary, it also renders the verdicts.  (Not when this
+     * thread draws into `out` too: the ladder, or the lines of a text run
+     * whose render thread could not be started.) */
     struct trace_reader *reader = NULL;
     if (ccfg.file && !run.pipe && !run.pcapng && cores)
         reader = trace_reader_start(cap, count, run.verify, regular, &st.stop,
-                                    run.ladder ? NULL : &out, &run.rcfg);
+                                    run.summary && !run.ladder ? &out : NULL, &run.rcfg);
     int rc;
     if (reader) {
         if (trace_reader_renders(reader))
