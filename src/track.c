@@ -220,6 +220,19 @@ static int by_id(const void *x, const void *y, void *ctx)
     return a < b ? -1 : a > b;
 }
 
+/* After the flush's verdicts: every record goes.  Many are cleared in one
+ * go (no unlinking one by one); a few are removed one by one, rather than
+ * clearing every bucket (drive sessions flush after each connection). */
+static void forget_all(struct ts_tracker *t, const uint64_t *v, uint32_t k)
+{
+    if (k > t->ct.nbuckets / 16) {
+        ct_clear(&t->ct);
+        return;
+    }
+    for (uint32_t i = 0; i < k; i++)
+        ct_remove(&t->ct, (uint32_t)v[i]);
+}
+
 void ts_tracker_flush(struct ts_tracker *t)
 {
     /* verdicts in order of first appearance */
@@ -239,10 +252,9 @@ void ts_tracker_flush(struct ts_tracker *t)
             for (uint32_t m = k; m > 1; m >>= 1)
                 depth += 2;
             intro_sort(v, k, depth);
-            /* every record goes: no need to unlink them one by one */
             for (uint32_t i = 0; i < k; i++)
                 conn_verdict(t, (uint32_t)v[i], TS_END_FLUSH);
-            ct_clear(&t->ct);
+            forget_all(t, v, k);
             free(v);
             return;
         }
@@ -257,7 +269,8 @@ void ts_tracker_flush(struct ts_tracker *t)
             qsort_r(v, k, sizeof *v, by_id, &t->ct);
             for (uint32_t i = 0; i < k; i++)
                 conn_verdict(t, v[i], TS_END_FLUSH);
-            ct_clear(&t->ct);
+            for (uint32_t i = 0; i < k; i++)
+                ct_remove(&t->ct, v[i]);
             free(v);
             return;
         }
