@@ -125,7 +125,7 @@ int ct_init(struct conntab *ct)
     memset(ct, 0, sizeof *ct);
     ct->full.size = sizeof(struct ts_conn);
     ct->emb.size = sizeof(struct embryo);
-    /* 256 KiB of buckets, zero pages until used: a capture of up to 64k
+    /* 512 KiB of buckets, zero pages until used: a capture of up to 64k
      * concurrent connections never rehashes (each rehash reads every
      * record, all of them long out of cache) */
     ct->nbuckets = 1u << 16;
@@ -174,10 +174,18 @@ static inline bool addr_eq(const struct ts_addr *x, const struct ts_addr *y)
     return memcmp(x, y, sizeof *x) == 0;
 }
 
+static inline uint32_t sig_bit(uint32_t h)
+{
+    return 1u << (h >> 27);
+}
+
 uint32_t ct_find(const struct conntab *ct, const struct ts_seg *s, int *dir)
 {
-    uint32_t b = seg_hash(s) & (ct->nbuckets - 1);
-    for (uint32_t idx = ct->buckets[b]; idx != CT_NIL; idx = lnk(ct, idx)->hnext) {
+    uint32_t h = seg_hash(s);
+    const struct ct_bucket *bk = &ct->buckets[h & (ct->nbuckets - 1)];
+    if (!(bk->sig & sig_bit(h)))
+        return CT_NIL;
+    for (uint32_t idx = bk->head; idx != CT_NIL; idx = lnk(ct, idx)->hnext) {
         const struct ts_addr *a;
         const uint16_t *p;
         key_of(ct, idx, &a, &p);
@@ -197,29 +205,31 @@ uint32_t ct_find(const struct conntab *ct, const struct ts_seg *s, int *dir)
 
 void ct_prefetch(const struct conntab *ct, const struct ts_seg *s, int stage)
 {
-    uint32_t b = seg_hash(s) & (ct->nbuckets - 1);
+    uint32_t h = seg_hash(s);
+    const struct ct_bucket *bk = &ct->buckets[h & (ct->nbuckets - 1)];
     if (stage == 0) {
-        __builtin_prefetch(&ct->buckets[b]);
+        __builtin_prefetch(bk);
         return;
     }
-    uint32_t idx = ct->buckets[b];
-    if (idx != CT_NIL)
-        prefetch_record(ct, idx);
+    if (bk->sig & sig_bit(h))
+        prefetch_record(ct, bk->head);
 }
 
 static void rehash(struct conntab *ct, uint32_t nb)
 {
-    uint32_t *nbk = calloc(nb, sizeof *nbk);
+    struct ct_bucket *nbk = calloc(nb, sizeof *nbk);
     if (!nbk)
         return; /* keep the old table: longer chains, still correct */
     for (uint32_t b = 0; b < ct->nbuckets; b++) {
-        uint32_t idx = ct->buckets[b];
+        uint32_t idx = ct->buckets[b].head;
         while (idx != CT_NIL) {
             struct ts_conn_link *l = lnk(ct, idx);
             uint32_t next = l->hnext;
-            uint32_t h = idx_hash(ct, idx) & (nb - 1);
-            l->hnext = nbk[h];
-            nbk[h] = idx;
+            uint32_t h = idx_hash(ct, idx);
+            struct ct_bucket *to = &nbk[h & (nb - 1)];
+            l->hnext = to->head;
+            to->head = idx;
+            to->sig |= sig_bit(h);
             idx = next;
         }
     }
@@ -409,20 +419,24 @@ struct ts_conn *ct_load(struct conntab *ct, uint32_t idx, struct ts_conn *scratc
 
 static void chain_insert(struct conntab *ct, uint32_t idx)
 {
-    uint32_t b = idx_hash(ct, idx) & (ct->nbuckets - 1);
-    lnk(ct, idx)->hnext = ct->buckets[b];
-    ct->buckets[b] = idx;
+    uint32_t h = idx_hash(ct, idx);
+    struct ct_bucket *bk = &ct->buckets[h & (ct->nbuckets - 1)];
+    lnk(ct, idx)->hnext = bk->head;
+    bk->head = idx;
+    bk->sig |= sig_bit(h);
 }
 
 static void chain_remove(struct conntab *ct, uint32_t idx)
 {
-    uint32_t b = idx_hash(ct, idx) & (ct->nbuckets - 1);
-    uint32_t *pp = &ct->buckets[b];
+    struct ct_bucket *bk = &ct->buckets[idx_hash(ct, idx) & (ct->nbuckets - 1)];
+    uint32_t *pp = &bk->head;
     while (*pp != CT_NIL && *pp != idx)
         pp = &lnk(ct, *pp)->hnext;
     assert(*pp == idx);
     if (*pp == idx)
         *pp = lnk(ct, idx)->hnext;
+    if (bk->head == CT_NIL)
+        bk->sig = 0;
 }
 
 /* A new record (full or embryo) into the hash and list `which`. */

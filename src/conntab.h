@@ -32,9 +32,18 @@ struct ct_pool {
     size_t size;        /* bytes per record */
 };
 
+/* A hash chain's head, and a signature of the hashes on it: bit (hash >>
+ * 27) of each (a superset: removals leave their bits until the chain is
+ * empty).  A lookup whose bit is clear knows the tuple is not there without
+ * reading any record: with chains alone, most first segments of a new
+ * connection read a colliding record from cold memory. */
+struct ct_bucket {
+    uint32_t head, sig;
+};
+
 struct conntab {
     struct ct_pool full, emb;
-    uint32_t *buckets;
+    struct ct_bucket *buckets;
     uint32_t nbuckets; /* power of two */
     uint32_t live, peak;
     uint32_t lru_head[2], lru_tail[2];

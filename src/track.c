@@ -77,8 +77,9 @@ void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st)
     st->conns_live = t->ct.live;
     st->conns_peak = t->ct.peak;
     st->evicted = t->evicted;
-    st->bytes_per_conn = sizeof(struct ts_conn) + sizeof(uint32_t);
-    st->bytes_per_embryo = ct_embryo_size() + sizeof(uint32_t);
+    /* at most one bucket per connection (the table doubles past that) */
+    st->bytes_per_conn = sizeof(struct ts_conn) + sizeof(struct ct_bucket);
+    st->bytes_per_embryo = ct_embryo_size() + sizeof(struct ct_bucket);
 }
 
 uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d)
