@@ -7,6 +7,12 @@
  *   build/bench/hotpath FILE.pcap [ROUNDS [TIME_WAIT_SECONDS]]
  *
  * HOTPATH_TRACK_ONLY=1 in the environment skips the two rendering passes.
+ * HOTPATH_CLASSES=1 also times each ts_track call (x86 time-stamp counter,
+ * so the figures include its own 20-30 cycles) and prints the mean per
+ * class of segment: by role, with two classes of their own for a segment
+ * that opened a connection (NEW) and one during which verdicts were given
+ * (VERDICT: expiry or port reuse; it may be a NEW too).  Where the time per
+ * connection goes, as against the time per segment.
  *
  * Prints, per stage, the best time over ROUNDS (default 5) in ns per frame:
  *   decode        ts_decode of every frame
@@ -18,6 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define HAVE_TSC 1
+#endif
 
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
@@ -76,7 +86,35 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static uint64_t verdicts;
+static uint64_t verdicts, nverdicts;
+
+/* HOTPATH_CLASSES: cycles and calls per class (roles, then NEW, VERDICT) */
+enum { CLASS_NEW = TS_ROLE_COUNT, CLASS_VERDICT, NCLASSES };
+static int classes;
+static uint64_t class_cycles[NCLASSES], class_calls[NCLASSES];
+
+static inline uint64_t ticks(void)
+{
+#ifdef HAVE_TSC
+    return __rdtsc();
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+static void track_timed(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
+{
+    uint64_t v0 = nverdicts, c0 = ticks();
+    ts_track(t, s, ev);
+    uint64_t dc = ticks() - c0;
+    int k = nverdicts != v0                                                  ? CLASS_VERDICT
+            : ev->conn && ev->conn->ep[0].segs + ev->conn->ep[1].segs == 1 ? CLASS_NEW
+                                                                           : ev->role;
+    class_cycles[k] += dc;
+    class_calls[k]++;
+}
 static struct ts_out out;
 static struct ts_render_cfg rcfg;
 static int render; /* 0 none, 1 text, 2 json */
@@ -85,6 +123,7 @@ static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
 {
     (void)user;
     verdicts += c->id;
+    nverdicts++;
     if (render)
         ts_render_conn(&out, &rcfg, c, why);
 }
@@ -128,7 +167,10 @@ static double track_round(const struct frames *f, long tw)
             struct ts_seg *s = &ring[j % RINGN];
             struct ts_event ev;
             if (st[j % RINGN] == TS_DEC_TCP) {
-                ts_track(t, s, &ev);
+                if (classes && render == 0)
+                    track_timed(t, s, &ev);
+                else
+                    ts_track(t, s, &ev);
                 if (render)
                     ts_render_seg(&out, &rcfg, s, ev.conn ? &ev : NULL);
             } else {
@@ -152,6 +194,7 @@ int main(int argc, char **argv)
     long tw = argc >= 4 ? atol(argv[3]) : -1;
     /* HOTPATH_TRACK_ONLY=1: skip the +text and +json passes (for perf) */
     int modes = getenv("HOTPATH_TRACK_ONLY") ? 1 : 3;
+    classes = getenv("HOTPATH_CLASSES") != NULL;
     if (rounds < 1)
         rounds = 1;
     char err[512];
@@ -206,6 +249,29 @@ int main(int argc, char **argv)
     printf("  track alone   %7.1f ns/frame\n", (best[0] - best_dec) * 1e9 / f.n);
     if (modes > 1)
         printf("  text render   %7.1f ns/frame\n", (best[1] - best[0]) * 1e9 / f.n);
+    if (classes) {
+        uint64_t total = 0;
+        for (int k = 0; k < NCLASSES; k++)
+            total += class_cycles[k];
+        printf("  ts_track per class, all %d rounds (%s):\n", rounds,
+#ifdef HAVE_TSC
+               "time-stamp counter ticks"
+#else
+               "ns"
+#endif
+        );
+        for (int k = 0; k < NCLASSES; k++) {
+            if (!class_calls[k])
+                continue;
+            const char *cls = k == CLASS_NEW       ? "NEW"
+                              : k == CLASS_VERDICT ? "VERDICT"
+                                                   : ts_role_name((enum ts_role)k);
+            printf("    %-15s %10llu calls %7.0f per call %5.1f%%\n", cls,
+                   (unsigned long long)class_calls[k],
+                   (double)class_cycles[k] / (double)class_calls[k],
+                   total ? 100.0 * (double)class_cycles[k] / (double)total : 0.0);
+        }
+    }
     free(f.buf);
     free(f.off);
     free(f.len);
