@@ -378,12 +378,19 @@ static void emb_expand(const struct embryo *e, struct ts_conn *c)
     c->zstate[0] = Z_SYN_SENT_STATE;
 }
 
+/* Could c be an embryo (the cheap part of the test)? */
+static inline bool emb_candidate(const struct ts_conn *c)
+{
+    const struct ts_endpoint *cl = &c->ep[TS_C2S];
+    return c->ep[TS_S2C].segs == 0 && cl->segs != 0 && cl->segs <= UINT16_MAX &&
+           c->hist_len == 1 && !c->pickup && !c->flipped;
+}
+
 /* Squeeze c into *e if that loses nothing. */
 static bool emb_squeeze(const struct ts_conn *c, struct embryo *e)
 {
     const struct ts_endpoint *cl = &c->ep[TS_C2S];
-    if (c->ep[TS_S2C].segs != 0 || cl->segs == 0 || cl->segs > UINT16_MAX ||
-        c->hist_len != 1 || c->pickup || c->flipped)
+    if (!emb_candidate(c))
         return false;
     memset(e, 0, sizeof *e);
     e->link = c->link;
@@ -439,22 +446,64 @@ static void chain_remove(struct conntab *ct, uint32_t idx)
         bk->sig = 0;
 }
 
-/* A new record (full or embryo) into the hash and list `which`. */
-static uint32_t insert_new(struct conntab *ct, const struct ts_conn *c, int which)
+/* Full record idx becomes embryo `to`, in the same places of its hash chain
+ * and LRU list (so nothing but the memory it takes changes). */
+static void relocate(struct conntab *ct, uint32_t idx, uint32_t to)
 {
+    const struct ts_conn_link *l = lnk(ct, to); /* copied from idx's */
+    struct ct_bucket *bk = &ct->buckets[idx_hash(ct, to) & (ct->nbuckets - 1)];
+    uint32_t *pp = &bk->head;
+    while (*pp != idx) {
+        assert(*pp != CT_NIL);
+        pp = &lnk(ct, *pp)->hnext;
+    }
+    *pp = to;
+    if (l->lru_prev != CT_NIL)
+        lnk(ct, l->lru_prev)->lru_next = to;
+    else
+        ct->lru_head[l->lru_list] = to;
+    if (l->lru_next != CT_NIL)
+        lnk(ct, l->lru_next)->lru_prev = to;
+    else
+        ct->lru_tail[l->lru_list] = to;
+}
+
+/* The young record CT_SQUEEZE_AFTER new records ago, if it is still there
+ * and still SYN-only, becomes an embryo. */
+static void squeeze_old_young(struct conntab *ct, uint32_t pos)
+{
+    uint32_t idx = ct->young[pos];
+    if (idx == CT_NIL)
+        return;
+    ct->young[pos] = CT_NIL;
+    const struct ts_conn *c = full_at(ct, idx);
     struct embryo e;
-    uint32_t idx;
-    if (emb_squeeze(c, &e)) {
-        uint32_t local = pool_alloc(&ct->emb);
-        if (local == CT_NIL)
-            return CT_NIL;
-        idx = local | EMB;
-        *emb_at(ct, idx) = e;
-    } else {
-        idx = pool_alloc(&ct->full);
-        if (idx == CT_NIL)
-            return CT_NIL;
-        *full_at(ct, idx) = *c;
+    if (c->link.lru_list == CT_FREE || c->id != ct->young_id[pos] || !emb_squeeze(c, &e))
+        return;
+    uint32_t local = pool_alloc(&ct->emb);
+    if (local == CT_NIL)
+        return; /* it stays full: still correct */
+    *emb_at(ct, local | EMB) = e;
+    relocate(ct, idx, local | EMB);
+    pool_release(&ct->full, idx);
+    ct->live_emb++;
+}
+
+/* A new record (full or embryo) into the hash and list `which`.  `young`:
+ * a new connection, which may be squeezed later. */
+static uint32_t insert_new(struct conntab *ct, const struct ts_conn *c, int which, bool young)
+{
+    uint32_t idx = pool_alloc(&ct->full);
+    if (idx == CT_NIL)
+        return CT_NIL;
+    *full_at(ct, idx) = *c;
+    if (young) {
+        uint32_t pos = ct->young_pos++ & (CT_SQUEEZE_AFTER - 1);
+        squeeze_old_young(ct, pos);
+        if (emb_candidate(c)) {
+            ct->young[pos] = idx;
+            ct->young_id[pos] = c->id;
+        }
     }
     chain_insert(ct, idx);
     lru_append(ct, idx, which);
@@ -470,15 +519,17 @@ void ct_remove(struct conntab *ct, uint32_t idx)
 {
     chain_remove(ct, idx);
     lru_unlink(ct, idx);
-    if (is_emb(idx))
+    if (is_emb(idx)) {
         pool_release(&ct->emb, idx & ~EMB);
-    else
+        ct->live_emb--;
+    } else
         pool_release(&ct->full, idx);
     ct->live--;
 }
 
 void ct_clear(struct conntab *ct)
 {
+    memset(ct->young, 0, sizeof ct->young);
     memset(ct->buckets, 0, ct->nbuckets * sizeof *ct->buckets);
     ct->full.free_head = ct->emb.free_head = CT_NIL;
     ct->full.nalloc = ct->emb.nalloc = 0;
@@ -487,12 +538,13 @@ void ct_clear(struct conntab *ct)
         ct->quiet_until[l] = 0;
     }
     ct->live = 0;
+    ct->live_emb = 0;
 }
 
 uint32_t ct_store(struct conntab *ct, uint32_t idx, struct ts_conn *c, int which)
 {
     if (idx == CT_NIL)
-        return insert_new(ct, c, which);
+        return insert_new(ct, c, which, true);
     if (is_emb(idx)) {
         struct embryo e;
         if (emb_squeeze(c, &e)) {
@@ -504,7 +556,7 @@ uint32_t ct_store(struct conntab *ct, uint32_t idx, struct ts_conn *c, int which
             /* promote: the embryo's place goes to a full record */
             ct_remove(ct, idx);
             c->link.touched = 0;
-            idx = insert_new(ct, c, which);
+            idx = insert_new(ct, c, which, false);
             return idx;
         }
     }

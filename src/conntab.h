@@ -5,6 +5,10 @@
  * seen nothing but pure SYNs from one side (a SYN flood, a scan, a silent
  * server) is kept as a compact 96-byte "embryo", as kernels keep half-open
  * connections in a SYN cache; anything else gets a full struct ts_conn.
+ * A new connection starts as a full record and is squeezed into an embryo
+ * only once CT_SQUEEZE_AFTER newer connections have been stored, if it is
+ * still SYN-only then: most connections see their SYN+ACK long before
+ * that, and never pay for the round trip through the compact form.
  * The tracker always works on a full struct ts_conn: an embryo is expanded
  * into a scratch record for the segment, and squeezed back only if that
  * round trip is lossless, else promoted.  So the compact form can never
@@ -23,6 +27,8 @@
 #define CT_NIL 0u
 
 enum { CT_OPEN = 0, CT_CLOSED = 1 };
+
+#define CT_SQUEEZE_AFTER 64u /* a power of two */
 
 struct ct_pool {
     char **slabs;
@@ -46,10 +52,16 @@ struct conntab {
     struct ct_bucket *buckets;
     uint32_t nbuckets; /* power of two */
     uint32_t live, peak;
+    uint32_t live_emb; /* of them, embryos */
     uint32_t lru_head[2], lru_tail[2];
     /* ct_due's answer is "nothing" before this time while the head of list
      * l stays the same and untouched; 0 = unknown */
     uint64_t quiet_until[2];
+    /* the last CT_SQUEEZE_AFTER new full records that might be squeezed:
+     * index and id (a slot freed and reused since holds another id) */
+    uint32_t young[CT_SQUEEZE_AFTER];
+    uint64_t young_id[CT_SQUEEZE_AFTER];
+    uint32_t young_pos;
 };
 
 int ct_init(struct conntab *ct);

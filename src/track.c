@@ -75,6 +75,7 @@ void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st)
 {
     st->conns_total = t->next_id - 1;
     st->conns_live = t->ct.live;
+    st->conns_compact = t->ct.live_emb;
     st->conns_peak = t->ct.peak;
     st->evicted = t->evicted;
     /* at most one bucket per connection (the table doubles past that) */

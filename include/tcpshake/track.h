@@ -253,6 +253,7 @@ void ts_tracker_expire(struct ts_tracker *t, uint64_t now_ns);
 struct ts_track_stats {
     uint64_t conns_total;   /* connections ever created */
     uint32_t conns_live;    /* currently tracked */
+    uint32_t conns_compact; /* of them, held in the compact SYN-only form */
     uint32_t conns_peak;
     uint64_t evicted;
     size_t bytes_per_conn;  /* memory one tracked connection costs */

@@ -1295,6 +1295,143 @@ static void test_flush_order(void **state)
     ts_tracker_free(t);
 }
 
+/* A SYN-only connection is stored in full at first and squeezed into the
+ * compact form once 64 newer connections have been stored: in place on its
+ * hash chain and LRU list, so lookups, expiry order and verdicts are those
+ * of a table without the compact form. */
+struct seen_ids {
+    uint64_t id[512];
+    uint32_t n;
+    enum ts_end_reason why[512];
+};
+
+static void on_end_ids(void *user, const struct ts_conn *c, enum ts_end_reason why)
+{
+    struct seen_ids *o = user;
+    if (o->n < 512) {
+        o->why[o->n] = why;
+        o->id[o->n++] = c->id;
+    }
+}
+
+static struct tuple source_tuple(uint32_t i)
+{
+    struct tuple tp = tuple4(40000);
+    tp.c.a[2] = (uint8_t)(i >> 8);
+    tp.c.a[3] = (uint8_t)i;
+    return tp;
+}
+
+static void test_compact_later(void **state)
+{
+    (void)state;
+    struct seen_ids o;
+    memset(&o, 0, sizeof o);
+    struct ts_track_cfg cfg;
+    ts_track_cfg_default(&cfg);
+    cfg.idle_ns = MS(1000);
+    cfg.on_end = on_end_ids;
+    cfg.user = &o;
+    char err[128];
+    struct ts_tracker *t = ts_tracker_new(&cfg, err, sizeof err);
+    assert_non_null(t);
+    struct ts_event ev;
+    struct ts_track_stats st;
+    /* connections 1..200: one SYN each, 1 ms apart */
+    for (uint32_t i = 1; i <= 200; i++) {
+        struct tuple tp = source_tuple(i);
+        struct ts_seg s = seg(&tp, i, true, F_S, 1000 * i, 0, 0, CLIENT_WIN);
+        ts_track(t, &s, &ev);
+        assert_int_equal(ev.conn_id, i);
+        ts_tracker_stats(t, &st);
+        assert_int_equal(st.conns_compact, i > 64 ? i - 64 : 0);
+    }
+    /* connection 5, compact by now, retransmits its SYN: still compact, and
+     * now the most recently active */
+    struct tuple tp5 = source_tuple(5);
+    struct ts_seg s = seg(&tp5, 250, true, F_S, 5000, 0, 0, CLIENT_WIN);
+    ts_track(t, &s, &ev);
+    assert_int_equal(ev.conn_id, 5);
+    assert_true(ev.notes & TS_NOTE_RETRANS);
+    assert_int_equal(ev.conn->ep[0].segs, 2);
+    ts_tracker_stats(t, &st);
+    assert_int_equal(st.conns_compact, 136);
+    /* a SYN+ACK for 10 (compact) and for 190 (still in full): 10 grows */
+    for (uint32_t i = 10; i <= 190; i += 180) {
+        struct tuple tp = source_tuple(i);
+        s = seg(&tp, 251, false, F_SA, 77, 1000 * i + 1, 0, SERVER_WIN);
+        ts_track(t, &s, &ev);
+        assert_int_equal(ev.conn_id, i);
+        assert_int_equal(ev.role, TS_ROLE_HS2);
+    }
+    ts_tracker_stats(t, &st);
+    assert_int_equal(st.conns_compact, 135);
+    /* at 1.215 s every connection last active before 215 ms is idle: all
+     * but 5 (250 ms), 10 and 190 (251 ms), in order of last activity */
+    struct tuple tpx = source_tuple(300);
+    s = seg(&tpx, 1215, true, F_S, 1, 0, 0, CLIENT_WIN);
+    ts_track(t, &s, &ev);
+    assert_int_equal(ev.conn_id, 201);
+    assert_int_equal(o.n, 197);
+    uint64_t want = 1;
+    for (uint32_t k = 0; k < o.n; k++, want++) {
+        while (want == 5 || want == 10 || want == 190)
+            want++;
+        assert_int_equal(o.id[k], want);
+        assert_int_equal(o.why[k], TS_END_IDLE);
+    }
+    /* the three left, and 201, are still found: each segment goes to its
+     * own connection */
+    for (uint32_t i = 5; i <= 190; i = i == 5 ? 10 : 190) {
+        struct tuple tp = source_tuple(i);
+        s = seg(&tp, 1216, true, F_S, 1000 * i, 0, 0, CLIENT_WIN);
+        ts_track(t, &s, &ev);
+        assert_int_equal(ev.conn_id, i);
+        if (i == 190)
+            break;
+    }
+    ts_tracker_flush(t);
+    assert_int_equal(o.n, 201);
+    assert_int_equal(o.id[197], 5);
+    assert_int_equal(o.id[198], 10);
+    assert_int_equal(o.id[199], 190);
+    assert_int_equal(o.id[200], 201);
+    ts_tracker_free(t);
+}
+
+/* --max-conns evicts the idlest first, whichever form it is stored in. */
+static void test_compact_eviction_order(void **state)
+{
+    (void)state;
+    struct seen_ids o;
+    memset(&o, 0, sizeof o);
+    struct ts_track_cfg cfg;
+    ts_track_cfg_default(&cfg);
+    cfg.max_conns = 100;
+    cfg.on_end = on_end_ids;
+    cfg.user = &o;
+    char err[128];
+    struct ts_tracker *t = ts_tracker_new(&cfg, err, sizeof err);
+    assert_non_null(t);
+    for (uint32_t i = 1; i <= 300; i++) {
+        struct tuple tp = source_tuple(i);
+        struct ts_seg s = seg(&tp, i, true, F_S, 1000 * i, 0, 0, CLIENT_WIN);
+        struct ts_event ev;
+        ts_track(t, &s, &ev);
+        assert_int_equal(ev.conn_id, i);
+    }
+    assert_int_equal(o.n, 200);
+    for (uint32_t k = 0; k < o.n; k++) {
+        assert_int_equal(o.id[k], k + 1);
+        assert_int_equal(o.why[k], TS_END_EVICTED);
+    }
+    struct ts_track_stats st;
+    ts_tracker_stats(t, &st);
+    assert_int_equal(st.conns_live, 100);
+    assert_int_equal(st.conns_compact, 100 - 64);
+    ts_tracker_free(t);
+}
+
 /* The textbook connection with sequence numbers crossing 2^32. */
 static void test_seq_wraparound(void **state)
 {
@@ -1394,6 +1531,8 @@ int main(void)
         cmocka_unit_test(test_max_conns_eviction),
         cmocka_unit_test(test_syn_flood),
         cmocka_unit_test(test_flush_order),
+        cmocka_unit_test(test_compact_later),
+        cmocka_unit_test(test_compact_eviction_order),
         cmocka_unit_test(test_seq_wraparound),
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_tracker_new_bad_cfg),
