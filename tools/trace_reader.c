@@ -35,38 +35,45 @@ struct verdict {
     enum ts_end_reason why;
 };
 
+/* Each side's private fields, and each published index, on cache lines of
+ * their own: the reader spins on the tracker's published indices, so any
+ * field the tracker writes per frame must not share their line. */
 struct trace_reader {
+    /* set before the thread starts, then only read */
     struct trace_frame *ring;
-    /* producer side */
-    _Alignas(64) _Atomic size_t head; /* frames published */
-    size_t fill;                      /* frames decoded (>= head) */
-    size_t tail_seen;                 /* the consumer's tail, as last read */
-    unsigned batch;                   /* publish every `batch` frames */
-    unsigned data_skipped;            /* spsc_notify's count for `data` */
-    /* consumer side */
-    _Alignas(64) _Atomic size_t tail; /* frames released, published */
-    size_t take;                      /* frames released (>= tail) */
-    size_t head_seen;                 /* the producer's head, as last read */
-    unsigned room_skipped;            /* spsc_notify's count for `room` */
-    _Alignas(64) _Atomic bool done;   /* the reader has published its last frame */
-    struct spsc_event data;           /* the producer moved head (or is done) */
-    struct spsc_event room;           /* the consumer moved tail (or vhead, or finished) */
-    /* verdicts: queued by the tracker, rendered by the reader */
-    struct verdict *vring;            /* NULL: the tracker renders them itself */
-    _Alignas(64) _Atomic size_t vhead; /* verdicts queued, published */
-    size_t vfill;                      /* verdicts queued (>= vhead) */
-    size_t vtail_seen;                 /* the reader's vtail, as last read */
-    _Atomic bool finished;             /* the tracker queued its last verdict */
-    _Alignas(64) _Atomic size_t vtail; /* verdicts rendered */
-    unsigned vroom_skipped;            /* spsc_notify's count for `vroom` */
-    _Atomic bool broken;               /* writing a verdict failed */
-    struct spsc_event vroom;           /* the reader moved vtail */
+    struct verdict *vring;            /* NULL: the tracker renders the verdicts */
     struct ts_out *out;
-    struct ts_render_cfg cfg;
     struct ts_capture *cap;
     uint64_t count;
-    bool verify;
     volatile sig_atomic_t *stop;
+    unsigned batch;                   /* publish every `batch` frames */
+    bool verify;
+    /* reader thread, private */
+    _Alignas(64) size_t fill;         /* frames decoded (>= head) */
+    size_t tail_seen;                 /* the tracker's tail, as last read */
+    unsigned data_skipped;            /* spsc_notify's count for `data` */
+    unsigned vroom_skipped;           /* spsc_notify's count for `vroom` */
+    /* published by the reader thread */
+    _Alignas(64) _Atomic size_t head; /* frames published */
+    _Atomic bool done;                /* the reader has published its last frame */
+    _Alignas(64) _Atomic size_t vtail; /* verdicts rendered */
+    _Atomic bool broken;               /* writing a verdict failed */
+    /* tracker, private */
+    _Alignas(64) size_t take;         /* frames released (>= tail) */
+    size_t head_seen;                 /* the reader's head, as last read */
+    size_t vfill;                     /* verdicts queued (>= vhead) */
+    size_t vpub;                      /* vhead as last published */
+    size_t vtail_seen;                /* the reader's vtail, as last read */
+    unsigned room_skipped;            /* spsc_notify's count for `room` */
+    /* published by the tracker (the reader polls this line) */
+    _Alignas(64) _Atomic size_t tail; /* frames released */
+    _Atomic size_t vhead;             /* verdicts queued */
+    _Atomic bool finished;            /* the tracker queued its last verdict */
+    /* the three events, each waited on by one side and moved by the other */
+    _Alignas(64) struct spsc_event data;  /* the reader moved head (or is done) */
+    _Alignas(64) struct spsc_event room;  /* the tracker moved tail (or vhead, or finished) */
+    _Alignas(64) struct spsc_event vroom; /* the reader moved vtail */
+    _Alignas(64) struct ts_render_cfg cfg;
     int rc;
     char err[512];
     pthread_t tid;
@@ -231,11 +238,14 @@ struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, 
     return r;
 }
 
-/* tracker: let the reader see the verdicts queued so far */
+/* tracker: let the reader see the verdicts queued so far (a store only
+ * when there are new ones: the reader polls this line) */
 static inline void publish_verdicts(struct trace_reader *r)
 {
-    if (r->vring)
+    if (r->vfill != r->vpub) {
         atomic_store_explicit(&r->vhead, r->vfill, memory_order_release);
+        r->vpub = r->vfill;
+    }
 }
 
 bool trace_reader_renders(const struct trace_reader *r)
