@@ -256,13 +256,36 @@ static inline uint64_t side_hash(const struct ts_addr *a, uint16_t port)
     return h;
 }
 
-uint32_t ts_flow_hash(const struct ts_addr *a, uint16_t pa, const struct ts_addr *b,
-                      uint16_t pb)
+static inline uint32_t flow_hash_mix(uint64_t h)
 {
-    uint64_t h = side_hash(a, pa) + side_hash(b, pb);
     h ^= h >> 31;
     uint32_t v = (uint32_t)(h * 0x94d049bb133111ebull >> 32);
     return v ? v : 1;
+}
+
+uint32_t ts_flow_hash(const struct ts_addr *a, uint16_t pa, const struct ts_addr *b,
+                      uint16_t pb)
+{
+    return flow_hash_mix(side_hash(a, pa) + side_hash(b, pb));
+}
+
+/* side_hash of the address at p (4 or 16 bytes, as in the packet), without
+ * reading it back from a struct ts_addr just written: such a load spans
+ * the address's store and the zeroing before it, and waits for both. */
+static inline uint64_t side_hash_raw(const uint8_t *p, uint8_t family, uint16_t port)
+{
+    struct ts_addr a;
+    uint64_t w0 = 0, w1 = 0;
+    if (family == 4) {
+        memcpy(&w0, p, 4);
+    } else {
+        memcpy(&w0, p, 8);
+        memcpy(&w1, p + 8, 8);
+    }
+    memcpy(a.a, &w0, 8);
+    memcpy(a.a + 8, &w1, 8);
+    a.family = family;
+    return side_hash(&a, port);
 }
 
 uint16_t ts_tcp_cksum_sum(const struct ts_addr *src, const struct ts_addr *dst,
@@ -391,6 +414,7 @@ static enum ts_decode_status link_decode(int dlt, struct cur *c,
 
 struct l4 {
     struct cur tcp;       /* the captured part of the TCP segment */
+    const uint8_t *src_p, *dst_p; /* the fast path: the addresses in the packet */
     uint32_t wire;        /* TCP segment length on the wire (from IP) */
     bool no_verify;       /* a first fragment: the sum cannot be checked */
     bool have_final_dst;  /* pseudo-header destination differs from dst */
@@ -860,6 +884,8 @@ static bool fast_ip(int dlt, const uint8_t *pkt, uint32_t len, uint32_t wirelen,
         s->df = (fo & 0x4000) != 0;
         memcpy(s->src.a, ip + 12, 4);
         memcpy(s->dst.a, ip + 16, 4);
+        x->src_p = ip + 12;
+        x->dst_p = ip + 16;
         s->src.family = s->dst.family = 4;
         s->ipver = 4;
     } else if (type == ETH_IPV6 && ip[0] >> 4 == 6 && ip[6] == IP6_TCP) {
@@ -872,6 +898,8 @@ static bool fast_ip(int dlt, const uint8_t *pkt, uint32_t len, uint32_t wirelen,
         s->ttl = ip[7];
         memcpy(s->src.a, ip + 8, 16);
         memcpy(s->dst.a, ip + 24, 16);
+        x->src_p = ip + 8;
+        x->dst_p = ip + 24;
         s->src.family = s->dst.family = 6;
         s->ipver = 6;
     } else {
@@ -1063,7 +1091,8 @@ enum ts_decode_status ts_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
     if (!fast_ip(dlt, pkt, len, wirelen, verify_cksum, out, &x) ||
         !fast_tcp(&x, verify_cksum, out))
         return ts_decode_general(dlt, pkt, caplen, wirelen, verify_cksum, out);
-    out->flow_hash = ts_flow_hash(&out->src, out->sport, &out->dst, out->dport);
+    out->flow_hash = flow_hash_mix(side_hash_raw(x.src_p, out->ipver, out->sport) +
+                                   side_hash_raw(x.dst_p, out->ipver, out->dport));
     return TS_DEC_TCP;
 }
 
