@@ -325,6 +325,9 @@ uint32_t ct_due(struct conntab *ct, int which, uint64_t timeout, uint64_t now)
         lru_unlink(ct, idx);
         lru_append(ct, idx, which);
     }
+    /* an empty list: nothing is due until something is appended (which
+     * resets this) */
+    ct->quiet_until[which] = UINT64_MAX;
     return CT_NIL;
 }
 
