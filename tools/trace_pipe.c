@@ -41,21 +41,29 @@ struct msg {
     } u;
 };
 
+/* Each side's private fields, and each published index, on cache lines of
+ * their own: a side that waits polls the other's published index, so no
+ * field the other writes per message may share its line. */
 struct trace_pipe {
+    /* set before the thread starts, then only read */
     struct msg *ring;
-    _Alignas(64) _Atomic size_t head; /* slots the producer published */
-    size_t fill;                      /* slots the producer filled (>= head) */
-    size_t tail_seen;                 /* the consumer's tail, as last read */
-    unsigned batch;                   /* publish every `batch` messages */
-    unsigned data_skipped;            /* spsc_notify's count for `data` */
-    _Alignas(64) _Atomic size_t tail; /* next slot the consumer renders */
-    size_t head_seen;                 /* the producer's head, as last read */
-    unsigned room_skipped;            /* spsc_notify's count for `room` */
-    _Alignas(64) _Atomic bool broken; /* a write failed on the render thread */
-    struct spsc_event data;           /* head moved */
-    struct spsc_event room;           /* tail moved */
     struct ts_out *out;
-    struct ts_render_cfg cfg;
+    unsigned batch;                   /* publish every `batch` messages */
+    /* producer, private */
+    _Alignas(64) size_t fill;         /* slots the producer filled (>= head) */
+    size_t tail_seen;                 /* the consumer's tail, as last read */
+    unsigned data_skipped;            /* spsc_notify's count for `data` */
+    /* published by the producer */
+    _Alignas(64) _Atomic size_t head; /* slots the producer published */
+    /* consumer, private */
+    _Alignas(64) size_t head_seen;    /* the producer's head, as last read */
+    unsigned room_skipped;            /* spsc_notify's count for `room` */
+    /* published by the consumer */
+    _Alignas(64) _Atomic size_t tail; /* next slot the consumer renders */
+    _Atomic bool broken;              /* a write failed on the render thread */
+    _Alignas(64) struct spsc_event data; /* head moved */
+    _Alignas(64) struct spsc_event room; /* tail moved */
+    _Alignas(64) struct ts_render_cfg cfg;
     pthread_t tid;
 };
 
