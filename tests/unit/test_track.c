@@ -1322,19 +1322,30 @@ static struct tuple source_tuple(uint32_t i)
     return tp;
 }
 
+/* A tracker that records its verdicts in *o: an idle timeout of idle_ms,
+ * at most max_conns connections. */
+static struct ts_tracker *ids_tracker(struct seen_ids *o, uint32_t idle_ms, uint32_t max_conns)
+{
+    memset(o, 0, sizeof *o);
+    struct ts_track_cfg cfg;
+    ts_track_cfg_default(&cfg);
+    if (idle_ms)
+        cfg.idle_ns = MS(idle_ms);
+    if (max_conns)
+        cfg.max_conns = max_conns;
+    cfg.on_end = on_end_ids;
+    cfg.user = o;
+    char err[128];
+    struct ts_tracker *t = ts_tracker_new(&cfg, err, sizeof err);
+    assert_non_null(t);
+    return t;
+}
+
 static void test_compact_later(void **state)
 {
     (void)state;
     struct seen_ids o;
-    memset(&o, 0, sizeof o);
-    struct ts_track_cfg cfg;
-    ts_track_cfg_default(&cfg);
-    cfg.idle_ns = MS(1000);
-    cfg.on_end = on_end_ids;
-    cfg.user = &o;
-    char err[128];
-    struct ts_tracker *t = ts_tracker_new(&cfg, err, sizeof err);
-    assert_non_null(t);
+    struct ts_tracker *t = ids_tracker(&o, 1000, 0);
     struct ts_event ev;
     struct ts_track_stats st;
     /* connections 1..200: one SYN each, 1 ms apart */
@@ -1404,15 +1415,7 @@ static void test_compact_eviction_order(void **state)
 {
     (void)state;
     struct seen_ids o;
-    memset(&o, 0, sizeof o);
-    struct ts_track_cfg cfg;
-    ts_track_cfg_default(&cfg);
-    cfg.max_conns = 100;
-    cfg.on_end = on_end_ids;
-    cfg.user = &o;
-    char err[128];
-    struct ts_tracker *t = ts_tracker_new(&cfg, err, sizeof err);
-    assert_non_null(t);
+    struct ts_tracker *t = ids_tracker(&o, 0, 100);
     for (uint32_t i = 1; i <= 300; i++) {
         struct tuple tp = source_tuple(i);
         struct ts_seg s = seg(&tp, i, true, F_S, 1000 * i, 0, 0, CLIENT_WIN);
