@@ -481,7 +481,8 @@ static void squeeze_old_young(struct conntab *ct, uint32_t pos)
     ct->young[pos] = CT_NIL;
     const struct ts_conn *c = full_at(ct, idx);
     struct embryo e;
-    if (c->link.lru_list == CT_FREE || c->id != ct->young_id[pos] || !emb_squeeze(c, &e))
+    if (c->link.lru_list == CT_FREE || c->id != ct->young_id[pos] || !c->link.compact ||
+        !emb_squeeze(c, &e))
         return;
     uint32_t local = pool_alloc(&ct->emb);
     if (local == CT_NIL)
@@ -492,18 +493,21 @@ static void squeeze_old_young(struct conntab *ct, uint32_t pos)
     ct->live_emb++;
 }
 
-/* A new record (full or embryo) into the hash and list `which`.  `young`:
- * a new connection, which may be squeezed later. */
+/* A new full record into the hash and list `which`.  `young`: a new
+ * connection, which may be squeezed later if it fits the compact form. */
 static uint32_t insert_new(struct conntab *ct, const struct ts_conn *c, int which, bool young)
 {
     uint32_t idx = pool_alloc(&ct->full);
     if (idx == CT_NIL)
         return CT_NIL;
-    *full_at(ct, idx) = *c;
+    struct ts_conn *r = full_at(ct, idx);
+    *r = *c;
+    struct embryo e;
+    r->link.compact = young && emb_squeeze(c, &e);
     if (young) {
         uint32_t pos = ct->young_pos++ & (CT_SQUEEZE_AFTER - 1);
         squeeze_old_young(ct, pos);
-        if (emb_candidate(c)) {
+        if (r->link.compact) {
             ct->young[pos] = idx;
             ct->young_id[pos] = c->id;
         }
@@ -564,6 +568,22 @@ uint32_t ct_store(struct conntab *ct, uint32_t idx, struct ts_conn *c, int which
         }
     }
     struct ts_conn_link *l = lnk(ct, idx);
+    if (!is_emb(idx) && l->compact) {
+        struct embryo e;
+        if (!emb_squeeze(c, &e)) {
+            /* It no longer fits the compact form.  Had it been squeezed
+             * already, it would be promoted now, which requeues it at the
+             * end of its list; so it goes there now too, and where it lies
+             * never depends on when it was squeezed.  (A touched record is
+             * requeued only when it reaches the head, behind records that
+             * were active after it: the order the compact form's round trip
+             * has always given is kept.) */
+            l->compact = 0;
+            lru_unlink(ct, idx);
+            lru_append(ct, idx, which);
+            return idx;
+        }
+    }
     if (l->lru_list != which) {
         lru_unlink(ct, idx);
         lru_append(ct, idx, which);

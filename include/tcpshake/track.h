@@ -167,6 +167,7 @@ struct ts_conn_link {
     uint32_t hnext, lru_prev, lru_next;
     uint8_t lru_list; /* 0 open list, 1 closed list */
     uint8_t touched;  /* active since queued on its list */
+    uint8_t compact;  /* fitted the compact form at every store so far */
 };
 
 /* A connection.  Read-only for everyone but the tracker.  A pointer to one

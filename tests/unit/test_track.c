@@ -1410,6 +1410,45 @@ static void test_compact_later(void **state)
     ts_tracker_free(t);
 }
 
+/* A connection that leaves the SYN-only state is requeued at the end of its
+ * list then, whether or not it was squeezed yet (found in review: left in
+ * place and only marked touched, it was requeued later behind connections
+ * active after it, and an idle one outlived its timeout). */
+static void test_compact_leaves_in_order(void **state)
+{
+    (void)state;
+    struct seen_ids o;
+    struct ts_tracker *t = ids_tracker(&o, 100, 0);
+    struct tuple tp9 = source_tuple(9), tp1 = source_tuple(1), tp2 = source_tuple(2),
+                 tp3 = source_tuple(3);
+    struct ts_event ev;
+    struct ts_seg s = seg(&tp9, 0, true, F_S, 900, 0, 0, CLIENT_WIN);
+    ts_track(t, &s, &ev);
+    s = seg(&tp1, 1, true, F_S, 100, 0, 0, CLIENT_WIN);
+    ts_track(t, &s, &ev);
+    assert_int_equal(ev.conn_id, 2);
+    s = seg(&tp1, 20, false, F_SA, 5000, 101, 0, SERVER_WIN);
+    ts_track(t, &s, &ev);
+    assert_int_equal(ev.role, TS_ROLE_HS2);
+    s = seg(&tp2, 50, true, F_S, 200, 0, 0, CLIENT_WIN);
+    ts_track(t, &s, &ev);
+    s = seg(&tp3, 101, true, F_S, 300, 0, 0, CLIENT_WIN);
+    ts_track(t, &s, &ev);
+    /* 9 (last active at 0 ms) has gone idle */
+    assert_int_equal(o.n, 1);
+    assert_int_equal(o.id[0], 1);
+    /* at 130 ms, 2 has been silent for 110 ms: it ends before the ACK, which
+     * is picked up as a new connection */
+    s = seg(&tp1, 130, true, F_A, 101, 5001, 0, CLIENT_WIN);
+    ts_track(t, &s, &ev);
+    assert_int_equal(o.n, 2);
+    assert_int_equal(o.id[1], 2);
+    assert_int_equal(o.why[1], TS_END_IDLE);
+    assert_int_equal(ev.conn_id, 5);
+    assert_true(ev.notes & TS_NOTE_PICKUP);
+    ts_tracker_free(t);
+}
+
 /* --max-conns evicts the idlest first, whichever form it is stored in. */
 static void test_compact_eviction_order(void **state)
 {
@@ -1535,6 +1574,7 @@ int main(void)
         cmocka_unit_test(test_syn_flood),
         cmocka_unit_test(test_flush_order),
         cmocka_unit_test(test_compact_later),
+        cmocka_unit_test(test_compact_leaves_in_order),
         cmocka_unit_test(test_compact_eviction_order),
         cmocka_unit_test(test_seq_wraparound),
         cmocka_unit_test(test_ipv6),
