@@ -8,6 +8,7 @@
 #include "conntab.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -593,4 +594,54 @@ uint32_t ct_store(struct conntab *ct, uint32_t idx, struct ts_conn *c, int which
             ct->quiet_until[which] = 0; /* its time moved on */
     }
     return idx;
+}
+
+/* ---- checks (for the tests) ----------------------------------------------------- */
+
+int ct_check(const struct conntab *ct, char *err, size_t errlen)
+{
+#define CT_FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+    uint32_t on_chains = 0, embryos = 0;
+    for (uint32_t b = 0; b < ct->nbuckets; b++) {
+        for (uint32_t i = ct->buckets[b].head; i != CT_NIL; i = lnk(ct, i)->hnext) {
+            uint32_t h = idx_hash(ct, i);
+            if ((h & (ct->nbuckets - 1)) != b)
+                CT_FAIL("record %#x on bucket %u, hashes to %u", i, b, h & (ct->nbuckets - 1));
+            if (!(ct->buckets[b].sig & sig_bit(h)))
+                CT_FAIL("record %#x: signature bit missing in bucket %u", i, b);
+            if (lnk(ct, i)->lru_list > CT_CLOSED)
+                CT_FAIL("record %#x on a chain is free", i);
+            if (++on_chains > ct->live)
+                CT_FAIL("more records on chains than %u live", ct->live);
+            embryos += is_emb(i);
+        }
+    }
+    if (on_chains != ct->live || embryos != ct->live_emb)
+        CT_FAIL("chains hold %u records (%u compact), live %u (%u)", on_chains, embryos,
+                ct->live, ct->live_emb);
+    uint32_t listed = 0;
+    for (int l = 0; l < 2; l++) {
+        uint32_t prev = CT_NIL;
+        for (uint32_t i = ct->lru_head[l]; i != CT_NIL; i = lnk(ct, i)->lru_next) {
+            const struct ts_conn_link *k = lnk(ct, i);
+            if (k->lru_prev != prev || k->lru_list != l)
+                CT_FAIL("list %d broken at record %#x", l, i);
+            if (is_emb(i) == 0 && k->compact && !emb_candidate(full_at(ct, i)))
+                CT_FAIL("record %#x marked compact, but is not", i);
+            if (++listed > ct->live)
+                CT_FAIL("more records on lists than %u live", ct->live);
+            prev = i;
+        }
+        if (ct->lru_tail[l] != prev)
+            CT_FAIL("list %d: tail %#x, last record %#x", l, ct->lru_tail[l], prev);
+    }
+    if (listed != ct->live)
+        CT_FAIL("lists hold %u records, live %u", listed, ct->live);
+    uint32_t scanned = 0;
+    for (uint32_t i = ct_scan(ct, CT_NIL); i != CT_NIL; i = ct_scan(ct, i))
+        scanned++;
+    if (scanned != ct->live)
+        CT_FAIL("ct_scan finds %u records, live %u", scanned, ct->live);
+    return 0;
+#undef CT_FAIL
 }

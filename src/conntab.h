@@ -99,6 +99,12 @@ uint32_t ct_scan(const struct conntab *ct, uint32_t after);
 /* Start loading the bucket (stage 0) or the record (stage 1) of s. */
 void ct_prefetch(const struct conntab *ct, const struct ts_seg *s, int stage);
 
+/* Check the table's own invariants (for the tests): every record on the
+ * chain of the bucket its hash names, with its signature bit set; the LRU
+ * lists doubly linked and holding every record once; the counts; ct_scan.
+ * 0, or -1 with what is wrong in err. */
+int ct_check(const struct conntab *ct, char *err, size_t errlen);
+
 /* Bytes one embryo / one full record costs, with its hash bucket share. */
 size_t ct_embryo_size(void);
 

@@ -21,4 +21,10 @@ enum ts_decode_status ts_decode_general(int dlt, const uint8_t *pkt, uint32_t ca
                                         uint32_t wirelen, bool verify_cksum,
                                         struct ts_seg *out);
 
+/* The tracker's table checked against its invariants, and against its
+ * memo of when each list's head is next due (track.c).  For the tests.
+ * 0, or -1 with what is wrong in err. */
+struct ts_tracker;
+int ts_tracker_check(const struct ts_tracker *t, char *err, size_t errlen);
+
 #endif

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "../../src/internal.h"
+
 #include "tcpshake/decode.h"
 #include "tcpshake/fsm.h"
 #include "tcpshake/track.h"
@@ -1474,6 +1476,87 @@ static void test_compact_eviction_order(void **state)
     ts_tracker_free(t);
 }
 
+/* Random traffic (SYN floods, handshakes, data, FINs, RSTs, port reuse,
+ * time jumps and time going back, flushes, tiny --max-conns, short
+ * timeouts): after every segment the table must satisfy its invariants
+ * (chains, signatures, lists, counts, the compact form's bookkeeping, the
+ * expiry memo), and every verdict must be given once. */
+static uint64_t xs_state;
+static uint64_t xs(void)
+{
+    xs_state ^= xs_state << 13;
+    xs_state ^= xs_state >> 7;
+    xs_state ^= xs_state << 17;
+    return xs_state;
+}
+
+struct rnd_count {
+    uint64_t verdicts;
+};
+
+static void on_end_count(void *user, const struct ts_conn *c, enum ts_end_reason why)
+{
+    (void)c;
+    (void)why;
+    ((struct rnd_count *)user)->verdicts++;
+}
+
+static void test_table_invariants_random(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 12; seed++) {
+        xs_state = 0x9e3779b97f4a7c15ull * seed + 88172645463325252ull;
+        struct rnd_count n = {0};
+        struct ts_track_cfg cfg;
+        ts_track_cfg_default(&cfg);
+        cfg.idle_ns = 1000 + xs() % 200000;
+        cfg.time_wait_ns = 1000 + xs() % 100000;
+        cfg.max_conns = seed % 3 ? (uint32_t)(1 + xs() % 300) : 1000000;
+        cfg.on_end = on_end_count;
+        cfg.user = &n;
+        char err[256];
+        struct ts_tracker *t = ts_tracker_new(&cfg, err, sizeof err);
+        assert_non_null(t);
+        unsigned ntup = 4 + (unsigned)(xs() % 400);
+        uint64_t now = T0_NS;
+        for (int k = 0; k < 6000; k++) {
+            unsigned u = (unsigned)(xs() % ntup);
+            if (xs() % 4 == 0)
+                u = ntup + (unsigned)k; /* a fresh tuple: a flood */
+            struct tuple tp = source_tuple(u & 0xffff);
+            tp.cport = (uint16_t)(1024 + u % 3000);
+            uint32_t isn = (uint32_t)(u * 2654435761u);
+            int r = (int)(xs() % 100);
+            struct ts_seg sg;
+            if (r < 50)
+                sg = seg(&tp, 0, true, F_S, isn + (xs() % 8 == 0), 0, 0, CLIENT_WIN);
+            else if (r < 65)
+                sg = seg(&tp, 0, false, F_SA, 12345, isn + 1, 0, SERVER_WIN);
+            else if (r < 80)
+                sg = seg(&tp, 0, true, F_PA, isn + 1, 12346, (uint32_t)(xs() % 3), CLIENT_WIN);
+            else if (r < 92)
+                sg = seg(&tp, 0, xs() % 2, F_FA, isn + 1, 12346, 0, CLIENT_WIN);
+            else
+                sg = seg(&tp, 0, xs() % 2, F_R, isn + 1, 0, 0, 0);
+            now += xs() % 10 == 0 ? xs() % 300000 : xs() % 50;
+            sg.t_ns = now - (xs() % 20 == 0 ? xs() % 1000 : 0);
+            if (xs() % 700 == 0)
+                ts_tracker_flush(t);
+            struct ts_event ev;
+            ts_track(t, &sg, &ev);
+            if (ts_tracker_check(t, err, sizeof err) < 0)
+                fail_msg("seed %llu, segment %d: %s", (unsigned long long)seed, k, err);
+        }
+        ts_tracker_flush(t);
+        struct ts_track_stats st;
+        ts_tracker_stats(t, &st);
+        assert_int_equal(st.conns_live, 0);
+        assert_int_equal(n.verdicts, st.conns_total);
+        assert_true(st.conns_peak <= cfg.max_conns);
+        ts_tracker_free(t);
+    }
+}
+
 /* The textbook connection with sequence numbers crossing 2^32. */
 static void test_seq_wraparound(void **state)
 {
@@ -1576,6 +1659,7 @@ int main(void)
         cmocka_unit_test(test_compact_later),
         cmocka_unit_test(test_compact_leaves_in_order),
         cmocka_unit_test(test_compact_eviction_order),
+        cmocka_unit_test(test_table_invariants_random),
         cmocka_unit_test(test_seq_wraparound),
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_tracker_new_bad_cfg),
