@@ -242,18 +242,23 @@ static uint64_t sum_pseudo(uint8_t family, const uint8_t *src,
 
 /* ------------------------------------------------------------------------ */
 /* The flow hash: each side mixed on its own (address words, port, family),
- * the two sides added, so the order does not matter. */
+ * the two sides added, so the order does not matter.  One side: its address as two native 8-byte words (zero past an IPv4
+ * address), its port and family. */
+static inline uint64_t side_mix(uint64_t w0, uint64_t w1, uint8_t family, uint16_t port)
+{
+    uint64_t h = (w0 ^ (w1 * 0x9e3779b97f4a7c15ull)) + port + ((uint64_t)family << 20);
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
 
 static inline uint64_t side_hash(const struct ts_addr *a, uint16_t port)
 {
     uint64_t w0, w1;
     memcpy(&w0, a->a, 8);
     memcpy(&w1, a->a + 8, 8);
-    uint64_t h = (w0 ^ (w1 * 0x9e3779b97f4a7c15ull)) + port + ((uint64_t)a->family << 20);
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
+    return side_mix(w0, w1, a->family, port);
 }
 
 static inline uint32_t flow_hash_mix(uint64_t h)
@@ -274,7 +279,6 @@ uint32_t ts_flow_hash(const struct ts_addr *a, uint16_t pa, const struct ts_addr
  * the address's store and the zeroing before it, and waits for both. */
 static inline uint64_t side_hash_raw(const uint8_t *p, uint8_t family, uint16_t port)
 {
-    struct ts_addr a;
     uint64_t w0 = 0, w1 = 0;
     if (family == 4) {
         memcpy(&w0, p, 4);
@@ -282,10 +286,7 @@ static inline uint64_t side_hash_raw(const uint8_t *p, uint8_t family, uint16_t 
         memcpy(&w0, p, 8);
         memcpy(&w1, p + 8, 8);
     }
-    memcpy(a.a, &w0, 8);
-    memcpy(a.a + 8, &w1, 8);
-    a.family = family;
-    return side_hash(&a, port);
+    return side_mix(w0, w1, family, port);
 }
 
 uint16_t ts_tcp_cksum_sum(const struct ts_addr *src, const struct ts_addr *dst,
