@@ -598,7 +598,8 @@ uint32_t ct_store(struct conntab *ct, uint32_t idx, struct ts_conn *c, int which
 
 /* ---- checks (for the tests) ----------------------------------------------------- */
 
-int ct_check(const struct conntab *ct, char *err, size_t errlen)
+int ct_check(const struct conntab *ct, const uint64_t timeout[2], uint64_t now, char *err,
+             size_t errlen)
 {
 #define CT_FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
     uint32_t on_chains = 0, embryos = 0;
@@ -642,6 +643,19 @@ int ct_check(const struct conntab *ct, char *err, size_t errlen)
         scanned++;
     if (scanned != ct->live)
         CT_FAIL("ct_scan finds %u records, live %u", scanned, ct->live);
+    for (int l = 0; l < 2; l++) {
+        uint64_t q = ct->quiet_until[l];
+        uint32_t head = ct->lru_head[l];
+        if (now >= q)
+            continue; /* no memo in force */
+        if (head == CT_NIL) {
+            if (q != UINT64_MAX)
+                CT_FAIL("list %d is empty, memo %llu", l, (unsigned long long)q);
+        } else if (lnk(ct, head)->touched || t_last_of(ct, head) + timeout[l] != q) {
+            CT_FAIL("list %d: memo %llu, head touched %d due %llu", l, (unsigned long long)q,
+                    lnk(ct, head)->touched, (unsigned long long)(t_last_of(ct, head) + timeout[l]));
+        }
+    }
     return 0;
 #undef CT_FAIL
 }

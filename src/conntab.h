@@ -101,9 +101,11 @@ void ct_prefetch(const struct conntab *ct, const struct ts_seg *s, int stage);
 
 /* Check the table's own invariants (for the tests): every record on the
  * chain of the bucket its hash names, with its signature bit set; the LRU
- * lists doubly linked and holding every record once; the counts; ct_scan.
- * 0, or -1 with what is wrong in err. */
-int ct_check(const struct conntab *ct, char *err, size_t errlen);
+ * lists doubly linked and holding every record once; the counts; ct_scan;
+ * and, at time `now`, each list's memo of when its head is due, with the
+ * lists' timeouts (CT_OPEN, CT_CLOSED).  0, or -1 with what is wrong in err. */
+int ct_check(const struct conntab *ct, const uint64_t timeout[2], uint64_t now, char *err,
+             size_t errlen);
 
 /* Bytes one embryo / one full record costs, with its hash bucket share. */
 size_t ct_embryo_size(void);

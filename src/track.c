@@ -85,30 +85,10 @@ void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st)
 
 int ts_tracker_check(const struct ts_tracker *t, char *err, size_t errlen)
 {
-    if (ct_check(&t->ct, err, errlen) < 0)
-        return -1;
-    for (int l = 0; l < 2; l++) {
-        uint64_t q = t->ct.quiet_until[l], timeout = l == CT_OPEN ? t->cfg.idle_ns : t->cfg.time_wait_ns;
-        uint32_t head = t->ct.lru_head[l];
-        if (t->now >= q)
-            continue; /* no memo in force */
-        if (head == CT_NIL) {
-            if (q != UINT64_MAX) {
-                snprintf(err, errlen, "list %d is empty, memo %llu", l, (unsigned long long)q);
-                return -1;
-            }
-            continue;
-        }
-        struct ts_conn scratch;
-        const struct ts_conn *c = ct_load((struct conntab *)&t->ct, head, &scratch);
-        if (c->link.touched || c->t_last + timeout != q) {
-            snprintf(err, errlen, "list %d: memo %llu, head touched %d due %llu", l,
-                     (unsigned long long)q, c->link.touched,
-                     (unsigned long long)(c->t_last + timeout));
-            return -1;
-        }
-    }
-    return 0;
+    uint64_t timeout[2];
+    timeout[CT_OPEN] = t->cfg.idle_ns;
+    timeout[CT_CLOSED] = t->cfg.time_wait_ns;
+    return ct_check(&t->ct, timeout, t->now, err, errlen);
 }
 
 uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d)
