@@ -30,7 +30,7 @@
  * to make a system call to wake it (futex calls on the bench corpus: 3,300
  * -> 900).  A stream's tracker keeps the short spin: its next frame may be
  * long in coming. */
-#define ROOM_SPINS 8192u
+#define FILE_SPINS 8192u
 #define WAKE_EVERY 8u /* batches before a sleeping side is woken */
 #define VSLOTS 1024u   /* verdict ring: a power of two */
 
@@ -156,7 +156,7 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, uin
     if (r->fill - r->tail_seen >= SLOTS) {
         publish_head(r, 1);
         for (;;) {
-            spsc_wait(&r->room, has_room, r, ROOM_SPINS);
+            spsc_wait(&r->room, has_room, r, FILE_SPINS);
             render_verdicts(r);
             if (r->fill - r->tail_seen < SLOTS)
                 break;
@@ -286,7 +286,7 @@ unsigned trace_reader_wait(struct trace_reader *r)
         atomic_store_explicit(&r->tail, r->take, memory_order_release);
         spsc_notify(&r->room, &r->room_skipped, 1);
         if (!has_data(r))
-            spsc_wait(&r->data, has_data, r, r->batch > 1 ? ROOM_SPINS : SPINS);
+            spsc_wait(&r->data, has_data, r, r->batch > 1 ? FILE_SPINS : SPINS);
         if (r->head_seen == r->take)
             return 0; /* done, and everything was handed out */
     }
