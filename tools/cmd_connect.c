@@ -663,13 +663,13 @@ int drive_cli_run(struct drive_cli *c, const char *what,
             json_str(c->tf, what);
             fprintf(c->tf, ",\"outcome\":\"%s\",\"exit\":%d,\"conns_ok\":%u,"
                     "\"conns_failed\":%u,\"bytes_sent\":%llu,\"bytes_received\":%llu,"
-                    "\"retransmissions\":%u,\"handshakes\":%u,\"handshake_us_mean\":%.3f,"
+                    "\"retransmissions\":%u,\"bad_checksums\":%u,\"handshakes\":%u,\"handshake_us_mean\":%.3f,"
                     "\"handshake_us_min\":%.3f,\"handshake_us_max\":%.3f,"
                     "\"handshake_us_median\":%.3f,\"handshake_us_p99\":%.3f,\"message\":",
                     drive_outcome_name(r->outcome), status, r->conns_ok,
                     r->conns_failed, (unsigned long long)r->bytes_sent,
                     (unsigned long long)r->bytes_received, r->retransmissions,
-                    r->hs_n, r->hs_n ? (double)r->hs_ns_sum / r->hs_n / 1e3 : 0.0,
+                    r->bad_checksums, r->hs_n, r->hs_n ? (double)r->hs_ns_sum / r->hs_n / 1e3 : 0.0,
                     (double)r->hs_ns_min / 1e3, (double)r->hs_ns_max / 1e3,
                     (double)r->hs_ns_median / 1e3, (double)r->hs_ns_p99 / 1e3);
             json_str(c->tf, r->outcome == DRIVE_OK ? "" : err);
@@ -684,6 +684,8 @@ int drive_cli_run(struct drive_cli *c, const char *what,
                     (unsigned long long)r->bytes_sent,
                     (unsigned long long)r->bytes_received, r->retransmissions,
                     r->retransmissions == 1 ? "" : "s");
+            if (r->bad_checksums)
+                fprintf(c->tf, ", %u dropped (bad checksum)", r->bad_checksums);
             if (r->hs_n)
                 fprintf(c->tf, ", handshake %.1f us mean (%u, median %.1f, min %.1f, "
                         "max %.1f)", (double)r->hs_ns_sum / r->hs_n / 1e3, r->hs_n,

@@ -142,6 +142,7 @@ struct drive_result {
     unsigned conns_ok, conns_failed;
     uint64_t bytes_sent, bytes_received;
     uint32_t retransmissions;
+    uint32_t bad_checksums;    /* received segments discarded: checksum wrong */
     /* handshake times (SYN sent -> our ACK sent), connect only */
     unsigned hs_n;
     uint64_t hs_ns_sum, hs_ns_min, hs_ns_max;

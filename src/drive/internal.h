@@ -34,6 +34,11 @@ int drive_iface_of(const struct ts_addr *a, char *name, size_t len);
 
 /* ---- sess.c: craft + capture + tracker + guard ------------------------------ */
 
+/* Whether a decoded segment may reach an endpoint: its TCP checksum verified
+ * (or left to send-side offload by the capturing host), its IPv4 header
+ * checksum right, and the whole segment captured. */
+bool drive_seg_intact(const struct ts_seg *seg);
+
 struct dsess;
 typedef void (*dsess_tcp_fn)(struct dsess *s, const struct ts_seg *seg,
                              const uint8_t *frame);

@@ -54,6 +54,13 @@ static void emit_frame(struct dsess *s, int dlt, uint64_t t, const uint8_t *p,
         s->cfg->hooks.frame(s->cfg->hooks.user, t, p + off, caplen - off);
 }
 
+bool drive_seg_intact(const struct ts_seg *seg)
+{
+    if (seg->anomalies & (TS_AN_BAD_IPCKSUM | TS_AN_SHORT_CAP | TS_AN_BAD_IPLEN))
+        return false;
+    return seg->cksum_state == TS_CK_GOOD || seg->cksum_state == TS_CK_OFFLOAD;
+}
+
 static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
                      uint32_t caplen, uint32_t wirelen)
 {
@@ -70,6 +77,14 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
         if (s->cfg->hooks.seg)
             s->cfg->hooks.seg(s->cfg->hooks.user, &seg, ev.conn ? &ev : NULL,
                               false);
+        /* RFC 9293 MUST-2/MUST-3: a segment whose checksum fails is
+         * discarded.  It stays in the trace (with its bad-checksum note) but
+         * never reaches the endpoint.  One not wholly captured cannot be
+         * verified, so it is not taken either. */
+        if (!drive_seg_intact(&seg)) {
+            s->res->bad_checksums++;
+            return;
+        }
         if (s->on_tcp)
             s->on_tcp(s, &seg, pkt);
         return;
@@ -89,7 +104,10 @@ int dsess_open(struct dsess *s, const struct drive_cfg *cfg,
                                      .family = cfg->family,
                                      .set_mark = true,
                                      .mark = cfg->mark ? cfg->mark : 0x7473};
-    struct ts_capture_cfg pcfg = {.immediate = true, .snaplen = 262144};
+    /* In immediate mode each slot of libpcap's ring holds one snaplen-sized
+     * frame: libpcap's 2 MiB default is about 8 frames of 256 KiB, and a
+     * burst of the peer's segments overran it.  32 MiB holds 128. */
+    struct ts_capture_cfg pcfg = {.immediate = true, .snaplen = 262144, .buffer_kib = 32768};
     struct ts_track_cfg tcfg;
 
     memset(s, 0, sizeof *s);
