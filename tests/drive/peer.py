@@ -3,8 +3,8 @@
 listen, accept) or client (socket, connect), written the way a C programmer
 would, reporting what it saw in a directory of small files.
 
-  peer.py server ADDR PORT MODE DIR [--mss N] [--expect N]
-  peer.py client ADDR PORT MODE DIR
+  peer.py server ADDR PORT MODE DIR [--mss N] [--expect N] [--reply FILE]
+  peer.py client ADDR PORT MODE DIR [--send FILE] [--timeout SEC]
 
 server MODEs (what tcpshake connect's --close will do):
   active   read the request, reply, read until EOF, record `ss` (the socket
@@ -15,6 +15,9 @@ server MODEs (what tcpshake connect's --close will do):
 client MODEs (what tcpshake listen does):
   shut     connect, send, read the reply, shutdown(SHUT_WR), read EOF
   wait     connect, send, read the reply, read EOF (the server closes first)
+--reply FILE / --send FILE: send this file's bytes instead of the fixed reply
+or request (the server's `got` then holds what it received, the client's the
+reply).  --timeout: the client's socket timeout (default 10 s).
 Files written in DIR: ready, got (bytes received), ss, result, error.
 """
 import errno
@@ -37,7 +40,7 @@ def ss_state(port, state):
     return out
 
 
-def server(addr, port, mode, d, mss, expect):
+def server(addr, port, mode, d, mss, expect, reply):
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -56,7 +59,7 @@ def server(addr, port, mode, d, mss, expect):
             break
         got += b
     put(d, "got", got)
-    c.sendall(b"reply from the kernel server\n")
+    c.sendall(reply if reply is not None else b"reply from the kernel server\n")
     try:
         if mode == "active":
             b = c.recv(100)
@@ -80,14 +83,14 @@ def server(addr, port, mode, d, mss, expect):
         put(d, "result", errno.errorcode.get(e.errno, str(e.errno)))
 
 
-def client(addr, port, mode, d):
+def client(addr, port, mode, d, request, timeout):
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     c = socket.socket(fam, socket.SOCK_STREAM)
-    c.settimeout(10)
+    c.settimeout(timeout)
     try:
         c.connect((addr, port))
         put(d, "connected", "")
-        c.sendall(b"request from the kernel client\n")
+        c.sendall(request if request is not None else b"request from the kernel client\n")
         # send() is ACKed: nothing left unacknowledged in the send queue
         for _ in range(100):
             if ss_state(port, "established").split()[1:2] == ["0"]:  # Send-Q
@@ -115,11 +118,17 @@ def main():
     rest = sys.argv[6:]
     mss = int(rest[rest.index("--mss") + 1]) if "--mss" in rest else 0
     expect = int(rest[rest.index("--expect") + 1]) if "--expect" in rest else 1
+    timeout = float(rest[rest.index("--timeout") + 1]) if "--timeout" in rest else 10
+    data = None
+    for opt in ("--reply", "--send"):
+        if opt in rest:
+            with open(rest[rest.index(opt) + 1], "rb") as f:
+                data = f.read()
     try:
         if role == "server":
-            server(addr, int(port), mode, d, mss, expect)
+            server(addr, int(port), mode, d, mss, expect, data)
         else:
-            client(addr, int(port), mode, d)
+            client(addr, int(port), mode, d, data, timeout)
     except Exception as e:  # reported, so the test can say what went wrong
         put(d, "error", repr(e))
 
