@@ -25,7 +25,7 @@ struct embryo {
     struct ts_addr addr[2];
     uint16_t port[2];
     uint32_t isn;
-    uint16_t win, segs, last_ipid;
+    uint16_t win, segs, last_ipid, last_cksum;
     uint8_t wscale, has_wscale, last_flags;
 };
 
@@ -371,6 +371,7 @@ static void emb_expand(const struct embryo *e, struct ts_conn *c)
     cl->last_ipid = e->last_ipid;
     cl->last_seq = e->isn;
     cl->last_flags = e->last_flags;
+    cl->last_cksum = e->last_cksum;
     cl->t_nxt_us = 0; /* the first SYN, at t_first */
     cl->zlast = e->isn + 1;
     cl->t_seg_us = (uint32_t)((e->t_last - e->t_first) / 1000u);
@@ -412,6 +413,7 @@ static bool emb_squeeze(const struct ts_conn *c, struct embryo *e)
     e->wscale = cl->wscale;
     e->has_wscale = (cl->flags & TS_EP_WSCALE) != 0;
     e->last_flags = cl->last_flags;
+    e->last_cksum = cl->last_cksum;
     struct ts_conn x;
     emb_expand(e, &x);
     x.link = c->link;

@@ -271,6 +271,7 @@ static void put_ip6(struct ts_out *o, const uint8_t *a)
             continue;
         }
         if (mapped && i == 6) {
+            put_c(o, ':');
             for (int k = 12; k < 16; k++) {
                 if (k > 12)
                     put_c(o, '.');

@@ -111,6 +111,12 @@ enum {
     TS_EP_FIN_ACKED = 1u << 11, /* its FIN was acknowledged */
     TS_EP_ZEROWIN = 1u << 12,   /* last window advertised was 0 */
     TS_EP_LAST_KA = 1u << 13,   /* its last segment was a keep-alive */
+    /* Receipt of the peer's SYN (FIN) implied by the order of one path: a
+     * later segment of the peer reached it, so the SYN (FIN) did first.  It
+     * answers a SYN or FIN at once, so an ACK of its own SYN or FIN that came
+     * behind is applied when it has answered (docs/states.md, in flight). */
+    TS_EP_IMPL_SYN = 1u << 14,
+    TS_EP_IMPL_FIN = 1u << 15,
 };
 
 /* One side of a connection, as seen from its own segments.  Sequence numbers
@@ -133,6 +139,8 @@ struct ts_endpoint {
     uint16_t last_ipid; /* IPv4 id of its last segment (duplicate check) */
     uint32_t last_seq;  /* seq of its last segment */
     uint8_t last_flags; /* flags of its last segment */
+    uint8_t passive;    /* it left LISTEN for SYN_RCVD (a RST there returns it) */
+    uint16_t last_cksum; /* TCP checksum field of its last segment */
     uint32_t last_len;  /* payload length of its last segment */
     /* times as microseconds since the connection's first segment, compared
      * only over short spans (mod 2^32, valid for gaps under 71 minutes) */
