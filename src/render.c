@@ -642,6 +642,93 @@ static const char *cksum_name(enum ts_cksum c)
 
 /* ---- segment lines ---------------------------------------------------------- */
 
+/* JSON: "vlan":[ids] (every tag, outermost first) and, when there is any
+ * other layer, "tunnel":[{"type":..., "id":..., "src":..., "dst":...}]. */
+static void put_tunnels_json(struct ts_out *o, const struct ts_seg *s)
+{
+    bool any = false, other = false;
+    for (int i = 0; i < s->ntun; i++) {
+        if (s->tun[i].type != TS_TUN_VLAN) {
+            other = true;
+            continue;
+        }
+        put_s(o, any ? "," : ",\"vlan\":[");
+        put_u64(o, s->tun[i].id);
+        any = true;
+    }
+    if (any)
+        put_c(o, ']');
+    if (!other)
+        return;
+    PUT_LIT(o, ",\"tunnel\":[");
+    for (int i = 0; i < s->ntun; i++) {
+        const struct ts_tunnel *t = &s->tun[i];
+        if (i)
+            put_c(o, ',');
+        PUT_LIT(o, "{\"type\":");
+        put_jstr(o, ts_tun_name((enum ts_tun_type)t->type));
+        if (t->type == TS_TUN_ERSPAN) {
+            PUT_LIT(o, ",\"version\":");
+            put_u64(o, t->sub);
+        }
+        if (t->flags & TS_TUNF_ID) {
+            PUT_LIT(o, ",\"id\":");
+            put_u64(o, t->id);
+        }
+        if (t->src.family) {
+            PUT_LIT(o, ",\"src\":");
+            put_jaddr(o, &t->src);
+            PUT_LIT(o, ",\"dst\":");
+            put_jaddr(o, &t->dst);
+        }
+        put_c(o, '}');
+    }
+    put_c(o, ']');
+}
+
+/* The layers in front of the inner IP header, outermost first: VLAN tags
+ * as "vlan 10/20 " (tcpdump's habit), every other layer as "NAME [ID] | ". */
+static void put_tunnels_text(struct ts_out *o, const struct ts_seg *s)
+{
+    for (int i = 0; i < s->ntun; i++) {
+        const struct ts_tunnel *t = &s->tun[i];
+        if (t->type == TS_TUN_VLAN) {
+            bool first = i == 0 || s->tun[i - 1].type != TS_TUN_VLAN;
+            if (first)
+                PUT_LIT(o, "vlan ");
+            else
+                put_c(o, '/');
+            put_u64(o, t->id);
+            if (i + 1 == s->ntun || s->tun[i + 1].type != TS_TUN_VLAN)
+                put_c(o, ' ');
+            continue;
+        }
+        put_s(o, ts_tun_name((enum ts_tun_type)t->type));
+        if (t->type == TS_TUN_ERSPAN)
+            put_u64(o, t->sub);
+        if (t->type == TS_TUN_IPIP) {
+            put_c(o, ' ');
+            put_addr(o, &t->src);
+            PUT_LIT(o, " > ");
+            put_addr(o, &t->dst);
+        }
+        if (t->flags & TS_TUNF_ID) {
+            if (t->type == TS_TUN_GRE)
+                PUT_LIT(o, " key");
+            put_c(o, ' ');
+            if (t->type == TS_TUN_GTPU) {
+                const uint8_t b[4] = {(uint8_t)(t->id >> 24), (uint8_t)(t->id >> 16),
+                                      (uint8_t)(t->id >> 8), (uint8_t)t->id};
+                PUT_LIT(o, "0x");
+                put_hex(o, b, 4);
+            } else {
+                put_u64(o, t->id);
+            }
+        }
+        PUT_LIT(o, " | ");
+    }
+}
+
 static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
                             const struct ts_seg *s, const struct ts_event *ev)
 {
@@ -652,15 +739,8 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
         put_u64(o, ev->conn_id);
         put_c(o, ' ');
     }
-    if (s->nvlan) {
-        PUT_LIT(o, "vlan ");
-        put_u64(o, s->vlan[0]);
-        if (s->nvlan > 1) {
-            put_c(o, '/');
-            put_u64(o, s->vlan[1]);
-        }
-        put_c(o, ' ');
-    }
+    if (s->ntun)
+        put_tunnels_text(o, s);
     if (s->ipver == 6)
         PUT_LIT(o, "IP6 ");
     else
@@ -844,14 +924,8 @@ static void render_seg_json(struct ts_out *o, const struct ts_seg *s,
     PUT_LIT(o, ",\"checksum\":\"");
     put_s(o, cksum_name(s->cksum_state));
     put_c(o, '"');
-    if (s->nvlan) {
-        PUT_LIT(o, ",\"vlan\":[");
-        for (int i = 0; i < s->nvlan; i++) {
-            if (i) put_c(o, ',');
-            put_u64(o, s->vlan[i]);
-        }
-        put_c(o, ']');
-    }
+    if (s->ntun)
+        put_tunnels_json(o, s);
     PUT_LIT(o, ",\"role\":");
     if (tracked) {
         put_jstr(o, ts_role_name((enum ts_role)ev->role));

@@ -59,6 +59,7 @@ struct ts_tracker *ts_tracker_new(const struct ts_track_cfg *cfg, char *err,
         return NULL;
     }
     t->cfg = *cfg;
+    t->ct.inner_only = cfg->inner_only;
     t->next_id = 1;
     return t;
 }
@@ -340,6 +341,7 @@ static struct ts_conn *conn_new(struct ts_tracker *t, const struct ts_seg *s,
     c->addr[!cl] = s->dst;
     c->port[!cl] = s->dport;
     c->t_first = c->t_last = s->t_ns;
+    c->tkey = t->ct.inner_only ? 0 : s->tun_key;
     c->ep[TS_C2S].state = TS_CLOSED;
     c->ep[TS_S2C].state = TS_LISTEN;
     return c;

@@ -176,21 +176,11 @@ static void drop(struct ts_zeeklog *z, struct zl_ent *e)
 
 uint32_t ts_seg_ip_len(int dlt, const struct ts_seg *s)
 {
-    uint32_t link;
-    switch (dlt) {
-    case TS_DLT_EN10MB: link = 14; break;
-    case TS_DLT_LINUX_SLL: link = 16; break;
-    case TS_DLT_LINUX_SLL2: link = 20; break;
-    case TS_DLT_NULL:
-    case TS_DLT_LOOP: link = 4; break;
-    default: link = 0; break; /* raw IP */
-    }
-    if (dlt == TS_DLT_EN10MB || dlt == TS_DLT_LINUX_SLL || dlt == TS_DLT_LINUX_SLL2)
-        link += 4u * s->nvlan; /* the decoder keeps at most two tags */
-    if (s->payload_off < link)
+    (void)dlt; /* the decoder records where the innermost IP header starts */
+    if (!s->ipver || s->payload_off < s->ip_off)
         return 0;
     /* IP header + TCP header, then the payload as the IP length gives it */
-    return s->payload_off - link + s->payload_len;
+    return s->payload_off - s->ip_off + s->payload_len;
 }
 
 void ts_zeeklog_seg(struct ts_zeeklog *z, int dlt, const struct ts_seg *s,

@@ -284,6 +284,9 @@ static void trace_usage(FILE *f)
           "  --time-wait SEC  TIME_WAIT length, 2 MSL (default 60, as Linux)\n"
           "  --idle SEC       forget a silent open connection after SEC (default 7875)\n"
           "  --no-checksum    do not verify TCP checksums\n"
+          "  --key-inner      key tunnelled connections on the inner 4-tuple alone\n"
+          "                   (default: also on VLAN ids, VNI, GRE key, TEID, PPPoE\n"
+          "                   session, so tenants' overlapping addresses stay apart)\n"
           "\n"
           "Times are UTC. Exit status: 0 done, 1 the capture failed (what came before\n"
           "was traced), 2 bad arguments or the source could not be opened.\n",
@@ -324,6 +327,7 @@ enum {
     OPT_SVG,
     OPT_CONN,
     OPT_WIDTH,
+    OPT_KEY_INNER,
 };
 
 /* Open a file named by an output option; NULL after saying why. */
@@ -359,6 +363,7 @@ int cmd_trace(int argc, char **argv)
         {"svg", required_argument, NULL, OPT_SVG},
         {"conn", required_argument, NULL, OPT_CONN},
         {"width", required_argument, NULL, OPT_WIDTH},
+        {"key-inner", no_argument, NULL, OPT_KEY_INNER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -406,6 +411,7 @@ int cmd_trace(int argc, char **argv)
             }
             tcfg.max_conns = (uint32_t)v;
             break;
+        case OPT_KEY_INNER: tcfg.inner_only = true; break;
         case OPT_TIME_WAIT:
             if (parse_u64("--time-wait", optarg, 86400, &v) < 0) return 2;
             tcfg.time_wait_ns = v * 1000000000ull;

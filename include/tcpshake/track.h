@@ -204,6 +204,8 @@ struct ts_conn {
     uint8_t simopen, simclose; /* simultaneous open / close happened */
     uint8_t half_closed;       /* data after a FIN */
     uint8_t merged;            /* a FIN+ACK acked the first FIN (teardown-2+3) */
+    uint32_t tkey;             /* ts_seg.tun_key of its segments (0: none, or
+                                  keyed on the inner tuple alone) */
 };
 
 /* What one segment did. */
@@ -228,6 +230,8 @@ struct ts_track_cfg {
     uint64_t time_wait_ns; /* 2 MSL; default 60 s (Linux TCP_TIMEWAIT_LEN) */
     uint64_t idle_ns;      /* idle timeout; default 2 h 11 min */
     uint32_t max_conns;    /* bound on tracked connections; default 1,000,000 */
+    bool inner_only;       /* key connections on the inner 4-tuple alone, not
+                              also on the tunnel identity (ts_seg.tun_key) */
     /* called with each connection's verdict, right before it is forgotten */
     void (*on_end)(void *user, const struct ts_conn *c, enum ts_end_reason why);
     void *user;

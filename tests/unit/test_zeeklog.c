@@ -108,6 +108,7 @@ static void feed(struct rig *r, uint16_t cport, uint16_t sport, uint32_t t_ms, c
     s.cksum_state = TS_CK_GOOD;
     s.payload_len = len;
     s.payload_caplen = len > 1400 ? 0 : len;
+    s.ip_off = 14;
     s.payload_off = 14 + 20 + 20;
     s.caplen = 54 + s.payload_caplen;
     s.wirelen = 54 + len;
@@ -422,6 +423,8 @@ static void test_table(void **state)
                 continue;
             struct ts_seg s;
             memset(&s, 0, sizeof s);
+            s.ipver = 4;
+            s.ip_off = 14;
             s.payload_off = 54;
             s.payload_len = (uint32_t)i;
             struct ts_event ev;
@@ -452,22 +455,29 @@ static void test_ip_len(void **state)
     (void)state;
     struct ts_seg s;
     memset(&s, 0, sizeof s);
+    s.ipver = 4;
     s.payload_len = 100;
     /* IPv4 with 8 bytes of options and 32 bytes of TCP header: 160 */
+    s.ip_off = 14;
     s.payload_off = 14 + 28 + 32;
     assert_int_equal(ts_seg_ip_len(TS_DLT_EN10MB, &s), 160);
-    s.nvlan = 2; /* QinQ: two more tags in front */
-    s.payload_off += 8;
+    /* three VLAN tags in front: the decoder's ip_off says where IP starts */
+    s.ip_off = 14 + 12;
+    s.payload_off = s.ip_off + 28 + 32;
     assert_int_equal(ts_seg_ip_len(TS_DLT_EN10MB, &s), 160);
-    s.nvlan = 0;
-    s.payload_off = 20 + 40 + 20; /* Linux cooked v2, IPv6 */
+    /* inside VXLAN in IPv4: the inner packet counts */
+    s.ip_off = 14 + 20 + 8 + 8 + 14;
+    s.payload_off = s.ip_off + 28 + 32;
+    assert_int_equal(ts_seg_ip_len(TS_DLT_EN10MB, &s), 160);
+    s.ipver = 6;
+    s.ip_off = 20; /* Linux cooked v2, IPv6 */
+    s.payload_off = 20 + 40 + 20;
     assert_int_equal(ts_seg_ip_len(TS_DLT_LINUX_SLL2, &s), 160);
-    s.payload_off = 16 + 40 + 20;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_LINUX_SLL, &s), 160);
-    s.payload_off = 4 + 40 + 20;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_NULL, &s), 160);
+    s.ip_off = 0;
     s.payload_off = 40 + 20;
     assert_int_equal(ts_seg_ip_len(TS_DLT_RAW, &s), 160);
+    s.ipver = 0; /* no IP header decoded */
+    assert_int_equal(ts_seg_ip_len(TS_DLT_RAW, &s), 0);
 }
 
 int main(void)
