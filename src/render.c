@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tcpshake/communityid.h"
 #include "tcpshake/verdict.h"
 
 /* ---- the output buffer ---------------------------------------------------- */
@@ -92,11 +93,13 @@ static inline void put_s(struct ts_out *o, const char *s)
     put_n(o, s, strlen(s));
 }
 
-/* a string literal: a constant-size copy the compiler inlines */
+/* a string literal: a constant-size copy the compiler inlines ("" lit
+ * does not compile for anything but a literal, so a pointer's size can never
+ * be taken for the length) */
 #define PUT_LIT(o, lit)                                                  \
     do {                                                                 \
-        memcpy((o)->buf + (o)->len, (lit), sizeof(lit) - 1);             \
-        (o)->len += sizeof(lit) - 1;                                     \
+        memcpy((o)->buf + (o)->len, "" lit, sizeof("" lit) - 1);         \
+        (o)->len += sizeof("" lit) - 1;                                  \
     } while (0)
 
 /* A name from a table of fixed 32-byte entries: copy all 32 bytes (the line
@@ -703,6 +706,15 @@ static void put_tunnels_text(struct ts_out *o, const struct ts_seg *s)
                 put_c(o, ' ');
             continue;
         }
+        if (t->type == TS_TUN_MPLS) {
+            /* a label stack: "mpls 16001/16002 | " */
+            bool first = i == 0 || s->tun[i - 1].type != TS_TUN_MPLS;
+            put_s(o, first ? "mpls " : "/");
+            put_u64(o, t->id);
+            if (i + 1 == s->ntun || s->tun[i + 1].type != TS_TUN_MPLS)
+                PUT_LIT(o, " | ");
+            continue;
+        }
         put_s(o, ts_tun_name((enum ts_tun_type)t->type));
         if (t->type == TS_TUN_ERSPAN)
             put_u64(o, t->sub);
@@ -1137,6 +1149,14 @@ void ts_render_conn(struct ts_out *o, const struct ts_render_cfg *cfg,
         put_s(o, c->pickup ? "true" : "false");
         PUT_LIT(o, ",\"end_reason\":");
         put_jstr(o, ts_end_reason_name(why));
+        /* Community ID v1 of the (inner) flow: joins with Zeek, Suricata,
+         * Arkime records of the same connection */
+        char cid[TS_COMMUNITY_ID_SIZE];
+        if (ts_community_id(&c->addr[0], c->port[0], &c->addr[1], c->port[1], 6, 0, cid,
+                            sizeof cid) > 0) {
+            PUT_LIT(o, ",\"community_id\":");
+            put_jstr(o, cid);
+        }
         put_c(o, '}');
     } else {
         PUT_LIT(o, "== conn #");

@@ -15,6 +15,7 @@
  * first character escaped as \xNN.
  */
 #include "tcpshake/zeeklog.h"
+#include "tcpshake/communityid.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -339,7 +340,16 @@ void ts_zeeklog_conn(struct ts_zeeklog *z, const struct ts_conn *c)
         fprintf(f, "%llu", (unsigned long long)e->ip_bytes[r]);
     else
         fputc('-', f);
-    fputs("\t-\n", f); /* tunnel_parents */
+    fputs("\t-\t", f); /* tunnel_parents */
+    /* community_id, as Zeek's policy/protocols/conn/community-id-logging
+     * appends it */
+    char cid[TS_COMMUNITY_ID_SIZE];
+    if (ts_community_id(&c->addr[o], c->port[o], &c->addr[r], c->port[r], 6, 0, cid,
+                        sizeof cid) > 0)
+        fputs(cid, f);
+    else
+        fputc('-', f);
+    fputc('\n', f);
     if (e)
         drop(z, e);
 }

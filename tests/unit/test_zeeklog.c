@@ -35,7 +35,7 @@
 enum {
     F_TS, F_UID, F_OH, F_OP, F_RH, F_RP, F_PROTO, F_SERVICE, F_DURATION,
     F_OBYTES, F_RBYTES, F_STATE, F_LOCAL_O, F_LOCAL_R, F_MISSED, F_HISTORY,
-    F_OPKTS, F_OIP, F_RPKTS, F_RIP, F_TUNNEL, F_COUNT
+    F_OPKTS, F_OIP, F_RPKTS, F_RIP, F_TUNNEL, F_CID, F_COUNT
 };
 
 /* ---- the rig: tracker -> zeeklog -> memory ---------------------------------- */
@@ -178,10 +178,10 @@ static void test_header(void **state)
         "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\t"
         "duration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\t"
         "missed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\t"
-        "tunnel_parents\n"
+        "tunnel_parents\tcommunity_id\n"
         "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\t"
         "count\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\t"
-        "set[string]\n"
+        "set[string]\tstring\n"
         "#close\t2021-09-29-12-39-43\n");
     free(buf);
 }
@@ -272,6 +272,9 @@ static void test_sf(void **state)
     assert_string_equal(f[F_RPKTS], "4");
     assert_string_equal(f[F_RIP], "180"); /* 4 x 40 + 20 */
     assert_string_equal(f[F_TUNNEL], "-");
+    /* Community ID v1 of 198.18.0.2:40000 -> 198.18.0.1:80, from Python's
+     * hashlib and base64 (the spec's reference recipe) */
+    assert_string_equal(f[F_CID], "1:0dvoUAi44iHQFwwitBfoVDLuk+o=");
     free(r.buf);
 }
 
