@@ -10,7 +10,7 @@
  * anomaly bits, never prints (RFC 9293 §3.1, RFC 791, RFC 8200).
  *
  * What the caller may read after ts_decode():
- * - always: caplen, wirelen, anomalies, cksum_state, nvlan and vlan[0..nvlan),
+ * - always: caplen, wirelen, anomalies, cksum_state, ntun and tun[0..ntun), tun_key, ip_off,
  *   and every other scalar field (zero when decoding did not get that far).
  *   t_ns is never written: it belongs to the caller.
  * - ipver != 0 (IP header wholly captured): ttl, tos, df, ip_id (IPv4 only),
@@ -455,7 +455,7 @@ static enum ts_decode_status ip4_decode(struct cur *c, uint32_t wire_left,
     }
     struct cur hcur = *c; /* for the header checksum */
     struct cur h;
-    s->ip_off = c->off;
+    s->ip_off = (uint16_t)(c->off > UINT16_MAX ? UINT16_MAX : c->off);
     if (!cur_take(c, hl, &h)) {
         s->anomalies |= TS_AN_TRUNC_IP;
         return TS_DEC_BAD;
@@ -505,7 +505,6 @@ static enum ts_decode_status ip4_decode(struct cur *c, uint32_t wire_left,
         sum_fold(sum_bytes(cur_span(&hcur, hl), hl)) != 0xffff)
         s->anomalies |= TS_AN_BAD_IPCKSUM;
 
-    s->ip_len = ip_len;
     if (s->more_frags || s->frag_off)
         s->anomalies |= TS_AN_FRAG;
     cur_limit(c, ip_len - hl);
@@ -570,7 +569,7 @@ static enum ts_decode_status ip6_decode(struct cur *c, uint32_t wire_left,
         return TS_DEC_BAD;
     }
     struct cur h;
-    s->ip_off = c->off;
+    s->ip_off = (uint16_t)(c->off > UINT16_MAX ? UINT16_MAX : c->off);
     if (!cur_take(c, 40, &h)) {
         s->anomalies |= TS_AN_TRUNC_IP;
         return TS_DEC_BAD;
@@ -596,7 +595,6 @@ static enum ts_decode_status ip6_decode(struct cur *c, uint32_t wire_left,
     else if (plen != 0)
         wire = plen;
     cur_limit(c, wire);
-    s->ip_len = 40 + wire;
 
     /* Extension headers (RFC 8200 §4); `wire` counts what is left of the
      * payload on the wire, c->left what is left of it captured. */
@@ -912,7 +910,6 @@ static bool fast_ip(int dlt, const uint8_t *pkt, uint32_t len, uint32_t wirelen,
     }
     uint32_t tcp_cap = cap_left - hl < ip_len - hl ? cap_left - hl : ip_len - hl;
     s->ip_off = 14;
-    s->ip_len = ip_len;
     x->tcp = cur_make(ip + hl, tcp_cap, 14 + hl);
     x->wire = ip_len - hl;
     return true;
@@ -1014,14 +1011,15 @@ static bool fast_tcp(const struct l4 *x, bool verify, struct ts_seg *s)
 static void seg_reset(struct ts_seg *s)
 {
     static_assert(offsetof(struct ts_seg, t_ns) <
-                      offsetof(struct ts_seg, nvlan),
+                      offsetof(struct ts_seg, ntun),
                   "t_ns must come first");
     static_assert(offsetof(struct ts_seg, tun) + sizeof(((struct ts_seg *)0)->tun) +
                           _Alignof(struct ts_seg) > sizeof(struct ts_seg) &&
                       offsetof(struct ts_seg, opt) < offsetof(struct ts_seg, tun),
                   "opt, then tun, must come last");
-    size_t head = offsetof(struct ts_seg, nvlan);
+    size_t head = offsetof(struct ts_seg, ntun);
     memset((char *)s + head, 0, offsetof(struct ts_seg, opt) - head);
+
     s->opt.present = 0;
     s->opt.mss = 0;
     s->opt.wscale = 0;
@@ -1285,8 +1283,6 @@ static enum ts_decode_status etype_layer(struct cur *c, struct ts_seg *s, enum n
             s->anomalies |= TS_AN_TRUNC_LINK;
             return TS_DEC_BAD;
         }
-        if (s->nvlan < 2)
-            s->vlan[s->nvlan++] = tci & 0x0fff;
         struct ts_tunnel *v = tun_push(s, TS_TUN_VLAN);
         if (v)
             v->sub = t == ETH_8021Q ? 0 : t == ETH_8021AD ? 1 : 2;
@@ -1505,6 +1501,14 @@ const char *ts_anomaly_name(uint32_t bit)
     default:
         return NULL;
     }
+}
+
+uint32_t ts_seg_ip_len(const struct ts_seg *s)
+{
+    if (!s->ipver || s->payload_off < s->ip_off)
+        return 0;
+    /* IP header + TCP header, then the payload as the IP length gives it */
+    return s->payload_off - s->ip_off + s->payload_len;
 }
 
 const char *ts_tun_name(enum ts_tun_type t)

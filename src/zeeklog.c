@@ -175,13 +175,10 @@ static void drop(struct ts_zeeklog *z, struct zl_ent *e)
 
 /* ---- segments -------------------------------------------------------------- */
 
-uint32_t ts_seg_ip_len(int dlt, const struct ts_seg *s)
+uint32_t ts_seg_ip_bytes(int dlt, const struct ts_seg *s)
 {
     (void)dlt; /* the decoder records where the innermost IP header starts */
-    if (!s->ipver || s->payload_off < s->ip_off)
-        return 0;
-    /* IP header + TCP header, then the payload as the IP length gives it */
-    return s->payload_off - s->ip_off + s->payload_len;
+    return ts_seg_ip_len(s);
 }
 
 void ts_zeeklog_seg(struct ts_zeeklog *z, int dlt, const struct ts_seg *s,
@@ -193,7 +190,7 @@ void ts_zeeklog_seg(struct ts_zeeklog *z, int dlt, const struct ts_seg *s,
     if (!e)
         return;
     int d = ev->dir & 1;
-    e->ip_bytes[d] += ts_seg_ip_len(dlt, s);
+    e->ip_bytes[d] += ts_seg_ip_bytes(dlt, s);
     /* Zeek's update_ack_seq: an ACK (not on a RST) moves the receiver's
      * acknowledged edge forward, never back */
     if ((s->flags & TS_TH_ACK) && !(s->flags & TS_TH_RST)) {

@@ -182,6 +182,19 @@ static void drain(struct trace_run *r)
         process(r, &r->ring[r->tail++ % RING]);
 }
 
+/* Live: a connection whose TIME_WAIT or idle time ran out gets its verdict
+ * when it runs out, not when the next packet happens to come (the tracker's
+ * clock is the capture's, which live is the wall clock). */
+static void on_tick(void *user, uint64_t now_ns)
+{
+    struct trace_run *r = user;
+    drain(r);
+    ts_tracker_expire(r->tracker, now_ns);
+    if (!r->pipe && !r->reader)
+        ts_out_flush(r->out);
+    stop_if_output_broken(r);
+}
+
 static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
                      uint32_t caplen, uint32_t wirelen)
 {
@@ -649,7 +662,8 @@ int cmd_trace(int argc, char **argv)
         rc = trace_reader_finish(reader, err, sizeof err);
         run.reader = NULL;
     } else {
-        rc = ts_capture_run(cap, count, &st.stop, on_frame, &run, err, sizeof err);
+        rc = ts_capture_run_live(cap, count, &st.stop, on_frame, &run, on_tick, 250, err,
+                                 sizeof err);
         drain(&run);
     }
     if (have_stopper) {

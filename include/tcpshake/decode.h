@@ -134,6 +134,12 @@ struct ts_tunnel {
                                 (family 0 for VLAN, MPLS, PPPoE) */
 };
 
+/* The innermost IP packet's length (header + payload) as the decoder took
+ * it: the header's total length, clamped to the wire.  For a decoded TCP
+ * segment; 0 before the IP header. */
+struct ts_seg;
+uint32_t ts_seg_ip_len(const struct ts_seg *s);
+
 /* Stable name of a tunnel type ("vxlan", "gre", ...), or NULL. */
 const char *ts_tun_name(enum ts_tun_type t);
 
@@ -172,20 +178,22 @@ enum {
 struct ts_seg {
     uint64_t t_ns; /* capture time, ns since the epoch (set by the caller) */
 
-    /* link */
-    uint8_t nvlan;
+    /* link and tunnels: ntun layers in tun[] (at the end), outermost first;
+     * tun_key hashes the layers that name a tenant (TS_TUNF_KEY), 0 when
+     * none.  (The tracker reads what lies before opt: two cache lines.) */
+    uint8_t ntun;
     uint8_t doff;    /* TCP header length in bytes (here: it fills padding,
                         so that opt.present and opt.wscale, which the
                         tracker reads, lie in the same cache lines as the
                         fields before them) */
-    uint16_t vlan[2];
+    uint16_t ip_id;
+    uint32_t tun_key;
 
     /* network */
     uint8_t ipver; /* 4 or 6 */
     uint8_t ttl;   /* TTL / hop limit */
     uint8_t tos;   /* TOS / traffic class */
     bool df;
-    uint16_t ip_id;
     uint32_t frag_off; /* fragment offset in bytes (0 = first/none) */
     bool more_frags;
     struct ts_addr src, dst;
@@ -198,7 +206,11 @@ struct ts_seg {
     uint16_t win;    /* raw, unscaled */
     uint16_t urp;
     uint16_t cksum;
-    enum ts_cksum cksum_state;
+    uint8_t cksum_state; /* enum ts_cksum (a byte: the tracker's two cache
+                            lines are full) */
+    /* where the innermost IP header starts in the frame (0 until the
+     * decoder gets there); its length is ts_seg_ip_len() */
+    uint16_t ip_off;
 
     uint32_t payload_len;    /* payload bytes on the wire (from IP length) */
     uint32_t payload_caplen; /* payload bytes captured */
@@ -207,15 +219,6 @@ struct ts_seg {
     uint32_t caplen, wirelen; /* of the frame */
     uint32_t anomalies;       /* TS_AN_* */
 
-    /* The innermost IP header: its offset in the frame and the IP packet's
-     * length (header + payload) as the decoder took it (the header's total
-     * length, clamped to the wire).  Set once ipver is. */
-    uint32_t ip_off, ip_len;
-
-    /* Encapsulation: ntun layers in tun[] (after opt), outermost first, and
-     * a hash of the layers that name a tenant (TS_TUNF_KEY); 0 when none. */
-    uint8_t ntun;
-    uint32_t tun_key;
 
     /* ts_flow_hash of the 4-tuple, set by ts_decode for TCP; 0 = not
      * computed (ts_track computes it then).  A caller that builds or edits

@@ -200,6 +200,7 @@ struct ts_conn {
     uint8_t zeek_orig_server;  /* Zeek's originator is our server */
     uint8_t zeek_flip;         /* Zeek flipped the roles at creation ('^') */
     uint8_t zstate[2];         /* Zeek endpoint states, [originator], [responder] */
+    uint8_t zprev[2];          /* ... and each one's state before its last change */
     uint8_t pickup;            /* no handshake seen */
     uint8_t simopen, simclose; /* simultaneous open / close happened */
     uint8_t half_closed;       /* data after a FIN */

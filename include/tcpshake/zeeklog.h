@@ -81,7 +81,7 @@ void ts_zeek_uid(const struct ts_conn *c, char out[TS_ZEEK_UID_LEN + 1]);
 
 /* The IP length of a decoded segment (IPv4 total length, or 40 + IPv6
  * payload length), from the decoder's offsets and the link header's size. */
-uint32_t ts_seg_ip_len(int dlt, const struct ts_seg *s);
+uint32_t ts_seg_ip_bytes(int dlt, const struct ts_seg *s);
 
 #ifdef __cplusplus
 }

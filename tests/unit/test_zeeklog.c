@@ -463,24 +463,24 @@ static void test_ip_len(void **state)
     /* IPv4 with 8 bytes of options and 32 bytes of TCP header: 160 */
     s.ip_off = 14;
     s.payload_off = 14 + 28 + 32;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_EN10MB, &s), 160);
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_EN10MB, &s), 160);
     /* three VLAN tags in front: the decoder's ip_off says where IP starts */
     s.ip_off = 14 + 12;
     s.payload_off = s.ip_off + 28 + 32;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_EN10MB, &s), 160);
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_EN10MB, &s), 160);
     /* inside VXLAN in IPv4: the inner packet counts */
     s.ip_off = 14 + 20 + 8 + 8 + 14;
     s.payload_off = s.ip_off + 28 + 32;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_EN10MB, &s), 160);
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_EN10MB, &s), 160);
     s.ipver = 6;
     s.ip_off = 20; /* Linux cooked v2, IPv6 */
     s.payload_off = 20 + 40 + 20;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_LINUX_SLL2, &s), 160);
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_LINUX_SLL2, &s), 160);
     s.ip_off = 0;
     s.payload_off = 40 + 20;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_RAW, &s), 160);
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_RAW, &s), 160);
     s.ipver = 0; /* no IP header decoded */
-    assert_int_equal(ts_seg_ip_len(TS_DLT_RAW, &s), 0);
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_RAW, &s), 0);
 }
 
 int main(void)
