@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ struct ts_capture {
     bool has_prog;            /* the filter, as libpcap applies it */
     struct bpf_program prog;
     int wake;                 /* a stream: written to end a blocked read; or -1 */
+    int live_wake;            /* live with a tick: wakes its poll(); or -1 */
 };
 
 /* ---- streams ------------------------------------------------------------
@@ -150,6 +152,7 @@ static struct ts_capture *wrap(pcap_t *p, bool nano, bool live, char *err, size_
     }
     c->p = p;
     c->wake = -1;
+    c->live_wake = -1;
     c->nano = nano;
     c->live = live;
     c->dlt = pcap_datalink(p);
@@ -378,6 +381,56 @@ int ts_capture_run(struct ts_capture *c, uint64_t count,
     }
 }
 
+static uint64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int ts_capture_run_live(struct ts_capture *c, uint64_t count, volatile sig_atomic_t *stop,
+                        ts_capture_cb cb, void *user, ts_capture_tick tick, uint32_t tick_ms,
+                        char *err, size_t errlen)
+{
+    int fd = c->live && tick ? pcap_get_selectable_fd(c->p) : -1;
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    if (fd < 0 || pcap_setnonblock(c->p, 1, perr) < 0)
+        return ts_capture_run(c, count, stop, cb, user, err, errlen);
+    if (c->live_wake < 0)
+        c->live_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    struct loop_ctx x = {c, cb, user, stop, count};
+    uint64_t period = (uint64_t)(tick_ms ? tick_ms : 1000) * 1000000u;
+    uint64_t next = clock_ns(CLOCK_MONOTONIC) + period;
+    for (;;) {
+        if (stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE))
+            return 0;
+        int rc = pcap_dispatch(c->p, -1, on_packet, (u_char *)&x);
+        if (rc == PCAP_ERROR_BREAK)
+            return 0;
+        if (rc == PCAP_ERROR) {
+            set_err(err, errlen, "capture", pcap_geterr(c->p));
+            return -1;
+        }
+        if (count && x.left == 0)
+            return 0;
+        uint64_t now = clock_ns(CLOCK_MONOTONIC);
+        if (now >= next) {
+            /* live time stamps are the wall clock's */
+            tick(user, clock_ns(CLOCK_REALTIME));
+            next = now + period;
+        }
+        if (rc > 0)
+            continue; /* more may be waiting */
+        struct pollfd pf[2] = {{.fd = fd, .events = POLLIN},
+                               {.fd = c->live_wake, .events = POLLIN}};
+        int ms = (int)((next - now + 999999u) / 1000000u);
+        if (poll(pf, c->live_wake >= 0 ? 2 : 1, ms) < 0 && errno != EINTR) {
+            set_err(err, errlen, "capture", strerror(errno));
+            return -1;
+        }
+    }
+}
+
 int ts_capture_fd(const struct ts_capture *c)
 {
     return c->live ? pcap_get_selectable_fd(c->p) : -1;
@@ -419,6 +472,11 @@ int ts_capture_set_filter(struct ts_capture *c, const char *filter, char *err,
 void ts_capture_breakloop(struct ts_capture *c)
 {
     pcap_breakloop(c->p);
+    if (c->live_wake >= 0) {
+        uint64_t one = 1;
+        ssize_t n = write(c->live_wake, &one, sizeof one);
+        (void)n;
+    }
     if (c->wake >= 0) {
         uint64_t one = 1;
         ssize_t n = write(c->wake, &one, sizeof one);
@@ -456,6 +514,8 @@ void ts_capture_close(struct ts_capture *c)
         pr_close(&c->rd);
     if (c->has_prog)
         pcap_freecode(&c->prog);
+    if (c->live_wake >= 0)
+        close(c->live_wake);
     pcap_close(c->p);
     free(c);
 }

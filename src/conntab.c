@@ -25,7 +25,7 @@ struct embryo {
     struct ts_addr addr[2];
     uint16_t port[2];
     uint32_t isn;
-    uint16_t win, segs, last_ipid;
+    uint16_t win, segs, last_ipid, last_cksum;
     uint8_t wscale, has_wscale, last_flags;
 };
 
@@ -143,22 +143,41 @@ void ct_free(struct conntab *ct)
 
 /* ---- keys and hashing ----------------------------------------------------------- */
 
-static inline uint32_t seg_hash(const struct ts_seg *s)
+/* The tunnel identity a segment is filed under. */
+static inline uint32_t seg_tkey(const struct conntab *ct, const struct ts_seg *s)
 {
-    return s->flow_hash ? s->flow_hash : ts_flow_hash(&s->src, s->sport, &s->dst, s->dport);
+    return ct->inner_only ? 0 : s->tun_key;
 }
 
-static void key_of(const struct conntab *ct, uint32_t idx, const struct ts_addr **addr,
-                   const uint16_t **port)
+/* A tunnel identity moves the hash; never 0, like ts_flow_hash. */
+static inline uint32_t tkey_mix(uint32_t h, uint32_t tkey)
+{
+    if (!tkey)
+        return h;
+    uint32_t m = h ^ (tkey * 0x9e3779b1u);
+    m ^= m >> 15;
+    return m ? m : 1;
+}
+
+static inline uint32_t seg_hash(const struct conntab *ct, const struct ts_seg *s)
+{
+    uint32_t h = s->flow_hash ? s->flow_hash : ts_flow_hash(&s->src, s->sport, &s->dst, s->dport);
+    return tkey_mix(h, seg_tkey(ct, s));
+}
+
+static uint32_t key_of(const struct conntab *ct, uint32_t idx, const struct ts_addr **addr,
+                       const uint16_t **port)
 {
     if (is_emb(idx)) {
         const struct embryo *e = emb_at(ct, idx);
         *addr = e->addr;
         *port = e->port;
+        return 0; /* a tunnelled connection is never an embryo */
     } else {
         const struct ts_conn *c = full_at(ct, idx);
         *addr = c->addr;
         *port = c->port;
+        return c->tkey;
     }
 }
 
@@ -166,8 +185,8 @@ static uint32_t idx_hash(const struct conntab *ct, uint32_t idx)
 {
     const struct ts_addr *a;
     const uint16_t *p;
-    key_of(ct, idx, &a, &p);
-    return ts_flow_hash(&a[0], p[0], &a[1], p[1]);
+    uint32_t tkey = key_of(ct, idx, &a, &p);
+    return tkey_mix(ts_flow_hash(&a[0], p[0], &a[1], p[1]), tkey);
 }
 
 static inline bool addr_eq(const struct ts_addr *x, const struct ts_addr *y)
@@ -182,14 +201,16 @@ static inline uint32_t sig_bit(uint32_t h)
 
 uint32_t ct_find(const struct conntab *ct, const struct ts_seg *s, int *dir)
 {
-    uint32_t h = seg_hash(s);
+    uint32_t h = seg_hash(ct, s);
+    uint32_t tkey = seg_tkey(ct, s);
     const struct ct_bucket *bk = &ct->buckets[h & (ct->nbuckets - 1)];
     if (!(bk->sig & sig_bit(h)))
         return CT_NIL;
     for (uint32_t idx = bk->head; idx != CT_NIL; idx = lnk(ct, idx)->hnext) {
         const struct ts_addr *a;
         const uint16_t *p;
-        key_of(ct, idx, &a, &p);
+        if (key_of(ct, idx, &a, &p) != tkey)
+            continue;
         if (p[0] == s->sport && p[1] == s->dport && addr_eq(&a[0], &s->src) &&
             addr_eq(&a[1], &s->dst)) {
             *dir = TS_C2S;
@@ -206,7 +227,7 @@ uint32_t ct_find(const struct conntab *ct, const struct ts_seg *s, int *dir)
 
 void ct_prefetch(const struct conntab *ct, const struct ts_seg *s, int stage)
 {
-    uint32_t h = seg_hash(s);
+    uint32_t h = seg_hash(ct, s);
     const struct ct_bucket *bk = &ct->buckets[h & (ct->nbuckets - 1)];
     if (stage == 0) {
         __builtin_prefetch(bk);
@@ -371,6 +392,7 @@ static void emb_expand(const struct embryo *e, struct ts_conn *c)
     cl->last_ipid = e->last_ipid;
     cl->last_seq = e->isn;
     cl->last_flags = e->last_flags;
+    cl->last_cksum = e->last_cksum;
     cl->t_nxt_us = 0; /* the first SYN, at t_first */
     cl->zlast = e->isn + 1;
     cl->t_seg_us = (uint32_t)((e->t_last - e->t_first) / 1000u);
@@ -412,6 +434,7 @@ static bool emb_squeeze(const struct ts_conn *c, struct embryo *e)
     e->wscale = cl->wscale;
     e->has_wscale = (cl->flags & TS_EP_WSCALE) != 0;
     e->last_flags = cl->last_flags;
+    e->last_cksum = cl->last_cksum;
     struct ts_conn x;
     emb_expand(e, &x);
     x.link = c->link;

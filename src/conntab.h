@@ -62,6 +62,7 @@ struct conntab {
     uint32_t young[CT_SQUEEZE_AFTER];
     uint64_t young_id[CT_SQUEEZE_AFTER];
     uint32_t young_pos;
+    bool inner_only; /* ignore ts_seg.tun_key */
 };
 
 int ct_init(struct conntab *ct);

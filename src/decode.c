@@ -10,7 +10,7 @@
  * anomaly bits, never prints (RFC 9293 §3.1, RFC 791, RFC 8200).
  *
  * What the caller may read after ts_decode():
- * - always: caplen, wirelen, anomalies, cksum_state, nvlan and vlan[0..nvlan),
+ * - always: caplen, wirelen, anomalies, cksum_state, ntun and tun[0..ntun), tun_key, ip_off,
  *   and every other scalar field (zero when decoding did not get that far).
  *   t_ns is never written: it belongs to the caller.
  * - ipver != 0 (IP header wholly captured): ttl, tos, df, ip_id (IPv4 only),
@@ -307,6 +307,12 @@ enum {
     ETH_8021Q = 0x8100,
     ETH_8021AD = 0x88a8,
     ETH_QINQ_OLD = 0x9100, /* pre-802.1ad vendor QinQ */
+    ETH_MPLS = 0x8847,
+    ETH_MPLS_MC = 0x8848,
+    ETH_PPPOE = 0x8864,    /* PPPoE session stage */
+    ETH_TEB = 0x6558,      /* transparent Ethernet bridging (GRE, Geneve) */
+    ETH_ERSPAN12 = 0x88be, /* ERSPAN type I and II, in GRE */
+    ETH_ERSPAN3 = 0x22eb,  /* ERSPAN type III, in GRE */
 };
 
 /* Address families seen in DLT_NULL / DLT_LOOP headers: Linux, the BSDs,
@@ -316,47 +322,34 @@ static bool af_is_ipv6(uint32_t af)
     return af == 10 || af == 24 || af == 28 || af == 30;
 }
 
-/* After an EtherType: step over any stack of VLAN tags (IEEE 802.1Q, 802.1ad
- * and the old 0x9100), keeping the first two VLAN ids, outermost first.
- * Returns the inner EtherType; 0 with c->trunc set when cut short. */
-static uint16_t eth_vlans(struct cur *c, uint16_t type, struct ts_seg *s)
-{
-    while (type == ETH_8021Q || type == ETH_8021AD || type == ETH_QINQ_OLD) {
-        uint16_t tci = cur_be16(c);
-        type = cur_be16(c);
-        if (c->trunc)
-            return 0;
-        if (s->nvlan < 2)
-            s->vlan[s->nvlan++] = tci & 0x0fff;
-    }
-    return type;
-}
+/* What follows a layer: an EtherType to look at, or an IP header. */
+enum next { N_ETYPE, N_IP };
 
-/* Step over the link header and say what follows.  TS_DEC_TCP means "go on
- * with *l3". */
-static enum ts_decode_status link_decode(int dlt, struct cur *c,
-                                         struct ts_seg *s, enum l3 *l3)
+/* Step over the link header.  TS_DEC_TCP means "go on": with *next ==
+ * N_IP, an IP header of version *l3 follows; with N_ETYPE, *etype names
+ * what follows (VLAN tags and tunnels are the walker's). */
+static enum ts_decode_status link_decode(int dlt, struct cur *c, enum next *next,
+                                         uint16_t *etype, enum l3 *l3)
 {
-    uint16_t type = 0;
     uint32_t af;
 
+    *next = N_ETYPE;
     switch (dlt) {
     case TS_DLT_EN10MB:
         cur_skip(c, 12); /* destination, source MAC */
-        type = eth_vlans(c, cur_be16(c), s);
+        *etype = cur_be16(c);
         break;
     case TS_DLT_LINUX_SLL:
         /* packet type 2, ARPHRD 2, address length 2, address 8, protocol 2;
          * libpcap re-inserts VLAN tags after this header */
         cur_skip(c, 14);
-        type = eth_vlans(c, cur_be16(c), s);
+        *etype = cur_be16(c);
         break;
     case TS_DLT_LINUX_SLL2:
         /* protocol 2, reserved 2, ifindex 4, ARPHRD 2, packet type 1,
          * address length 1, address 8 */
-        type = cur_be16(c);
+        *etype = cur_be16(c);
         cur_skip(c, 18);
-        type = eth_vlans(c, type, s);
         break;
     case TS_DLT_NULL:
         /* host order of the capturing machine; like tcpdump, a value with
@@ -368,45 +361,42 @@ static enum ts_decode_status link_decode(int dlt, struct cur *c,
             af = (af >> 24) | ((af >> 8) & 0xff00) | ((af & 0xff00) << 8) |
                  ((af & 0xff) << 24);
         if (af == 2)
-            type = ETH_IPV4;
+            *etype = ETH_IPV4;
         else if (af_is_ipv6(af))
-            type = ETH_IPV6;
+            *etype = ETH_IPV6;
         else
             return TS_DEC_NOT_IP;
         break;
     case TS_DLT_LOOP:
         af = cur_be32(c);
         if (af == 2)
-            type = ETH_IPV4;
+            *etype = ETH_IPV4;
         else if (af_is_ipv6(af))
-            type = ETH_IPV6;
+            *etype = ETH_IPV6;
         else if (!c->trunc)
             return TS_DEC_NOT_IP;
         break;
     case TS_DLT_RAW:
     case TS_DLT_RAW_ALT:
     case TS_DLT_LINKTYPE_RAW:
+        *next = N_IP;
         *l3 = L3_BY_VERSION;
         return TS_DEC_TCP;
     case TS_DLT_IPV4:
+        *next = N_IP;
         *l3 = L3_V4;
         return TS_DEC_TCP;
     case TS_DLT_IPV6:
+        *next = N_IP;
         *l3 = L3_V6;
         return TS_DEC_TCP;
     default:
         return TS_DEC_BAD_LINK;
     }
     if (c->trunc) {
-        s->anomalies |= TS_AN_TRUNC_LINK;
+        c->trunc = true;
         return TS_DEC_BAD;
     }
-    if (type == ETH_IPV4)
-        *l3 = L3_V4;
-    else if (type == ETH_IPV6)
-        *l3 = L3_V6;
-    else
-        return TS_DEC_NOT_IP; /* ARP, MPLS, PPPoE, 802.3 length field, ... */
     return TS_DEC_TCP;
 }
 
@@ -420,6 +410,7 @@ struct l4 {
     bool no_verify;       /* a first fragment: the sum cannot be checked */
     bool have_final_dst;  /* pseudo-header destination differs from dst */
     uint8_t final_dst[16];
+    uint8_t proto;        /* the IP payload's protocol (also when not TCP) */
 };
 
 /* IPv4 loose/strict source route (RFC 791 §3.1): while the route is not
@@ -464,6 +455,7 @@ static enum ts_decode_status ip4_decode(struct cur *c, uint32_t wire_left,
     }
     struct cur hcur = *c; /* for the header checksum */
     struct cur h;
+    s->ip_off = (uint16_t)(c->off > UINT16_MAX ? UINT16_MAX : c->off);
     if (!cur_take(c, hl, &h)) {
         s->anomalies |= TS_AN_TRUNC_IP;
         return TS_DEC_BAD;
@@ -476,6 +468,9 @@ static enum ts_decode_status ip4_decode(struct cur *c, uint32_t wire_left,
     s->ttl = cur_u8(&h);
     uint8_t proto = cur_u8(&h);
     cur_skip(&h, 2); /* header checksum: summed with the rest below */
+    /* an outer IPv6 header may have filled all 16 bytes */
+    memset(&s->src, 0, sizeof s->src);
+    memset(&s->dst, 0, sizeof s->dst);
     cur_copy(&h, s->src.a, 4);
     cur_copy(&h, s->dst.a, 4);
     assert(!h.trunc); /* hl >= 20 bytes were taken */
@@ -512,15 +507,16 @@ static enum ts_decode_status ip4_decode(struct cur *c, uint32_t wire_left,
 
     if (s->more_frags || s->frag_off)
         s->anomalies |= TS_AN_FRAG;
+    cur_limit(c, ip_len - hl);
+    x->tcp = *c;
+    x->wire = ip_len - hl;
+    x->proto = proto;
+    x->no_verify = s->more_frags;
     if (proto != 6 || s->frag_off)
         return TS_DEC_NOT_TCP;
 
     if (hl > 20 && verify)
         ip4_options(&h, x);
-    cur_limit(c, ip_len - hl);
-    x->tcp = *c;
-    x->wire = ip_len - hl;
-    x->no_verify = s->more_frags;
     return TS_DEC_TCP;
 }
 
@@ -573,6 +569,7 @@ static enum ts_decode_status ip6_decode(struct cur *c, uint32_t wire_left,
         return TS_DEC_BAD;
     }
     struct cur h;
+    s->ip_off = (uint16_t)(c->off > UINT16_MAX ? UINT16_MAX : c->off);
     if (!cur_take(c, 40, &h)) {
         s->anomalies |= TS_AN_TRUNC_IP;
         return TS_DEC_BAD;
@@ -648,20 +645,25 @@ static enum ts_decode_status ip6_decode(struct cur *c, uint32_t wire_left,
                 s->anomalies |= TS_AN_FRAG;
                 s->frag_off = offm & 0xfff8u;
                 s->more_frags = offm & 1;
-                if (s->frag_off)
+                if (s->frag_off) {
+                    x->proto = next;
+                    x->wire = 0; /* not the start of the payload */
+                    x->tcp = *c;
                     return TS_DEC_NOT_TCP;
+                }
                 x->no_verify = true;
             }
         }
         nh = next;
         wire -= len;
     }
+    x->tcp = *c;
+    x->wire = wire;
+    x->proto = nh;
     if (nh != IP6_TCP)
         return TS_DEC_NOT_TCP;
     if (plen == 0 && wire > 0)
         s->anomalies |= TS_AN_TSO;
-    x->tcp = *c;
-    x->wire = wire;
     return TS_DEC_TCP;
 }
 
@@ -907,6 +909,7 @@ static bool fast_ip(int dlt, const uint8_t *pkt, uint32_t len, uint32_t wirelen,
         return false;
     }
     uint32_t tcp_cap = cap_left - hl < ip_len - hl ? cap_left - hl : ip_len - hl;
+    s->ip_off = 14;
     x->tcp = cur_make(ip + hl, tcp_cap, 14 + hl);
     x->wire = ip_len - hl;
     return true;
@@ -1008,13 +1011,15 @@ static bool fast_tcp(const struct l4 *x, bool verify, struct ts_seg *s)
 static void seg_reset(struct ts_seg *s)
 {
     static_assert(offsetof(struct ts_seg, t_ns) <
-                      offsetof(struct ts_seg, nvlan),
+                      offsetof(struct ts_seg, ntun),
                   "t_ns must come first");
-    static_assert(offsetof(struct ts_seg, opt) + sizeof(struct ts_opts) + _Alignof(struct ts_seg) >
-                      sizeof(struct ts_seg),
-                  "opt must come last");
-    size_t head = offsetof(struct ts_seg, nvlan);
+    static_assert(offsetof(struct ts_seg, tun) + sizeof(((struct ts_seg *)0)->tun) +
+                          _Alignof(struct ts_seg) > sizeof(struct ts_seg) &&
+                      offsetof(struct ts_seg, opt) < offsetof(struct ts_seg, tun),
+                  "opt, then tun, must come last");
+    size_t head = offsetof(struct ts_seg, ntun);
     memset((char *)s + head, 0, offsetof(struct ts_seg, opt) - head);
+
     s->opt.present = 0;
     s->opt.mss = 0;
     s->opt.wscale = 0;
@@ -1024,6 +1029,327 @@ static void seg_reset(struct ts_seg *s)
     s->opt.tfo_len = 0;
     s->opt.n = 0;
     s->opt.raw_len = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Encapsulation (docs/tunnels.md): the walker goes from layer to layer until
+ * an IP header carries TCP, recording each layer in s->tun[].  Every header
+ * is read through the cursor; a malformed or cut-short tunnel header is
+ * TS_AN_BAD_TUN, more layers than TUN_STEPS is TS_AN_TUN_DEPTH. */
+
+enum { TUN_STEPS = 16 };
+
+enum {
+    UDP_VXLAN = 4789,
+    UDP_GENEVE = 6081,
+    UDP_GTPU = 2152,
+    UDP_TEREDO = 3544,
+    IPPROTO_IPIP4 = 4,
+    IPPROTO_IPV6IN = 41,
+    IPPROTO_GRE_ = 47,
+    IPPROTO_UDP_ = 17,
+};
+
+static struct ts_tunnel *tun_push(struct ts_seg *s, enum ts_tun_type type)
+{
+    if (s->ntun >= TS_MAX_TUN) {
+        s->anomalies |= TS_AN_TUN_DEPTH;
+        return NULL;
+    }
+    struct ts_tunnel *t = &s->tun[s->ntun++];
+    t->type = (uint8_t)type;
+    t->flags = 0;
+    t->sub = 0;
+    t->id = 0;
+    memset(&t->src, 0, sizeof t->src);
+    memset(&t->dst, 0, sizeof t->dst);
+    return t;
+}
+
+static void tun_id(struct ts_seg *s, struct ts_tunnel *t, uint32_t id, bool key)
+{
+    if (!t)
+        return;
+    t->id = id;
+    t->flags |= TS_TUNF_ID | (key ? TS_TUNF_KEY : 0);
+    if (key) {
+        /* order matters: VLAN 1 inside VNI 2 is not VLAN 2 inside VNI 1 */
+        uint64_t h = (s->tun_key + 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+        h ^= ((uint64_t)t->type << 32 | id) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 29;
+        uint32_t k = (uint32_t)(h ^ (h >> 32));
+        s->tun_key = k ? k : 1;
+    }
+}
+
+/* The outer IP header's addresses, for an IP tunnel just entered. */
+static struct ts_tunnel *tun_ip(struct ts_seg *s, enum ts_tun_type type)
+{
+    struct ts_tunnel *t = tun_push(s, type);
+    if (t) {
+        t->src = s->src;
+        t->dst = s->dst;
+    }
+    return t;
+}
+
+/* What an IP packet carries, when it is a tunnel: set *next / *etype / *l3
+ * and the cursor to the inner layer.  TS_DEC_TCP: go on; anything else is
+ * the final answer (not a tunnel we know: TS_DEC_NOT_TCP). */
+static enum ts_decode_status ip_payload(struct cur *c, struct ts_seg *s, uint8_t proto,
+                                        enum next *next, uint16_t *etype, enum l3 *l3)
+{
+    bool by_dst = true;
+    if (proto == IPPROTO_IPIP4 || proto == IPPROTO_IPV6IN) {
+        struct ts_tunnel *t = tun_ip(s, TS_TUN_IPIP);
+        if (t)
+            t->sub = proto == IPPROTO_IPIP4 ? 4 : 6;
+        *next = N_IP;
+        *l3 = proto == IPPROTO_IPIP4 ? L3_V4 : L3_V6;
+        return TS_DEC_TCP;
+    }
+    if (proto == IPPROTO_GRE_) {
+        /* RFC 2784 / 2890: C, R (RFC 1701, refused), K, S; version 0 */
+        uint16_t fv = cur_be16(c);
+        uint16_t ptype = cur_be16(c);
+        if (c->trunc || (fv & 0x4000) || (fv & 7) != 0)
+            goto bad;
+        struct ts_tunnel *t = tun_ip(s, TS_TUN_GRE);
+        if (fv & 0x8000)
+            cur_skip(c, 4); /* checksum, reserved */
+        if (fv & 0x2000) {
+            uint32_t key = cur_be32(c);
+            if (!c->trunc)
+                tun_id(s, t, key, true);
+        }
+        bool seq = fv & 0x1000;
+        if (seq)
+            cur_skip(c, 4);
+        if (c->trunc)
+            goto bad;
+        if (ptype == ETH_ERSPAN12 || ptype == ETH_ERSPAN3) {
+            struct ts_tunnel *e = tun_push(s, TS_TUN_ERSPAN);
+            if (ptype == ETH_ERSPAN12 && !seq) {
+                if (e)
+                    e->sub = 1; /* type I: no header, Ethernet follows */
+            } else {
+                uint16_t w0 = cur_be16(c); /* version, VLAN */
+                uint16_t w1 = cur_be16(c); /* COS, En/BSO, T, session id */
+                unsigned ver = w0 >> 12;
+                if (c->trunc || (ptype == ETH_ERSPAN12 && ver != 1) ||
+                    (ptype == ETH_ERSPAN3 && ver != 2))
+                    goto bad;
+                if (e)
+                    e->sub = ptype == ETH_ERSPAN12 ? 2 : 3;
+                tun_id(s, e, w1 & 0x3ff, false);
+                if (ptype == ETH_ERSPAN12) {
+                    cur_skip(c, 4); /* reserved, index */
+                } else {
+                    cur_skip(c, 4 + 2); /* timestamp, SGT */
+                    uint16_t fl = cur_be16(c);
+                    if (fl & 1)
+                        cur_skip(c, 8); /* optional platform subheader */
+                }
+                if (c->trunc)
+                    goto bad;
+            }
+            *next = N_ETYPE;
+            *etype = ETH_TEB;
+            return TS_DEC_TCP;
+        }
+        *next = N_ETYPE;
+        *etype = ptype;
+        return TS_DEC_TCP;
+    }
+    if (proto != IPPROTO_UDP_)
+        return TS_DEC_NOT_TCP;
+    uint16_t sp = cur_be16(c), dp = cur_be16(c);
+    cur_skip(c, 4); /* length, checksum */
+    if (c->trunc)
+        return TS_DEC_NOT_TCP; /* a short UDP datagram: not ours to judge */
+    /* A tunnel is named by its destination port; matched by the source
+     * port alone, a header that does not fit is someone else's datagram
+     * (an ephemeral port), not a malformed tunnel. */
+    by_dst = dp == UDP_VXLAN || dp == UDP_GENEVE || dp == UDP_GTPU || dp == UDP_TEREDO;
+    if (dp == UDP_VXLAN || (sp == UDP_VXLAN && !by_dst)) {
+        /* RFC 7348: flags (I = 0x08), reserved 3, VNI 3, reserved 1 */
+        uint8_t fl = cur_u8(c);
+        cur_skip(c, 3);
+        uint32_t vni = cur_be32(c) >> 8;
+        if (c->trunc || !(fl & 0x08))
+            goto bad;
+        tun_id(s, tun_ip(s, TS_TUN_VXLAN), vni, true);
+        *next = N_ETYPE;
+        *etype = ETH_TEB;
+        return TS_DEC_TCP;
+    }
+    if (dp == UDP_GENEVE || (sp == UDP_GENEVE && !by_dst)) {
+        /* RFC 8926: version 2 bits, option length 6 bits (4-byte units),
+         * flags, protocol type, VNI 3, reserved, options */
+        uint8_t b0 = cur_u8(c);
+        cur_skip(c, 1);
+        uint16_t pt = cur_be16(c);
+        uint32_t vni = cur_be32(c) >> 8;
+        cur_skip(c, (uint32_t)(b0 & 0x3f) * 4);
+        if (c->trunc || (b0 >> 6) != 0)
+            goto bad;
+        tun_id(s, tun_ip(s, TS_TUN_GENEVE), vni, true);
+        *next = N_ETYPE;
+        *etype = pt;
+        return TS_DEC_TCP;
+    }
+    if (dp == UDP_GTPU || (sp == UDP_GTPU && !by_dst)) {
+        /* 3GPP TS 29.281: flags (version 1, PT, E, S, PN), type 0xff
+         * (G-PDU), length, TEID; then seq, N-PDU, next extension type when
+         * any of E, S, PN; then the extension headers */
+        uint8_t fl = cur_u8(c);
+        uint8_t type = cur_u8(c);
+        cur_skip(c, 2);
+        uint32_t teid = cur_be32(c);
+        if (c->trunc || (fl >> 5) != 1 || !(fl & 0x10))
+            goto bad;
+        if (type != 0xff)
+            return TS_DEC_NOT_IP; /* signalling (echo, error indication ...) */
+        struct ts_tunnel *t = tun_ip(s, TS_TUN_GTPU);
+        tun_id(s, t, teid, true);
+        if (fl & 0x07) {
+            cur_skip(c, 3);
+            uint8_t ext = cur_u8(c);
+            for (int n = 0; ext != 0 && !c->trunc; n++) {
+                uint8_t units = cur_u8(c);
+                if (units == 0 || n >= 16)
+                    goto bad;
+                cur_skip(c, (uint32_t)units * 4 - 2);
+                ext = cur_u8(c);
+            }
+            if (c->trunc)
+                goto bad;
+        }
+        *next = N_IP;
+        *l3 = L3_BY_VERSION;
+        return TS_DEC_TCP;
+    }
+    if (dp == UDP_TEREDO || (sp == UDP_TEREDO && !by_dst)) {
+        /* RFC 4380 §5.1.1: an IPv6 packet, after an optional authentication
+         * (indicator 0x0001) and origin indication (0x0000) */
+        for (int n = 0; n < 2; n++) {
+            uint8_t b[2];
+            if (!cur_peek_u8(c, &b[0]))
+                return TS_DEC_NOT_IP;
+            if (b[0] >> 4 == 6)
+                break;
+            struct cur p = *c;
+            uint16_t ind = cur_be16(&p);
+            if (p.trunc)
+                return TS_DEC_NOT_IP;
+            if (ind == 0x0001) {
+                uint8_t idl = cur_u8(&p), aul = cur_u8(&p);
+                cur_skip(&p, (uint32_t)idl + aul + 9);
+            } else if (ind == 0x0000) {
+                cur_skip(&p, 6);
+            } else {
+                return TS_DEC_NOT_IP;
+            }
+            if (p.trunc)
+                goto bad;
+            *c = p;
+        }
+        uint8_t v;
+        if (!cur_peek_u8(c, &v) || v >> 4 != 6)
+            return TS_DEC_NOT_IP; /* a bubble, or not Teredo */
+        tun_ip(s, TS_TUN_TEREDO);
+        *next = N_IP;
+        *l3 = L3_V6;
+        return TS_DEC_TCP;
+    }
+    return TS_DEC_NOT_TCP;
+bad:
+    if (proto == IPPROTO_UDP_ && !by_dst)
+        return TS_DEC_NOT_TCP;
+    s->anomalies |= TS_AN_BAD_TUN;
+    return TS_DEC_BAD;
+}
+
+/* An EtherType (or what plays its part in MPLS, PPPoE and GRE): step over
+ * one layer.  TS_DEC_TCP: go on with *next. */
+static enum ts_decode_status etype_layer(struct cur *c, struct ts_seg *s, enum next *next,
+                                         uint16_t *etype, enum l3 *l3)
+{
+    uint16_t t = *etype;
+    if (t == ETH_8021Q || t == ETH_8021AD || t == ETH_QINQ_OLD) {
+        uint16_t tci = cur_be16(c);
+        *etype = cur_be16(c);
+        if (c->trunc) {
+            s->anomalies |= TS_AN_TRUNC_LINK;
+            return TS_DEC_BAD;
+        }
+        struct ts_tunnel *v = tun_push(s, TS_TUN_VLAN);
+        if (v)
+            v->sub = t == ETH_8021Q ? 0 : t == ETH_8021AD ? 1 : 2;
+        tun_id(s, v, tci & 0x0fff, true);
+        return TS_DEC_TCP;
+    }
+    if (t == ETH_IPV4 || t == ETH_IPV6) {
+        *next = N_IP;
+        *l3 = t == ETH_IPV4 ? L3_V4 : L3_V6;
+        return TS_DEC_TCP;
+    }
+    if (t == ETH_TEB) {
+        cur_skip(c, 12);
+        *etype = cur_be16(c);
+        if (c->trunc)
+            goto bad;
+        return TS_DEC_TCP;
+    }
+    if (t == ETH_MPLS || t == ETH_MPLS_MC) {
+        /* RFC 3032 label stack entries to the bottom of stack (S) */
+        for (int n = 0;; n++) {
+            uint32_t e = cur_be32(c);
+            if (c->trunc || n >= 16)
+                goto bad;
+            tun_id(s, tun_push(s, TS_TUN_MPLS), e >> 12, false);
+            if (e & 0x100)
+                break;
+        }
+        /* RFC 4385: a control word's first nibble is 0; IP's is 4 or 6 */
+        uint8_t v;
+        if (!cur_peek_u8(c, &v))
+            goto bad;
+        if (v >> 4 == 4 || v >> 4 == 6) {
+            *next = N_IP;
+            *l3 = v >> 4 == 4 ? L3_V4 : L3_V6;
+            return TS_DEC_TCP;
+        }
+        if (v >> 4 != 0)
+            return TS_DEC_NOT_IP;
+        cur_skip(c, 4);
+        tun_push(s, TS_TUN_MPLS_PW);
+        *etype = ETH_TEB;
+        return TS_DEC_TCP;
+    }
+    if (t == ETH_PPPOE) {
+        /* RFC 2516: version/type 0x11, code 0, session id, length; then the
+         * PPP protocol (RFC 1661), compressed to one byte when odd */
+        uint8_t vt = cur_u8(c), code = cur_u8(c);
+        uint16_t sid = cur_be16(c);
+        cur_skip(c, 2);
+        uint8_t p0 = cur_u8(c);
+        uint16_t proto = p0;
+        if (!(p0 & 1))
+            proto = (uint16_t)(p0 << 8 | cur_u8(c));
+        if (c->trunc || vt != 0x11 || code != 0)
+            goto bad;
+        tun_id(s, tun_push(s, TS_TUN_PPPOE), sid, true);
+        if (proto != 0x0021 && proto != 0x0057)
+            return TS_DEC_NOT_IP; /* LCP, IPCP ... */
+        *next = N_IP;
+        *l3 = proto == 0x0021 ? L3_V4 : L3_V6;
+        return TS_DEC_TCP;
+    }
+    return TS_DEC_NOT_IP; /* ARP, 802.3 length field, ... */
+bad:
+    s->anomalies |= TS_AN_BAD_TUN;
+    return TS_DEC_BAD;
 }
 
 enum ts_decode_status ts_decode_general(int dlt, const uint8_t *pkt, uint32_t caplen,
@@ -1043,37 +1369,58 @@ enum ts_decode_status ts_decode_general(int dlt, const uint8_t *pkt, uint32_t ca
 
     struct cur c = cur_make(pkt, len, 0);
     enum l3 l3 = L3_V4;
-    enum ts_decode_status st = link_decode(dlt, &c, out, &l3);
+    enum next next;
+    uint16_t etype = 0;
+    enum ts_decode_status st = link_decode(dlt, &c, &next, &etype, &l3);
+    if (st == TS_DEC_BAD)
+        out->anomalies |= TS_AN_TRUNC_LINK;
     if (st != TS_DEC_TCP)
         return st;
 
-    if (l3 == L3_BY_VERSION) {
-        uint8_t v;
-        if (!cur_peek_u8(&c, &v)) {
-            out->anomalies |= TS_AN_TRUNC_IP;
+    /* where the wire data of the current layer ends (c.off <= len <= wirelen) */
+    uint32_t wire_end = wirelen;
+    for (int step = 0;; step++) {
+        if (step >= TUN_STEPS) {
+            out->anomalies |= TS_AN_TUN_DEPTH;
             return TS_DEC_BAD;
         }
-        if (v >> 4 == 6)
-            l3 = L3_V6;
+        if (next == N_ETYPE) {
+            st = etype_layer(&c, out, &next, &etype, &l3);
+            if (st != TS_DEC_TCP)
+                return st;
+            continue;
+        }
+        if (l3 == L3_BY_VERSION) {
+            uint8_t v;
+            if (!cur_peek_u8(&c, &v)) {
+                out->anomalies |= TS_AN_TRUNC_IP;
+                return TS_DEC_BAD;
+            }
+            l3 = v >> 4 == 6 ? L3_V6 : L3_V4; /* anything else: a bad IPv4 version */
+        }
+        struct l4 x;
+        x.no_verify = false;
+        x.have_final_dst = false;
+        x.proto = 0;
+        uint32_t wire_left = wire_end - c.off;
+        if (l3 == L3_V4)
+            st = ip4_decode(&c, wire_left, verify_cksum, out, &x);
         else
-            l3 = L3_V4; /* reports anything else as a bad IPv4 version */
+            st = ip6_decode(&c, wire_left, verify_cksum, out, &x);
+        if (st == TS_DEC_TCP) {
+            st = tcp_decode(&x, verify_cksum, out);
+            if (st == TS_DEC_TCP)
+                out->flow_hash = ts_flow_hash(&out->src, out->sport, &out->dst, out->dport);
+            return st;
+        }
+        if (st != TS_DEC_NOT_TCP || out->frag_off || out->more_frags)
+            return st; /* a fragment of a tunnel packet is not walked into */
+        c = x.tcp;
+        wire_end = c.off + x.wire;
+        st = ip_payload(&c, out, x.proto, &next, &etype, &l3);
+        if (st != TS_DEC_TCP)
+            return st;
     }
-
-    /* c.off <= len <= wirelen */
-    uint32_t wire_left = wirelen - c.off;
-    struct l4 x;
-    x.no_verify = false;
-    x.have_final_dst = false;
-    if (l3 == L3_V4)
-        st = ip4_decode(&c, wire_left, verify_cksum, out, &x);
-    else
-        st = ip6_decode(&c, wire_left, verify_cksum, out, &x);
-    if (st != TS_DEC_TCP)
-        return st;
-    st = tcp_decode(&x, verify_cksum, out);
-    if (st == TS_DEC_TCP)
-        out->flow_hash = ts_flow_hash(&out->src, out->sport, &out->dst, out->dport);
-    return st;
 }
 
 enum ts_decode_status ts_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
@@ -1147,9 +1494,39 @@ const char *ts_anomaly_name(uint32_t bit)
         return "bad-ipv6-ext-header";
     case TS_AN_BAD_IPCKSUM:
         return "bad-ip-checksum";
+    case TS_AN_TUN_DEPTH:
+        return "tunnel-depth";
+    case TS_AN_BAD_TUN:
+        return "bad-tunnel-header";
     default:
         return NULL;
     }
+}
+
+uint32_t ts_seg_ip_len(const struct ts_seg *s)
+{
+    if (!s->ipver || s->payload_off < s->ip_off)
+        return 0;
+    /* IP header + TCP header, then the payload as the IP length gives it */
+    return s->payload_off - s->ip_off + s->payload_len;
+}
+
+const char *ts_tun_name(enum ts_tun_type t)
+{
+    switch (t) {
+    case TS_TUN_VLAN: return "vlan";
+    case TS_TUN_MPLS: return "mpls";
+    case TS_TUN_MPLS_PW: return "mpls-pw";
+    case TS_TUN_PPPOE: return "pppoe";
+    case TS_TUN_IPIP: return "ipip";
+    case TS_TUN_GRE: return "gre";
+    case TS_TUN_ERSPAN: return "erspan";
+    case TS_TUN_VXLAN: return "vxlan";
+    case TS_TUN_GENEVE: return "geneve";
+    case TS_TUN_GTPU: return "gtpu";
+    case TS_TUN_TEREDO: return "teredo";
+    }
+    return NULL;
 }
 
 char *ts_addr_str(const struct ts_addr *a, char *buf, size_t len)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tcpshake/communityid.h"
 #include "tcpshake/verdict.h"
 
 /* ---- the output buffer ---------------------------------------------------- */
@@ -92,11 +93,13 @@ static inline void put_s(struct ts_out *o, const char *s)
     put_n(o, s, strlen(s));
 }
 
-/* a string literal: a constant-size copy the compiler inlines */
+/* a string literal: a constant-size copy the compiler inlines ("" lit
+ * does not compile for anything but a literal, so a pointer's size can never
+ * be taken for the length) */
 #define PUT_LIT(o, lit)                                                  \
     do {                                                                 \
-        memcpy((o)->buf + (o)->len, (lit), sizeof(lit) - 1);             \
-        (o)->len += sizeof(lit) - 1;                                     \
+        memcpy((o)->buf + (o)->len, "" lit, sizeof("" lit) - 1);         \
+        (o)->len += sizeof("" lit) - 1;                                  \
     } while (0)
 
 /* A name from a table of fixed 32-byte entries: copy all 32 bytes (the line
@@ -271,6 +274,7 @@ static void put_ip6(struct ts_out *o, const uint8_t *a)
             continue;
         }
         if (mapped && i == 6) {
+            put_c(o, ':');
             for (int k = 12; k < 16; k++) {
                 if (k > 12)
                     put_c(o, '.');
@@ -641,6 +645,102 @@ static const char *cksum_name(enum ts_cksum c)
 
 /* ---- segment lines ---------------------------------------------------------- */
 
+/* JSON: "vlan":[ids] (every tag, outermost first) and, when there is any
+ * other layer, "tunnel":[{"type":..., "id":..., "src":..., "dst":...}]. */
+static void put_tunnels_json(struct ts_out *o, const struct ts_seg *s)
+{
+    bool any = false, other = false;
+    for (int i = 0; i < s->ntun; i++) {
+        if (s->tun[i].type != TS_TUN_VLAN) {
+            other = true;
+            continue;
+        }
+        put_s(o, any ? "," : ",\"vlan\":[");
+        put_u64(o, s->tun[i].id);
+        any = true;
+    }
+    if (any)
+        put_c(o, ']');
+    if (!other)
+        return;
+    PUT_LIT(o, ",\"tunnel\":[");
+    for (int i = 0; i < s->ntun; i++) {
+        const struct ts_tunnel *t = &s->tun[i];
+        if (i)
+            put_c(o, ',');
+        PUT_LIT(o, "{\"type\":");
+        put_jstr(o, ts_tun_name((enum ts_tun_type)t->type));
+        if (t->type == TS_TUN_ERSPAN) {
+            PUT_LIT(o, ",\"version\":");
+            put_u64(o, t->sub);
+        }
+        if (t->flags & TS_TUNF_ID) {
+            PUT_LIT(o, ",\"id\":");
+            put_u64(o, t->id);
+        }
+        if (t->src.family) {
+            PUT_LIT(o, ",\"src\":");
+            put_jaddr(o, &t->src);
+            PUT_LIT(o, ",\"dst\":");
+            put_jaddr(o, &t->dst);
+        }
+        put_c(o, '}');
+    }
+    put_c(o, ']');
+}
+
+/* The layers in front of the inner IP header, outermost first: VLAN tags
+ * as "vlan 10/20 " (tcpdump's habit), every other layer as "NAME [ID] | ". */
+static void put_tunnels_text(struct ts_out *o, const struct ts_seg *s)
+{
+    for (int i = 0; i < s->ntun; i++) {
+        const struct ts_tunnel *t = &s->tun[i];
+        if (t->type == TS_TUN_VLAN) {
+            bool first = i == 0 || s->tun[i - 1].type != TS_TUN_VLAN;
+            if (first)
+                PUT_LIT(o, "vlan ");
+            else
+                put_c(o, '/');
+            put_u64(o, t->id);
+            if (i + 1 == s->ntun || s->tun[i + 1].type != TS_TUN_VLAN)
+                put_c(o, ' ');
+            continue;
+        }
+        if (t->type == TS_TUN_MPLS) {
+            /* a label stack: "mpls 16001/16002 | " */
+            bool first = i == 0 || s->tun[i - 1].type != TS_TUN_MPLS;
+            put_s(o, first ? "mpls " : "/");
+            put_u64(o, t->id);
+            if (i + 1 == s->ntun || s->tun[i + 1].type != TS_TUN_MPLS)
+                PUT_LIT(o, " | ");
+            continue;
+        }
+        put_s(o, ts_tun_name((enum ts_tun_type)t->type));
+        if (t->type == TS_TUN_ERSPAN)
+            put_u64(o, t->sub);
+        if (t->type == TS_TUN_IPIP) {
+            put_c(o, ' ');
+            put_addr(o, &t->src);
+            PUT_LIT(o, " > ");
+            put_addr(o, &t->dst);
+        }
+        if (t->flags & TS_TUNF_ID) {
+            if (t->type == TS_TUN_GRE)
+                PUT_LIT(o, " key");
+            put_c(o, ' ');
+            if (t->type == TS_TUN_GTPU) {
+                const uint8_t b[4] = {(uint8_t)(t->id >> 24), (uint8_t)(t->id >> 16),
+                                      (uint8_t)(t->id >> 8), (uint8_t)t->id};
+                PUT_LIT(o, "0x");
+                put_hex(o, b, 4);
+            } else {
+                put_u64(o, t->id);
+            }
+        }
+        PUT_LIT(o, " | ");
+    }
+}
+
 static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
                             const struct ts_seg *s, const struct ts_event *ev)
 {
@@ -651,15 +751,8 @@ static void render_seg_text(struct ts_out *o, const struct ts_render_cfg *cfg,
         put_u64(o, ev->conn_id);
         put_c(o, ' ');
     }
-    if (s->nvlan) {
-        PUT_LIT(o, "vlan ");
-        put_u64(o, s->vlan[0]);
-        if (s->nvlan > 1) {
-            put_c(o, '/');
-            put_u64(o, s->vlan[1]);
-        }
-        put_c(o, ' ');
-    }
+    if (s->ntun)
+        put_tunnels_text(o, s);
     if (s->ipver == 6)
         PUT_LIT(o, "IP6 ");
     else
@@ -843,14 +936,8 @@ static void render_seg_json(struct ts_out *o, const struct ts_seg *s,
     PUT_LIT(o, ",\"checksum\":\"");
     put_s(o, cksum_name(s->cksum_state));
     put_c(o, '"');
-    if (s->nvlan) {
-        PUT_LIT(o, ",\"vlan\":[");
-        for (int i = 0; i < s->nvlan; i++) {
-            if (i) put_c(o, ',');
-            put_u64(o, s->vlan[i]);
-        }
-        put_c(o, ']');
-    }
+    if (s->ntun)
+        put_tunnels_json(o, s);
     PUT_LIT(o, ",\"role\":");
     if (tracked) {
         put_jstr(o, ts_role_name((enum ts_role)ev->role));
@@ -1062,6 +1149,14 @@ void ts_render_conn(struct ts_out *o, const struct ts_render_cfg *cfg,
         put_s(o, c->pickup ? "true" : "false");
         PUT_LIT(o, ",\"end_reason\":");
         put_jstr(o, ts_end_reason_name(why));
+        /* Community ID v1 of the (inner) flow: joins with Zeek, Suricata,
+         * Arkime records of the same connection */
+        char cid[TS_COMMUNITY_ID_SIZE];
+        if (ts_community_id(&c->addr[0], c->port[0], &c->addr[1], c->port[1], 6, 0, cid,
+                            sizeof cid) > 0) {
+            PUT_LIT(o, ",\"community_id\":");
+            put_jstr(o, cid);
+        }
         put_c(o, '}');
     } else {
         PUT_LIT(o, "== conn #");

@@ -59,6 +59,7 @@ struct ts_tracker *ts_tracker_new(const struct ts_track_cfg *cfg, char *err,
         return NULL;
     }
     t->cfg = *cfg;
+    t->ct.inner_only = cfg->inner_only;
     t->next_id = 1;
     return t;
 }
@@ -340,6 +341,7 @@ static struct ts_conn *conn_new(struct ts_tracker *t, const struct ts_seg *s,
     c->addr[!cl] = s->dst;
     c->port[!cl] = s->dport;
     c->t_first = c->t_last = s->t_ns;
+    c->tkey = t->ct.inner_only ? 0 : s->tun_key;
     c->ep[TS_C2S].state = TS_CLOSED;
     c->ep[TS_S2C].state = TS_LISTEN;
     return c;
@@ -385,6 +387,11 @@ static bool rst_acceptable(const struct ts_conn *c, int d, const struct ts_seg *
         wnd <<= rcv->wscale > 14 ? 14 : rcv->wscale;
     if (wnd == 0)
         wnd = 1;
+    /* RCV.NXT as the receiver last announced it (its ack) also counts: a
+     * half-open side's RCV.NXT is not what the other side sends now */
+    if ((rcv->flags & TS_EP_ACKED) && ts_seq_ge(s->seq, rcv->lastack) &&
+        ts_seq_lt(s->seq, rcv->lastack + wnd))
+        return true;
     return ts_seq_ge(s->seq, snd->nxt) && ts_seq_lt(s->seq, snd->nxt + wnd);
 }
 
@@ -403,6 +410,10 @@ static uint32_t reorder_window_us(const struct ts_conn *c)
     return 3000;
 }
 
+/* How far apart two copies of one packet can be and still count as a
+ * capture duplicate (a SPAN port or -i any seeing it twice: microseconds). */
+#define DUP_WINDOW_US 5000u
+
 static void analyse_seq(struct ts_conn *c, int d, const struct ts_seg *s,
                         struct ts_event *ev)
 {
@@ -412,11 +423,17 @@ static void analyse_seq(struct ts_conn *c, int d, const struct ts_seg *s,
     uint32_t slen = seg_len(s);
     bool sfr = (f & (TS_TH_SYN | TS_TH_FIN | TS_TH_RST)) != 0;
 
-    /* Exact copy of the previous segment of this side (IPv4 id, seq, flags,
-     * length all equal): the capture saw one packet twice, no retransmission. */
+    /* The capture saw one packet twice: everything in it repeats the previous
+     * segment of this side (IPv4 id, seq, ack, flags, window, length, and the
+     * checksum, which covers the options and payload) within DUP_WINDOW_US.
+     * A stack that keeps its IP id constant sends no two such segments that
+     * close together unless it repeats itself exactly. */
     if ((snd->flags & TS_EP_SEEN) && s->ipver == 4 && s->ip_id != 0 &&
         s->ip_id == snd->last_ipid && s->seq == snd->last_seq &&
-        f == snd->last_flags && len == snd->last_len) {
+        f == snd->last_flags && len == snd->last_len && s->win == snd->win &&
+        s->cksum == snd->last_cksum &&
+        (!(f & TS_TH_ACK) || ((snd->flags & TS_EP_ACKED) && s->ack == snd->lastack)) &&
+        (uint32_t)(us_since(c, s->t_ns) - snd->t_seg_us) <= DUP_WINDOW_US) {
         ev->notes |= TS_NOTE_DUPLICATE;
         return;
     }
@@ -429,9 +446,14 @@ static void analyse_seq(struct ts_conn *c, int d, const struct ts_seg *s,
      * retransmission, out-of-order, spurious retransmission, retransmission */
     uint32_t now = us_since(c, s->t_ns);
     bool keepalive = !sfr && len <= 1 && s->seq == snd->nxt - 1;
+    /* In a simultaneous open each side's SYN+ACK repeats its SYN by design
+     * (RFC 9293 Figure 7, line 5): the protocol's next step, not a
+     * retransmission and not out of order (tshark calls it one of those). */
+    bool simopen_synack = (f & TS_TH_SYN) && (f & TS_TH_ACK) && c->simopen &&
+                          !(snd->flags & TS_EP_SYNACK);
     if (keepalive) {
         ev->notes |= TS_NOTE_KEEPALIVE;
-    } else if (slen > 0 && !(f & TS_TH_RST)) {
+    } else if (slen > 0 && !(f & TS_TH_RST) && !simopen_synack) {
         bool not_adv = ts_seq_lt(s->seq, snd->nxt) && !(len > 1 && s->seq == snd->nxt - 1);
         if (not_adv && rcv->dupacks >= 2 && s->seq == rcv->lastack &&
             (uint32_t)(now - rcv->t_seg_us) < 20000) {
@@ -532,6 +554,7 @@ static void update_endpoint(struct ts_conn *c, int d, const struct ts_seg *s)
     snd->last_seq = s->seq;
     snd->last_flags = f;
     snd->last_len = s->payload_len;
+    snd->last_cksum = s->cksum;
 }
 
 /* Roles and states: see the file comment and docs/states.md. */
@@ -577,11 +600,22 @@ static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg
                 c->rst_reason = (uint8_t)why;
             }
         }
-        set_state(c, d, TS_EV_RST, ev);
+        /* <SEQ=SEG.ACK><CTL=RST> is how CLOSED, LISTEN and SYN-SENT answer
+         * an unacceptable ACK (RFC 9293 §3.10.7.1-3): from LISTEN or SYN-SENT
+         * the sender keeps its state (Figures 8, 9 and 11). */
+        bool answers_ack = !ack && (rcv->flags & TS_EP_ACKED) && s->seq == rcv->lastack &&
+                           (snd->state == TS_SYN_SENT || snd->state == TS_LISTEN);
+        if (!answers_ack)
+            set_state(c, d, TS_EV_RST, ev);
         if (rcv->state == TS_LISTEN || rcv->state == TS_CLOSED) {
             /* nothing to reset */
         } else if (!rst_acceptable(c, d, s)) {
             ev->notes |= TS_NOTE_RST_OUT_OF_WINDOW;
+        } else if (rcv->state == TS_SYN_RCVD && rcv->passive) {
+            /* a passive open goes back to LISTEN (§3.10.7.4, first check) */
+            rcv->state = TS_LISTEN;
+            rcv->passive = 0;
+            rcv->flags &= (uint16_t)~(TS_EP_GOT_SYN | TS_EP_IMPL_SYN);
         } else {
             set_state(c, !d, TS_EV_RST, ev);
         }
@@ -594,6 +628,7 @@ static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg
      * receiver's it acknowledges.  ACK processing precedes FIN processing
      * (RFC 9293 §3.10.7.4, fifth and eighth checks). */
     bool completes_hs = false, acks_fin = false;
+    uint16_t answered = 0; /* TS_EP_IMPL_* the sender answers now */
     if (ack && !syn && s->ack != 0 && (snd->flags & TS_EP_SYN) &&
         !(snd->flags & TS_EP_SYNACK) && !(rcv->flags & TS_EP_SYN) &&
         rcv->state == TS_LISTEN) {
@@ -604,35 +639,76 @@ static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg
         rcv->nxt = s->ack;
         rcv->t_nxt_us = us_since(c, s->t_ns);
         rcv->flags |= TS_EP_SYN | TS_EP_SYNACK | TS_EP_BASE | TS_EP_GOT_SYN;
+        rcv->passive = 1;
         set_state(c, !d, TS_EV_RCV_SYN, ev);
         ev->notes |= TS_NOTE_ACK_UNSEEN;
     }
+    /* Segments in flight (docs/states.md): one direction is one path, in
+     * order.  A later segment of the sender reaching the receiver means its
+     * SYN or FIN reached it first, whether or not the receiver has said so
+     * yet.  Copies of the SYN or FIN itself imply nothing (the first may
+     * have been lost). */
+    bool acks_new = ack && (!(snd->flags & TS_EP_ACKED) || s->ack != snd->lastack);
+    if ((snd->flags & TS_EP_SYN) && !(syn && !acks_new) &&
+        !(rcv->flags & (TS_EP_GOT_SYN | TS_EP_IMPL_SYN)) &&
+        (rcv->state == TS_LISTEN || rcv->state == TS_SYN_SENT)) {
+        /* the SYN carried an ACK of the receiver's own SYN (a SYN+ACK): the
+         * handshake is complete for it */
+        bool own_acked = (rcv->flags & TS_EP_SYN) && (snd->flags & TS_EP_GOT_SYN);
+        if (rcv->state == TS_LISTEN)
+            rcv->passive = 1;
+        set_state(c, !d, own_acked ? TS_EV_RCV_SYNACK : TS_EV_RCV_SYN, ev);
+        rcv->flags |= TS_EP_IMPL_SYN;
+    }
+    if ((snd->flags & TS_EP_FIN) && !(fin && !acks_new) &&
+        !(rcv->flags & (TS_EP_GOT_FIN | TS_EP_IMPL_FIN)) &&
+        ts_fsm_next((enum ts_state)rcv->state, TS_EV_RCV_FIN) >= 0) {
+        set_state(c, !d, TS_EV_RCV_FIN, ev);
+        rcv->flags |= TS_EP_IMPL_FIN;
+    }
+
     if (ack) {
         if ((rcv->flags & TS_EP_SYN) && ts_seq_ge(s->ack, rcv->isn + 1)) {
             if (!(snd->flags & TS_EP_GOT_SYN)) {
                 snd->flags |= TS_EP_GOT_SYN;
                 bool own_acked = (snd->flags & TS_EP_SYN) &&
                                  (rcv->flags & TS_EP_GOT_SYN);
-                set_state(c, d, own_acked ? TS_EV_RCV_SYNACK : TS_EV_RCV_SYN, ev);
+                if (snd->flags & TS_EP_IMPL_SYN) {
+                    answered |= TS_EP_IMPL_SYN; /* its state has the SYN already */
+                } else {
+                    if (snd->state == TS_LISTEN)
+                        snd->passive = 1;
+                    set_state(c, d, own_acked ? TS_EV_RCV_SYNACK : TS_EV_RCV_SYN, ev);
+                }
                 completes_hs = own_acked && !syn;
                 if (completes_hs && c->t_hs_ack == 0)
                     c->t_hs_ack = s->t_ns;
             }
-            set_state(c, !d, TS_EV_RCV_ACK_SYN, ev);
+            if (!(rcv->flags & TS_EP_IMPL_SYN))
+                set_state(c, !d, TS_EV_RCV_ACK_SYN, ev);
         } else if ((rcv->flags & TS_EP_SYN) && !(snd->flags & TS_EP_GOT_SYN)) {
             /* an ACK that should acknowledge the peer's SYN and does not */
             ev->notes |= TS_NOTE_BAD_ACK;
             ev->expected = rcv->isn + 1;
+            /* From a LISTEN side that sent no SYN, a bare ACK is what a
+             * synchronized connection of an older incarnation answers a new
+             * SYN with: that side is half-open (RFC 9293 Figure 9). */
+            if (!syn && !fin && snd->state == TS_LISTEN && !(snd->flags & TS_EP_SYN))
+                set_state(c, d, TS_EV_PICKUP, ev);
         }
         if ((rcv->flags & TS_EP_FIN) && ts_seq_ge(s->ack, rcv->fin_seq + 1)) {
             if (!(snd->flags & TS_EP_GOT_FIN)) {
                 snd->flags |= TS_EP_GOT_FIN;
-                set_state(c, d, TS_EV_RCV_FIN, ev);
+                if (snd->flags & TS_EP_IMPL_FIN)
+                    answered |= TS_EP_IMPL_FIN;
+                else
+                    set_state(c, d, TS_EV_RCV_FIN, ev);
                 acks_fin = true;
             }
             if (!(rcv->flags & TS_EP_FIN_ACKED)) {
                 rcv->flags |= TS_EP_FIN_ACKED;
-                set_state(c, !d, TS_EV_RCV_ACK_FIN, ev);
+                if (!(rcv->flags & TS_EP_IMPL_FIN))
+                    set_state(c, !d, TS_EV_RCV_ACK_FIN, ev);
             }
         }
     }
@@ -661,6 +737,8 @@ static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg
                 ev->notes |= TS_NOTE_BAD_ACK;
                 ev->expected = rcv->isn + 1;
             }
+            if (snd->state == TS_LISTEN)
+                snd->passive = 1;
             set_state(c, d, TS_EV_SND_SYNACK, ev);
         }
         if (!(snd->flags & TS_EP_SYN)) {
@@ -724,6 +802,16 @@ static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg
     if (s->payload_len && (rcv->flags & TS_EP_FIN) && !syn) {
         ev->notes |= TS_NOTE_HALF_CLOSE;
         c->half_closed = 1;
+    }
+    /* It has answered the SYN or FIN it was only implied to have: the ACKs
+     * of its own SYN or FIN that came behind reach it now. */
+    if (answered) {
+        snd->flags &= (uint16_t)~answered;
+        if ((answered & TS_EP_IMPL_SYN) && (snd->flags & TS_EP_SYN) &&
+            (rcv->flags & TS_EP_GOT_SYN))
+            set_state(c, d, TS_EV_RCV_ACK_SYN, ev);
+        if ((answered & TS_EP_IMPL_FIN) && (snd->flags & TS_EP_FIN_ACKED))
+            set_state(c, d, TS_EV_RCV_ACK_FIN, ev);
     }
     ev->role = (uint8_t)role;
 }

@@ -79,9 +79,31 @@ static void scaled_history(struct ts_conn *c, bool orig, struct ts_endpoint *e,
         add_history(c, orig, code);
 }
 
-static void update_history(struct ts_conn *c, bool orig, struct ts_endpoint *e,
+/* TCP_Endpoint::CheckHistory: a connection whose only letter is the 'H' of
+ * a SYN-ACK (its sender taken for the originator) flips its roles at the
+ * first ACK or data: the history becomes "^h" (hist_seen is not swapped). */
+static void synack_first_flip(struct ts_conn *c, bool *orig)
+{
+    if (c->hist_len != 1 || c->history[0] != 'H')
+        return;
+    c->zeek_orig_server ^= 1;
+    uint8_t t = c->zstate[0];
+    c->zstate[0] = c->zstate[1];
+    c->zstate[1] = t;
+    t = c->zprev[0];
+    c->zprev[0] = c->zprev[1];
+    c->zprev[1] = t;
+    c->history[0] = '^';
+    c->history[1] = 'h';
+    c->history[2] = '\0';
+    c->hist_len = 2;
+    *orig = !*orig;
+}
+
+static void update_history(struct ts_conn *c, bool *orig_p, struct ts_endpoint *e,
                            const struct ts_seg *s)
 {
+    bool orig = *orig_p;
     uint8_t f = s->flags;
     uint32_t rel = s->seq - e->isn;
     int bits = !!(f & TS_TH_SYN) + !!(f & TS_TH_FIN) + !!(f & TS_TH_RST);
@@ -110,78 +132,95 @@ static void update_history(struct ts_conn *c, bool orig, struct ts_endpoint *e,
                 add_history(c, orig, 'R');
             e->last_flag_seq[2] = rel;
         }
-    } else {
+    } else if (s->payload_len || (f & TS_TH_ACK)) {
+        synack_first_flip(c, orig_p);
+        orig = *orig_p;
         if (s->payload_len)
             check_history(c, orig, H_DATA, 'D');
-        else if (f & TS_TH_ACK)
+        else
             check_history(c, orig, H_ACK, 'A');
     }
     (void)seen_bit;
 }
 
-/* TCPSessionAdapter::UpdateStateMachine, for the sender `e` (index ei). */
+/* TCP_Endpoint::SetState: the state before a change is kept (prev_state). */
+static void zset(struct ts_conn *c, int i, uint8_t st)
+{
+    if (c->zstate[i] != st) {
+        c->zprev[i] = c->zstate[i];
+        c->zstate[i] = st;
+    }
+}
+
+/* TCPSessionAdapter::UpdateStateMachine, for the sender (originator when
+ * orig). */
 static void update_state(struct ts_conn *c, bool orig, const struct ts_seg *s)
 {
-    int oi = 0, ri = 1; /* zstate[0] originator, zstate[1] responder */
-    uint8_t *es = &c->zstate[orig ? oi : ri];
-    uint8_t *ps = &c->zstate[orig ? ri : oi];
+    int ei = orig ? 0 : 1, pi = !ei;
     uint8_t f = s->flags;
     bool syn = f & TS_TH_SYN, ack = f & TS_TH_ACK, fin = f & TS_TH_FIN, rst = f & TS_TH_RST;
 
-    switch (*es) {
+    switch (c->zstate[ei]) {
     case Z_INACTIVE:
         if (syn) {
             if (orig) {
-                *es = ack ? Z_SYN_ACK_SENT : Z_SYN_SENT;
-            } else if (!ack && *ps == Z_SYN_ACK_SENT) {
+                zset(c, ei, ack ? Z_SYN_ACK_SENT : Z_SYN_SENT);
+            } else if (!ack && c->zstate[pi] == Z_SYN_ACK_SENT) {
                 /* SYN/SYN-ACK reversal: the SYN's sender was the client
                  * all along.  Connection::FlipRoles appends '^'; both sides
                  * are ESTABLISHED (hist_seen is not swapped) */
                 c->zeek_orig_server ^= 1;
                 add_history(c, true, '^');
-                c->zstate[0] = Z_ESTABLISHED;
-                c->zstate[1] = Z_ESTABLISHED;
+                zset(c, 0, Z_ESTABLISHED);
+                zset(c, 1, Z_ESTABLISHED);
                 return;
             } else {
-                if (*ps == Z_SYN_SENT)
-                    *ps = Z_ESTABLISHED;
-                *es = Z_ESTABLISHED;
+                if (c->zstate[pi] == Z_SYN_SENT)
+                    zset(c, pi, Z_ESTABLISHED);
+                zset(c, ei, Z_ESTABLISHED);
             }
         }
         if (fin)
-            *es = Z_CLOSED;
+            zset(c, ei, Z_CLOSED);
         if (rst)
-            *es = Z_RESET;
-        if (*es == Z_INACTIVE) {
+            zset(c, ei, Z_RESET);
+        if (c->zstate[ei] == Z_INACTIVE) {
             /* no control flags changed it */
-            if (!orig && s->payload_len == 0 && c->zstate[oi] == Z_SYN_SENT)
+            if (!orig && s->payload_len == 0 && c->zstate[0] == Z_SYN_SENT)
                 ; /* an eccentric stack ACKing the SYN before its SYN+ACK */
-            else if (ack && *ps == Z_ESTABLISHED)
-                *es = Z_ESTABLISHED; /* missed the SYN, saw SYN+ACK then ACK */
+            else if (ack && c->zstate[pi] == Z_ESTABLISHED)
+                zset(c, ei, Z_ESTABLISHED); /* missed the SYN, saw SYN+ACK then ACK */
             else
-                *es = Z_PARTIAL;
+                zset(c, ei, Z_PARTIAL);
         }
         break;
     case Z_SYN_SENT:
     case Z_SYN_ACK_SENT:
         if (fin)
-            *es = Z_CLOSED;
+            zset(c, ei, Z_CLOSED);
         if (rst)
-            *es = Z_RESET;
+            zset(c, ei, Z_RESET);
         break;
     case Z_ESTABLISHED:
     case Z_PARTIAL:
-        if (syn && *es == Z_PARTIAL && *ps == Z_INACTIVE && !ack)
-            *es = Z_SYN_SENT;
-        if (fin && !rst)
-            *es = Z_CLOSED;
+        if (syn && c->zstate[ei] == Z_PARTIAL && c->zstate[pi] == Z_INACTIVE && !ack)
+            zset(c, ei, Z_SYN_SENT);
+        if (fin && !rst) {
+            zset(c, ei, Z_CLOSED);
+            /* UpdateEstablishedState: "the peer sent a FIN followed by a
+             * RST ... this was actually normal termination"
+             * (TCPSessionAdapter.cc, FIN branch) */
+            if (c->zstate[pi] == Z_RESET && c->zprev[pi] == Z_CLOSED)
+                zset(c, pi, Z_CLOSED);
+        }
         if (rst)
-            *es = Z_RESET;
+            zset(c, ei, Z_RESET);
         break;
     case Z_CLOSED:
-        /* after a FIN exchange on both sides a RST does not count */
-        if (rst && *ps != Z_CLOSED)
-            *es = Z_RESET;
+        /* UpdateClosedState: after a FIN exchange on both sides a RST does
+         * not count */
+        if (rst && c->zstate[pi] != Z_CLOSED)
+            zset(c, ei, Z_RESET);
         break;
     case Z_RESET:
         break;
@@ -231,7 +270,7 @@ void zk_on_segment(struct ts_conn *c, bool orig, const struct ts_seg *s,
     if (es == Z_INACTIVE)
         e->zlast = (f & TS_TH_SYN) ? s->seq + 1 + s->payload_len : s->seq;
     /* Process(), in Zeek's order: history, window, last_seq, state machine */
-    update_history(c, orig, e, s);
+    update_history(c, &orig, e, s);
     if (s->win == 0 && !(f & TS_TH_RST) && ps != Z_CLOSED && es != Z_RESET)
         scaled_history(c, orig, e, ZC_ZEROWIN, 'W');
     update_last_seq(c, orig, e, s, es);

@@ -15,6 +15,7 @@
  * first character escaped as \xNN.
  */
 #include "tcpshake/zeeklog.h"
+#include "tcpshake/communityid.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -174,23 +175,10 @@ static void drop(struct ts_zeeklog *z, struct zl_ent *e)
 
 /* ---- segments -------------------------------------------------------------- */
 
-uint32_t ts_seg_ip_len(int dlt, const struct ts_seg *s)
+uint32_t ts_seg_ip_bytes(int dlt, const struct ts_seg *s)
 {
-    uint32_t link;
-    switch (dlt) {
-    case TS_DLT_EN10MB: link = 14; break;
-    case TS_DLT_LINUX_SLL: link = 16; break;
-    case TS_DLT_LINUX_SLL2: link = 20; break;
-    case TS_DLT_NULL:
-    case TS_DLT_LOOP: link = 4; break;
-    default: link = 0; break; /* raw IP */
-    }
-    if (dlt == TS_DLT_EN10MB || dlt == TS_DLT_LINUX_SLL || dlt == TS_DLT_LINUX_SLL2)
-        link += 4u * s->nvlan; /* the decoder keeps at most two tags */
-    if (s->payload_off < link)
-        return 0;
-    /* IP header + TCP header, then the payload as the IP length gives it */
-    return s->payload_off - link + s->payload_len;
+    (void)dlt; /* the decoder records where the innermost IP header starts */
+    return ts_seg_ip_len(s);
 }
 
 void ts_zeeklog_seg(struct ts_zeeklog *z, int dlt, const struct ts_seg *s,
@@ -202,7 +190,7 @@ void ts_zeeklog_seg(struct ts_zeeklog *z, int dlt, const struct ts_seg *s,
     if (!e)
         return;
     int d = ev->dir & 1;
-    e->ip_bytes[d] += ts_seg_ip_len(dlt, s);
+    e->ip_bytes[d] += ts_seg_ip_bytes(dlt, s);
     /* Zeek's update_ack_seq: an ACK (not on a RST) moves the receiver's
      * acknowledged edge forward, never back */
     if ((s->flags & TS_TH_ACK) && !(s->flags & TS_TH_RST)) {
@@ -349,7 +337,16 @@ void ts_zeeklog_conn(struct ts_zeeklog *z, const struct ts_conn *c)
         fprintf(f, "%llu", (unsigned long long)e->ip_bytes[r]);
     else
         fputc('-', f);
-    fputs("\t-\n", f); /* tunnel_parents */
+    fputs("\t-\t", f); /* tunnel_parents */
+    /* community_id, as Zeek's policy/protocols/conn/community-id-logging
+     * appends it */
+    char cid[TS_COMMUNITY_ID_SIZE];
+    if (ts_community_id(&c->addr[o], c->port[o], &c->addr[r], c->port[r], 6, 0, cid,
+                        sizeof cid) > 0)
+        fputs(cid, f);
+    else
+        fputc('-', f);
+    fputc('\n', f);
     if (e)
         drop(z, e);
 }

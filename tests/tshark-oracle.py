@@ -13,9 +13,12 @@ Relative numbers are compared only where both tools give one: tshark's base
 is the ISN (seq - 1 without a SYN) and, for the other side, the ack - 1 of the
 first segment carrying an ACK; we print null where we have no base.
 
-Two tshark findings are known misfires, listed as "tshark misfire (ignored)"
-but not counted: "retransmission" on a FIN without payload, and "window
-update" on a sender's first bare ACK whose raw seq and ack are 0.
+Three tshark findings are known misfires, listed as "tshark misfire (ignored)"
+but not counted: "retransmission" on a FIN without payload, "window update"
+on a sender's first bare ACK whose raw seq and ack are 0, and "retransmission"
+or "out-of-order" on a SYN+ACK that follows its sender's own SYN (the
+simultaneous open of RFC 9293 Figure 7, where the SYN+ACK repeats the SYN by
+design).
 
 Exit status: 0 all segments agree, 1 a difference (the first --max, default
 10, are printed) or tcpshake failed, 2 usage, 77 tshark is not installed
@@ -220,6 +223,13 @@ def known_misfires(row, prev_same_sender):
     known = {}
     if row.flags & FIN and not row.flags & (SYN | RST) and row.len == 0:
         known["retransmission"] = "retransmission on a FIN without payload"
+    # a simultaneous open: the SYN+ACK repeats its sender's SYN by design
+    # (RFC 9293 Figure 7, line 5); tshark compares it with nextseq
+    if (row.flags & (SYN | ACK | RST) == SYN | ACK and prev_same_sender is not None
+            and prev_same_sender & (SYN | ACK) == SYN):
+        why = "retransmission/out-of-order on a simultaneous open's SYN+ACK"
+        known["retransmission"] = why
+        known["out_of_order"] = why
     # tshark 4.0 compares against its unset zeros (nextseq, lastack): a bare
     # ACK with raw seq 0 and ack 0 as its sender's first segment, or right
     # after its SYN, is called a window update (docs/zeek-tshark-rules.md 6.4)

@@ -182,6 +182,19 @@ static void drain(struct trace_run *r)
         process(r, &r->ring[r->tail++ % RING]);
 }
 
+/* Live: a connection whose TIME_WAIT or idle time ran out gets its verdict
+ * when it runs out, not when the next packet happens to come (the tracker's
+ * clock is the capture's, which live is the wall clock). */
+static void on_tick(void *user, uint64_t now_ns)
+{
+    struct trace_run *r = user;
+    drain(r);
+    ts_tracker_expire(r->tracker, now_ns);
+    if (!r->pipe && !r->reader)
+        ts_out_flush(r->out);
+    stop_if_output_broken(r);
+}
+
 static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
                      uint32_t caplen, uint32_t wirelen)
 {
@@ -284,6 +297,9 @@ static void trace_usage(FILE *f)
           "  --time-wait SEC  TIME_WAIT length, 2 MSL (default 60, as Linux)\n"
           "  --idle SEC       forget a silent open connection after SEC (default 7875)\n"
           "  --no-checksum    do not verify TCP checksums\n"
+          "  --key-inner      key tunnelled connections on the inner 4-tuple alone\n"
+          "                   (default: also on VLAN ids, VNI, GRE key, TEID, PPPoE\n"
+          "                   session, so tenants' overlapping addresses stay apart)\n"
           "\n"
           "Times are UTC. Exit status: 0 done, 1 the capture failed (what came before\n"
           "was traced), 2 bad arguments or the source could not be opened.\n",
@@ -324,6 +340,7 @@ enum {
     OPT_SVG,
     OPT_CONN,
     OPT_WIDTH,
+    OPT_KEY_INNER,
 };
 
 /* Open a file named by an output option; NULL after saying why. */
@@ -359,6 +376,7 @@ int cmd_trace(int argc, char **argv)
         {"svg", required_argument, NULL, OPT_SVG},
         {"conn", required_argument, NULL, OPT_CONN},
         {"width", required_argument, NULL, OPT_WIDTH},
+        {"key-inner", no_argument, NULL, OPT_KEY_INNER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -406,6 +424,7 @@ int cmd_trace(int argc, char **argv)
             }
             tcfg.max_conns = (uint32_t)v;
             break;
+        case OPT_KEY_INNER: tcfg.inner_only = true; break;
         case OPT_TIME_WAIT:
             if (parse_u64("--time-wait", optarg, 86400, &v) < 0) return 2;
             tcfg.time_wait_ns = v * 1000000000ull;
@@ -643,7 +662,8 @@ int cmd_trace(int argc, char **argv)
         rc = trace_reader_finish(reader, err, sizeof err);
         run.reader = NULL;
     } else {
-        rc = ts_capture_run(cap, count, &st.stop, on_frame, &run, err, sizeof err);
+        rc = ts_capture_run_live(cap, count, &st.stop, on_frame, &run, on_tick, 250, err,
+                                 sizeof err);
         drain(&run);
     }
     if (have_stopper) {

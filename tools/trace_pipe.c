@@ -189,6 +189,8 @@ void trace_pipe_seg(struct trace_pipe *p, const struct ts_seg *s, const struct t
     } else {
         c->opt.raw_len = 0;
     }
+    if (s->ntun)
+        memcpy(c->tun, s->tun, s->ntun * sizeof s->tun[0]);
     m->u.seg.has_ev = ev != NULL;
     if (ev) {
         m->u.seg.ev = *ev;

@@ -43,6 +43,18 @@ int ts_capture_run(struct ts_capture *c, uint64_t count,
                    volatile sig_atomic_t *stop, ts_capture_cb cb, void *user,
                    char *err, size_t errlen);
 
+/* Called from ts_capture_run_live every tick with the wall clock (ns since
+ * the epoch, the time base of live time stamps). */
+typedef void (*ts_capture_tick)(void *user, uint64_t now_ns);
+
+/* ts_capture_run for a live capture that must also act when no packet
+ * comes: `tick` runs every tick_ms (0 = 1000) whether or not packets
+ * arrive (e.g. to print verdicts whose TIME_WAIT ran out).  Anything but a
+ * live capture runs as ts_capture_run. */
+int ts_capture_run_live(struct ts_capture *c, uint64_t count, volatile sig_atomic_t *stop,
+                        ts_capture_cb cb, void *user, ts_capture_tick tick, uint32_t tick_ms,
+                        char *err, size_t errlen);
+
 /* Stop from a signal handler's flag: breaks out of a blocking read, live
  * or from a stream (a pipe, a FIFO, a terminal: the stream then ends there,
  * and ts_capture_run returns 0 if *stop is set, even inside a record).

@@ -100,6 +100,49 @@ struct ts_opts {
     uint8_t raw[40];               /* the option bytes, for unknown kinds */
 };
 
+/* Encapsulation layers in front of the TCP segment (the decoder walks into
+ * every one, outermost first).  docs/tunnels.md lists what each records. */
+enum ts_tun_type {
+    TS_TUN_VLAN = 1, /* 802.1Q, 802.1ad or 0x9100 tag; id = VLAN id */
+    TS_TUN_MPLS,     /* one label stack entry; id = label */
+    TS_TUN_MPLS_PW,  /* MPLS pseudowire control word, then Ethernet */
+    TS_TUN_PPPOE,    /* PPPoE session; id = session id */
+    TS_TUN_IPIP,     /* IPv4/IPv6 in IPv4/IPv6 (4in4, 6in4, 4in6, 6in6) */
+    TS_TUN_GRE,      /* GRE; id = key when present */
+    TS_TUN_ERSPAN,   /* ERSPAN in GRE; sub = type 1, 2 or 3; id = session */
+    TS_TUN_VXLAN,    /* VXLAN (UDP 4789); id = VNI */
+    TS_TUN_GENEVE,   /* Geneve (UDP 6081); id = VNI */
+    TS_TUN_GTPU,     /* GTP-U (UDP 2152); id = TEID */
+    TS_TUN_TEREDO,   /* Teredo (UDP 3544) */
+};
+
+enum {
+    TS_TUNF_ID = 1u << 0,  /* id is set */
+    TS_TUNF_KEY = 1u << 1, /* part of the connection key (a tenant or
+                              session name: VLAN, VNI, GRE key, TEID,
+                              PPPoE session) */
+};
+
+#define TS_MAX_TUN 8
+
+struct ts_tunnel {
+    uint8_t type;  /* enum ts_tun_type */
+    uint8_t flags; /* TS_TUNF_* */
+    uint8_t sub;   /* ERSPAN type; VLAN: 0 802.1Q, 1 802.1ad, 2 0x9100 */
+    uint32_t id;
+    struct ts_addr src, dst; /* the outer IP header's, for IP tunnels
+                                (family 0 for VLAN, MPLS, PPPoE) */
+};
+
+/* The innermost IP packet's length (header + payload) as the decoder took
+ * it: the header's total length, clamped to the wire.  For a decoded TCP
+ * segment; 0 before the IP header. */
+struct ts_seg;
+uint32_t ts_seg_ip_len(const struct ts_seg *s);
+
+/* Stable name of a tunnel type ("vxlan", "gre", ...), or NULL. */
+const char *ts_tun_name(enum ts_tun_type t);
+
 /* Checksum verdict. */
 enum ts_cksum {
     TS_CK_UNCHECKED = 0, /* segment not wholly captured, or not TCP */
@@ -126,27 +169,31 @@ enum {
     TS_AN_TSO = 1u << 11,         /* IPv4 total length 0 (TSO super-segment) */
     TS_AN_BAD_EXTHDR = 1u << 12,  /* IPv6 extension header chain malformed */
     TS_AN_BAD_IPCKSUM = 1u << 13, /* IPv4 header checksum wrong */
-    TS_AN_LAST = TS_AN_BAD_IPCKSUM,
+    TS_AN_TUN_DEPTH = 1u << 14,   /* more encapsulation layers than kept */
+    TS_AN_BAD_TUN = 1u << 15,     /* a tunnel header malformed or cut short */
+    TS_AN_LAST = TS_AN_BAD_TUN,
 };
 
 /* One decoded TCP segment, host byte order.  Nothing points into the packet. */
 struct ts_seg {
     uint64_t t_ns; /* capture time, ns since the epoch (set by the caller) */
 
-    /* link */
-    uint8_t nvlan;
+    /* link and tunnels: ntun layers in tun[] (at the end), outermost first;
+     * tun_key hashes the layers that name a tenant (TS_TUNF_KEY), 0 when
+     * none.  (The tracker reads what lies before opt: two cache lines.) */
+    uint8_t ntun;
     uint8_t doff;    /* TCP header length in bytes (here: it fills padding,
                         so that opt.present and opt.wscale, which the
                         tracker reads, lie in the same cache lines as the
                         fields before them) */
-    uint16_t vlan[2];
+    uint16_t ip_id;
+    uint32_t tun_key;
 
     /* network */
     uint8_t ipver; /* 4 or 6 */
     uint8_t ttl;   /* TTL / hop limit */
     uint8_t tos;   /* TOS / traffic class */
     bool df;
-    uint16_t ip_id;
     uint32_t frag_off; /* fragment offset in bytes (0 = first/none) */
     bool more_frags;
     struct ts_addr src, dst;
@@ -159,7 +206,11 @@ struct ts_seg {
     uint16_t win;    /* raw, unscaled */
     uint16_t urp;
     uint16_t cksum;
-    enum ts_cksum cksum_state;
+    uint8_t cksum_state; /* enum ts_cksum (a byte: the tracker's two cache
+                            lines are full) */
+    /* where the innermost IP header starts in the frame (0 until the
+     * decoder gets there); its length is ts_seg_ip_len() */
+    uint16_t ip_off;
 
     uint32_t payload_len;    /* payload bytes on the wire (from IP length) */
     uint32_t payload_caplen; /* payload bytes captured */
@@ -168,13 +219,16 @@ struct ts_seg {
     uint32_t caplen, wirelen; /* of the frame */
     uint32_t anomalies;       /* TS_AN_* */
 
+
     /* ts_flow_hash of the 4-tuple, set by ts_decode for TCP; 0 = not
      * computed (ts_track computes it then).  A caller that builds or edits
      * a segment's addresses or ports must leave it 0. */
     uint32_t flow_hash;
 
-    struct ts_opts opt; /* last: the large, rarely read part */
+    struct ts_opts opt; /* the large, rarely read part */
 
+    /* only tun[0..ntun) is written */
+    struct ts_tunnel tun[TS_MAX_TUN];
 };
 
 /* What ts_decode found. */

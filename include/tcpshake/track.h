@@ -111,6 +111,12 @@ enum {
     TS_EP_FIN_ACKED = 1u << 11, /* its FIN was acknowledged */
     TS_EP_ZEROWIN = 1u << 12,   /* last window advertised was 0 */
     TS_EP_LAST_KA = 1u << 13,   /* its last segment was a keep-alive */
+    /* Receipt of the peer's SYN (FIN) implied by the order of one path: a
+     * later segment of the peer reached it, so the SYN (FIN) did first.  It
+     * answers a SYN or FIN at once, so an ACK of its own SYN or FIN that came
+     * behind is applied when it has answered (docs/states.md, in flight). */
+    TS_EP_IMPL_SYN = 1u << 14,
+    TS_EP_IMPL_FIN = 1u << 15,
 };
 
 /* One side of a connection, as seen from its own segments.  Sequence numbers
@@ -133,6 +139,8 @@ struct ts_endpoint {
     uint16_t last_ipid; /* IPv4 id of its last segment (duplicate check) */
     uint32_t last_seq;  /* seq of its last segment */
     uint8_t last_flags; /* flags of its last segment */
+    uint8_t passive;    /* it left LISTEN for SYN_RCVD (a RST there returns it) */
+    uint16_t last_cksum; /* TCP checksum field of its last segment */
     uint32_t last_len;  /* payload length of its last segment */
     /* times as microseconds since the connection's first segment, compared
      * only over short spans (mod 2^32, valid for gaps under 71 minutes) */
@@ -192,10 +200,13 @@ struct ts_conn {
     uint8_t zeek_orig_server;  /* Zeek's originator is our server */
     uint8_t zeek_flip;         /* Zeek flipped the roles at creation ('^') */
     uint8_t zstate[2];         /* Zeek endpoint states, [originator], [responder] */
+    uint8_t zprev[2];          /* ... and each one's state before its last change */
     uint8_t pickup;            /* no handshake seen */
     uint8_t simopen, simclose; /* simultaneous open / close happened */
     uint8_t half_closed;       /* data after a FIN */
     uint8_t merged;            /* a FIN+ACK acked the first FIN (teardown-2+3) */
+    uint32_t tkey;             /* ts_seg.tun_key of its segments (0: none, or
+                                  keyed on the inner tuple alone) */
 };
 
 /* What one segment did. */
@@ -220,6 +231,8 @@ struct ts_track_cfg {
     uint64_t time_wait_ns; /* 2 MSL; default 60 s (Linux TCP_TIMEWAIT_LEN) */
     uint64_t idle_ns;      /* idle timeout; default 2 h 11 min */
     uint32_t max_conns;    /* bound on tracked connections; default 1,000,000 */
+    bool inner_only;       /* key connections on the inner 4-tuple alone, not
+                              also on the tunnel identity (ts_seg.tun_key) */
     /* called with each connection's verdict, right before it is forgotten */
     void (*on_end)(void *user, const struct ts_conn *c, enum ts_end_reason why);
     void *user;

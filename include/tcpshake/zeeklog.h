@@ -44,10 +44,11 @@ extern "C" {
     "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\t"         \
     "duration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\t"        \
     "missed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\t"   \
-    "tunnel_parents"
+    "tunnel_parents\tcommunity_id"
 #define TS_ZEEK_CONN_TYPES                                                         \
     "time\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\t"  \
-    "string\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]"
+    "string\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\t"   \
+    "string"
 
 #define TS_ZEEK_UID_LEN 18 /* "C" + 17 base62 digits */
 
@@ -80,7 +81,7 @@ void ts_zeek_uid(const struct ts_conn *c, char out[TS_ZEEK_UID_LEN + 1]);
 
 /* The IP length of a decoded segment (IPv4 total length, or 40 + IPv6
  * payload length), from the decoder's offsets and the link header's size. */
-uint32_t ts_seg_ip_len(int dlt, const struct ts_seg *s);
+uint32_t ts_seg_ip_bytes(int dlt, const struct ts_seg *s);
 
 #ifdef __cplusplus
 }

@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(s.caplen == caplen && s.wirelen == wirelen);
     for (uint32_t b = 1; b; b <<= 1)
         check(!(s.anomalies & b) || ts_anomaly_name(b) != NULL);
-    check(s.nvlan <= 2);
+    check(s.ntun <= TS_MAX_TUN);
     if (s.ipver != 0) {
         char buf[64];
         check(s.ipver == s.src.family && s.ipver == s.dst.family);

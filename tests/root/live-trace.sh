@@ -33,7 +33,7 @@ for ns in "$srv" "$cli"; do ip -n "$ns" link set lo up; done
 ip -n "$srv" link set "${tag}a" up
 ip -n "$cli" link set "${tag}b" up
 
-LC_ALL=C ip netns exec "$cli" "$bin" trace -i "${tag}b" tcp port 9099 >"$work/out" 2>"$work/err" &
+LC_ALL=C ip netns exec "$cli" "$bin" trace -i "${tag}b" --time-wait 1 tcp port 9099 >"$work/out" 2>"$work/err" &
 tpid=$!
 for _ in $(seq 50); do grep -q listening "$work/err" && break; sleep 0.1; done
 sleep 0.3
@@ -63,7 +63,10 @@ for fam, addr in ((socket.AF_INET, "198.18.3.1"), (socket.AF_INET6, "2001:db8:3:
     time.sleep(0.5)
 PY
 wait "$spid"
-sleep 0.5
+# no packet comes any more: each verdict must come when its TIME_WAIT (1 s)
+# runs out on the wall clock, not at the end
+sleep 2.5
+cp "$work/out" "$work/before-int"
 kill -INT "$tpid"
 wait "$tpid"
 rc=$?
@@ -82,6 +85,8 @@ check 'teardown 3/4  client FIN_WAIT_2  server CLOSE_WAIT->LAST_ACK' 2 "second F
 check 'teardown 4/4  client FIN_WAIT_2->TIME_WAIT  server LAST_ACK->CLOSED' 2 "last ACK"
 check '^== conn .* close 4-way by client .*zeek SF ShADadFf  tshark 31' 2 "verdicts"
 check '^[0-9:.]+ #2 IP6 2001:db8:3::2\.[0-9]+ > 2001:db8:3::1\.9099: \[S\]' 1 "IPv6 SYN"
+n=$(grep -cE '^== conn .*  final client CLOSED server CLOSED .*\[closed\]$' "$work/before-int")
+[ "$n" -eq 2 ] || { echo "FAIL: $n verdicts printed when TIME_WAIT ran out, want 2"; fail=1; }
 [ "$rc" -eq 0 ] || { echo "FAIL: trace exited $rc after SIGINT"; fail=1; }
 grep -q 'received by filter' "$work/err" || { echo "FAIL: no libpcap counts on stderr"; fail=1; }
 if [ "$fail" -ne 0 ]; then

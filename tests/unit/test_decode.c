@@ -328,7 +328,7 @@ static void test_syn4_fields(void **state)
     assert_int_equal(dec(TS_DLT_EN10MB, syn4, sizeof syn4, &s), TS_DEC_TCP);
     assert_int_equal(s.t_ns, 42);
     assert_int_equal(s.anomalies, 0);
-    assert_int_equal(s.nvlan, 0);
+    assert_int_equal(s.ntun, 0);
     assert_int_equal(s.ipver, 4);
     assert_int_equal(s.ttl, 64);
     assert_int_equal(s.tos, 0);
@@ -467,8 +467,8 @@ static void test_vlan_8021q(void **state)
     struct ts_seg s;
     assert_int_equal(dec(TS_DLT_EN10MB, f, n, &s), TS_DEC_TCP);
     check_ack4(&s);
-    assert_int_equal(s.nvlan, 1);
-    assert_int_equal(s.vlan[0], 100);
+    assert_int_equal(s.ntun, 1);
+    assert_int_equal(s.tun[0].id, 100);
     assert_int_equal(s.payload_off, 58);
 }
 
@@ -489,9 +489,9 @@ static void test_vlan_qinq(void **state)
     struct ts_seg s;
     assert_int_equal(dec(TS_DLT_EN10MB, f, n, &s), TS_DEC_TCP);
     check_ack6(&s);
-    assert_int_equal(s.nvlan, 2);
-    assert_int_equal(s.vlan[0], 200);
-    assert_int_equal(s.vlan[1], 2001);
+    assert_int_equal(s.ntun, 2);
+    assert_int_equal(s.tun[0].id, 200);
+    assert_int_equal(s.tun[1].id, 2001);
 }
 
 /* Three tags (old 0x9100 outer): all are skipped, the first two kept. */
@@ -511,9 +511,15 @@ static void test_vlan_three_tags(void **state)
     struct ts_seg s;
     assert_int_equal(dec(TS_DLT_EN10MB, f, n, &s), TS_DEC_TCP);
     check_ack4(&s);
-    assert_int_equal(s.nvlan, 2);
-    assert_int_equal(s.vlan[0], 4095);
-    assert_int_equal(s.vlan[1], 10);
+    /* every tag is kept (the decoder once kept two and lost the third) */
+    assert_int_equal(s.ntun, 3);
+    assert_int_equal(s.tun[0].id, 4095);
+    assert_int_equal(s.tun[0].sub, 2);
+    assert_int_equal(s.tun[1].id, 10);
+    assert_int_equal(s.tun[1].sub, 1);
+    assert_int_equal(s.tun[2].id, 20);
+    assert_int_equal(s.tun[2].sub, 0);
+    assert_int_equal(s.ip_off, sizeof hdr);
     /* cut inside the third tag: link truncation */
     assert_int_equal(dec(TS_DLT_EN10MB, f, 24, &s), TS_DEC_BAD);
     assert_int_equal(s.anomalies, TS_AN_TRUNC_LINK);
@@ -580,8 +586,8 @@ static void test_sll(void **state)
     n = cat(f, vhdr, sizeof vhdr, ack6, sizeof ack6);
     assert_int_equal(dec(TS_DLT_LINUX_SLL, f, n, &s), TS_DEC_TCP);
     check_ack6(&s);
-    assert_int_equal(s.nvlan, 1);
-    assert_int_equal(s.vlan[0], 7);
+    assert_int_equal(s.ntun, 1);
+    assert_int_equal(s.tun[0].id, 7);
 }
 
 static void test_sll2(void **state)
@@ -1550,7 +1556,7 @@ static void check_same_as_general(int dlt, const uint8_t *frame, uint32_t caplen
     enum ts_decode_status sa = ts_decode(dlt, frame, caplen, wirelen, verify, &a);
     enum ts_decode_status sb = ts_decode_general(dlt, frame, caplen, wirelen, verify, &b);
     assert_int_equal(sa, sb);
-    size_t head = offsetof(struct ts_seg, nvlan), end = offsetof(struct ts_seg, opt);
+    size_t head = offsetof(struct ts_seg, ntun), end = offsetof(struct ts_seg, opt);
     assert_memory_equal((const char *)&a + head, (const char *)&b + head, end - head);
     assert_int_equal(a.opt.present, b.opt.present);
     assert_int_equal(a.opt.mss, b.opt.mss);
@@ -1667,7 +1673,7 @@ static void test_mutations(void **state)
         for (uint32_t b = 1; b; b <<= 1)
             if (s.anomalies & b)
                 assert_non_null(ts_anomaly_name(b));
-        assert_true(s.nvlan <= 2);
+        assert_true(s.ntun <= TS_MAX_TUN);
         if (st != TS_DEC_TCP)
             continue;
         assert_true(s.doff >= 20 && s.doff <= 60);
@@ -1815,6 +1821,8 @@ static void test_anomaly_names(void **state)
         {TS_AN_TSO, "tso-super-segment"},
         {TS_AN_BAD_EXTHDR, "bad-ipv6-ext-header"},
         {TS_AN_BAD_IPCKSUM, "bad-ip-checksum"},
+        {TS_AN_TUN_DEPTH, "tunnel-depth"},
+        {TS_AN_BAD_TUN, "bad-tunnel-header"},
     };
     uint32_t all = 0;
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -1885,7 +1893,7 @@ static void test_fields_reset(void **state)
     assert_int_equal(dec(TS_DLT_EN10MB, syn4, 20, &s), TS_DEC_BAD);
     assert_int_equal(s.t_ns, 7);
     assert_int_equal(s.anomalies, TS_AN_TRUNC_IP);
-    assert_int_equal(s.nvlan, 0);
+    assert_int_equal(s.ntun, 0);
     assert_int_equal(s.ipver, 0);
     assert_int_equal(s.src.family, 0);
     assert_int_equal(s.sport, 0);
@@ -1907,6 +1915,394 @@ static void test_fields_reset(void **state)
     assert_int_equal(ts_decode(TS_DLT_EN10MB, NULL, 0, 0, true, &s),
                      TS_DEC_BAD);
     assert_int_equal(s.anomalies, TS_AN_TRUNC_LINK);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Encapsulation: each kind of tunnel built around a real inner packet, the
+ * inner TCP found with the same fields as unwrapped, the layers recorded,
+ * and every truncation of every frame decoded without a read past it. */
+
+struct wb {
+    uint8_t b[512];
+    size_t n;
+};
+
+static void wb_bytes(struct wb *w, const void *p, size_t n)
+{
+    assert_true(w->n + n <= sizeof w->b);
+    memcpy(w->b + w->n, p, n);
+    w->n += n;
+}
+
+static void wb_u8(struct wb *w, uint8_t v) { wb_bytes(w, &v, 1); }
+
+static void wb_16(struct wb *w, uint16_t v)
+{
+    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+    wb_bytes(w, b, 2);
+}
+
+static void wb_32(struct wb *w, uint32_t v)
+{
+    wb_16(w, (uint16_t)(v >> 16));
+    wb_16(w, (uint16_t)v);
+}
+
+static void wb_eth(struct wb *w, uint16_t type)
+{
+    static const uint8_t macs[12] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2};
+    wb_bytes(w, macs, 12);
+    wb_16(w, type);
+}
+
+/* An outer IPv4 header (198.18.30.1 -> 198.18.30.2) for `len` bytes of
+ * payload; its checksum is fixed once the frame is whole (fix_at). */
+static size_t wb_ip4(struct wb *w, uint8_t proto, size_t len)
+{
+    size_t at = w->n;
+    static const uint8_t h[20] = {0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 0, 0, 0,
+                                  198, 18, 30, 1, 198, 18, 30, 2};
+    wb_bytes(w, h, 20);
+    put16(w->b + at + 2, (uint16_t)(20 + len));
+    w->b[at + 9] = proto;
+    ref_fix_ip4(w->b + at);
+    return at;
+}
+
+static void wb_ip6(struct wb *w, uint8_t nh, size_t len)
+{
+    static const uint8_t h[40] = {0x60, 0, 0, 0, 0, 0, 0, 64,
+                                  0x20, 0x01, 0x0d, 0xb8, 0, 0x30, [23] = 1,
+                                  0x20, 0x01, 0x0d, 0xb8, 0, 0x30, [39] = 2};
+    size_t at = w->n;
+    wb_bytes(w, h, 40);
+    put16(w->b + at + 4, (uint16_t)len);
+    w->b[at + 6] = nh;
+}
+
+static void wb_udp(struct wb *w, uint16_t sport, uint16_t dport, size_t len)
+{
+    wb_16(w, sport);
+    wb_16(w, dport);
+    wb_16(w, (uint16_t)(8 + len));
+    wb_16(w, 0); /* no checksum (IPv4); not checked by the decoder */
+}
+
+struct inner {
+    uint8_t b[256];
+    size_t n; /* a raw IP packet */
+    struct ts_seg s;
+};
+
+static void inner_make(struct inner *in, int ver)
+{
+    uint8_t f[256];
+    static const uint8_t pay[5] = {'h', 'e', 'l', 'l', 'o'};
+    size_t n = ver == 4 ? mk4(f, NULL, 0, NULL, 0, pay, sizeof pay)
+                        : mk6(f, 6, NULL, 0, 5, v6_dst);
+    in->n = n - 14;
+    memcpy(in->b, f + 14, in->n);
+    assert_int_equal(dec(TS_DLT_RAW, in->b, in->n, &in->s), TS_DEC_TCP);
+    assert_int_equal(in->s.cksum_state, TS_CK_GOOD);
+}
+
+struct tun_want {
+    uint8_t type;
+    int64_t id; /* -1: none */
+};
+
+/* Decode w; the inner segment must equal in's; the layers must be want. */
+static void tun_check(const char *what, const struct wb *w, const struct inner *in,
+                      const struct tun_want *want, size_t nwant, struct ts_seg *out)
+{
+    struct ts_seg s;
+    enum ts_decode_status st = dec(TS_DLT_EN10MB, w->b, w->n, &s);
+    if (st != TS_DEC_TCP)
+        fail_msg("%s: status %d, anomalies 0x%x", what, (int)st, (unsigned)s.anomalies);
+    if (s.anomalies != 0)
+        fail_msg("%s: anomalies 0x%x", what, (unsigned)s.anomalies);
+    assert_int_equal(s.ipver, in->s.ipver);
+    assert_memory_equal(&s.src, &in->s.src, sizeof s.src);
+    assert_memory_equal(&s.dst, &in->s.dst, sizeof s.dst);
+    assert_int_equal(s.sport, in->s.sport);
+    assert_int_equal(s.dport, in->s.dport);
+    assert_int_equal(s.seq, in->s.seq);
+    assert_int_equal(s.flags, in->s.flags);
+    assert_int_equal(s.payload_len, in->s.payload_len);
+    assert_int_equal(s.cksum_state, TS_CK_GOOD);
+    assert_int_equal(s.flow_hash, in->s.flow_hash);
+    /* the inner IP header is the last in->n bytes of the frame */
+    assert_int_equal(s.ip_off, w->n - in->n);
+    assert_int_equal(ts_seg_ip_len(&s), in->n);
+    assert_int_equal(s.payload_off, w->n - in->n + in->s.payload_off);
+    if (s.ntun != nwant)
+        fail_msg("%s: %u layers, want %zu", what, s.ntun, nwant);
+    for (size_t i = 0; i < nwant; i++) {
+        assert_int_equal(s.tun[i].type, want[i].type);
+        if (want[i].id < 0) {
+            assert_false(s.tun[i].flags & TS_TUNF_ID);
+        } else {
+            assert_true(s.tun[i].flags & TS_TUNF_ID);
+            assert_int_equal(s.tun[i].id, (uint32_t)want[i].id);
+        }
+    }
+    /* every truncation: nothing read past the capture (ASan), and nothing
+     * cut short passes for a whole segment */
+    for (size_t k = 0; k < w->n; k++) {
+        struct ts_seg t;
+        enum ts_decode_status ts = dec_full(TS_DLT_EN10MB, w->b, (uint32_t)k,
+                                            (uint32_t)w->n, true, &t);
+        if (ts == TS_DEC_TCP) {
+            if (!(t.anomalies & (TS_AN_SHORT_CAP | TS_AN_TRUNC_OPT)))
+                fail_msg("%s: cut at %zu of %zu: a whole segment?", what, k, w->n);
+        } else if (ts == TS_DEC_BAD) {
+            if (t.anomalies == 0)
+                fail_msg("%s: cut at %zu: bad without a reason", what, k);
+        }
+    }
+    if (out)
+        *out = s;
+}
+
+#define CHECK(what, w, in, ...)                                                    \
+    do {                                                                           \
+        static const struct tun_want want_[] = {__VA_ARGS__};                      \
+        tun_check(what, w, in, want_, sizeof want_ / sizeof want_[0], NULL);       \
+    } while (0)
+
+static void test_tunnel_link_layers(void **state)
+{
+    (void)state;
+    struct inner in4, in6;
+    inner_make(&in4, 4);
+    inner_make(&in6, 6);
+    struct wb w;
+
+    w.n = 0; /* one 802.1Q tag */
+    wb_eth(&w, 0x8100); wb_16(&w, 100); wb_16(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+    CHECK("vlan", &w, &in4, {TS_TUN_VLAN, 100});
+
+    w.n = 0; /* three tags: 802.1ad, 802.1Q, 802.1Q */
+    wb_eth(&w, 0x88a8); wb_16(&w, 10); wb_16(&w, 0x8100); wb_16(&w, 0x2014);
+    wb_16(&w, 0x8100); wb_16(&w, 30); wb_16(&w, 0x86dd); wb_bytes(&w, in6.b, in6.n);
+    CHECK("vlan3", &w, &in6, {TS_TUN_VLAN, 10}, {TS_TUN_VLAN, 20}, {TS_TUN_VLAN, 30});
+
+    w.n = 0; /* the old 0x9100 QinQ */
+    wb_eth(&w, 0x9100); wb_16(&w, 5); wb_16(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+    CHECK("9100", &w, &in4, {TS_TUN_VLAN, 5});
+
+    w.n = 0; /* MPLS, one label */
+    wb_eth(&w, 0x8847); wb_32(&w, 100u << 12 | 0x100 | 64); wb_bytes(&w, in4.b, in4.n);
+    CHECK("mpls", &w, &in4, {TS_TUN_MPLS, 100});
+
+    w.n = 0; /* MPLS, three labels, IPv6 */
+    wb_eth(&w, 0x8847); wb_32(&w, 1u << 12 | 64); wb_32(&w, 2u << 12 | 64);
+    wb_32(&w, 3u << 12 | 0x100 | 64); wb_bytes(&w, in6.b, in6.n);
+    CHECK("mpls3", &w, &in6, {TS_TUN_MPLS, 1}, {TS_TUN_MPLS, 2}, {TS_TUN_MPLS, 3});
+
+    w.n = 0; /* MPLS pseudowire with control word, Ethernet inside */
+    wb_eth(&w, 0x8847); wb_32(&w, 16u << 12 | 0x100 | 64); wb_32(&w, 0);
+    wb_eth(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+    CHECK("mpls-pw", &w, &in4, {TS_TUN_MPLS, 16}, {TS_TUN_MPLS_PW, -1});
+
+    w.n = 0; /* PPPoE session */
+    wb_eth(&w, 0x8864); wb_u8(&w, 0x11); wb_u8(&w, 0); wb_16(&w, 0x1234);
+    wb_16(&w, (uint16_t)(2 + in6.n)); wb_16(&w, 0x0057); wb_bytes(&w, in6.b, in6.n);
+    CHECK("pppoe", &w, &in6, {TS_TUN_PPPOE, 0x1234});
+}
+
+static void test_tunnel_ip_layers(void **state)
+{
+    (void)state;
+    struct inner in4, in6;
+    inner_make(&in4, 4);
+    inner_make(&in6, 6);
+    struct wb w;
+    struct ts_seg s;
+
+    w.n = 0; /* 4in4 */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 4, in4.n); wb_bytes(&w, in4.b, in4.n);
+    CHECK("4in4", &w, &in4, {TS_TUN_IPIP, -1});
+    tun_check("4in4", &w, &in4, (const struct tun_want[]){{TS_TUN_IPIP, -1}}, 1, &s);
+    assert_int_equal(s.tun[0].src.family, 4);
+    assert_memory_equal(s.tun[0].src.a, ((const uint8_t[]){198, 18, 30, 1}), 4);
+    assert_memory_equal(s.tun[0].dst.a, ((const uint8_t[]){198, 18, 30, 2}), 4);
+    assert_int_equal(s.tun_key, 0); /* not a tenant's name */
+
+    w.n = 0; /* 6in4 */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 41, in6.n); wb_bytes(&w, in6.b, in6.n);
+    CHECK("6in4", &w, &in6, {TS_TUN_IPIP, -1});
+
+    w.n = 0; /* 4in6 */
+    wb_eth(&w, 0x86dd); wb_ip6(&w, 4, in4.n); wb_bytes(&w, in4.b, in4.n);
+    CHECK("4in6", &w, &in4, {TS_TUN_IPIP, -1});
+
+    w.n = 0; /* 6in6 */
+    wb_eth(&w, 0x86dd); wb_ip6(&w, 41, in6.n); wb_bytes(&w, in6.b, in6.n);
+    CHECK("6in6", &w, &in6, {TS_TUN_IPIP, -1});
+
+    w.n = 0; /* GRE, no options */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 47, 4 + in4.n); wb_16(&w, 0); wb_16(&w, 0x0800);
+    wb_bytes(&w, in4.b, in4.n);
+    CHECK("gre", &w, &in4, {TS_TUN_GRE, -1});
+
+    w.n = 0; /* GRE with checksum, key and sequence */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 47, 16 + in6.n); wb_16(&w, 0xb000); wb_16(&w, 0x86dd);
+    wb_32(&w, 0); wb_32(&w, 9); wb_32(&w, 77); wb_bytes(&w, in6.b, in6.n);
+    CHECK("gre-csum-key-seq", &w, &in6, {TS_TUN_GRE, 9});
+
+    w.n = 0; /* GRE transparent Ethernet bridging, keyed */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 47, 8 + 14 + in4.n); wb_16(&w, 0x2000);
+    wb_16(&w, 0x6558); wb_32(&w, 5); wb_eth(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+    CHECK("gre-teb", &w, &in4, {TS_TUN_GRE, 5});
+
+    w.n = 0; /* ERSPAN type I: GRE 0x88be without sequence, Ethernet follows */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 47, 4 + 14 + in4.n); wb_16(&w, 0); wb_16(&w, 0x88be);
+    wb_eth(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+    CHECK("erspan1", &w, &in4, {TS_TUN_GRE, -1}, {TS_TUN_ERSPAN, -1});
+
+    w.n = 0; /* ERSPAN type II: sequence, 8-byte header, session 5 */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 47, 8 + 8 + 14 + in4.n); wb_16(&w, 0x1000);
+    wb_16(&w, 0x88be); wb_32(&w, 1); wb_16(&w, 0x1000 | 7); wb_16(&w, 5); wb_32(&w, 0);
+    wb_eth(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+    CHECK("erspan2", &w, &in4, {TS_TUN_GRE, -1}, {TS_TUN_ERSPAN, 5});
+
+    w.n = 0; /* ERSPAN type III with the platform subheader, session 6 */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 47, 8 + 20 + 14 + in6.n); wb_16(&w, 0x1000);
+    wb_16(&w, 0x22eb); wb_32(&w, 1); wb_16(&w, 0x2000); wb_16(&w, 6); wb_32(&w, 123);
+    wb_16(&w, 0); wb_16(&w, 1); wb_32(&w, 0); wb_32(&w, 0);
+    wb_eth(&w, 0x86dd); wb_bytes(&w, in6.b, in6.n);
+    CHECK("erspan3", &w, &in6, {TS_TUN_GRE, -1}, {TS_TUN_ERSPAN, 6});
+}
+
+static void test_tunnel_udp_layers(void **state)
+{
+    (void)state;
+    struct inner in4, in6;
+    inner_make(&in4, 4);
+    inner_make(&in6, 6);
+    struct wb w;
+    struct ts_seg a, b;
+
+    w.n = 0; /* VXLAN, VNI 42 */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + 8 + 14 + in4.n); wb_udp(&w, 50000, 4789, 8 + 14 + in4.n);
+    wb_32(&w, 0x08000000); wb_32(&w, 42u << 8); wb_eth(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+    CHECK("vxlan", &w, &in4, {TS_TUN_VXLAN, 42});
+    tun_check("vxlan", &w, &in4, (const struct tun_want[]){{TS_TUN_VXLAN, 42}}, 1, &a);
+    w.b[14 + 20 + 8 + 6] = 43; /* the same inner packet in VNI 43 */
+    tun_check("vxlan43", &w, &in4, (const struct tun_want[]){{TS_TUN_VXLAN, 43}}, 1, &b);
+    assert_int_not_equal(a.tun_key, 0);
+    assert_int_not_equal(a.tun_key, b.tun_key);
+
+    w.n = 0; /* VXLAN over IPv6 */
+    wb_eth(&w, 0x86dd); wb_ip6(&w, 17, 8 + 8 + 14 + in6.n); wb_udp(&w, 50000, 4789, 8 + 14 + in6.n);
+    wb_32(&w, 0x08000000); wb_32(&w, 7u << 8); wb_eth(&w, 0x86dd); wb_bytes(&w, in6.b, in6.n);
+    CHECK("vxlan6", &w, &in6, {TS_TUN_VXLAN, 7});
+
+    w.n = 0; /* Geneve, one 4-byte option, Ethernet payload */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + 12 + 14 + in4.n); wb_udp(&w, 50000, 6081, 12 + 14 + in4.n);
+    wb_u8(&w, 0x01); wb_u8(&w, 0); wb_16(&w, 0x6558); wb_32(&w, 43u << 8); wb_32(&w, 0x01020300);
+    wb_eth(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+    CHECK("geneve", &w, &in4, {TS_TUN_GENEVE, 43});
+
+    w.n = 0; /* GTP-U G-PDU, TEID 0x1234 */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + 8 + in6.n); wb_udp(&w, 2152, 2152, 8 + in6.n);
+    wb_u8(&w, 0x30); wb_u8(&w, 0xff); wb_16(&w, (uint16_t)in6.n); wb_32(&w, 0x1234);
+    wb_bytes(&w, in6.b, in6.n);
+    CHECK("gtpu", &w, &in6, {TS_TUN_GTPU, 0x1234});
+
+    w.n = 0; /* GTP-U with an extension header (PDU session container) */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + 16 + in4.n); wb_udp(&w, 2152, 2152, 16 + in4.n);
+    wb_u8(&w, 0x34); wb_u8(&w, 0xff); wb_16(&w, (uint16_t)(8 + in4.n)); wb_32(&w, 0x1234);
+    wb_16(&w, 0); wb_u8(&w, 0); wb_u8(&w, 0x85); wb_u8(&w, 1); wb_16(&w, 0x0009); wb_u8(&w, 0);
+    wb_bytes(&w, in4.b, in4.n);
+    CHECK("gtpu-ext", &w, &in4, {TS_TUN_GTPU, 0x1234});
+
+    w.n = 0; /* Teredo */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + in6.n); wb_udp(&w, 3544, 50000, in6.n);
+    wb_bytes(&w, in6.b, in6.n);
+    CHECK("teredo", &w, &in6, {TS_TUN_TEREDO, -1});
+
+    w.n = 0; /* Teredo with an origin indication */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + 8 + in6.n); wb_udp(&w, 3544, 50000, 8 + in6.n);
+    wb_16(&w, 0); wb_16(&w, 0xfffe); wb_32(&w, 0x3fffffff); wb_bytes(&w, in6.b, in6.n);
+    CHECK("teredo-origin", &w, &in6, {TS_TUN_TEREDO, -1});
+
+    w.n = 0; /* VXLAN in 802.1Q in 802.1ad, and VLAN inside the VXLAN */
+    wb_eth(&w, 0x88a8); wb_16(&w, 10); wb_16(&w, 0x8100); wb_16(&w, 20); wb_16(&w, 0x0800);
+    wb_ip4(&w, 17, 8 + 8 + 18 + in4.n); wb_udp(&w, 50000, 4789, 8 + 18 + in4.n);
+    wb_32(&w, 0x08000000); wb_32(&w, 42u << 8); wb_eth(&w, 0x8100); wb_16(&w, 30);
+    wb_16(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+    CHECK("nested", &w, &in4, {TS_TUN_VLAN, 10}, {TS_TUN_VLAN, 20}, {TS_TUN_VXLAN, 42},
+          {TS_TUN_VLAN, 30});
+}
+
+static void test_tunnel_limits(void **state)
+{
+    (void)state;
+    struct inner in4;
+    inner_make(&in4, 4);
+    struct wb w;
+    struct ts_seg s;
+
+    /* nine tags: the ninth layer is not kept, and that is said */
+    w.n = 0;
+    wb_eth(&w, 0x8100);
+    for (int i = 1; i <= 9; i++) {
+        wb_16(&w, (uint16_t)i);
+        wb_16(&w, i < 9 ? 0x8100 : 0x0800);
+    }
+    wb_bytes(&w, in4.b, in4.n);
+    assert_int_equal(dec(TS_DLT_EN10MB, w.b, w.n, &s), TS_DEC_TCP);
+    assert_int_equal(s.ntun, TS_MAX_TUN);
+    assert_true(s.anomalies & TS_AN_TUN_DEPTH);
+    assert_int_equal(s.ip_off, w.n - in4.n);
+
+    /* 4in4 sixteen deep: the walker stops */
+    w.n = 0;
+    wb_eth(&w, 0x0800);
+    for (int i = 0; i < 17; i++)
+        wb_ip4(&w, 4, (size_t)(16 - i) * 20 + in4.n);
+    wb_bytes(&w, in4.b, in4.n);
+    assert_int_equal(dec(TS_DLT_EN10MB, w.b, w.n, &s), TS_DEC_BAD);
+    assert_true(s.anomalies & TS_AN_TUN_DEPTH);
+
+    /* a VXLAN header without the I flag on port 4789: malformed */
+    w.n = 0;
+    wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + 8 + 14 + in4.n); wb_udp(&w, 50000, 4789, 8 + 14 + in4.n);
+    wb_32(&w, 0); wb_32(&w, 42u << 8); wb_eth(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+    assert_int_equal(dec(TS_DLT_EN10MB, w.b, w.n, &s), TS_DEC_BAD);
+    assert_int_equal(s.anomalies, TS_AN_BAD_TUN);
+    /* the same from an ephemeral source port 4789: someone else's UDP */
+    put16(w.b + 14 + 20, 4789);
+    put16(w.b + 14 + 20 + 2, 53);
+    assert_int_equal(dec(TS_DLT_EN10MB, w.b, w.n, &s), TS_DEC_NOT_TCP);
+    assert_int_equal(s.anomalies, 0);
+
+    /* GRE with the routing bit (RFC 1701): not walked, said */
+    w.n = 0;
+    wb_eth(&w, 0x0800); wb_ip4(&w, 47, 4 + in4.n); wb_16(&w, 0x4000); wb_16(&w, 0x0800);
+    wb_bytes(&w, in4.b, in4.n);
+    assert_int_equal(dec(TS_DLT_EN10MB, w.b, w.n, &s), TS_DEC_BAD);
+    assert_int_equal(s.anomalies, TS_AN_BAD_TUN);
+
+    /* PPPoE carrying LCP: not IP */
+    w.n = 0;
+    wb_eth(&w, 0x8864); wb_u8(&w, 0x11); wb_u8(&w, 0); wb_16(&w, 1); wb_16(&w, 6);
+    wb_16(&w, 0xc021); wb_32(&w, 0x01010004);
+    assert_int_equal(dec(TS_DLT_EN10MB, w.b, w.n, &s), TS_DEC_NOT_IP);
+
+    /* VLAN 1 inside VNI 2 is not VLAN 2 inside VNI 1 */
+    struct ts_seg x, y;
+    for (int k = 0; k < 2; k++) {
+        w.n = 0;
+        wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + 8 + 18 + in4.n);
+        wb_udp(&w, 50000, 4789, 8 + 18 + in4.n);
+        wb_32(&w, 0x08000000); wb_32(&w, (k ? 1u : 2u) << 8); wb_eth(&w, 0x8100);
+        wb_16(&w, k ? 2 : 1); wb_16(&w, 0x0800); wb_bytes(&w, in4.b, in4.n);
+        assert_int_equal(dec(TS_DLT_EN10MB, w.b, w.n, k ? &y : &x), TS_DEC_TCP);
+    }
+    assert_int_not_equal(x.tun_key, y.tun_key);
 }
 
 int main(int argc, char **argv)
@@ -1943,6 +2339,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_truncate_every_byte_v6),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_fast_path_captures),
+        cmocka_unit_test(test_tunnel_link_layers),
+        cmocka_unit_test(test_tunnel_ip_layers),
+        cmocka_unit_test(test_tunnel_udp_layers),
+        cmocka_unit_test(test_tunnel_limits),
         cmocka_unit_test(test_checksum_good_bad_offload),
         cmocka_unit_test(test_cksum_sum_vs_reference),
         cmocka_unit_test(test_anomaly_names),

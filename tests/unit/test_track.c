@@ -495,10 +495,15 @@ static void test_simultaneous_close(void **state)
         /* ack 1001: the server had not seen the client's FIN */
         {31, 's', F_FA, 5001, 1001, 0, DW, SC_FIN, 0, FW1,  FW1,  ESTB, FW1,
          TS_NOTE_FIN_CROSSED, 1, 1},
-        /* client proves it got the server's FIN (-> CLOSING), acks it (-> FW2) */
-        {40, 'c', F_A,  1002, 5002, 0, DW, SC_ACK, 0, FW1,  CLSG, FW1,  FW2,  0, 2, 2},
-        /* server proves it got the client's FIN (-> TIME_WAIT), acks it */
-        {41, 's', F_A,  5002, 1002, 0, DW, SC_ACK, 0, CLSG, TMWT, FW2,  TMWT, 0, 2, 2},
+        /* client proves it got the server's FIN (-> CLOSING).  The client's
+           FIN went ahead of this ACK on the same path, and the server's FIN
+           did not acknowledge it: the server got that FIN in FIN_WAIT_1
+           (-> CLOSING) and acks it at once, before this ACK of its own FIN
+           is processed (docs/states.md, segments in flight) */
+        {40, 'c', F_A,  1002, 5002, 0, DW, SC_ACK, 0, FW1,  CLSG, FW1,  CLSG, 0, 2, 2},
+        /* the server's ACK of the client's FIN, sent from CLOSING; the
+           client's ACK reaches it behind: both TIME_WAIT (Figure 13) */
+        {41, 's', F_A,  5002, 1002, 0, DW, SC_ACK, 0, CLSG, TMWT, CLSG, TMWT, 0, 2, 2},
     };
     /* clang-format on */
     struct rec r;
@@ -525,14 +530,18 @@ static void test_simultaneous_open(void **state)
         /* LISTEN, SEND: -> SYN_SENT (diagram) */
         {5,  's', F_S,  5000,    0, 0, DW, SO_SYN, 0, SSNT, SSNT, LSTN, SSNT, 0, 0, 0},
         /* proves the client got the server's SYN; its own not yet acked:
-           rcv-syn, SYN_SENT -> SYN_RCVD.  The SYN+ACK repeats seq 1000, below
-           nextseq 1001: tshark's rule calls that a retransmission. */
-        {10, 'c', F_SA, 1000, 5001, 0, DW, SO_SA,  0, SSNT, SRCV, SSNT, SSNT,
-         TS_NOTE_RETRANS, 0, 1},
-        /* server: got the client's SYN and its own was acked: ESTABLISHED;
-           client: its SYN acked in SYN_RCVD: ESTABLISHED */
-        {12, 's', F_SA, 5000, 1001, 0, DW, SO_SA,  0, SRCV, ESTB, SSNT, ESTB,
-         TS_NOTE_RETRANS, 0, 1},
+           rcv-syn, SYN_SENT -> SYN_RCVD.  The client's SYN went ahead of this
+           SYN+ACK on the same path, so the server got it too: SYN_RCVD; it
+           answers with its SYN+ACK before this ACK of its SYN is processed.
+           Repeating seq 1000 is the protocol's step (Figure 7, line 5): no
+           retransmission note, though tshark gives one. */
+        {10, 'c', F_SA, 1000, 5001, 0, DW, SO_SA,  0, SSNT, SRCV, SSNT, SRCV,
+         0, 0, 1},
+        /* the server's SYN+ACK, sent from SYN_RCVD; the client's SYN+ACK
+           reaches it behind (ESTABLISHED), and this one acks the client's
+           SYN in SYN_RCVD: ESTABLISHED */
+        {12, 's', F_SA, 5000, 1001, 0, DW, SO_SA,  0, SRCV, ESTB, SRCV, ESTB,
+         0, 0, 1},
         {20, 'c', F_PA, 1001, 5001, 5, DW, DATA,   0, ESTB, ESTB, ESTB, ESTB, 0, 1, 1},
     };
     /* clang-format on */
@@ -1627,6 +1636,272 @@ static void test_tracker_new_bad_cfg(void **state)
     assert_true(err[0] != '\0');
 }
 
+/* ---- RFC 9293's figures ----------------------------------------------------
+ * Each figure of §3.5-§3.6 as the capture would show it, with both sides'
+ * states after every segment.  Sequence numbers are the figures' own.  The
+ * capture point sees each path in order; what a segment proves and what is
+ * in flight follow docs/states.md.  Client = peer A (port 40000), server =
+ * peer B (port 80). */
+
+/* Run st, flush, and check the last connection's final states. */
+static int figure(const char *what, const struct step *st, size_t n, uint8_t fc,
+                  uint8_t fs, int *conns)
+{
+    struct rec r;
+    struct ts_tracker *t = tracker(&r, NULL);
+    struct tuple tp = tuple4(40000);
+    int bad = run(what, t, &tp, st, n, NULL);
+    ts_tracker_flush(t);
+    if (r.n < 1) {
+        print_error("%s: no verdict\n", what);
+        bad++;
+    } else {
+        bad += mismatch_s(what, 0, "final client", ts_state_name(fc),
+                          ts_state_name(r.v[r.n - 1].c.ep[0].state));
+        bad += mismatch_s(what, 0, "final server", ts_state_name(fs),
+                          ts_state_name(r.v[r.n - 1].c.ep[1].state));
+    }
+    if (conns)
+        *conns = r.n;
+    ts_tracker_free(t);
+    return bad;
+}
+
+/* Figure 7: simultaneous connection synchronization.  Both sides pass
+ * SYN-SENT -> SYN-RECEIVED -> ESTABLISHED; each SYN+ACK is sent from
+ * SYN-RECEIVED and the other's SYN+ACK reaches it behind its own answer. */
+static void test_rfc9293_fig7(void **state)
+{
+    (void)state;
+    /* clang-format off */
+    static const struct step st[] = {
+        {0,  'c', F_S,  100,   0, 0, DW, HS1,    0, CLSD, SSNT, LSTN, LSTN, 0, 0, 0},
+        /* B's SYN does not acknowledge A's: they crossed.  B's CLOSED (active
+           open) cannot be told from LISTEN: a LISTEN side may send a SYN */
+        {5,  's', F_S,  300,   0, 0, DW, SO_SYN, 0, SSNT, SSNT, LSTN, SSNT, 0, 0, 0},
+        {10, 'c', F_SA, 100, 301, 0, DW, SO_SA,  0, SSNT, SRCV, SSNT, SRCV, 0, 0, 1},
+        {12, 's', F_SA, 300, 101, 0, DW, SO_SA,  0, SRCV, ESTB, SRCV, ESTB, 0, 0, 1},
+    };
+    /* clang-format on */
+    assert_int_equal(figure("fig7", st, N(st), ESTB, ESTB, NULL), 0);
+}
+
+/* Figure 8: recovery from an old duplicate SYN (capture beside B).  A
+ * answers the SYN+ACK of the old SYN with <SEQ=91><CTL=RST> and stays in
+ * SYN-SENT; B, opened passively, returns to LISTEN.  A's real SYN has
+ * another ISN: a new incarnation of the tuple. */
+static void test_rfc9293_fig8(void **state)
+{
+    (void)state;
+    /* clang-format off */
+    static const struct step st[] = {
+        {0,  'c', F_S,   90,   0, 0, DW, HS1, 0,     CLSD, SSNT, LSTN, LSTN, 0, 0, 0},
+        {10, 's', F_SA, 300,  91, 0, DW, HS2, 0,     SSNT, SSNT, LSTN, SRCV, 0, 0, 1},
+        {20, 'c', F_R,   91,   0, 0, DW, RST, ABORT, SSNT, SSNT, SRCV, LSTN, 0, 1, 0},
+        {30, 'c', F_S,  100,   0, 0, DW, HS1, 0,     CLSD, SSNT, LSTN, LSTN,
+         TS_NOTE_PORT_REUSE, 0, 0},
+        {40, 's', F_SA, 400, 101, 0, DW, HS2, 0,     SSNT, SSNT, LSTN, SRCV, 0, 0, 1},
+        {50, 'c', F_A,  101, 401, 0, DW, HS3, 0,     SSNT, ESTB, SRCV, ESTB, 0, 1, 1},
+    };
+    /* clang-format on */
+    int n = 0;
+    assert_int_equal(figure("fig8", st, N(st), ESTB, ESTB, &n), 0);
+    assert_int_equal(n, 2);
+}
+
+/* Figure 9: half-open connection discovery.  B still has the connection
+ * (send 300, receive 100) and answers A's new SYN with a bare ACK: B is
+ * synchronized (ESTABLISHED).  A's <SEQ=100><CTL=RST> leaves A in SYN-SENT
+ * and is acceptable to B (its RCV.NXT, as its ACK said): B aborts.  A's SYN
+ * goes out again. */
+static void test_rfc9293_fig9(void **state)
+{
+    (void)state;
+    /* clang-format off */
+    static const struct step st[] = {
+        {0,  'c', F_S,  400,   0, 0, DW, HS1, 0,     CLSD, SSNT, LSTN, LSTN, 0, 0, 0},
+        {10, 's', F_A,  300, 100, 0, DW, ACK, 0,     SSNT, SSNT, LSTN, ESTB,
+         TS_NOTE_BAD_ACK, 1, (uint32_t)(100 - 400)},
+        {20, 'c', F_R,  100,   0, 0, DW, RST, ABORT, SSNT, SSNT, ESTB, CLSD, 0,
+         (uint32_t)(100 - 400), 0},
+        {3020, 'c', F_S, 400,  0, 0, DW, HS1, 0,     SSNT, SSNT, CLSD, CLSD,
+         TS_NOTE_RETRANS, 0, 0},
+    };
+    /* clang-format on */
+    assert_int_equal(figure("fig9", st, N(st), SSNT, CLSD, NULL), 0);
+}
+
+/* Figure 10: the active side causes half-open connection discovery.  B
+ * sends data on a connection A no longer has (picked up midstream); A's
+ * <SEQ=100><CTL=RST> is in B's window: B aborts. */
+static void test_rfc9293_fig10(void **state)
+{
+    (void)state;
+    /* clang-format off */
+    static const struct step st[] = {
+        {0,  's', F_PA, 300, 100, 10, DW, DATA, 0,   ESTB, ESTB, ESTB, ESTB,
+         TS_NOTE_PICKUP, 1, 1},
+        {10, 'c', F_R,  100,   0,  0, DW, RST, ABORT, ESTB, CLSD, ESTB, CLSD, 0, 1, 0},
+    };
+    /* clang-format on */
+    assert_int_equal(figure("fig10", st, N(st), CLSD, CLSD, NULL), 0);
+}
+
+/* Figure 11: an old duplicate SYN initiates a reset on two passive sockets.
+ * B returns to LISTEN.  A was in LISTEN too, but the capture shows a SYN from
+ * A's address, so A is taken to have sent it (SYN-SENT); its RST answers an
+ * ACK and changes nothing for it (docs/states.md). */
+static void test_rfc9293_fig11(void **state)
+{
+    (void)state;
+    /* clang-format off */
+    static const struct step st[] = {
+        {0,  'c', F_S,  1000,    0, 0, DW, HS1, 0,     CLSD, SSNT, LSTN, LSTN, 0, 0, 0},
+        {10, 's', F_SA, 5000, 1001, 0, DW, HS2, 0,     SSNT, SSNT, LSTN, SRCV, 0, 0, 1},
+        {20, 'c', F_R,  1001,    0, 0, DW, RST, ABORT, SSNT, SSNT, SRCV, LSTN, 0, 1, 0},
+    };
+    /* clang-format on */
+    assert_int_equal(figure("fig11", st, N(st), SSNT, LSTN, NULL), 0);
+}
+
+/* Figure 12: the normal close sequence.  B enters CLOSE-WAIT when its ACK
+ * proves it got A's FIN; A's last ACK is delivered: B CLOSED. */
+static void test_rfc9293_fig12(void **state)
+{
+    (void)state;
+    /* clang-format off */
+    static const struct step st[] = {
+        {0,  'c', F_S,   99,   0, 0, DW, HS1, 0, CLSD, SSNT, LSTN, LSTN, 0, 0, 0},
+        {10, 's', F_SA, 299, 100, 0, DW, HS2, 0, SSNT, SSNT, LSTN, SRCV, 0, 0, 1},
+        {20, 'c', F_A,  100, 300, 0, DW, HS3, 0, SSNT, ESTB, SRCV, ESTB, 0, 1, 1},
+        {30, 'c', F_FA, 100, 300, 0, DW, TD1, 0, ESTB, FW1,  ESTB, ESTB, 0, 1, 1},
+        {40, 's', F_A,  300, 101, 0, DW, TD2, 0, FW1,  FW2,  ESTB, CLWT, 0, 1, 2},
+        {50, 's', F_FA, 300, 101, 0, DW, TD3, 0, FW2,  FW2,  CLWT, LACK, 0, 1, 2},
+        {60, 'c', F_A,  101, 301, 0, DW, TD4, 0, FW2,  TMWT, LACK, CLSD, 0, 2, 2},
+    };
+    /* clang-format on */
+    assert_int_equal(figure("fig12", st, N(st), TMWT, CLSD, NULL), 0);
+}
+
+/* Figure 13: simultaneous close.  Both sides pass FIN-WAIT-1 -> CLOSING ->
+ * TIME-WAIT, whichever FIN the capture saw first. */
+static void test_rfc9293_fig13(void **state)
+{
+    (void)state;
+    /* clang-format off */
+    static const struct step st[] = {
+        {0,  'c', F_S,   99,   0, 0, DW, HS1,    0, CLSD, SSNT, LSTN, LSTN, 0, 0, 0},
+        {10, 's', F_SA, 299, 100, 0, DW, HS2,    0, SSNT, SSNT, LSTN, SRCV, 0, 0, 1},
+        {20, 'c', F_A,  100, 300, 0, DW, HS3,    0, SSNT, ESTB, SRCV, ESTB, 0, 1, 1},
+        {30, 'c', F_FA, 100, 300, 0, DW, TD1,    0, ESTB, FW1,  ESTB, ESTB, 0, 1, 1},
+        {31, 's', F_FA, 300, 100, 0, DW, SC_FIN, 0, FW1,  FW1,  ESTB, FW1,
+         TS_NOTE_FIN_CROSSED, 1, 1},
+        {40, 'c', F_A,  101, 301, 0, DW, SC_ACK, 0, FW1,  CLSG, FW1,  CLSG, 0, 2, 2},
+        {41, 's', F_A,  301, 101, 0, DW, SC_ACK, 0, CLSG, TMWT, CLSG, TMWT, 0, 2, 2},
+    };
+    /* the server's FIN seen first: the same, mirrored */
+    static const struct step mirror[] = {
+        {0,  'c', F_S,   99,   0, 0, DW, HS1,    0, CLSD, SSNT, LSTN, LSTN, 0, 0, 0},
+        {10, 's', F_SA, 299, 100, 0, DW, HS2,    0, SSNT, SSNT, LSTN, SRCV, 0, 0, 1},
+        {20, 'c', F_A,  100, 300, 0, DW, HS3,    0, SSNT, ESTB, SRCV, ESTB, 0, 1, 1},
+        {30, 's', F_FA, 300, 100, 0, DW, TD1,    0, ESTB, ESTB, ESTB, FW1,  0, 1, 1},
+        {31, 'c', F_FA, 100, 300, 0, DW, SC_FIN, 0, ESTB, FW1,  FW1,  FW1,
+         TS_NOTE_FIN_CROSSED, 1, 1},
+        {40, 's', F_A,  301, 101, 0, DW, SC_ACK, 0, FW1,  CLSG, FW1,  CLSG, 0, 2, 2},
+        {41, 'c', F_A,  101, 301, 0, DW, SC_ACK, 0, CLSG, TMWT, CLSG, TMWT, 0, 2, 2},
+    };
+    /* the two ACKs seen in the other order */
+    static const struct step acks[] = {
+        {0,  'c', F_S,   99,   0, 0, DW, HS1,    0, CLSD, SSNT, LSTN, LSTN, 0, 0, 0},
+        {10, 's', F_SA, 299, 100, 0, DW, HS2,    0, SSNT, SSNT, LSTN, SRCV, 0, 0, 1},
+        {20, 'c', F_A,  100, 300, 0, DW, HS3,    0, SSNT, ESTB, SRCV, ESTB, 0, 1, 1},
+        {30, 'c', F_FA, 100, 300, 0, DW, TD1,    0, ESTB, FW1,  ESTB, ESTB, 0, 1, 1},
+        {31, 's', F_FA, 300, 100, 0, DW, SC_FIN, 0, FW1,  FW1,  ESTB, FW1,
+         TS_NOTE_FIN_CROSSED, 1, 1},
+        /* the server's FIN went ahead of this ACK: the client is CLOSING
+           too, and this ACK of its FIN waits behind its answer */
+        {40, 's', F_A,  301, 101, 0, DW, SC_ACK, 0, FW1,  CLSG, FW1,  CLSG, 0, 2, 2},
+        {41, 'c', F_A,  101, 301, 0, DW, SC_ACK, 0, CLSG, TMWT, CLSG, TMWT, 0, 2, 2},
+    };
+    /* clang-format on */
+    assert_int_equal(figure("fig13", st, N(st), TMWT, TMWT, NULL), 0);
+    assert_int_equal(figure("fig13-mirror", mirror, N(mirror), TMWT, TMWT, NULL), 0);
+    assert_int_equal(figure("fig13-acks", acks, N(acks), TMWT, TMWT, NULL), 0);
+}
+
+/* A capture duplicate repeats everything (IP id, every TCP field, the
+ * payload through the checksum) within a few milliseconds; anything else is
+ * the stack's own new segment, whatever its IP id. */
+static void test_capture_duplicates(void **state)
+{
+    (void)state;
+    struct rec r;
+    struct ts_tracker *t = tracker(&r, NULL);
+    struct tuple tp = tuple4(40000);
+    struct ts_event ev;
+    struct ts_seg x;
+
+    /* a SYN resent a second later with the same IP id: a retransmission */
+    x = seg(&tp, 0, true, F_S, 1000, 0, 0, CLIENT_WIN);
+    x.ip_id = 77;
+    x.cksum = 0x1234;
+    ts_track(t, &x, &ev);
+    x.t_ns += MS(1000);
+    ts_track(t, &x, &ev);
+    assert_int_equal(ev.notes & (TS_NOTE_DUPLICATE | TS_NOTE_RETRANS), TS_NOTE_RETRANS);
+    assert_int_equal(ev.role, TS_ROLE_HS1);
+    /* the same SYN again 100 us later: the capture saw it twice */
+    x.t_ns += 100000;
+    ts_track(t, &x, &ev);
+    assert_int_equal(ev.notes & (TS_NOTE_DUPLICATE | TS_NOTE_RETRANS), TS_NOTE_DUPLICATE);
+    assert_int_equal(ev.role, TS_ROLE_OTHER);
+
+    x = seg(&tp, 1010, false, F_SA, 5000, 1001, 0, SERVER_WIN);
+    ts_track(t, &x, &ev);
+    x = seg(&tp, 1020, true, F_A, 1001, 5001, 0, CLIENT_WIN);
+    x.ip_id = 78;
+    x.cksum = 0x1111;
+    ts_track(t, &x, &ev);
+    assert_int_equal(ev.role, TS_ROLE_HS3);
+    /* server data, then the client's pure ACK of it with the same IP id (a
+     * stack that keeps its id constant): it acknowledges more, so it is new */
+    x = seg(&tp, 1030, false, F_PA, 5001, 1001, 10, SERVER_WIN);
+    ts_track(t, &x, &ev);
+    x = seg(&tp, 1030, true, F_A, 1001, 5011, 0, CLIENT_WIN);
+    x.t_ns += 50000;
+    x.ip_id = 78;
+    x.cksum = 0x1111;
+    ts_track(t, &x, &ev);
+    assert_int_equal(ev.notes & TS_NOTE_DUPLICATE, 0);
+    assert_int_equal(ev.role, TS_ROLE_ACK);
+    /* a window update with the same id and numbers: new */
+    x.t_ns += 50000;
+    x.win = CLIENT_WIN - 100;
+    x.cksum = 0x2222;
+    ts_track(t, &x, &ev);
+    assert_int_equal(ev.notes & TS_NOTE_DUPLICATE, 0);
+    /* the client's data, then exact copies: 1 ms later a duplicate, 20 ms
+     * later a retransmission */
+    x = seg(&tp, 1040, true, F_PA, 1001, 5011, 20, CLIENT_WIN - 100);
+    x.ip_id = 79;
+    x.cksum = 0x3333;
+    ts_track(t, &x, &ev);
+    assert_int_equal(ev.role, TS_ROLE_DATA);
+    x.t_ns += MS(1);
+    ts_track(t, &x, &ev);
+    assert_true(ev.notes & TS_NOTE_DUPLICATE);
+    x.t_ns += MS(20);
+    ts_track(t, &x, &ev);
+    assert_int_equal(ev.notes & TS_NOTE_DUPLICATE, 0);
+    assert_true(ev.notes & TS_NOTE_RETRANS);
+    /* same id, seq and length but other bytes (checksum): not a copy */
+    x.t_ns += MS(1);
+    x.cksum = 0x4444;
+    ts_track(t, &x, &ev);
+    assert_int_equal(ev.notes & TS_NOTE_DUPLICATE, 0);
+    ts_tracker_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1636,6 +1911,14 @@ int main(void)
         cmocka_unit_test(test_half_close),
         cmocka_unit_test(test_simultaneous_close),
         cmocka_unit_test(test_simultaneous_open),
+        cmocka_unit_test(test_rfc9293_fig7),
+        cmocka_unit_test(test_rfc9293_fig8),
+        cmocka_unit_test(test_rfc9293_fig9),
+        cmocka_unit_test(test_rfc9293_fig10),
+        cmocka_unit_test(test_rfc9293_fig11),
+        cmocka_unit_test(test_rfc9293_fig12),
+        cmocka_unit_test(test_rfc9293_fig13),
+        cmocka_unit_test(test_capture_duplicates),
         cmocka_unit_test(test_rst_abort_client),
         cmocka_unit_test(test_rst_abort_server),
         cmocka_unit_test(test_refused),

@@ -35,7 +35,7 @@
 enum {
     F_TS, F_UID, F_OH, F_OP, F_RH, F_RP, F_PROTO, F_SERVICE, F_DURATION,
     F_OBYTES, F_RBYTES, F_STATE, F_LOCAL_O, F_LOCAL_R, F_MISSED, F_HISTORY,
-    F_OPKTS, F_OIP, F_RPKTS, F_RIP, F_TUNNEL, F_COUNT
+    F_OPKTS, F_OIP, F_RPKTS, F_RIP, F_TUNNEL, F_CID, F_COUNT
 };
 
 /* ---- the rig: tracker -> zeeklog -> memory ---------------------------------- */
@@ -108,6 +108,7 @@ static void feed(struct rig *r, uint16_t cport, uint16_t sport, uint32_t t_ms, c
     s.cksum_state = TS_CK_GOOD;
     s.payload_len = len;
     s.payload_caplen = len > 1400 ? 0 : len;
+    s.ip_off = 14;
     s.payload_off = 14 + 20 + 20;
     s.caplen = 54 + s.payload_caplen;
     s.wirelen = 54 + len;
@@ -177,10 +178,10 @@ static void test_header(void **state)
         "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\t"
         "duration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\t"
         "missed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\t"
-        "tunnel_parents\n"
+        "tunnel_parents\tcommunity_id\n"
         "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\t"
         "count\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\t"
-        "set[string]\n"
+        "set[string]\tstring\n"
         "#close\t2021-09-29-12-39-43\n");
     free(buf);
 }
@@ -271,6 +272,9 @@ static void test_sf(void **state)
     assert_string_equal(f[F_RPKTS], "4");
     assert_string_equal(f[F_RIP], "180"); /* 4 x 40 + 20 */
     assert_string_equal(f[F_TUNNEL], "-");
+    /* Community ID v1 of 198.18.0.2:40000 -> 198.18.0.1:80, from Python's
+     * hashlib and base64 (the spec's reference recipe) */
+    assert_string_equal(f[F_CID], "1:0dvoUAi44iHQFwwitBfoVDLuk+o=");
     free(r.buf);
 }
 
@@ -422,6 +426,8 @@ static void test_table(void **state)
                 continue;
             struct ts_seg s;
             memset(&s, 0, sizeof s);
+            s.ipver = 4;
+            s.ip_off = 14;
             s.payload_off = 54;
             s.payload_len = (uint32_t)i;
             struct ts_event ev;
@@ -452,22 +458,29 @@ static void test_ip_len(void **state)
     (void)state;
     struct ts_seg s;
     memset(&s, 0, sizeof s);
+    s.ipver = 4;
     s.payload_len = 100;
     /* IPv4 with 8 bytes of options and 32 bytes of TCP header: 160 */
+    s.ip_off = 14;
     s.payload_off = 14 + 28 + 32;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_EN10MB, &s), 160);
-    s.nvlan = 2; /* QinQ: two more tags in front */
-    s.payload_off += 8;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_EN10MB, &s), 160);
-    s.nvlan = 0;
-    s.payload_off = 20 + 40 + 20; /* Linux cooked v2, IPv6 */
-    assert_int_equal(ts_seg_ip_len(TS_DLT_LINUX_SLL2, &s), 160);
-    s.payload_off = 16 + 40 + 20;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_LINUX_SLL, &s), 160);
-    s.payload_off = 4 + 40 + 20;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_NULL, &s), 160);
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_EN10MB, &s), 160);
+    /* three VLAN tags in front: the decoder's ip_off says where IP starts */
+    s.ip_off = 14 + 12;
+    s.payload_off = s.ip_off + 28 + 32;
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_EN10MB, &s), 160);
+    /* inside VXLAN in IPv4: the inner packet counts */
+    s.ip_off = 14 + 20 + 8 + 8 + 14;
+    s.payload_off = s.ip_off + 28 + 32;
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_EN10MB, &s), 160);
+    s.ipver = 6;
+    s.ip_off = 20; /* Linux cooked v2, IPv6 */
+    s.payload_off = 20 + 40 + 20;
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_LINUX_SLL2, &s), 160);
+    s.ip_off = 0;
     s.payload_off = 40 + 20;
-    assert_int_equal(ts_seg_ip_len(TS_DLT_RAW, &s), 160);
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_RAW, &s), 160);
+    s.ipver = 0; /* no IP header decoded */
+    assert_int_equal(ts_seg_ip_bytes(TS_DLT_RAW, &s), 0);
 }
 
 int main(void)

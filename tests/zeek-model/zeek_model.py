@@ -3,7 +3,8 @@
 # TCPSessionAdapter::Process / UpdateStateMachine / update_history /
 # update_last_seq, Connection::CheckHistory / AddHistory / FlipRoles,
 # TCPAnalyzer::WantConnection, IsReuse, and conn_state() in
-# base/protocols/conn/main.zeek.  Timers are not modelled.
+# base/protocols/conn/main.zeek, and the SYN-ACK-first flip of
+# TCP_Endpoint::CheckHistory.  Timers are not modelled.
 #
 # It is a test oracle, independent of src/zeek.c (another language, written
 # separately, before it): tests/zeek-model/compare.py checks that tcpshake's
@@ -23,6 +24,10 @@ class EP:
     def set(s,st):
         if st!=s.state: s.prev=s.state; s.state=st
     def check(s,mask,code):
+        # TCP_Endpoint::CheckHistory: a connection whose history is just the
+        # SYN-ACK's 'H' flips its roles at the first A or D; history "^h"
+        if code in 'AD' and s.c.hist=='H':
+            s.c.flip(); s.c.hist='^h'
         if not s.is_orig: mask<<=16; code=code.lower()
         if s.c.hist_seen & mask: return True
         s.c.hist_seen|=mask; s.c.hist+=code; return False
