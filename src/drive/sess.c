@@ -46,12 +46,12 @@ static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
         s->cfg->hooks.conn(s->cfg->hooks.user, c, why);
 }
 
-static void emit_frame(struct dsess *s, int dlt, uint64_t t, const uint8_t *p,
-                       uint32_t caplen)
+/* The frame from its (innermost) IP header on, as the decoder found it. */
+static void emit_frame(struct dsess *s, uint64_t t, const uint8_t *p, uint32_t caplen,
+                       const struct ts_seg *seg)
 {
-    uint32_t off;
-    if (s->cfg->hooks.frame && drive_ip_offset(dlt, p, caplen, &off) == 0)
-        s->cfg->hooks.frame(s->cfg->hooks.user, t, p + off, caplen - off);
+    if (s->cfg->hooks.frame && seg->ipver && seg->ip_off < caplen)
+        s->cfg->hooks.frame(s->cfg->hooks.user, t, p + seg->ip_off, caplen - seg->ip_off);
 }
 
 bool drive_seg_intact(const struct ts_seg *seg)
@@ -67,10 +67,9 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
     struct dsess *s = user;
     struct ts_seg seg;
     struct ts_event ev;
-    uint32_t off;
 
-    emit_frame(s, dlt, t_ns, pkt, caplen);
     enum ts_decode_status st = ts_decode(dlt, pkt, caplen, wirelen, true, &seg);
+    emit_frame(s, t_ns, pkt, caplen, &seg);
     if (st == TS_DEC_TCP) {
         seg.t_ns = t_ns;
         ts_track(s->trk, &seg, &ev);
@@ -90,8 +89,8 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
         return;
     }
     struct drive_icmp ic;
-    if (drive_ip_offset(dlt, pkt, caplen, &off) == 0 &&
-        drive_icmp_parse(pkt + off, caplen - off, &ic) == 0 && s->on_icmp)
+    if (seg.ipver && seg.ip_off < caplen &&
+        drive_icmp_parse(pkt + seg.ip_off, caplen - seg.ip_off, &ic) == 0 && s->on_icmp)
         s->on_icmp(s, &ic, t_ns);
 }
 

@@ -1,6 +1,6 @@
 /* What the driver reads off the wire besides TCP segments (those go through
  * ts_decode): where the IP header starts in a captured frame (for -w, which
- * writes raw IP), ICMP destination-unreachable messages quoting one of our
+ * writes raw IP; the decoder's ip_off), ICMP destination-unreachable messages quoting one of our
  * segments, and which interface owns an address (where to capture).
  * Every read is bounds-checked against the captured length.
  */
@@ -20,51 +20,12 @@ static uint16_t rd16(const uint8_t *p)
 
 int drive_ip_offset(int dlt, const uint8_t *p, uint32_t caplen, uint32_t *off)
 {
-    uint32_t o;
-    uint16_t et;
-
-    switch (dlt) {
-    case TS_DLT_EN10MB:
-        if (caplen < 14)
-            return -1;
-        o = 14;
-        et = rd16(p + 12);
-        while ((et == 0x8100 || et == 0x88a8) && caplen >= o + 4) {
-            et = rd16(p + o + 2);
-            o += 4;
-        }
-        if (et != 0x0800 && et != 0x86dd)
-            return -1;
-        break;
-    case TS_DLT_LINUX_SLL:
-        if (caplen < 16)
-            return -1;
-        o = 16;
-        break;
-    case TS_DLT_LINUX_SLL2:
-        if (caplen < 20)
-            return -1;
-        o = 20;
-        break;
-    case TS_DLT_NULL:
-    case TS_DLT_LOOP:
-        o = 4;
-        break;
-    case TS_DLT_RAW:
-    case TS_DLT_RAW_ALT:
-    case TS_DLT_LINKTYPE_RAW:
-    case TS_DLT_IPV4:
-    case TS_DLT_IPV6:
-        o = 0;
-        break;
-    default:
+    /* the decoder's walk: VLAN tags of every kind, tunnels, cooked links */
+    struct ts_seg seg;
+    (void)ts_decode(dlt, p, caplen, caplen, false, &seg);
+    if (!seg.ipver || seg.ip_off >= caplen)
         return -1;
-    }
-    if (caplen <= o)
-        return -1;
-    if ((p[o] >> 4) != 4 && (p[o] >> 4) != 6)
-        return -1;
-    *off = o;
+    *off = seg.ip_off;
     return 0;
 }
 

@@ -103,11 +103,18 @@ static void test_ip_offset(void **state)
     f[12] = 0x81; f[13] = 0x00; f[16] = 0x08; f[17] = 0x00; f[18] = 0x45;
     assert_int_equal(drive_ip_offset(TS_DLT_EN10MB, f, sizeof f, &off), 0);
     assert_int_equal(off, 18);
-    /* ARP is not IP */
-    f[16] = 0x08; f[17] = 0x06;
-    assert_int_equal(drive_ip_offset(TS_DLT_EN10MB, f, sizeof f, &off), -1);
-    /* Linux cooked v2: 20 bytes, then IPv6 */
+    /* the old QinQ tag 0x9100 in front (the driver's own parser lacked it) */
     memset(f, 0, sizeof f);
+    f[12] = 0x91; f[13] = 0x00; f[16] = 0x81; f[17] = 0x00; f[20] = 0x08; f[21] = 0x00;
+    f[22] = 0x45;
+    assert_int_equal(drive_ip_offset(TS_DLT_EN10MB, f, sizeof f, &off), 0);
+    assert_int_equal(off, 22);
+    /* ARP is not IP */
+    f[20] = 0x08; f[21] = 0x06;
+    assert_int_equal(drive_ip_offset(TS_DLT_EN10MB, f, sizeof f, &off), -1);
+    /* Linux cooked v2: 20 bytes (protocol IPv6), then IPv6 */
+    memset(f, 0, sizeof f);
+    f[0] = 0x86; f[1] = 0xdd;
     f[20] = 0x60;
     assert_int_equal(drive_ip_offset(TS_DLT_LINUX_SLL2, f, sizeof f, &off), 0);
     assert_int_equal(off, 20);
