@@ -1044,6 +1044,7 @@ enum {
     UDP_GENEVE = 6081,
     UDP_GTPU = 2152,
     UDP_TEREDO = 3544,
+    UDP_GRE = 4754,
     IPPROTO_IPIP4 = 4,
     IPPROTO_IPV6IN = 41,
     IPPROTO_GRE_ = 47,
@@ -1109,6 +1110,7 @@ static enum ts_decode_status ip_payload(struct cur *c, struct ts_seg *s, uint8_t
         return TS_DEC_TCP;
     }
     if (proto == IPPROTO_GRE_) {
+    gre:;
         /* RFC 2784 / 2890: C, R (RFC 1701, refused), K, S; version 0 */
         uint16_t fv = cur_be16(c);
         uint16_t ptype = cur_be16(c);
@@ -1118,9 +1120,11 @@ static enum ts_decode_status ip_payload(struct cur *c, struct ts_seg *s, uint8_t
         if (fv & 0x8000)
             cur_skip(c, 4); /* checksum, reserved */
         if (fv & 0x2000) {
+            /* not part of the connection key: keys may differ by direction
+             * (RFC 5845's uplink and downlink keys) */
             uint32_t key = cur_be32(c);
             if (!c->trunc)
-                tun_id(s, t, key, true);
+                tun_id(s, t, key, false);
         }
         bool seq = fv & 0x1000;
         if (seq)
@@ -1170,7 +1174,10 @@ static enum ts_decode_status ip_payload(struct cur *c, struct ts_seg *s, uint8_t
     /* A tunnel is named by its destination port; matched by the source
      * port alone, a header that does not fit is someone else's datagram
      * (an ephemeral port), not a malformed tunnel. */
-    by_dst = dp == UDP_VXLAN || dp == UDP_GENEVE || dp == UDP_GTPU || dp == UDP_TEREDO;
+    by_dst = dp == UDP_VXLAN || dp == UDP_GENEVE || dp == UDP_GTPU || dp == UDP_TEREDO ||
+             dp == UDP_GRE;
+    if (dp == UDP_GRE) /* GRE-in-UDP (RFC 8086): a GRE header follows */
+        goto gre;
     if (dp == UDP_VXLAN || (sp == UDP_VXLAN && !by_dst)) {
         /* RFC 7348: flags (I = 0x08), reserved 3, VNI 3, reserved 1 */
         uint8_t fl = cur_u8(c);
@@ -1210,8 +1217,10 @@ static enum ts_decode_status ip_payload(struct cur *c, struct ts_seg *s, uint8_t
             goto bad;
         if (type != 0xff)
             return TS_DEC_NOT_IP; /* signalling (echo, error indication ...) */
+        /* a TEID names one direction (uplink and downlink differ): not
+         * part of the connection key */
         struct ts_tunnel *t = tun_ip(s, TS_TUN_GTPU);
-        tun_id(s, t, teid, true);
+        tun_id(s, t, teid, false);
         if (fl & 0x07) {
             cur_skip(c, 3);
             uint8_t ext = cur_u8(c);

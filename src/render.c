@@ -1147,6 +1147,10 @@ void ts_render_conn(struct ts_out *o, const struct ts_render_cfg *cfg,
         put_s(o, c->t_hs_ack || (c->simopen && c->ep[0].state >= TS_ESTABLISHED) ? "true" : "false");
         PUT_LIT(o, ",\"midstream\":");
         put_s(o, c->pickup ? "true" : "false");
+        /* present only when true: Zeek ended its record 5 s after the close
+         * and logs what came later as another connection */
+        if (c->zsplit)
+            PUT_LIT(o, ",\"zeek_split\":true");
         PUT_LIT(o, ",\"end_reason\":");
         put_jstr(o, ts_end_reason_name(why));
         /* Community ID v1 of the (inner) flow: joins with Zeek, Suricata,

@@ -249,9 +249,22 @@ static void update_last_seq(struct ts_conn *c, bool orig, struct ts_endpoint *e,
         scaled_history(c, orig, e, ZC_RETRANS, 'T');
 }
 
+/* Zeek's tcp_close_delay (init-bare.zeek): a connection closed by a RST or
+ * the second FIN is deleted this long after; the next packet of the tuple
+ * starts a new record (docs/zeek-tshark-rules.md §8). */
+#define ZEEK_CLOSE_DELAY_NS (5ull * 1000000000ull)
+
+static bool zeek_closed(const struct ts_conn *c)
+{
+    uint8_t a = c->zstate[0], b = c->zstate[1];
+    return a == Z_RESET || b == Z_RESET || (a == Z_CLOSED && b == Z_CLOSED);
+}
+
 void zk_on_segment(struct ts_conn *c, bool orig, const struct ts_seg *s,
                    uint32_t notes)
 {
+    if (c->zclose && s->t_ns > c->zclose + ZEEK_CLOSE_DELAY_NS)
+        c->zsplit = 1;
     int zo = c->zeek_orig_server ? 1 : 0;
     struct ts_endpoint *e = &c->ep[orig ? zo : !zo];
     uint8_t f = s->flags;
@@ -275,6 +288,8 @@ void zk_on_segment(struct ts_conn *c, bool orig, const struct ts_seg *s,
         scaled_history(c, orig, e, ZC_ZEROWIN, 'W');
     update_last_seq(c, orig, e, s, es);
     update_state(c, orig, s);
+    if (!c->zclose && zeek_closed(c))
+        c->zclose = s->t_ns ? s->t_ns : 1;
 }
 
 /* base/protocols/conn/main.zeek, function conn_state() for TCP */

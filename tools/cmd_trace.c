@@ -298,8 +298,8 @@ static void trace_usage(FILE *f)
           "  --idle SEC       forget a silent open connection after SEC (default 7875)\n"
           "  --no-checksum    do not verify TCP checksums\n"
           "  --key-inner      key tunnelled connections on the inner 4-tuple alone\n"
-          "                   (default: also on VLAN ids, VNI, GRE key, TEID, PPPoE\n"
-          "                   session, so tenants' overlapping addresses stay apart)\n"
+          "                   (default: also on VLAN ids, VNI and PPPoE session, so\n"
+          "                   tenants' overlapping addresses stay apart)\n"
           "\n"
           "Times are UTC. Exit status: 0 done, 1 the capture failed (what came before\n"
           "was traced), 2 bad arguments or the source could not be opened.\n",

@@ -119,7 +119,7 @@ enum ts_tun_type {
 enum {
     TS_TUNF_ID = 1u << 0,  /* id is set */
     TS_TUNF_KEY = 1u << 1, /* part of the connection key (a tenant or
-                              session name: VLAN, VNI, GRE key, TEID,
+                              session name, the same both ways: VLAN, VNI,
                               PPPoE session) */
 };
 

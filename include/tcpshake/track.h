@@ -207,6 +207,11 @@ struct ts_conn {
     uint8_t merged;            /* a FIN+ACK acked the first FIN (teardown-2+3) */
     uint32_t tkey;             /* ts_seg.tun_key of its segments (0: none, or
                                   keyed on the inner tuple alone) */
+    uint8_t zsplit;            /* Zeek would have ended its record and started
+                                  another: a segment came more than
+                                  tcp_close_delay after Zeek's close */
+    uint64_t zclose;           /* when Zeek took the connection for closed
+                                  (ns; 0 = not yet) */
 };
 
 /* What one segment did. */

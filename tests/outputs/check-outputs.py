@@ -72,11 +72,18 @@ def run(args, env_extra=None, expect_rc=0):
     return p
 
 
-def captures(root):
+# the tunnel captures the pcapng check reads (each costs several tshark
+# runs); the Zeek log check reads them all
+TUNNEL_SAMPLE = ("vxlan4-real", "nested", "gre-key", "mpls3-v6", "teredo-origin")
+
+
+def captures(root, all_tunnels=True):
     caps = sorted(glob.glob(os.path.join(root, "captures", "*.pcap")))
     caps += sorted(glob.glob(os.path.join(root, "captures", "public", "*.pcap")))
-    caps += sorted(glob.glob(os.path.join(root, "captures", "tunnel", "*.pcap")))
-    return caps
+    tun = sorted(glob.glob(os.path.join(root, "captures", "tunnel", "*.pcap")))
+    if not all_tunnels:
+        tun = [c for c in tun if os.path.basename(c)[:-5] in TUNNEL_SAMPLE]
+    return caps + tun
 
 
 def short(path, root):
@@ -572,7 +579,7 @@ def check_pcapng(tcpshake, root, tmp):
     if not shutil.which("tshark"):
         print("tshark is not installed")
         return SKIP
-    caps = [(c, short(c, root)) for c in captures(root)]
+    caps = [(c, short(c, root)) for c in captures(root, all_tunnels=False)]
     if shutil.which("editcap"):
         # link types and a container the bundled set lacks: raw IP (the
         # Ethernet header chopped off, LINKTYPE_RAW), and pcapng input

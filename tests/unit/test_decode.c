@@ -2218,6 +2218,11 @@ static void test_tunnel_udp_layers(void **state)
     wb_bytes(&w, in4.b, in4.n);
     CHECK("gtpu-ext", &w, &in4, {TS_TUN_GTPU, 0x1234});
 
+    w.n = 0; /* GRE in UDP (RFC 8086), keyed */
+    wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + 8 + in4.n); wb_udp(&w, 50000, 4754, 8 + in4.n);
+    wb_16(&w, 0x2000); wb_16(&w, 0x0800); wb_32(&w, 11); wb_bytes(&w, in4.b, in4.n);
+    CHECK("gre-udp", &w, &in4, {TS_TUN_GRE, 11});
+
     w.n = 0; /* Teredo */
     wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + in6.n); wb_udp(&w, 3544, 50000, in6.n);
     wb_bytes(&w, in6.b, in6.n);
@@ -2303,6 +2308,21 @@ static void test_tunnel_limits(void **state)
         assert_int_equal(dec(TS_DLT_EN10MB, w.b, w.n, k ? &y : &x), TS_DEC_TCP);
     }
     assert_int_not_equal(x.tun_key, y.tun_key);
+
+    /* a TEID names one direction (uplink and downlink differ), a GRE key
+     * may too: neither is part of the key, or each connection would split */
+    w.n = 0;
+    wb_eth(&w, 0x0800); wb_ip4(&w, 17, 8 + 8 + in4.n); wb_udp(&w, 2152, 2152, 8 + in4.n);
+    wb_u8(&w, 0x30); wb_u8(&w, 0xff); wb_16(&w, (uint16_t)in4.n); wb_32(&w, 0x1234);
+    wb_bytes(&w, in4.b, in4.n);
+    assert_int_equal(dec(TS_DLT_EN10MB, w.b, w.n, &s), TS_DEC_TCP);
+    assert_int_equal(s.tun_key, 0);
+    w.n = 0;
+    wb_eth(&w, 0x0800); wb_ip4(&w, 47, 8 + in4.n); wb_16(&w, 0x2000); wb_16(&w, 0x0800);
+    wb_32(&w, 7); wb_bytes(&w, in4.b, in4.n);
+    assert_int_equal(dec(TS_DLT_EN10MB, w.b, w.n, &s), TS_DEC_TCP);
+    assert_int_equal(s.tun_key, 0);
+    assert_true(s.tun[0].flags & TS_TUNF_ID);
 }
 
 int main(int argc, char **argv)

@@ -1902,6 +1902,35 @@ static void test_capture_duplicates(void **state)
     ts_tracker_free(t);
 }
 
+/* Zeek deletes a connection tcp_close_delay (5 s) after a RST or the second
+ * FIN, and logs what comes later as a new record: the verdict says so. */
+static void test_zeek_split(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        struct rec r;
+        struct ts_tracker *t = tracker(&r, NULL);
+        struct tuple tp = tuple4(40000);
+        struct ts_event ev;
+        struct ts_seg x;
+        x = seg(&tp, 0, true, F_S, 1000, 0, 0, CLIENT_WIN);
+        ts_track(t, &x, &ev);
+        x = seg(&tp, 10, false, F_SA, 5000, 1001, 0, SERVER_WIN);
+        ts_track(t, &x, &ev);
+        x = seg(&tp, 20, true, F_A, 1001, 5001, 0, CLIENT_WIN);
+        ts_track(t, &x, &ev);
+        x = seg(&tp, 30, true, F_R, 1001, 0, 0, CLIENT_WIN);
+        ts_track(t, &x, &ev);
+        /* data 2 s (within Zeek's 5 s) or 15 s after the RST */
+        x = seg(&tp, late ? 15030 : 2030, false, F_PA, 5001, 1001, 10, SERVER_WIN);
+        ts_track(t, &x, &ev);
+        ts_tracker_flush(t);
+        assert_int_equal(r.n, 1);
+        assert_int_equal(r.v[0].c.zsplit, late);
+        ts_tracker_free(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1919,6 +1948,7 @@ int main(void)
         cmocka_unit_test(test_rfc9293_fig12),
         cmocka_unit_test(test_rfc9293_fig13),
         cmocka_unit_test(test_capture_duplicates),
+        cmocka_unit_test(test_zeek_split),
         cmocka_unit_test(test_rst_abort_client),
         cmocka_unit_test(test_rst_abort_server),
         cmocka_unit_test(test_refused),
