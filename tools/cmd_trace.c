@@ -528,6 +528,46 @@ int cmd_trace(int argc, char **argv)
     const char *cs = nl_langinfo(CODESET);
     run.rcfg.utf8 = cs && !strcmp(cs, "UTF-8");
 
+    /* An output that is the input (or another output) would destroy it in
+     * silence: fopen("wb") truncates before the first frame is read. */
+    {
+        const char *outs[3][2] = {{"--zeek-log", zeek_path}, {"-w", pcapng_path},
+                                  {"--svg", svg_path}};
+        struct stat in_sb, o_sb[3];
+        bool have_in = ccfg.file && (strcmp(ccfg.file, "-") == 0
+                                         ? fstat(STDIN_FILENO, &in_sb)
+                                         : stat(ccfg.file, &in_sb)) == 0;
+        for (int i = 0; i < 3; i++) {
+            const char *path = outs[i][1];
+            if (!path || strcmp(path, "-") == 0 || stat(path, &o_sb[i]) != 0) {
+                o_sb[i].st_ino = 0;
+                for (int j = 0; path && j < i; j++)
+                    if (outs[j][1] && strcmp(outs[j][1], path) == 0) {
+                        fprintf(stderr, "tcpshake: trace: %s '%s': already written by %s\n",
+                                outs[i][0], path, outs[j][0]);
+                        free(filter);
+                        return 2;
+                    }
+                continue;
+            }
+            if (have_in && S_ISREG(o_sb[i].st_mode) && o_sb[i].st_dev == in_sb.st_dev &&
+                o_sb[i].st_ino == in_sb.st_ino) {
+                fprintf(stderr, "tcpshake: trace: %s '%s': that is the input file; "
+                                "writing it would destroy it\n", outs[i][0], path);
+                free(filter);
+                return 2;
+            }
+            for (int j = 0; j < i; j++)
+                if (o_sb[j].st_ino && S_ISREG(o_sb[i].st_mode) &&
+                    o_sb[j].st_dev == o_sb[i].st_dev && o_sb[j].st_ino == o_sb[i].st_ino) {
+                    fprintf(stderr, "tcpshake: trace: %s '%s': already written by %s\n",
+                            outs[i][0], path, outs[j][0]);
+                    free(filter);
+                    return 2;
+                }
+        }
+    }
+
     char err[512];
     struct ts_capture *cap = ts_capture_open(&ccfg, err, sizeof err);
     if (!cap) {
