@@ -760,8 +760,11 @@ int cmd_trace(int argc, char **argv)
     ts_tracker_free(run.tracker);
     ts_capture_close(cap);
     free(filter);
-    if ((ferror(stdout) || out.write_error) && errno != EPIPE) {
-        fprintf(stderr, "tcpshake: trace: writing output failed\n");
+    /* A closed pipe (| head -1) ends the trace quietly, as in tcpdump;
+     * any other failed write is an error. */
+    int werr = out.write_error ? out.write_errno : ferror(stdout) ? errno : 0;
+    if ((out.write_error || ferror(stdout)) && werr != EPIPE) {
+        fprintf(stderr, "tcpshake: trace: writing output failed: %s\n", strerror(werr));
         return 1;
     }
     return status;
