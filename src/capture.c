@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -342,7 +343,13 @@ static void on_packet(u_char *u, const struct pcap_pkthdr *h, const u_char *byte
 {
     struct loop_ctx *x = (struct loop_ctx *)u;
     uint64_t frac = (uint64_t)h->ts.tv_usec;
-    uint64_t t = (uint64_t)h->ts.tv_sec * 1000000000u + (x->c->nano ? frac : frac * 1000u);
+    /* A classic pcap's seconds are an unsigned 32-bit field, which libpcap
+     * sign-extends into time_t: from 2038-01-19 on they come out negative.
+     * Take them back as unsigned (a time before 1970 means nothing here). */
+    int64_t sec = (int64_t)h->ts.tv_sec;
+    if (sec < 0 && sec >= INT32_MIN)
+        sec += 4294967296ll;
+    uint64_t t = (uint64_t)sec * 1000000000u + (x->c->nano ? frac : frac * 1000u);
     x->cb(x->user, x->c->dlt, t, bytes, h->caplen, h->len);
     if (x->left && --x->left == 0)
         pcap_breakloop(x->c->p);

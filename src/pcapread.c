@@ -80,8 +80,10 @@ bool pr_next(struct pr_reader *r, struct pr_record *out)
     uint32_t sec = u32_at(h), frac = u32_at(h + 4);
     uint32_t caplen = u32_at(h + 8), wirelen = u32_at(h + 12);
     /* what libpcap would cut to the snapshot length, or report, and time
-     * stamps it would sign-extend or scale past a second: its business */
-    if (caplen > r->snaplen || sec > INT32_MAX || frac >= (r->nano ? 1000000000u : 1000000u))
+     * stamps it would scale past a second: its business.  Seconds are the
+     * format's unsigned 32 bits (capture.c takes libpcap's sign-extended
+     * ones back the same way). */
+    if (caplen > r->snaplen || frac >= (r->nano ? 1000000000u : 1000000u))
         return false;
     if (r->len - pos < HDR + caplen) {
         if (!fill(r, HDR + caplen))

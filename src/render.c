@@ -24,6 +24,7 @@ void ts_out_init(struct ts_out *o, FILE *f, bool line_flush)
     o->len = 0;
     o->line_flush = line_flush;
     o->write_error = false;
+    o->write_errno = 0;
     o->tod_sec = UINT64_MAX;
     o->tod_len = 0;
 }
@@ -42,6 +43,7 @@ static void out_write(struct ts_out *o)
             continue;
         if (n <= 0) {
             o->write_error = true;
+            o->write_errno = n < 0 ? errno : EIO;
             break;
         }
         p += n;

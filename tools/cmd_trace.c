@@ -21,6 +21,7 @@
 #include "trace_reader.h"
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
+#include "tcpshake/filter.h"
 #include "tcpshake/ladder.h"
 #include "tcpshake/pcapng.h"
 #include "tcpshake/render.h"
@@ -80,6 +81,7 @@ struct trace_run {
     struct ts_svg *svg;       /* --svg FILE: recorded, written at the end */
     struct trace_pipe *pipe;  /* -r: lines rendered on a second thread */
     struct trace_reader *reader; /* -r --summary: verdicts rendered by the reader */
+    const struct ts_filter *inner; /* --inner: frames it rejects are dropped */
     volatile sig_atomic_t *stop; /* set to end the read loop early */
     unsigned depth; /* frames held back: 0 (live, -w) .. RING */
     uint64_t frames, tcp, bad, conns;
@@ -199,13 +201,17 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
                      uint32_t caplen, uint32_t wirelen)
 {
     struct trace_run *r = user;
-    r->frames++;
-    if ((r->frames & 1023) == 0)
-        stop_if_output_broken(r);
     if (r->head - r->tail == RING)
         process(r, &r->ring[r->tail++ % RING]);
     struct slot *sl = &r->ring[r->head % RING];
     sl->st = ts_decode(dlt, pkt, caplen, wirelen, r->verify, &sl->seg);
+    /* --inner: a frame it rejects goes no further, as if the BPF filter had
+     * (the slot is not taken; the next frame decodes into it) */
+    if (r->inner && (sl->st != TS_DEC_TCP || !ts_filter_match(r->inner, &sl->seg)))
+        return;
+    r->frames++;
+    if ((r->frames & 1023) == 0)
+        stop_if_output_broken(r);
     sl->seg.t_ns = t_ns;
     sl->dlt = dlt;
     sl->pkt = r->depth == 0 ? pkt : NULL;
@@ -300,6 +306,9 @@ static void trace_usage(FILE *f)
           "  --key-inner      key tunnelled connections on the inner 4-tuple alone\n"
           "                   (default: also on VLAN ids, VNI and PPPoE session, so\n"
           "                   tenants' overlapping addresses stay apart)\n"
+          "  --inner FILTER   trace only frames whose inner (decapsulated) TCP segment\n"
+          "                   matches FILTER, e.g. 'vni 43 and dst port 80' (grammar in\n"
+          "                   docs/tunnels.md); the BPF FILTER sees the outer packet\n"
           "\n"
           "Times are UTC. Exit status: 0 done, 1 the capture failed (what came before\n"
           "was traced), 2 bad arguments or the source could not be opened.\n",
@@ -341,6 +350,7 @@ enum {
     OPT_CONN,
     OPT_WIDTH,
     OPT_KEY_INNER,
+    OPT_INNER,
 };
 
 /* Open a file named by an output option; NULL after saying why. */
@@ -377,6 +387,7 @@ int cmd_trace(int argc, char **argv)
         {"conn", required_argument, NULL, OPT_CONN},
         {"width", required_argument, NULL, OPT_WIDTH},
         {"key-inner", no_argument, NULL, OPT_KEY_INNER},
+        {"inner", required_argument, NULL, OPT_INNER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -387,6 +398,7 @@ int cmd_trace(int argc, char **argv)
     uint64_t count = 0, v;
     bool list = false, want_stats = false, line_buffered = false;
     const char *zeek_path = NULL, *pcapng_path = NULL, *svg_path = NULL;
+    const char *inner_expr = NULL;
     bool ladder = false;
     uint64_t conn_id = 0, width = 0;
     int color = -1; /* auto */
@@ -425,6 +437,7 @@ int cmd_trace(int argc, char **argv)
             tcfg.max_conns = (uint32_t)v;
             break;
         case OPT_KEY_INNER: tcfg.inner_only = true; break;
+        case OPT_INNER: inner_expr = optarg; break;
         case OPT_TIME_WAIT:
             if (parse_u64("--time-wait", optarg, 86400, &v) < 0) return 2;
             tcfg.time_wait_ns = v * 1000000000ull;
@@ -503,6 +516,16 @@ int cmd_trace(int argc, char **argv)
         fprintf(stderr, "tcpshake: trace: --width: needs --ladder\n");
         return 2;
     }
+    /* compiled once; the reader thread and the frame path only read it */
+    struct ts_filter *inner = NULL;
+    if (inner_expr) {
+        char ferr[512];
+        if (!(inner = ts_filter_compile(inner_expr, ferr, sizeof ferr))) {
+            fprintf(stderr, "tcpshake: trace: --inner: %s\n", ferr);
+            return 2;
+        }
+        run.inner = inner;
+    }
 
     /* the filter: trailing arguments joined by spaces, as tcpdump does */
     char *filter = NULL;
@@ -513,6 +536,7 @@ int cmd_trace(int argc, char **argv)
         filter = calloc(1, n);
         if (!filter) {
             fprintf(stderr, "tcpshake: trace: out of memory\n");
+            ts_filter_free(inner);
             return 2;
         }
         for (int i = optind; i < argc; i++) {
@@ -528,11 +552,52 @@ int cmd_trace(int argc, char **argv)
     const char *cs = nl_langinfo(CODESET);
     run.rcfg.utf8 = cs && !strcmp(cs, "UTF-8");
 
+    /* An output that is the input (or another output) would destroy it in
+     * silence: fopen("wb") truncates before the first frame is read. */
+    {
+        const char *outs[3][2] = {{"--zeek-log", zeek_path}, {"-w", pcapng_path},
+                                  {"--svg", svg_path}};
+        struct stat in_sb, o_sb[3];
+        bool have_in = ccfg.file && (strcmp(ccfg.file, "-") == 0
+                                         ? fstat(STDIN_FILENO, &in_sb)
+                                         : stat(ccfg.file, &in_sb)) == 0;
+        for (int i = 0; i < 3; i++) {
+            const char *path = outs[i][1];
+            if (!path || strcmp(path, "-") == 0 || stat(path, &o_sb[i]) != 0) {
+                o_sb[i].st_ino = 0;
+                for (int j = 0; path && j < i; j++)
+                    if (outs[j][1] && strcmp(outs[j][1], path) == 0) {
+                        fprintf(stderr, "tcpshake: trace: %s '%s': already written by %s\n",
+                                outs[i][0], path, outs[j][0]);
+                        free(filter);
+                        return 2;
+                    }
+                continue;
+            }
+            if (have_in && S_ISREG(o_sb[i].st_mode) && o_sb[i].st_dev == in_sb.st_dev &&
+                o_sb[i].st_ino == in_sb.st_ino) {
+                fprintf(stderr, "tcpshake: trace: %s '%s': that is the input file; "
+                                "writing it would destroy it\n", outs[i][0], path);
+                free(filter);
+                return 2;
+            }
+            for (int j = 0; j < i; j++)
+                if (o_sb[j].st_ino && S_ISREG(o_sb[i].st_mode) &&
+                    o_sb[j].st_dev == o_sb[i].st_dev && o_sb[j].st_ino == o_sb[i].st_ino) {
+                    fprintf(stderr, "tcpshake: trace: %s '%s': already written by %s\n",
+                            outs[i][0], path, outs[j][0]);
+                    free(filter);
+                    return 2;
+                }
+        }
+    }
+
     char err[512];
     struct ts_capture *cap = ts_capture_open(&ccfg, err, sizeof err);
     if (!cap) {
         fprintf(stderr, "tcpshake: trace: %s\n", err);
         free(filter);
+        ts_filter_free(inner);
         return 2;
     }
     if (!ts_dlt_supported(ts_capture_datalink(cap))) {
@@ -541,6 +606,7 @@ int cmd_trace(int argc, char **argv)
                 ccfg.file ? ccfg.file : ccfg.iface, ts_capture_datalink(cap));
         ts_capture_close(cap);
         free(filter);
+        ts_filter_free(inner);
         return 2;
     }
 
@@ -613,6 +679,7 @@ int cmd_trace(int argc, char **argv)
         ts_svg_free(run.svg);
         ts_capture_close(cap);
         free(filter);
+        ts_filter_free(inner);
         return 2;
     }
 
@@ -651,7 +718,8 @@ int cmd_trace(int argc, char **argv)
     struct trace_reader *reader = NULL;
     if (ccfg.file && !run.pipe && !run.pcapng && cores)
         reader = trace_reader_start(cap, count, run.verify, regular, &st.stop,
-                                    run.summary && !run.ladder ? &out : NULL, &run.rcfg);
+                                    run.summary && !run.ladder ? &out : NULL, &run.rcfg,
+                                    run.inner);
     int rc;
     if (reader) {
         if (trace_reader_renders(reader))
@@ -720,8 +788,12 @@ int cmd_trace(int argc, char **argv)
     ts_tracker_free(run.tracker);
     ts_capture_close(cap);
     free(filter);
-    if ((ferror(stdout) || out.write_error) && errno != EPIPE) {
-        fprintf(stderr, "tcpshake: trace: writing output failed\n");
+    ts_filter_free(inner);
+    /* A closed pipe (| head -1) ends the trace quietly, as in tcpdump;
+     * any other failed write is an error. */
+    int werr = out.write_error ? out.write_errno : ferror(stdout) ? errno : 0;
+    if ((out.write_error || ferror(stdout)) && werr != EPIPE) {
+        fprintf(stderr, "tcpshake: trace: writing output failed: %s\n", strerror(werr));
         return 1;
     }
     return status;

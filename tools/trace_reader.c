@@ -50,6 +50,7 @@ struct trace_reader {
     struct ts_capture *cap;
     uint64_t count;
     volatile sig_atomic_t *stop;
+    const struct ts_filter *inner;    /* --inner, or NULL */
     unsigned batch;                   /* publish every `batch` frames */
     bool verify;
     /* reader thread, private */
@@ -166,6 +167,10 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, uin
     }
     struct trace_frame *f = &r->ring[r->fill & (SLOTS - 1)];
     f->st = ts_decode(dlt, pkt, caplen, wirelen, r->verify, &f->seg);
+    /* --inner: a frame it rejects is dropped here, as if the BPF filter had
+     * (the slot is not filled; the next frame decodes into it) */
+    if (r->inner && (f->st != TS_DEC_TCP || !ts_filter_match(r->inner, &f->seg)))
+        return;
     f->seg.t_ns = t_ns;
     f->dlt = dlt;
     if (++r->fill % r->batch == 0) {
@@ -197,7 +202,8 @@ static void *reader_main(void *arg)
 
 struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, bool verify,
                                         bool batch, volatile sig_atomic_t *stop,
-                                        struct ts_out *out, const struct ts_render_cfg *cfg)
+                                        struct ts_out *out, const struct ts_render_cfg *cfg,
+                                        const struct ts_filter *inner)
 {
     struct trace_reader *r = aligned_alloc(64, sizeof *r);
     if (!r)
@@ -231,6 +237,7 @@ struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, 
     r->cap = cap;
     r->count = count;
     r->verify = verify;
+    r->inner = inner;
     r->batch = batch ? BATCH : 1;
     r->stop = stop;
     if (pthread_create(&r->tid, NULL, reader_main, r) != 0) {

@@ -13,6 +13,7 @@
 
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
+#include "tcpshake/filter.h"
 #include "tcpshake/render.h"
 #include "tcpshake/track.h"
 
@@ -37,10 +38,14 @@ struct trace_frame {
  * queued by trace_reader_conn into `out` with `cfg`, between batches of
  * frames and after the last one: the thread that reads has time to spare,
  * the one that tracks has none.  `out` is the reader's until
- * trace_reader_finish returns. */
+ * trace_reader_finish returns.
+ *
+ * With `inner` (--inner), only frames that decode to TCP and match it are
+ * handed over; the others are dropped on the reader thread. */
 struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, bool verify,
                                         bool batch, volatile sig_atomic_t *stop,
-                                        struct ts_out *out, const struct ts_render_cfg *cfg);
+                                        struct ts_out *out, const struct ts_render_cfg *cfg,
+                                        const struct ts_filter *inner);
 
 /* True if the reader renders the verdicts (it was given `out`). */
 bool trace_reader_renders(const struct trace_reader *r);

@@ -21,6 +21,7 @@ struct ts_out {
     size_t len;
     bool line_flush; /* flush at the end of every line (live capture) */
     bool write_error; /* a write to the descriptor failed (EPIPE, ENOSPC...) */
+    int write_errno;  /* ... and its errno (EPIPE: nobody reads any more) */
     uint64_t tod_sec;  /* second whose "HH:MM:SS." is cached in tod */
     bool tod_date;     /* the cache holds the date too */
     unsigned tod_len;
