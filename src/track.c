@@ -30,6 +30,9 @@ struct ts_tracker {
     struct conntab ct;
     uint64_t next_id, evicted;
     uint64_t now;
+    uint64_t jump_to;        /* a time stamp far from now, seen last: an
+                                outlier unless the next one agrees */
+    uint64_t clock_jumps;    /* time stamps not used for expiry */
     struct ts_conn scratch;  /* the connection being tracked, if compact/new */
     struct ts_conn vscratch; /* a compact connection expanded for its verdict */
 };
@@ -79,6 +82,7 @@ void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st)
     st->conns_compact = t->ct.live_emb;
     st->conns_peak = t->ct.peak;
     st->evicted = t->evicted;
+    st->clock_jumps = t->clock_jumps;
     /* at most one bucket per connection (the table doubles past that) */
     st->bytes_per_conn = sizeof(struct ts_conn) + sizeof(struct ct_bucket);
     st->bytes_per_embryo = ct_embryo_size() + sizeof(struct ct_bucket);
@@ -136,10 +140,32 @@ static bool conn_finished(const struct ts_conn *c)
     return true;
 }
 
+/* How far a time stamp may be from the tracker's clock and still move it.
+ * One frame stamped years ahead (a bad clock, a hostile file) would
+ * otherwise expire every open connection at each later segment. */
+#define CLOCK_JUMP_NS (86400ull * 1000000000ull)
+
+static inline uint64_t gap(uint64_t a, uint64_t b)
+{
+    return a > b ? a - b : b - a;
+}
+
 void ts_tracker_expire(struct ts_tracker *t, uint64_t now)
 {
-    if (now > t->now)
+    if (t->now && gap(now, t->now) > CLOCK_JUMP_NS) {
+        /* a jump of more than a day, forward or back: an outlier, unless
+         * the time stamp before it jumped the same way (then the capture
+         * really moved on, and its clock goes with it) */
+        if (!t->jump_to || gap(now, t->jump_to) > CLOCK_JUMP_NS) {
+            t->jump_to = now;
+            t->clock_jumps++;
+            return;
+        }
         t->now = now;
+    } else if (now > t->now) {
+        t->now = now;
+    }
+    t->jump_to = 0;
     now = t->now;
     /* the common case, decided without a call: nothing can be due yet on
      * either list (ct_due's first test) */

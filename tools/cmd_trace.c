@@ -785,6 +785,12 @@ int cmd_trace(int argc, char **argv)
     ts_stats_free(run.stats);
     ts_ladder_free(run.ladder);
     ts_svg_free(run.svg);
+    struct ts_track_stats tst;
+    ts_tracker_stats(run.tracker, &tst);
+    if (tst.clock_jumps)
+        fprintf(stderr, "tcpshake: trace: %llu time stamp%s more than a day away from the "
+                        "capture's clock, not used to expire connections\n",
+                (unsigned long long)tst.clock_jumps, tst.clock_jumps == 1 ? "" : "s");
     ts_tracker_free(run.tracker);
     ts_capture_close(cap);
     free(filter);

@@ -275,6 +275,8 @@ struct ts_track_stats {
     uint32_t conns_compact; /* of them, held in the compact SYN-only form */
     uint32_t conns_peak;
     uint64_t evicted;
+    uint64_t clock_jumps;   /* time stamps more than a day from the clock,
+                               not used to expire connections */
     size_t bytes_per_conn;  /* memory one tracked connection costs */
     size_t bytes_per_embryo; /* ... one that has seen only SYNs (compact) */
 };

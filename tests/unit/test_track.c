@@ -1931,6 +1931,49 @@ static void test_zeek_split(void **state)
     }
 }
 
+/* One time stamp years away (a bad clock, a hostile file) must not expire
+ * every open connection; a capture that really moves on (two time stamps
+ * agreeing) takes the clock with it. */
+static void test_clock_jump(void **state)
+{
+    (void)state;
+    struct rec r;
+    struct ts_tracker *t = tracker(&r, NULL);
+    struct tuple tp = tuple4(40000);
+    struct ts_event ev;
+    struct ts_seg x;
+    x = seg(&tp, 0, true, F_S, 1000, 0, 0, CLIENT_WIN);
+    ts_track(t, &x, &ev);
+    x = seg(&tp, 10, false, F_SA, 5000, 1001, 0, SERVER_WIN);
+    ts_track(t, &x, &ev);
+    x = seg(&tp, 20, true, F_A, 1001, 5001, 0, CLIENT_WIN);
+    ts_track(t, &x, &ev);
+    /* a non-TCP frame ten years ahead, then the connection goes on */
+    ts_tracker_expire(t, T0_NS + MS(20) + 10ull * 365 * 86400 * 1000000000ull);
+    assert_int_equal(r.n, 0);
+    x = seg(&tp, 30, true, F_PA, 1001, 5001, 10, CLIENT_WIN);
+    ts_track(t, &x, &ev);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(ev.role, TS_ROLE_DATA);
+    /* one back in 1970: the same */
+    ts_tracker_expire(t, 1);
+    x = seg(&tp, 40, false, F_A, 5001, 1011, 0, SERVER_WIN);
+    ts_track(t, &x, &ev);
+    assert_int_equal(r.n, 0);
+    struct ts_track_stats st;
+    ts_tracker_stats(t, &st);
+    assert_int_equal(st.clock_jumps, 2);
+    /* two days later, twice: the capture moved on; the connection, idle
+     * for longer than --idle, gets its verdict */
+    uint64_t later = T0_NS + 2ull * 86400 * 1000000000ull;
+    ts_tracker_expire(t, later);
+    assert_int_equal(r.n, 0);
+    ts_tracker_expire(t, later + MS(1));
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.v[0].why, TS_END_IDLE);
+    ts_tracker_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1949,6 +1992,7 @@ int main(void)
         cmocka_unit_test(test_rfc9293_fig13),
         cmocka_unit_test(test_capture_duplicates),
         cmocka_unit_test(test_zeek_split),
+        cmocka_unit_test(test_clock_jump),
         cmocka_unit_test(test_rst_abort_client),
         cmocka_unit_test(test_rst_abort_server),
         cmocka_unit_test(test_refused),
