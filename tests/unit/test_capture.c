@@ -1,4 +1,4 @@
-/* ts_capture on savefiles: the block reader (src/pcapread.c) must hand over
+/* ts_capture on savefiles: the block reader (src/capture/pcapread.c) must hand over
  * exactly what libpcap's own read loop does -- the same records, bytes,
  * lengths and time stamps, the same end, the same error -- with a filter,
  * with a count, and when it has to give way to libpcap midway (a record

@@ -2,7 +2,7 @@
  * through ts_decode from heap buffers of exactly `caplen` bytes so that
  * AddressSanitizer catches any read past the capture.  Checksums are checked
  * against the plain RFC 1071 implementation below, written independently of
- * src/decode.c (16-bit words, 32-bit accumulator, explicit pseudo-header
+ * src/decode/decode.c (16-bit words, 32-bit accumulator, explicit pseudo-header
  * buffer).
  */
 #include <setjmp.h>

@@ -3,7 +3,7 @@
  * The expected table below was written from RFC 9293 §3.3.2 (the state
  * diagram), §3.10.7 (segment arrives: what each state does with a SYN, an ACK,
  * a FIN, a RST) and docs/states.md (the wire-inference events), not from
- * src/fsm.c.  Conventions:
+ * src/track/fsm.c.  Conventions:
  *   - a transition drawn in the diagram gives its target state;
  *   - a segment the sender may legitimately repeat while its control bit is
  *     still unacknowledged (SYN in SYN_SENT, SYN+ACK in SYN_RCVD, FIN in
@@ -50,7 +50,7 @@ static const int expected[TS_STATE_COUNT][TS_EV_COUNT] = {
         [TS_EV_PICKUP] = TS_ESTABLISHED, /* docs: midstream, both ESTABLISHED */
         /* Not confident: the 2 MSL timer exists only in TIME_WAIT, but an
            endpoint already CLOSED (LAST_ACK -> CLOSED) when its peer's
-           TIME_WAIT runs out staying CLOSED is harmless.  src/fsm.c's value. */
+           TIME_WAIT runs out staying CLOSED is harmless.  src/track/fsm.c's value. */
         [TS_EV_TIMEOUT] = SAME,
     },
     [TS_LISTEN] = {
@@ -110,7 +110,7 @@ static const int expected[TS_STATE_COUNT][TS_EV_COUNT] = {
            ESTABLISHED (docs rule 2) before its SYN is applied (rule 4), so the
            send event meets ESTABLISHED in a normal exchange. */
         [TS_EV_SND_SYNACK] = SAME,
-        /* Not confident (src/fsm.c's values; the diagram draws none of these):
+        /* Not confident (src/track/fsm.c's values; the diagram draws none of these):
            RCV_SYN / RCV_SYNACK are "first proof" events whose precondition no
            longer holds here; PICKUP on an already ESTABLISHED end. */
         [TS_EV_RCV_SYN] = SAME,
@@ -133,7 +133,7 @@ static const int expected[TS_STATE_COUNT][TS_EV_COUNT] = {
         [TS_EV_RST] = TS_CLOSED,
         [TS_EV_RCV_ACK_SYN] = SAME, /* duplicate ACKs: ignored */
         [TS_EV_RCV_ACK_FIN] = SAME,
-        /* Not confident (src/fsm.c's value): FIN_WAIT_2 never sends a FIN in
+        /* Not confident (src/track/fsm.c's value): FIN_WAIT_2 never sends a FIN in
            the RFC; a FIN seen again here means the ACK we saw was lost past
            the capture point.  Treated as a plain retransmission. */
         [TS_EV_SND_FIN] = SAME,

@@ -6,7 +6,7 @@
 # base/protocols/conn/main.zeek, and the SYN-ACK-first flip of
 # TCP_Endpoint::CheckHistory.  Timers are not modelled.
 #
-# It is a test oracle, independent of src/zeek.c (another language, written
+# It is a test oracle, independent of src/track/zeek.c (another language, written
 # separately, before it): tests/zeek-model/compare.py checks that tcpshake's
 # conn_state and history equal this model's on every bundled capture.
 import re

@@ -34,7 +34,7 @@
 #endif
 
 #include "tcpshake/decode.h"
-#include "internal.h"
+#include "../internal.h"
 
 #include <arpa/inet.h>
 #include <assert.h>

@@ -14,7 +14,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "internal.h"
+#include "../internal.h"
 #include "tcpshake/verdict.h"
 
 enum {

@@ -3,7 +3,7 @@
  */
 #include "tcpshake/verdict.h"
 
-#include "internal.h"
+#include "../internal.h"
 
 /* packet-tcp.c (Wireshark 4.0): conversation completeness bits */
 enum {

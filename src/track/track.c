@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "conntab.h"
-#include "internal.h"
+#include "../internal.h"
 #include "tcpshake/verdict.h"
 
 struct ts_tracker {
