@@ -38,11 +38,11 @@ enum {
     EXIT_DIFFERS = 7,
 };
 
-struct drive_cli {
-    enum drive_cmd cmd;
+struct ts_drive_cli {
+    enum ts_drive_cmd cmd;
     const char *name;          /* "connect" */
-    struct drive_cfg cfg;
-    struct drive_result res;
+    struct ts_drive_cfg cfg;
+    struct ts_drive_result res;
     bool json, quiet, abs_seq, ladder;
     int color;                 /* -1 auto */
     unsigned width;            /* --width, for --ladder; 0 = the terminal's */
@@ -55,7 +55,7 @@ struct drive_cli {
     struct ts_ladder *lad;     /* --ladder: drawn instead of the lines */
     FILE *tf;                  /* where the trace goes */
     FILE *df;                  /* where the peer's data goes */
-    struct craft_pcap *pcap;
+    struct ts_craft_pcap *pcap;
     bool pcap_failed;
     char pcap_err[256];
     volatile sig_atomic_t stop;
@@ -64,23 +64,23 @@ struct drive_cli {
     sigset_t sigs;
 };
 
-struct drive_cli *drive_cli_new(enum drive_cmd cmd)
+struct ts_drive_cli *ts_drive_cli_new(enum ts_drive_cmd cmd)
 {
     static const char *const names[] = {"connect", "listen", "replay"};
-    struct drive_cli *c = calloc(1, sizeof *c);
+    struct ts_drive_cli *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->cmd = cmd;
     c->name = names[cmd];
     c->color = -1;
     c->wake[0] = c->wake[1] = -1;
-    drive_cfg_init(&c->cfg);
-    c->cfg.close = cmd == DRIVE_CMD_LISTEN ? DRIVE_CLOSE_PASSIVE
-                                           : DRIVE_CLOSE_ACTIVE;
+    ts_drive_cfg_init(&c->cfg);
+    c->cfg.close = cmd == TS_DRIVE_CMD_LISTEN ? TS_DRIVE_CLOSE_PASSIVE
+                                           : TS_DRIVE_CLOSE_ACTIVE;
     return c;
 }
 
-void drive_cli_free(struct drive_cli *c)
+void ts_drive_cli_free(struct ts_drive_cli *c)
 {
     if (!c)
         return;
@@ -90,29 +90,29 @@ void drive_cli_free(struct drive_cli *c)
     free(c);
 }
 
-struct drive_cfg *drive_cli_cfg(struct drive_cli *c)
+struct ts_drive_cfg *ts_drive_cli_cfg(struct ts_drive_cli *c)
 {
     return &c->cfg;
 }
 
-struct drive_result *drive_cli_result(struct drive_cli *c)
+struct ts_drive_result *ts_drive_cli_result(struct ts_drive_cli *c)
 {
     return &c->res;
 }
 
-const char *drive_cli_to(const struct drive_cli *c)
+const char *ts_drive_cli_to(const struct ts_drive_cli *c)
 {
     return c->addr_text;
 }
 
-int drive_cli_conn_set(const struct drive_cli *c)
+int ts_drive_cli_conn_set(const struct ts_drive_cli *c)
 {
     return c->conn_set;
 }
 
-static int fail(const struct drive_cli *c, const char *fmt, ...)
+static int fail(const struct ts_drive_cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static int fail(const struct drive_cli *c, const char *fmt, ...)
+static int fail(const struct ts_drive_cli *c, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "tcpshake: %s: ", c->name);
@@ -123,10 +123,10 @@ static int fail(const struct drive_cli *c, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static void usage(const struct drive_cli *c, FILE *f)
+static void usage(const struct ts_drive_cli *c, FILE *f)
 {
     switch (c->cmd) {
-    case DRIVE_CMD_CONNECT:
+    case TS_DRIVE_CMD_CONNECT:
         fputs("usage: tcpshake connect HOST PORT [OPTIONS]\n"
               "  HOST is an IPv4 or IPv6 address (names are not resolved)\n"
               "  --data TEXT|@FILE   send this once connected (C escapes as in craft)\n"
@@ -135,7 +135,7 @@ static void usage(const struct drive_cli *c, FILE *f)
               "  --src ADDR          our address (default: the route's source)\n"
               "  --count N           N connections one after another (next ports)\n", f);
         break;
-    case DRIVE_CMD_LISTEN:
+    case TS_DRIVE_CMD_LISTEN:
         fputs("usage: tcpshake listen PORT [OPTIONS]\n"
               "  --addr ADDR         our address (default: any address; -6 for IPv6)\n"
               "  -4, -6              IP version when --addr is not given (default 4)\n"
@@ -144,7 +144,7 @@ static void usage(const struct drive_cli *c, FILE *f)
               "  --count N           serve N connections, then exit (default 1)\n"
               "  --isn N             our initial sequence number\n", f);
         break;
-    case DRIVE_CMD_REPLAY:
+    case TS_DRIVE_CMD_REPLAY:
         fputs("usage: tcpshake replay FILE.pcap --to HOST:PORT [--conn N] [OPTIONS]\n"
               "  --conn N            the capture's Nth connection (default: the first\n"
               "                      with a SYN)\n"
@@ -229,18 +229,18 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int num(const struct drive_cli *c, const char *opt, const char *text,
+static int num(const struct ts_drive_cli *c, const char *opt, const char *text,
                uint64_t max, uint64_t *v)
 {
     char e[256];
-    if (craft_parse_uint(text, max, v, e, sizeof e) == 0)
+    if (ts_craft_parse_uint(text, max, v, e, sizeof e) == 0)
         return 0;
     fail(c, "%s %s", opt, e);
     return -1;
 }
 
 /* Seconds with a fraction ("0.25"), into ns. */
-static int secs(const struct drive_cli *c, const char *opt, const char *text,
+static int secs(const struct ts_drive_cli *c, const char *opt, const char *text,
                 double max, uint64_t *ns)
 {
     char *end;
@@ -254,14 +254,14 @@ static int secs(const struct drive_cli *c, const char *opt, const char *text,
     return 0;
 }
 
-static int payload(struct drive_cli *c, const char *opt, const char *text)
+static int payload(struct ts_drive_cli *c, const char *opt, const char *text)
 {
     char e[512];
     if (c->data) {
         fail(c, "%s given twice", opt);
         return -1;
     }
-    if (craft_payload_text(text, 64u << 20, &c->data, &c->cfg.data_len, e,
+    if (ts_craft_payload_text(text, 64u << 20, &c->data, &c->cfg.data_len, e,
                            sizeof e) < 0) {
         fail(c, "%s: %s", opt, e);
         return -1;
@@ -270,10 +270,10 @@ static int payload(struct drive_cli *c, const char *opt, const char *text)
     return 0;
 }
 
-int drive_cli_parse(struct drive_cli *c, int argc, char **argv, char ***pos,
+int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***pos,
                     int *npos)
 {
-    struct drive_cfg *g = &c->cfg;
+    struct ts_drive_cfg *g = &c->cfg;
     uint64_t v;
     int ch;
     bool want6 = false, want4 = false;
@@ -301,7 +301,7 @@ int drive_cli_parse(struct drive_cli *c, int argc, char **argv, char ***pos,
             g->win = (uint16_t)(v > 65535 && !g->syn.wscale ? 65535 : v);
             break;
         case O_SPORT:
-            if (c->cmd == DRIVE_CMD_LISTEN) return fail(c, "--sport: the port is the argument");
+            if (c->cmd == TS_DRIVE_CMD_LISTEN) return fail(c, "--sport: the port is the argument");
             if (num(c, "--sport", optarg, 65535, &v) < 0) return EXIT_USAGE;
             if (v == 0) return fail(c, "--sport: 1 to 65535");
             g->lport = (uint16_t)v;
@@ -316,7 +316,7 @@ int drive_cli_parse(struct drive_cli *c, int argc, char **argv, char ***pos,
             char e[256];
             bool hp;
             uint16_t p;
-            if (craft_parse_endpoint(optarg, false, &g->local, &p, &hp, e,
+            if (ts_craft_parse_endpoint(optarg, false, &g->local, &p, &hp, e,
                                      sizeof e) < 0)
                 return fail(c, "%s", e);
             if (hp)
@@ -325,17 +325,17 @@ int drive_cli_parse(struct drive_cli *c, int argc, char **argv, char ***pos,
             break;
         }
         case O_DATA:
-            if (c->cmd != DRIVE_CMD_CONNECT)
+            if (c->cmd != TS_DRIVE_CMD_CONNECT)
                 return fail(c, "--data is for connect (listen: --reply)");
             if (payload(c, "--data", optarg) < 0) return EXIT_USAGE;
             break;
         case O_REPLY:
-            if (c->cmd != DRIVE_CMD_LISTEN)
+            if (c->cmd != TS_DRIVE_CMD_LISTEN)
                 return fail(c, "--reply is for listen (connect: --data)");
             if (payload(c, "--reply", optarg) < 0) return EXIT_USAGE;
             break;
         case O_CLOSE:
-            if (drive_close_parse(optarg, &g->close) < 0)
+            if (ts_drive_close_parse(optarg, &g->close) < 0)
                 return fail(c, "--close '%s': active, passive, rst or none", optarg);
             break;
         case O_RTO:
@@ -366,7 +366,7 @@ int drive_cli_parse(struct drive_cli *c, int argc, char **argv, char ***pos,
             g->mark = (uint32_t)v;
             break;
         case O_COUNT:
-            if (c->cmd == DRIVE_CMD_REPLAY) return fail(c, "--count is for connect and listen");
+            if (c->cmd == TS_DRIVE_CMD_REPLAY) return fail(c, "--count is for connect and listen");
             if (num(c, "--count", optarg, 60000, &v) < 0) return EXIT_USAGE;
             if (v == 0) return fail(c, "--count: at least 1");
             g->count = (unsigned)v;
@@ -390,11 +390,11 @@ int drive_cli_parse(struct drive_cli *c, int argc, char **argv, char ***pos,
             else return fail(c, "--color '%s': auto, always or never", optarg);
             break;
         case O_TO:
-            if (c->cmd != DRIVE_CMD_REPLAY) return fail(c, "--to is for replay");
+            if (c->cmd != TS_DRIVE_CMD_REPLAY) return fail(c, "--to is for replay");
             c->addr_text = optarg;
             break;
         case O_CONN:
-            if (c->cmd != DRIVE_CMD_REPLAY) return fail(c, "--conn is for replay");
+            if (c->cmd != TS_DRIVE_CMD_REPLAY) return fail(c, "--conn is for replay");
             if (num(c, "--conn", optarg, UINT32_MAX, &v) < 0) return EXIT_USAGE;
             if (v == 0) return fail(c, "--conn: connections are numbered from 1");
             g->count = (unsigned)v; /* replay: the connection number */
@@ -416,7 +416,7 @@ int drive_cli_parse(struct drive_cli *c, int argc, char **argv, char ***pos,
     }
     if (want4 && want6)
         return fail(c, "-4 and -6 exclude each other");
-    if (c->cmd == DRIVE_CMD_LISTEN) {
+    if (c->cmd == TS_DRIVE_CMD_LISTEN) {
         g->family = g->local.family ? g->local.family : want6 ? 6 : 4;
         if ((want4 && g->family == 6) || (want6 && g->family == 4))
             return fail(c, "--addr and %s disagree", want4 ? "-4" : "-6");
@@ -428,9 +428,9 @@ int drive_cli_parse(struct drive_cli *c, int argc, char **argv, char ***pos,
     return -1;
 }
 
-int drive_cli_peer(struct drive_cli *c, const char *host, const char *port)
+int ts_drive_cli_peer(struct ts_drive_cli *c, const char *host, const char *port)
 {
-    struct drive_cfg *g = &c->cfg;
+    struct ts_drive_cfg *g = &c->cfg;
     char e[256], text[300];
     bool hp;
 
@@ -441,7 +441,7 @@ int drive_cli_peer(struct drive_cli *c, const char *host, const char *port)
     } else {
         snprintf(text, sizeof text, "%s", host);
     }
-    if (craft_parse_endpoint(text, true, &g->remote, &g->rport, &hp, e, sizeof e) < 0)
+    if (ts_craft_parse_endpoint(text, true, &g->remote, &g->rport, &hp, e, sizeof e) < 0)
         return fail(c, "%s", e);
     if (g->rport == 0)
         return fail(c, "port 0 cannot be connected to");
@@ -480,7 +480,7 @@ static void json_str(FILE *f, const char *s)
 static void hook_seg(void *user, const struct ts_seg *s, const struct ts_event *ev,
                      bool sent)
 {
-    struct drive_cli *c = user;
+    struct ts_drive_cli *c = user;
     (void)sent;
     if (c->lad)
         ts_ladder_seg(c->lad, c->out, s, ev);
@@ -490,7 +490,7 @@ static void hook_seg(void *user, const struct ts_seg *s, const struct ts_event *
 
 static void hook_conn(void *user, const struct ts_conn *cn, enum ts_end_reason why)
 {
-    struct drive_cli *c = user;
+    struct ts_drive_cli *c = user;
     if (c->lad)
         ts_ladder_conn_end(c->lad, c->out, cn, why);
     else
@@ -499,7 +499,7 @@ static void hook_conn(void *user, const struct ts_conn *cn, enum ts_end_reason w
 
 static void hook_data(void *user, unsigned conn_no, const uint8_t *p, uint32_t n)
 {
-    struct drive_cli *c = user;
+    struct ts_drive_cli *c = user;
     (void)conn_no;
     if (c->df) {
         fwrite(p, 1, n, c->df);
@@ -509,7 +509,7 @@ static void hook_data(void *user, unsigned conn_no, const uint8_t *p, uint32_t n
 
 static void hook_note(void *user, uint64_t t_ns, const char *text)
 {
-    struct drive_cli *c = user;
+    struct ts_drive_cli *c = user;
     if (c->quiet)
         return;
     ts_out_flush(c->out);
@@ -528,9 +528,9 @@ static void hook_note(void *user, uint64_t t_ns, const char *text)
 
 static void hook_frame(void *user, uint64_t t_ns, const uint8_t *ip, uint32_t len)
 {
-    struct drive_cli *c = user;
+    struct ts_drive_cli *c = user;
     if (c->pcap && !c->pcap_failed &&
-        craft_pcap_write(c->pcap, t_ns, ip, len, c->pcap_err, sizeof c->pcap_err) < 0)
+        ts_craft_pcap_write(c->pcap, t_ns, ip, len, c->pcap_err, sizeof c->pcap_err) < 0)
         c->pcap_failed = true;
 }
 
@@ -538,7 +538,7 @@ static void hook_frame(void *user, uint64_t t_ns, const uint8_t *ip, uint32_t le
 
 static void *sig_thread(void *arg)
 {
-    struct drive_cli *c = arg;
+    struct ts_drive_cli *c = arg;
     int sig;
     if (sigwait(&c->sigs, &sig) == 0) {
         c->signo = sig;
@@ -549,23 +549,23 @@ static void *sig_thread(void *arg)
     return NULL;
 }
 
-static int exit_for(enum drive_outcome o)
+static int exit_for(enum ts_drive_outcome o)
 {
     switch (o) {
-    case DRIVE_OK: return EXIT_DONE;
-    case DRIVE_FAILED: return EXIT_FAILED;
-    case DRIVE_REFUSED: return EXIT_REFUSED;
-    case DRIVE_UNREACHABLE: return EXIT_UNREACHABLE;
-    case DRIVE_TIMEOUT: return EXIT_SILENCE;
-    case DRIVE_RESET: return EXIT_RESET;
-    case DRIVE_DIFFERS: return EXIT_DIFFERS;
-    case DRIVE_INTERRUPTED: return 130;
+    case TS_DRIVE_OK: return EXIT_DONE;
+    case TS_DRIVE_FAILED: return EXIT_FAILED;
+    case TS_DRIVE_REFUSED: return EXIT_REFUSED;
+    case TS_DRIVE_UNREACHABLE: return EXIT_UNREACHABLE;
+    case TS_DRIVE_TIMEOUT: return EXIT_SILENCE;
+    case TS_DRIVE_RESET: return EXIT_RESET;
+    case TS_DRIVE_DIFFERS: return EXIT_DIFFERS;
+    case TS_DRIVE_INTERRUPTED: return 130;
     }
     return EXIT_FAILED;
 }
 
-int drive_cli_run(struct drive_cli *c, const char *what,
-                  int (*run)(struct drive_cli *c, void *arg, char *err,
+int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
+                  int (*run)(struct ts_drive_cli *c, void *arg, char *err,
                              size_t errlen),
                   void *arg)
 {
@@ -611,13 +611,13 @@ int drive_cli_run(struct drive_cli *c, const char *what,
         }
     }
     if (c->wfile) {
-        c->pcap = craft_pcap_open(c->wfile, 101 /* LINKTYPE_RAW */, e, sizeof e);
+        c->pcap = ts_craft_pcap_open(c->wfile, 101 /* LINKTYPE_RAW */, e, sizeof e);
         if (!c->pcap) {
             if (c->outfile) fclose(c->df);
             return fail(c, "-w %s", e);
         }
     }
-    struct drive_hooks h = {.user = c, .seg = hook_seg, .conn = hook_conn,
+    struct ts_drive_hooks h = {.user = c, .seg = hook_seg, .conn = hook_conn,
                             .data = hook_data, .note = hook_note,
                             .frame = hook_frame};
     c->cfg.hooks = h;
@@ -654,9 +654,9 @@ int drive_cli_run(struct drive_cli *c, const char *what,
         fail(c, "%s", err);
         status = EXIT_USAGE;
     } else {
-        struct drive_result *r = &c->res;
+        struct ts_drive_result *r = &c->res;
         status = exit_for(r->outcome);
-        if (r->outcome == DRIVE_INTERRUPTED)
+        if (r->outcome == TS_DRIVE_INTERRUPTED)
             status = c->signo == SIGTERM ? 143 : c->signo == SIGHUP ? 129 : 130;
         if (c->json) {
             fprintf(c->tf, "{\"type\":\"%s\",\"target\":", c->name);
@@ -666,17 +666,17 @@ int drive_cli_run(struct drive_cli *c, const char *what,
                     "\"retransmissions\":%u,\"bad_checksums\":%u,\"handshakes\":%u,\"handshake_us_mean\":%.3f,"
                     "\"handshake_us_min\":%.3f,\"handshake_us_max\":%.3f,"
                     "\"handshake_us_median\":%.3f,\"handshake_us_p99\":%.3f,\"message\":",
-                    drive_outcome_name(r->outcome), status, r->conns_ok,
+                    ts_drive_outcome_name(r->outcome), status, r->conns_ok,
                     r->conns_failed, (unsigned long long)r->bytes_sent,
                     (unsigned long long)r->bytes_received, r->retransmissions,
                     r->bad_checksums, r->hs_n, r->hs_n ? (double)r->hs_ns_sum / r->hs_n / 1e3 : 0.0,
                     (double)r->hs_ns_min / 1e3, (double)r->hs_ns_max / 1e3,
                     (double)r->hs_ns_median / 1e3, (double)r->hs_ns_p99 / 1e3);
-            json_str(c->tf, r->outcome == DRIVE_OK ? "" : err);
+            json_str(c->tf, r->outcome == TS_DRIVE_OK ? "" : err);
             fputs("}\n", c->tf);
         } else {
             fprintf(c->tf, "== %s %s: %s, %u connection%s ok", c->name, what,
-                    drive_outcome_name(r->outcome), r->conns_ok,
+                    ts_drive_outcome_name(r->outcome), r->conns_ok,
                     r->conns_ok == 1 ? "" : "s");
             if (r->conns_failed)
                 fprintf(c->tf, ", %u failed", r->conns_failed);
@@ -694,10 +694,10 @@ int drive_cli_run(struct drive_cli *c, const char *what,
             fputc('\n', c->tf);
         }
         fflush(c->tf);
-        if (r->outcome != DRIVE_OK)
+        if (r->outcome != TS_DRIVE_OK)
             fprintf(stderr, "tcpshake: %s: %s\n", c->name, err);
     }
-    if (c->pcap && craft_pcap_close(c->pcap, e, sizeof e) < 0 && !c->pcap_failed) {
+    if (c->pcap && ts_craft_pcap_close(c->pcap, e, sizeof e) < 0 && !c->pcap_failed) {
         fprintf(stderr, "tcpshake: %s: -w %s\n", c->name, e);
         if (status == EXIT_DONE) status = EXIT_FAILED;
     }
@@ -715,15 +715,15 @@ int drive_cli_run(struct drive_cli *c, const char *what,
 
 /* ---- connect ------------------------------------------------------------------ */
 
-static int run_connect(struct drive_cli *c, void *arg, char *err, size_t errlen)
+static int run_connect(struct ts_drive_cli *c, void *arg, char *err, size_t errlen)
 {
     (void)arg;
-    return drive_connect(&c->cfg, &c->res, err, errlen);
+    return ts_drive_connect(&c->cfg, &c->res, err, errlen);
 }
 
 int cmd_connect(int argc, char **argv)
 {
-    struct drive_cli *c = drive_cli_new(DRIVE_CMD_CONNECT);
+    struct ts_drive_cli *c = ts_drive_cli_new(TS_DRIVE_CMD_CONNECT);
     char **pos, what[300];
     int npos, r;
 
@@ -731,7 +731,7 @@ int cmd_connect(int argc, char **argv)
         fputs("tcpshake: connect: out of memory\n", stderr);
         return EXIT_USAGE;
     }
-    r = drive_cli_parse(c, argc, argv, &pos, &npos);
+    r = ts_drive_cli_parse(c, argc, argv, &pos, &npos);
     if (r >= 0)
         goto out;
     if (npos < 2) {
@@ -742,12 +742,12 @@ int cmd_connect(int argc, char **argv)
         r = fail(c, "unexpected argument '%s'", pos[2]);
         goto out;
     }
-    if ((r = drive_cli_peer(c, pos[0], pos[1])) >= 0)
+    if ((r = ts_drive_cli_peer(c, pos[0], pos[1])) >= 0)
         goto out;
     snprintf(what, sizeof what, strchr(pos[0], ':') ? "[%s]:%s" : "%s:%s",
              pos[0], pos[1]);
-    r = drive_cli_run(c, what, run_connect, NULL);
+    r = ts_drive_cli_run(c, what, run_connect, NULL);
 out:
-    drive_cli_free(c);
+    ts_drive_cli_free(c);
     return r;
 }

@@ -38,9 +38,9 @@ static const struct {
     [T_SEGMENT] = {"segment", 0},
 };
 
-struct craft_cli {
+struct ts_craft_cli {
     enum seg_type type;
-    struct craft_seg seg;          /* the template; random fields per segment */
+    struct ts_craft_seg seg;          /* the template; random fields per segment */
     bool src_set, sport_set, seq_set, id_set, flags_set, opt_set, win_set;
     const char *src_text, *dst_text;
     uint8_t *payload;              /* owned */
@@ -58,12 +58,12 @@ struct craft_cli {
 };
 
 /* The one mutable global: a signal handler can reach nothing else. */
-static volatile sig_atomic_t craft_stop;
+static volatile sig_atomic_t ts_craft_stop;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    craft_stop = 1;
+    ts_craft_stop = 1;
 }
 
 static void usage(FILE *f)
@@ -132,7 +132,7 @@ static int num(const char *what, const char *text, uint64_t max,
 {
     char e[200], msg[300];
 
-    if (craft_parse_uint(text, max, out, e, sizeof(e)) == 0)
+    if (ts_craft_parse_uint(text, max, out, e, sizeof(e)) == 0)
         return 0;
     snprintf(msg, sizeof(msg), "--%s %s", what, e);
     fail(msg);
@@ -140,14 +140,14 @@ static int num(const char *what, const char *text, uint64_t max,
 }
 
 /* Parse argv into c.  Returns -1 to go on, or an exit status. */
-static int parse_args(int argc, char **argv, struct craft_cli *c)
+static int parse_args(int argc, char **argv, struct ts_craft_cli *c)
 {
     char err[512], msg[600];
     uint64_t v;
     int ch;
     bool have_data = false;
 
-    craft_seg_init(&c->seg);
+    ts_craft_seg_init(&c->seg);
     c->count = 1;
     optind = 0; /* GNU: reinitialise; argv[0] is "craft" */
     opterr = 0; /* our own one-line messages */
@@ -168,7 +168,7 @@ static int parse_args(int argc, char **argv, struct craft_cli *c)
             c->seg.ack = (uint32_t)v;
             break;
         case O_FLAGS:
-            if (craft_flags_parse(optarg, &c->seg.flags, err, sizeof(err)) <
+            if (ts_craft_flags_parse(optarg, &c->seg.flags, err, sizeof(err)) <
                 0)
                 return fail(err);
             c->flags_set = true;
@@ -186,7 +186,7 @@ static int parse_args(int argc, char **argv, struct craft_cli *c)
             break;
         case O_OPT:
             /* repeated --opt lists append */
-            if (craft_opts_parse(&c->seg.opt, optarg, err, sizeof(err)) < 0)
+            if (ts_craft_opts_parse(&c->seg.opt, optarg, err, sizeof(err)) < 0)
                 return fail(err);
             c->opt_set = true;
             break;
@@ -195,7 +195,7 @@ static int parse_args(int argc, char **argv, struct craft_cli *c)
             if (have_data)
                 return fail("give one payload (--data or --hex)");
             have_data = true;
-            if ((ch == O_DATA ? craft_payload_text : craft_payload_hex)(
+            if ((ch == O_DATA ? ts_craft_payload_text : ts_craft_payload_hex)(
                     optarg, 65535, &c->payload, &c->seg.payload_len, err,
                     sizeof(err)) < 0)
                 return fail(err);
@@ -223,7 +223,7 @@ static int parse_args(int argc, char **argv, struct craft_cli *c)
         case 'i': c->iface = optarg; break;
         case O_DSTMAC:
         case O_SRCMAC:
-            if (craft_parse_mac(optarg, ch == O_DSTMAC ? c->dst_mac
+            if (ts_craft_parse_mac(optarg, ch == O_DSTMAC ? c->dst_mac
                                                        : c->src_mac,
                                 err, sizeof(err)) < 0)
                 return fail(err);
@@ -307,19 +307,19 @@ static int parse_args(int argc, char **argv, struct craft_cli *c)
 
 /* Addresses, MACs, default options; lookups the kernel answers without any
  * privilege.  Returns -1 to go on or an exit status. */
-static int resolve(struct craft_cli *c, bool sending, uint32_t *mtu,
-                   struct inject_iface *ifc)
+static int resolve(struct ts_craft_cli *c, bool sending, uint32_t *mtu,
+                   struct ts_inject_iface *ifc)
 {
     char err[512], msg[700];
     bool has_port;
     struct ts_addr rsrc;
     uint32_t rmtu = 0;
 
-    if (craft_parse_endpoint(c->dst_text, true, &c->seg.dst, &c->seg.dport,
+    if (ts_craft_parse_endpoint(c->dst_text, true, &c->seg.dst, &c->seg.dport,
                              &has_port, err, sizeof(err)) < 0)
         return fail(err);
     if (c->src_text) {
-        if (craft_parse_endpoint(c->src_text, false, &c->seg.src,
+        if (ts_craft_parse_endpoint(c->src_text, false, &c->seg.src,
                                  &c->seg.sport, &has_port, err,
                                  sizeof(err)) < 0)
             return fail(err);
@@ -333,7 +333,7 @@ static int resolve(struct craft_cli *c, bool sending, uint32_t *mtu,
     }
     /* The route gives the source when none was given, and the path MTU. */
     if (!c->src_set || (sending && !c->iface)) {
-        if (inject_route_get(&c->seg.dst, &rsrc, &rmtu, err, sizeof(err)) <
+        if (ts_inject_route_get(&c->seg.dst, &rsrc, &rmtu, err, sizeof(err)) <
             0) {
             if (!c->src_set) {
                 snprintf(msg, sizeof(msg), "%s: give --src", err);
@@ -347,46 +347,46 @@ static int resolve(struct craft_cli *c, bool sending, uint32_t *mtu,
     }
     *mtu = rmtu;
     if (c->iface) {
-        if (inject_iface_get(c->iface, ifc, err, sizeof(err)) < 0)
+        if (ts_inject_iface_get(c->iface, ifc, err, sizeof(err)) < 0)
             return fail(err);
         *mtu = ifc->mtu;
         if (!c->src_mac_set)
             memcpy(c->src_mac, ifc->mac, 6);
         if (!c->dst_mac_set && !ifc->loopback &&
-            inject_neigh_mac(&c->seg.dst, ifc->index, c->iface, c->dst_mac,
+            ts_inject_neigh_mac(&c->seg.dst, ifc->index, c->iface, c->dst_mac,
                              err, sizeof(err)) < 0)
             return fail(err);
     }
     if (!c->opt_set && (c->type == T_SYN || c->type == T_SYNACK)) {
         /* An option-less SYN gets dropped by some middleboxes: offer the MSS
          * of a 1500-byte Ethernet path unless told otherwise. */
-        if (craft_opts_add_mss(&c->seg.opt,
+        if (ts_craft_opts_add_mss(&c->seg.opt,
                                c->seg.dst.family == 4 ? 1460 : 1440, err,
                                sizeof(err)) < 0)
             return fail(err);
     }
-    if (craft_opts_check(&c->seg.opt, err, sizeof(err)) < 0)
+    if (ts_craft_opts_check(&c->seg.opt, err, sizeof(err)) < 0)
         return fail(err);
     return -1;
 }
 
 /* Fresh random values for whatever the user left unset. */
-static int randomize(struct craft_cli *c, struct craft_rng *rng)
+static int randomize(struct ts_craft_cli *c, struct ts_craft_rng *rng)
 {
     uint32_t r;
 
     if (!c->sport_set) {
-        if (craft_rng_u32(rng, &r) < 0)
+        if (ts_craft_rng_u32(rng, &r) < 0)
             return -1;
         c->seg.sport = (uint16_t)(1024 + r % (65536 - 1024));
     }
     if (!c->seq_set) {
-        if (craft_rng_u32(rng, &r) < 0)
+        if (ts_craft_rng_u32(rng, &r) < 0)
             return -1;
         c->seg.seq = r;
     }
     if (!c->id_set && c->seg.dst.family == 4) {
-        if (craft_rng_u32(rng, &r) < 0)
+        if (ts_craft_rng_u32(rng, &r) < 0)
             return -1;
         /* never 0: a raw socket's kernel would replace it */
         c->seg.ip_id = (uint16_t)(1 + r % 65535);
@@ -395,7 +395,7 @@ static int randomize(struct craft_cli *c, struct craft_rng *rng)
 }
 
 static void print_frame(struct ts_out *out, const struct ts_render_cfg *rc,
-                        const struct craft_frame *f, uint64_t t_ns)
+                        const struct ts_craft_frame *f, uint64_t t_ns)
 {
     struct ts_seg s;
 
@@ -409,31 +409,31 @@ static void print_frame(struct ts_out *out, const struct ts_render_cfg *rc,
 }
 
 /* One sendmmsg() of the queue; counts what went out.  -1 on a real error. */
-static int flush_some(struct craft_session *sess, uint64_t *sent, char *err,
+static int flush_some(struct ts_craft_session *sess, uint64_t *sent, char *err,
                       size_t errlen)
 {
     unsigned n = 0;
-    int r = craft_flush(sess, &n, err, errlen);
+    int r = ts_craft_flush(sess, &n, err, errlen);
 
     *sent += n;
     return r < 0 ? -1 : 1;
 }
 
-static int run(struct craft_cli *c)
+static int run(struct ts_craft_cli *c)
 {
     char err[512], msg[700];
-    struct inject_iface ifc = {0};
-    struct craft_session_cfg scfg = {0};
-    struct craft_session *sess = NULL;
-    struct craft_pcap *pcap = NULL;
+    struct ts_inject_iface ifc = {0};
+    struct ts_craft_session_cfg scfg = {0};
+    struct ts_craft_session *sess = NULL;
+    struct ts_craft_pcap *pcap = NULL;
     struct ts_out *out = NULL;
     struct ts_render_cfg rc = {.abs_seq = true, .numeric = true, .json = c->json};
-    struct craft_rng rng;
-    struct craft_frame f;
-    struct inject_pace pace;
+    struct ts_craft_rng rng;
+    struct ts_craft_frame f;
+    struct ts_inject_pace pace;
     struct sigaction sa;
     bool sending = !c->wfile && !c->dry_run;
-    const char *user = c->user ? c->user : inject_sudo_user();
+    const char *user = c->user ? c->user : ts_inject_sudo_user();
     uint64_t sent = 0, t0, t_first = 0, t_last = 0, wall0, interval_ns;
     uint32_t mtu = 0;
     int rc_exit = 0, r;
@@ -443,7 +443,7 @@ static int run(struct craft_cli *c)
     if ((r = resolve(c, sending, &mtu, &ifc)) >= 0)
         return r;
 
-    uint32_t ip_len = craft_seg_ip_len(&c->seg);
+    uint32_t ip_len = ts_craft_seg_ip_len(&c->seg);
     /* IPv4 counts its header in the 16-bit length, IPv6 does not. */
     if (c->seg.dst.family == 4 ? ip_len > 65535 : ip_len - 40 > 65535) {
         snprintf(msg, sizeof(msg), "segment of %u bytes is larger than IP "
@@ -461,8 +461,8 @@ static int run(struct craft_cli *c)
     }
 
     scfg.family = c->seg.dst.family;
-    scfg.via = !sending ? CRAFT_VIA_BUILD
-               : c->iface ? CRAFT_VIA_LINK : CRAFT_VIA_RAW;
+    scfg.via = !sending ? TS_CRAFT_VIA_BUILD
+               : c->iface ? TS_CRAFT_VIA_LINK : TS_CRAFT_VIA_RAW;
     scfg.iface = c->iface;
     scfg.ether = c->iface != NULL;
     memcpy(scfg.src_mac, c->src_mac, 6);
@@ -471,30 +471,30 @@ static int run(struct craft_cli *c)
     scfg.mark = c->mark;
 
     if (sending) {
-        if (inject_check_privileges(scfg.via, scfg.family, err, sizeof(err)) <
+        if (ts_inject_check_privileges(scfg.via, scfg.family, err, sizeof(err)) <
             0)
             return fail(err);
-        sess = craft_open(&scfg, err, sizeof(err));
+        sess = ts_craft_open(&scfg, err, sizeof(err));
         if (!sess)
             return fail(err);
         /* The socket is open: give up root (tcpdump's -Z). */
-        if (user && inject_drop_privileges(user, err, sizeof(err)) < 0) {
-            craft_close(sess);
+        if (user && ts_inject_drop_privileges(user, err, sizeof(err)) < 0) {
+            ts_craft_close(sess);
             return fail(err);
         }
     } else {
         /* Nothing needs root: drop it before creating the file. */
-        if (user && inject_drop_privileges(user, err, sizeof(err)) < 0)
+        if (user && ts_inject_drop_privileges(user, err, sizeof(err)) < 0)
             return fail(err);
-        sess = craft_open(&scfg, err, sizeof(err));
+        sess = ts_craft_open(&scfg, err, sizeof(err));
         if (!sess)
             return fail(err);
         if (c->wfile) {
-            pcap = craft_pcap_open(c->wfile, scfg.ether ? TS_DLT_EN10MB
+            pcap = ts_craft_pcap_open(c->wfile, scfg.ether ? TS_DLT_EN10MB
                                                         : TS_DLT_LINKTYPE_RAW,
                                    err, sizeof(err));
             if (!pcap) {
-                craft_close(sess);
+                ts_craft_close(sess);
                 return fail(err);
             }
         }
@@ -502,8 +502,8 @@ static int run(struct craft_cli *c)
 
     out = malloc(sizeof(*out));
     if (!out) {
-        craft_close(sess);
-        craft_pcap_close(pcap, err, sizeof(err));
+        ts_craft_close(sess);
+        ts_craft_pcap_close(pcap, err, sizeof(err));
         return fail(strerror(errno));
     }
     /* Segments go to stdout, or stderr when the pcap does. */
@@ -512,25 +512,25 @@ static int run(struct craft_cli *c)
     if (c->flood)
         c->quiet = true; /* printing would be the bottleneck */
 
-    craft_stop = 0;
+    ts_craft_stop = 0;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: sleeps end at once */
     sigaction(SIGTERM, &sa, NULL);
 
-    craft_rng_init(&rng);
+    ts_craft_rng_init(&rng);
     double pps = c->flood ? 0 : c->rate > 0 ? c->rate : 1;
     interval_ns = pps > 0 ? (uint64_t)(1e9 / pps) : 0;
-    wall0 = inject_wall_ns();
-    t0 = inject_now_ns();
-    inject_pace_init(&pace, sending ? pps : 0, t0);
+    wall0 = ts_inject_wall_ns();
+    t0 = ts_inject_now_ns();
+    ts_inject_pace_init(&pace, sending ? pps : 0, t0);
 
-    for (uint64_t i = 0; (c->count == 0 || i < c->count) && !craft_stop; i++) {
+    for (uint64_t i = 0; (c->count == 0 || i < c->count) && !ts_craft_stop; i++) {
         if (sending && i > 0 && !c->flood) {
-            while (inject_pace_wait(&pace, i) < 0 && !craft_stop)
+            while (ts_inject_pace_wait(&pace, i) < 0 && !ts_craft_stop)
                 ;
-            if (craft_stop)
+            if (ts_craft_stop)
                 break;
         }
         if (randomize(c, &rng) < 0) {
@@ -539,7 +539,7 @@ static int run(struct craft_cli *c)
             rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
             break;
         }
-        if (craft_build(sess, &c->seg, &f, err, sizeof(err)) < 0) {
+        if (ts_craft_build(sess, &c->seg, &f, err, sizeof(err)) < 0) {
             fail(err);
             rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
             break;
@@ -549,13 +549,13 @@ static int run(struct craft_cli *c)
             /* the rate runs from the first send, not from before its frame
              * was built (under a sanitizer that took 4 ms, and 5 segments at
              * 50/s went out in 76 ms) */
-            t_first = inject_now_ns();
-            inject_pace_init(&pace, pps, t_first);
+            t_first = ts_inject_now_ns();
+            ts_inject_pace_init(&pace, pps, t_first);
         }
         if (sending && c->flood) {
-            /* Batched: frames go out CRAFT_BATCH at a time. */
-            while ((r = craft_queue(sess, &f, err, sizeof(err))) == 1 &&
-                   !craft_stop)
+            /* Batched: frames go out TS_CRAFT_BATCH at a time. */
+            while ((r = ts_craft_queue(sess, &f, err, sizeof(err))) == 1 &&
+                   !ts_craft_stop)
                 r = flush_some(sess, &sent, err, sizeof(err));
             if (r < 0) {
                 fail(err);
@@ -564,8 +564,8 @@ static int run(struct craft_cli *c)
             }
             continue; /* --flood is quiet */
         } else if (sending) {
-            while ((r = craft_write(sess, &f, err, sizeof(err))) == 1 &&
-                   !craft_stop)
+            while ((r = ts_craft_write(sess, &f, err, sizeof(err))) == 1 &&
+                   !ts_craft_stop)
                 ; /* no room in the socket buffer: try the same frame again */
             if (r < 0) {
                 fail(err);
@@ -574,13 +574,13 @@ static int run(struct craft_cli *c)
             }
             if (r == 1)
                 break;
-            t_last = inject_now_ns();
+            t_last = ts_inject_now_ns();
             if (!c->quiet)
-                t_ns = inject_wall_ns();
+                t_ns = ts_inject_wall_ns();
         } else {
             /* -w / --dry-run: segment i stamped where the pacing puts it */
             t_ns = wall0 + i * interval_ns;
-            if (pcap && craft_pcap_write(pcap, t_ns, f.data, f.len, err,
+            if (pcap && ts_craft_pcap_write(pcap, t_ns, f.data, f.len, err,
                                          sizeof(err)) < 0) {
                 fail(err);
                 rc_exit = EXIT_SENT_FAIL;
@@ -592,8 +592,8 @@ static int run(struct craft_cli *c)
             print_frame(out, &rc, &f, t_ns);
     }
     /* What a flood still has queued goes out, even after ^C. */
-    if (sess && craft_session_via(sess) != CRAFT_VIA_BUILD && rc_exit == 0) {
-        for (int tries = 0; craft_queued(sess) && tries < 1000; tries++) {
+    if (sess && ts_craft_session_via(sess) != TS_CRAFT_VIA_BUILD && rc_exit == 0) {
+        for (int tries = 0; ts_craft_queued(sess) && tries < 1000; tries++) {
             if (flush_some(sess, &sent, err, sizeof(err)) < 0) {
                 fail(err);
                 rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
@@ -602,15 +602,15 @@ static int run(struct craft_cli *c)
         }
     }
     if (sending && c->flood)
-        t_last = inject_now_ns();
+        t_last = ts_inject_now_ns();
 
-    if (pcap && craft_pcap_close(pcap, err, sizeof(err)) < 0) {
+    if (pcap && ts_craft_pcap_close(pcap, err, sizeof(err)) < 0) {
         fail(err);
         rc_exit = EXIT_SENT_FAIL;
     }
     ts_out_flush(out);
     free(out);
-    craft_close(sess);
+    ts_craft_close(sess);
 
     /* From the first send to the end of the last: n segments, n-1 gaps. */
     double secs = t_last > t_first ? (double)(t_last - t_first) / 1e9 : 0;
@@ -636,7 +636,7 @@ static int run(struct craft_cli *c)
 
 int cmd_craft(int argc, char **argv)
 {
-    struct craft_cli c;
+    struct ts_craft_cli c;
     int r;
 
     memset(&c, 0, sizeof(c));

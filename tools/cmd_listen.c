@@ -11,15 +11,15 @@
 #include "tcpshake/craft.h"
 #include "tcpshake/drive.h"
 
-static int run_listen(struct drive_cli *c, void *arg, char *err, size_t errlen)
+static int run_listen(struct ts_drive_cli *c, void *arg, char *err, size_t errlen)
 {
     (void)arg;
-    return drive_listen(drive_cli_cfg(c), drive_cli_result(c), err, errlen);
+    return ts_drive_listen(ts_drive_cli_cfg(c), ts_drive_cli_result(c), err, errlen);
 }
 
 int cmd_listen(int argc, char **argv)
 {
-    struct drive_cli *c = drive_cli_new(DRIVE_CMD_LISTEN);
+    struct ts_drive_cli *c = ts_drive_cli_new(TS_DRIVE_CMD_LISTEN);
     char **pos, what[300], e[256], a[64];
     int npos, r;
     uint64_t port;
@@ -28,7 +28,7 @@ int cmd_listen(int argc, char **argv)
         fputs("tcpshake: listen: out of memory\n", stderr);
         return 2;
     }
-    r = drive_cli_parse(c, argc, argv, &pos, &npos);
+    r = ts_drive_cli_parse(c, argc, argv, &pos, &npos);
     if (r >= 0)
         goto out;
     if (npos != 1) {
@@ -38,12 +38,12 @@ int cmd_listen(int argc, char **argv)
         r = 2;
         goto out;
     }
-    if (craft_parse_uint(pos[0], 65535, &port, e, sizeof e) < 0 || port == 0) {
+    if (ts_craft_parse_uint(pos[0], 65535, &port, e, sizeof e) < 0 || port == 0) {
         fprintf(stderr, "tcpshake: listen: port '%s': 1 to 65535\n", pos[0]);
         r = 2;
         goto out;
     }
-    struct drive_cfg *g = drive_cli_cfg(c);
+    struct ts_drive_cfg *g = ts_drive_cli_cfg(c);
     g->lport = (uint16_t)port;
     if (g->local.family)
         snprintf(what, sizeof what, g->family == 6 ? "[%s]:%u" : "%s:%u",
@@ -51,8 +51,8 @@ int cmd_listen(int argc, char **argv)
     else
         snprintf(what, sizeof what, "%s:%u", g->family == 6 ? "[::]" : "0.0.0.0",
                  (unsigned)port);
-    r = drive_cli_run(c, what, run_listen, NULL);
+    r = ts_drive_cli_run(c, what, run_listen, NULL);
 out:
-    drive_cli_free(c);
+    ts_drive_cli_free(c);
     return r;
 }

@@ -15,16 +15,16 @@ struct replay_arg {
     unsigned conn;
 };
 
-static int run_replay(struct drive_cli *c, void *arg, char *err, size_t errlen)
+static int run_replay(struct ts_drive_cli *c, void *arg, char *err, size_t errlen)
 {
     struct replay_arg *a = arg;
-    return drive_replay(drive_cli_cfg(c), a->file, a->conn,
-                        drive_cli_result(c), err, errlen);
+    return ts_drive_replay(ts_drive_cli_cfg(c), a->file, a->conn,
+                        ts_drive_cli_result(c), err, errlen);
 }
 
 int cmd_replay(int argc, char **argv)
 {
-    struct drive_cli *c = drive_cli_new(DRIVE_CMD_REPLAY);
+    struct ts_drive_cli *c = ts_drive_cli_new(TS_DRIVE_CMD_REPLAY);
     struct replay_arg a = {0};
     char **pos;
     int npos, r;
@@ -33,7 +33,7 @@ int cmd_replay(int argc, char **argv)
         fputs("tcpshake: replay: out of memory\n", stderr);
         return 2;
     }
-    r = drive_cli_parse(c, argc, argv, &pos, &npos);
+    r = ts_drive_cli_parse(c, argc, argv, &pos, &npos);
     if (r >= 0)
         goto out;
     if (npos != 1) {
@@ -43,20 +43,20 @@ int cmd_replay(int argc, char **argv)
         r = 2;
         goto out;
     }
-    const char *to = drive_cli_to(c);
+    const char *to = ts_drive_cli_to(c);
     if (!to) {
         fputs("tcpshake: replay: --to HOST:PORT is required (IPv6: [ADDR]:PORT)\n", stderr);
         r = 2;
         goto out;
     }
-    if ((r = drive_cli_peer(c, to, NULL)) >= 0)
+    if ((r = ts_drive_cli_peer(c, to, NULL)) >= 0)
         goto out;
-    struct drive_cfg *g = drive_cli_cfg(c);
+    struct ts_drive_cfg *g = ts_drive_cli_cfg(c);
     a.file = pos[0];
-    a.conn = drive_cli_conn_set(c) ? g->count : 0;
+    a.conn = ts_drive_cli_conn_set(c) ? g->count : 0;
     g->count = 1;
-    r = drive_cli_run(c, to, run_replay, &a);
+    r = ts_drive_cli_run(c, to, run_replay, &a);
 out:
-    drive_cli_free(c);
+    ts_drive_cli_free(c);
     return r;
 }

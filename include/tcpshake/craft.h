@@ -26,38 +26,38 @@ extern "C" {
 
 /* ---- TCP options -------------------------------------------------------- */
 
-#define CRAFT_OPT_MAX 40   /* option space in a TCP header (RFC 9293 §3.1) */
-#define CRAFT_OPT_ROOM 80  /* what a list may hold before it is refused, so an
+#define TS_CRAFT_OPT_MAX 40   /* option space in a TCP header (RFC 9293 §3.1) */
+#define TS_CRAFT_OPT_ROOM 80  /* what a list may hold before it is refused, so an
                               overlong list can be named in the error */
 
 /* An ordered list of TCP options in wire form, not yet padded. */
-struct craft_opts {
+struct ts_craft_opts {
     uint8_t len;                    /* bytes used in b[] */
     uint8_t n;                      /* options in the list */
-    uint8_t off[CRAFT_OPT_ROOM];    /* where each option starts in b[] */
-    uint8_t b[CRAFT_OPT_ROOM];
+    uint8_t off[TS_CRAFT_OPT_ROOM];    /* where each option starts in b[] */
+    uint8_t b[TS_CRAFT_OPT_ROOM];
 };
 
-void craft_opts_clear(struct craft_opts *o);
+void ts_craft_opts_clear(struct ts_craft_opts *o);
 
 /* Append one option.  Each returns 0, or -1 with a message when the list
- * would not fit in CRAFT_OPT_ROOM or a value is out of range.  Nothing is
- * checked against the 40-byte limit here: see craft_opts_check(). */
-int craft_opts_add_eol(struct craft_opts *o, char *err, size_t errlen);
-int craft_opts_add_nop(struct craft_opts *o, char *err, size_t errlen);
-int craft_opts_add_mss(struct craft_opts *o, uint16_t mss, char *err,
+ * would not fit in TS_CRAFT_OPT_ROOM or a value is out of range.  Nothing is
+ * checked against the 40-byte limit here: see ts_craft_opts_check(). */
+int ts_craft_opts_add_eol(struct ts_craft_opts *o, char *err, size_t errlen);
+int ts_craft_opts_add_nop(struct ts_craft_opts *o, char *err, size_t errlen);
+int ts_craft_opts_add_mss(struct ts_craft_opts *o, uint16_t mss, char *err,
                        size_t errlen);
-int craft_opts_add_wscale(struct craft_opts *o, uint8_t shift, char *err,
+int ts_craft_opts_add_wscale(struct ts_craft_opts *o, uint8_t shift, char *err,
                           size_t errlen);
-int craft_opts_add_sackok(struct craft_opts *o, char *err, size_t errlen);
+int ts_craft_opts_add_sackok(struct ts_craft_opts *o, char *err, size_t errlen);
 /* n blocks of (left, right) edges, 1..4 */
-int craft_opts_add_sack(struct craft_opts *o, const uint32_t (*blocks)[2],
+int ts_craft_opts_add_sack(struct ts_craft_opts *o, const uint32_t (*blocks)[2],
                         unsigned n, char *err, size_t errlen);
-int craft_opts_add_ts(struct craft_opts *o, uint32_t tsval, uint32_t tsecr,
+int ts_craft_opts_add_ts(struct ts_craft_opts *o, uint32_t tsval, uint32_t tsecr,
                       char *err, size_t errlen);
 /* Any kind: kind byte, length byte (2 + dlen), then data.  Kinds 0 and 1 are
  * single bytes and take no data. */
-int craft_opts_add_raw(struct craft_opts *o, uint8_t kind, const uint8_t *data,
+int ts_craft_opts_add_raw(struct ts_craft_opts *o, uint8_t kind, const uint8_t *data,
                        uint8_t dlen, char *err, size_t errlen);
 
 /* Parse a comma-separated list and append it:
@@ -65,25 +65,25 @@ int craft_opts_add_raw(struct craft_opts *o, uint8_t kind, const uint8_t *data,
  *   kind=N[:HEX]    (raw option: kind N with these data bytes)
  *   none            (nothing; only on its own)
  * Returns 0, or -1 with a message naming the item. */
-int craft_opts_parse(struct craft_opts *o, const char *spec, char *err,
+int ts_craft_opts_parse(struct ts_craft_opts *o, const char *spec, char *err,
                      size_t errlen);
 
 /* 0 if the list fits the header once padded; -1 with a message naming every
  * option and its size when it needs more than 40 bytes. */
-int craft_opts_check(const struct craft_opts *o, char *err, size_t errlen);
+int ts_craft_opts_check(const struct ts_craft_opts *o, char *err, size_t errlen);
 
 /* The padded wire bytes: the list followed by zero bytes (EOL, RFC 9293 §3.1)
- * up to a multiple of 4.  out must hold CRAFT_OPT_MAX bytes.  Returns the
- * padded length, or -1 if craft_opts_check() would fail. */
-int craft_opts_pad(const struct craft_opts *o, uint8_t *out);
+ * up to a multiple of 4.  out must hold TS_CRAFT_OPT_MAX bytes.  Returns the
+ * padded length, or -1 if ts_craft_opts_check() would fail. */
+int ts_craft_opts_pad(const struct ts_craft_opts *o, uint8_t *out);
 
 /* Short name of a kind ("mss", "sack", "kind-30", ...) into buf. */
-const char *craft_opt_name(uint8_t kind, char *buf, size_t len);
+const char *ts_craft_opt_name(uint8_t kind, char *buf, size_t len);
 
 /* ---- segments ----------------------------------------------------------- */
 
 /* Every field of one segment.  Host byte order; addresses as in decode.h. */
-struct craft_seg {
+struct ts_craft_seg {
     struct ts_addr src, dst;     /* same family, 4 or 6 */
     uint16_t sport, dport;
     uint32_t seq, ack;
@@ -95,37 +95,37 @@ struct craft_seg {
     uint16_t ip_id;              /* IPv4; 0 lets a raw socket's kernel pick */
     bool df;                     /* IPv4 don't-fragment */
     bool bad_cksum;              /* send the right TCP checksum plus one */
-    struct craft_opts opt;
+    struct ts_craft_opts opt;
     const uint8_t *payload;      /* read during the build only, not kept */
     uint32_t payload_len;
 };
 
 /* Defaults: no flags, window 64240, TTL 64, DF, everything else zero. */
-void craft_seg_init(struct craft_seg *s);
+void ts_craft_seg_init(struct ts_craft_seg *s);
 
 /* IP header length for this segment's family: 20 or 40. */
-uint32_t craft_seg_ip_hlen(const struct craft_seg *s);
+uint32_t ts_craft_seg_ip_hlen(const struct ts_craft_seg *s);
 /* Bytes of the IP packet: IP header + TCP header + padded options + payload,
  * or 0 when the options do not fit. */
-uint32_t craft_seg_ip_len(const struct craft_seg *s);
+uint32_t ts_craft_seg_ip_len(const struct ts_craft_seg *s);
 
 /* Flag names: "syn", "ack", "fin", "rst", "psh", "urg", "ece", "cwr".
  * Parse a comma-separated list ("syn,ack"; "none" or "" for no flags). */
-int craft_flags_parse(const char *list, uint8_t *flags, char *err,
+int ts_craft_flags_parse(const char *list, uint8_t *flags, char *err,
                       size_t errlen);
 /* "syn,ack" form into buf ("none" for 0). */
-const char *craft_flags_str(uint8_t flags, char *buf, size_t len);
+const char *ts_craft_flags_str(uint8_t flags, char *buf, size_t len);
 
 /* ---- sessions ----------------------------------------------------------- */
 
-enum craft_via {
-    CRAFT_VIA_BUILD = 0, /* build only: no socket, no privileges (dry run, -w) */
-    CRAFT_VIA_RAW,       /* raw IP socket: libnet RAW4 / RAW6 */
-    CRAFT_VIA_LINK,      /* link layer on an Ethernet interface: libnet LINK */
+enum ts_craft_via {
+    TS_CRAFT_VIA_BUILD = 0, /* build only: no socket, no privileges (dry run, -w) */
+    TS_CRAFT_VIA_RAW,       /* raw IP socket: libnet RAW4 / RAW6 */
+    TS_CRAFT_VIA_LINK,      /* link layer on an Ethernet interface: libnet LINK */
 };
 
-struct craft_session_cfg {
-    enum craft_via via;
+struct ts_craft_session_cfg {
+    enum ts_craft_via via;
     uint8_t family;        /* 4 or 6: every segment of a session has it */
     const char *iface;     /* LINK: the interface; RAW (IPv6 only): bind to it */
     bool ether;            /* Ethernet frames (LINK always; BUILD for -w -i) */
@@ -136,103 +136,103 @@ struct craft_session_cfg {
 
 /* One assembled frame.  `data` belongs to the session and stays valid until
  * the next build, send or close. */
-struct craft_frame {
+struct ts_craft_frame {
     const uint8_t *data;
     uint32_t len;
     int dlt;          /* TS_DLT_LINKTYPE_RAW (101) or TS_DLT_EN10MB (1) */
     uint32_t ip_off;  /* where the IP header starts: 0 or 14 */
 };
 
-struct craft_session;
+struct ts_craft_session;
 
 /* Open a session (a libnet context; a socket unless BUILD).  Returns NULL
  * with a one-line message on failure.  Privileges are not checked here: see
- * inject_check_privileges() for a friendlier message first. */
-struct craft_session *craft_open(const struct craft_session_cfg *cfg,
+ * ts_inject_check_privileges() for a friendlier message first. */
+struct ts_craft_session *ts_craft_open(const struct ts_craft_session_cfg *cfg,
                                  char *err, size_t errlen);
-void craft_close(struct craft_session *s);
+void ts_craft_close(struct ts_craft_session *s);
 
 /* Build the segment by rebuilding the session's blocks.  Returns 0 and fills
  * *f, or -1 with a message (family mismatch, options too long, ...). */
-int craft_build(struct craft_session *s, const struct craft_seg *seg,
-                struct craft_frame *f, char *err, size_t errlen);
+int ts_craft_build(struct ts_craft_session *s, const struct ts_craft_seg *seg,
+                struct ts_craft_frame *f, char *err, size_t errlen);
 
 /* Send the frame last built (f must come from this session's last build).
  * Returns 0 when sent, 1 when it was not sent but may be tried again (no room
  * in the kernel: ENOBUFS/EAGAIN, or a signal: EINTR), -1 with a message on
  * any other failure. */
-int craft_write(struct craft_session *s, const struct craft_frame *f,
+int ts_craft_write(struct ts_craft_session *s, const struct ts_craft_frame *f,
                 char *err, size_t errlen);
 
-/* craft_build() then craft_write(); same return values (-1 for either). */
-int craft_send(struct craft_session *s, const struct craft_seg *seg,
-               struct craft_frame *f, char *err, size_t errlen);
+/* ts_craft_build() then ts_craft_write(); same return values (-1 for either). */
+int ts_craft_send(struct ts_craft_session *s, const struct ts_craft_seg *seg,
+               struct ts_craft_frame *f, char *err, size_t errlen);
 
 /* Batches, for floods: each frame libnet assembled is copied into the
- * session's queue, and craft_flush() hands the queue to one sendmmsg() on
+ * session's queue, and ts_craft_flush() hands the queue to one sendmmsg() on
  * libnet's socket, each frame addressed exactly as libnet's writers address
  * it.  The bytes are the same; only the number of system calls changes. */
-#define CRAFT_BATCH 64
+#define TS_CRAFT_BATCH 64
 /* 0 queued, 1 queue full (flush first), -1 with a message. */
-int craft_queue(struct craft_session *s, const struct craft_frame *f,
+int ts_craft_queue(struct ts_craft_session *s, const struct ts_craft_frame *f,
                 char *err, size_t errlen);
-unsigned craft_queued(const struct craft_session *s);
+unsigned ts_craft_queued(const struct ts_craft_session *s);
 /* Send what is queued.  *sent: frames that went out now.  0 when the queue
  * is empty, 1 when frames are left (no room in the kernel, or a signal: call
  * again), -1 with a message. */
-int craft_flush(struct craft_session *s, unsigned *sent, char *err,
+int ts_craft_flush(struct ts_craft_session *s, unsigned *sent, char *err,
                 size_t errlen);
 
 /* The socket (libnet_getfd), -1 for a BUILD session. */
-int craft_fd(const struct craft_session *s);
-enum craft_via craft_session_via(const struct craft_session *s);
+int ts_craft_fd(const struct ts_craft_session *s);
+enum ts_craft_via ts_craft_session_via(const struct ts_craft_session *s);
 
 /* ---- randomness --------------------------------------------------------- */
 
 /* Buffered getrandom(): ISNs, ports and IP ids (libnet_get_prand is weak). */
-struct craft_rng {
+struct ts_craft_rng {
     uint32_t pos;
     uint8_t buf[4096];
 };
-void craft_rng_init(struct craft_rng *r);
+void ts_craft_rng_init(struct ts_craft_rng *r);
 /* 0 and *v filled, or -1 with errno when the kernel refused. */
-int craft_rng_u32(struct craft_rng *r, uint32_t *v);
+int ts_craft_rng_u32(struct ts_craft_rng *r, uint32_t *v);
 
 /* ---- parsing helpers for front ends -------------------------------------- */
 
 /* "ADDR:PORT", "[V6ADDR]:PORT", or without the port when port_ok allows
  * ("ADDR", "[V6ADDR]", a bare IPv6 address).  *has_port says which.  Returns 0
  * or -1 with a message naming the text. */
-int craft_parse_endpoint(const char *text, bool port_needed,
+int ts_craft_parse_endpoint(const char *text, bool port_needed,
                          struct ts_addr *addr, uint16_t *port, bool *has_port,
                          char *err, size_t errlen);
 
 /* Unsigned number with a range: decimal or 0x hex. */
-int craft_parse_uint(const char *text, uint64_t max, uint64_t *out,
+int ts_craft_parse_uint(const char *text, uint64_t max, uint64_t *out,
                      char *err, size_t errlen);
 
 /* "aa:bb:cc:dd:ee:ff" (or with '-'). */
-int craft_parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen);
+int ts_craft_parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen);
 
 /* Payload from text with C escapes (\n \r \t \\ \0 \xHH), from "@FILE", or
  * from hex digits (spaces and ':' ignored).  *out is malloc'ed (caller frees;
  * may be NULL when *len is 0).  max: refuse anything longer. */
-int craft_payload_text(const char *text, uint32_t max, uint8_t **out,
+int ts_craft_payload_text(const char *text, uint32_t max, uint8_t **out,
                        uint32_t *len, char *err, size_t errlen);
-int craft_payload_hex(const char *text, uint32_t max, uint8_t **out,
+int ts_craft_payload_hex(const char *text, uint32_t max, uint8_t **out,
                       uint32_t *len, char *err, size_t errlen);
 
 /* ---- pcap output --------------------------------------------------------- */
 
 /* A classic pcap file (microsecond records), written without libpcap. */
-struct craft_pcap;
+struct ts_craft_pcap;
 /* path "-" writes to stdout. */
-struct craft_pcap *craft_pcap_open(const char *path, int dlt, char *err,
+struct ts_craft_pcap *ts_craft_pcap_open(const char *path, int dlt, char *err,
                                    size_t errlen);
-int craft_pcap_write(struct craft_pcap *p, uint64_t t_ns, const uint8_t *data,
+int ts_craft_pcap_write(struct ts_craft_pcap *p, uint64_t t_ns, const uint8_t *data,
                      uint32_t len, char *err, size_t errlen);
 /* Flushes and closes; -1 with a message if anything failed to be written. */
-int craft_pcap_close(struct craft_pcap *p, char *err, size_t errlen);
+int ts_craft_pcap_close(struct ts_craft_pcap *p, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -3,12 +3,12 @@
  * filter on the session's tuple) + the tracer's decoder, tracker and state
  * machine.
  *
- * drive_connect() is the client: SYN with the options asked for, the peer's
+ * ts_drive_connect() is the client: SYN with the options asked for, the peer's
  * SYN+ACK, ACK, our data in MSS-sized segments within the peer's window, the
  * peer's data ACKed and handed to a callback, then the close asked for.
- * drive_listen() is the server: it answers clients' SYNs on a port with
+ * ts_drive_listen() is the server: it answers clients' SYNs on a port with
  * crafted SYN+ACKs, several clients at once kept apart by 4-tuple.
- * drive_replay() replays the client side of a captured connection.
+ * ts_drive_replay() replays the client side of a captured connection.
  *
  * Our SYN, SYN+ACK, FIN and data are retransmitted on timeout (RFC 6298
  * RTO, bounded tries).  The local kernel's RSTs are kept away by a guard for
@@ -37,34 +37,34 @@ extern "C" {
 #endif
 
 /* How our side ends the connection. */
-enum drive_close {
-    DRIVE_CLOSE_ACTIVE = 0, /* our FIN first; TIME_WAIT for time_wait_ns */
-    DRIVE_CLOSE_PASSIVE,    /* wait for the peer's FIN, ACK it, then ours */
-    DRIVE_CLOSE_RST,        /* abort with RST */
-    DRIVE_CLOSE_NONE,       /* leave it open */
+enum ts_drive_close {
+    TS_DRIVE_CLOSE_ACTIVE = 0, /* our FIN first; TIME_WAIT for time_wait_ns */
+    TS_DRIVE_CLOSE_PASSIVE,    /* wait for the peer's FIN, ACK it, then ours */
+    TS_DRIVE_CLOSE_RST,        /* abort with RST */
+    TS_DRIVE_CLOSE_NONE,       /* leave it open */
 };
 
 /* How a session ended (also the per-connection result). */
-enum drive_outcome {
-    DRIVE_OK = 0,
-    DRIVE_FAILED,      /* a local failure: err says what */
-    DRIVE_REFUSED,     /* a RST answered our SYN */
-    DRIVE_UNREACHABLE, /* an ICMP destination unreachable about our SYN */
-    DRIVE_TIMEOUT,     /* no answer after the retransmissions, or the peer
+enum ts_drive_outcome {
+    TS_DRIVE_OK = 0,
+    TS_DRIVE_FAILED,      /* a local failure: err says what */
+    TS_DRIVE_REFUSED,     /* a RST answered our SYN */
+    TS_DRIVE_UNREACHABLE, /* an ICMP destination unreachable about our SYN */
+    TS_DRIVE_TIMEOUT,     /* no answer after the retransmissions, or the peer
                           did not do what we waited for within timeout_ns */
-    DRIVE_RESET,       /* the peer aborted an open connection with RST */
-    DRIVE_INTERRUPTED, /* the stop flag was set */
-    DRIVE_DIFFERS,     /* replay: the live server did not answer as captured */
+    TS_DRIVE_RESET,       /* the peer aborted an open connection with RST */
+    TS_DRIVE_INTERRUPTED, /* the stop flag was set */
+    TS_DRIVE_DIFFERS,     /* replay: the live server did not answer as captured */
 };
 
-const char *drive_close_name(enum drive_close c);
-int drive_close_parse(const char *s, enum drive_close *c);
-const char *drive_outcome_name(enum drive_outcome o);
+const char *ts_drive_close_name(enum ts_drive_close c);
+int ts_drive_close_parse(const char *s, enum ts_drive_close *c);
+const char *ts_drive_outcome_name(enum ts_drive_outcome o);
 
 /* Options our SYN (connect) or SYN+ACK (listen) offers.  A SYN+ACK carries
  * window scale, SACK-permitted and timestamps only when the client's SYN
  * offered them too (RFC 7323 §1.3, RFC 2018 §2). */
-struct drive_syn_opts {
+struct ts_drive_syn_opts {
     bool no_mss;       /* no MSS option at all */
     uint16_t mss;      /* 0: the route's MTU less the headers */
     bool wscale;
@@ -74,7 +74,7 @@ struct drive_syn_opts {
 };
 
 /* Callbacks; any may be NULL. */
-struct drive_hooks {
+struct ts_drive_hooks {
     void *user;
     /* A segment we sent (sent = true) or received, decoded, with the
      * tracker's event.  ev->conn is valid only during the call. */
@@ -92,7 +92,7 @@ struct drive_hooks {
     void (*frame)(void *user, uint64_t t_ns, const uint8_t *ip, uint32_t len);
 };
 
-struct drive_cfg {
+struct ts_drive_cfg {
     /* the peer (connect, replay) or our listening address (listen; family 0
      * = any address of ours, then `family` says which IP version) */
     uint8_t family;
@@ -103,12 +103,12 @@ struct drive_cfg {
                                   ephemeral range; listen: the port */
     bool isn_set;
     uint32_t isn;
-    struct drive_syn_opts syn;
+    struct ts_drive_syn_opts syn;
     uint16_t win;              /* window we advertise (bytes); 0 = 64240 */
 
     const uint8_t *data;       /* connect: what we send; listen: the reply */
     uint32_t data_len;
-    enum drive_close close;
+    enum ts_drive_close close;
 
     uint64_t rto_ns;           /* initial RTO; 0 = 1 s (RFC 6298 §2.1) */
     uint64_t rto_min_ns;       /* 0 = 200 ms (Linux's TCP_RTO_MIN) */
@@ -131,14 +131,14 @@ struct drive_cfg {
     volatile sig_atomic_t *stop; /* set by the caller's signal thread */
     int wake_fd;               /* readable when stop is set; -1 = none */
 
-    struct drive_hooks hooks;
+    struct ts_drive_hooks hooks;
 };
 
 /* Defaults for everything (then set what the user asked for). */
-void drive_cfg_init(struct drive_cfg *cfg);
+void ts_drive_cfg_init(struct ts_drive_cfg *cfg);
 
-struct drive_result {
-    enum drive_outcome outcome;
+struct ts_drive_result {
+    enum ts_drive_outcome outcome;
     unsigned conns_ok, conns_failed;
     uint64_t bytes_sent, bytes_received;
     uint32_t retransmissions;
@@ -147,15 +147,15 @@ struct drive_result {
     unsigned hs_n;
     uint64_t hs_ns_sum, hs_ns_min, hs_ns_max;
     uint64_t hs_ns_median, hs_ns_p99; /* over the first 65,536 handshakes */
-    char guard_table[64];      /* "" when no guard was installed */
+    char ts_guard_table[64];      /* "" when no guard was installed */
 };
 
 /* Each returns 0 when the session ran (see res->outcome; err holds a
- * one-line message for any outcome but DRIVE_OK), or -1 with err filled
+ * one-line message for any outcome but TS_DRIVE_OK), or -1 with err filled
  * when it could not start (privileges, addresses, capture, guard). */
-int drive_connect(const struct drive_cfg *cfg, struct drive_result *res,
+int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
                   char *err, size_t errlen);
-int drive_listen(const struct drive_cfg *cfg, struct drive_result *res,
+int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
                  char *err, size_t errlen);
 
 /* Replay the client side of connection number conn_no (1-based, in order of
@@ -163,9 +163,9 @@ int drive_listen(const struct drive_cfg *cfg, struct drive_result *res,
  * cfg->data is ignored; the capture's client payload is sent with seq/ack
  * rewritten, waiting for the server's answers the way the capture did.
  * Differences between the live server and the capture are reported as
- * notes; res->outcome is DRIVE_DIFFERS when there were any. */
-int drive_replay(const struct drive_cfg *cfg, const char *pcap,
-                 unsigned conn_no, struct drive_result *res, char *err,
+ * notes; res->outcome is TS_DRIVE_DIFFERS when there were any. */
+int ts_drive_replay(const struct ts_drive_cfg *cfg, const char *pcap,
+                 unsigned conn_no, struct ts_drive_result *res, char *err,
                  size_t errlen);
 
 #ifdef __cplusplus

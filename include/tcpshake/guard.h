@@ -25,7 +25,7 @@ extern "C" {
 
 /* What the rule matches: RSTs from local:lport_lo..lport_hi to remote:rport
  * that do not carry `mark`. */
-struct guard_spec {
+struct ts_guard_spec {
     uint8_t family;            /* 4 or 6 */
     struct ts_addr local;      /* family 0: any local address */
     uint16_t lport_lo, lport_hi;
@@ -38,22 +38,22 @@ struct guard;
 
 /* The nftables text of the table the spec makes, into buf (for -v and the
  * docs).  Returns buf. */
-const char *guard_ruleset(const struct guard_spec *spec, const char *table,
+const char *ts_guard_ruleset(const struct ts_guard_spec *spec, const char *table,
                           char *buf, size_t len);
 
 /* Install the guard: a table named tcpshake_guard_PID_LPORT.  Tables left by
  * a tcpshake that died without removing its own (its PID is gone) are
  * deleted first.  Returns NULL with a one-line message when nft is missing
  * or refuses (not root, no nf_tables in the kernel, ...). */
-struct guard *guard_install(const struct guard_spec *spec, char *err,
+struct guard *ts_guard_install(const struct ts_guard_spec *spec, char *err,
                             size_t errlen);
 
 /* Delete the table and free the guard (NULL is fine).  0, or -1 with a
  * message; the guard is freed either way. */
-int guard_remove(struct guard *g, char *err, size_t errlen);
+int ts_guard_remove(struct guard *g, char *err, size_t errlen);
 
 /* The table's name ("tcpshake_guard_123_40000"). */
-const char *guard_table(const struct guard *g);
+const char *ts_guard_table(const struct guard *g);
 
 #ifdef __cplusplus
 }

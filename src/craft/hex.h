@@ -3,7 +3,7 @@
 #define TCPSHAKE_CRAFT_HEX_H
 
 /* The value of hex digit c, or -1. */
-static inline int craft_hexval(int c)
+static inline int ts_craft_hexval(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';

@@ -23,14 +23,14 @@
 
 #include "tcpshake/inject.h"
 
-int inject_check_privileges(enum craft_via via, uint8_t family, char *err,
+int ts_inject_check_privileges(enum ts_craft_via via, uint8_t family, char *err,
                             size_t errlen)
 {
     int fd;
 
-    if (via == CRAFT_VIA_BUILD)
+    if (via == TS_CRAFT_VIA_BUILD)
         return 0;
-    if (via == CRAFT_VIA_LINK)
+    if (via == TS_CRAFT_VIA_LINK)
         fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
     else
         fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_RAW, IPPROTO_RAW);
@@ -41,14 +41,14 @@ int inject_check_privileges(enum craft_via via, uint8_t family, char *err,
     if (errno == EPERM || errno == EACCES)
         snprintf(err, errlen, "sending needs root or CAP_NET_RAW (a %s "
                  "socket was refused); -w FILE or --dry-run build without",
-                 via == CRAFT_VIA_LINK ? "packet" : "raw");
+                 via == TS_CRAFT_VIA_LINK ? "packet" : "raw");
     else
         snprintf(err, errlen, "%s socket: %s",
-                 via == CRAFT_VIA_LINK ? "packet" : "raw", strerror(errno));
+                 via == TS_CRAFT_VIA_LINK ? "packet" : "raw", strerror(errno));
     return -1;
 }
 
-int inject_iface_get(const char *name, struct inject_iface *out, char *err,
+int ts_inject_iface_get(const char *name, struct ts_inject_iface *out, char *err,
                      size_t errlen)
 {
     struct ifreq ifr;
@@ -101,7 +101,7 @@ static const char *addr_str(const struct ts_addr *a, char *buf, size_t len)
     return buf;
 }
 
-int inject_route_get(const struct ts_addr *dst, struct ts_addr *src,
+int ts_inject_route_get(const struct ts_addr *dst, struct ts_addr *src,
                      uint32_t *mtu, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
@@ -158,7 +158,7 @@ int inject_route_get(const struct ts_addr *dst, struct ts_addr *src,
     return 0;
 }
 
-int inject_set_mark(int fd, uint32_t mark, char *err, size_t errlen)
+int ts_inject_set_mark(int fd, uint32_t mark, char *err, size_t errlen)
 {
     if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) {
         snprintf(err, errlen, "SO_MARK %u: %s", (unsigned)mark,
@@ -168,7 +168,7 @@ int inject_set_mark(int fd, uint32_t mark, char *err, size_t errlen)
     return 0;
 }
 
-const char *inject_sudo_user(void)
+const char *ts_inject_sudo_user(void)
 {
     const char *u = getenv("SUDO_USER");
 
@@ -177,7 +177,7 @@ const char *inject_sudo_user(void)
     return u;
 }
 
-int inject_drop_privileges(const char *user, char *err, size_t errlen)
+int ts_inject_drop_privileges(const char *user, char *err, size_t errlen)
 {
     struct passwd *pw;
 
@@ -204,7 +204,7 @@ int inject_drop_privileges(const char *user, char *err, size_t errlen)
     return 0;
 }
 
-uint64_t inject_now_ns(void)
+uint64_t ts_inject_now_ns(void)
 {
     struct timespec ts;
 
@@ -212,7 +212,7 @@ uint64_t inject_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t inject_wall_ns(void)
+uint64_t ts_inject_wall_ns(void)
 {
     struct timespec ts;
 
@@ -220,13 +220,13 @@ uint64_t inject_wall_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void inject_pace_init(struct inject_pace *p, double pps, uint64_t now_ns)
+void ts_inject_pace_init(struct ts_inject_pace *p, double pps, uint64_t now_ns)
 {
     p->pps = pps;
     p->start_ns = now_ns;
 }
 
-int inject_pace_wait(const struct inject_pace *p, uint64_t n)
+int ts_inject_pace_wait(const struct ts_inject_pace *p, uint64_t n)
 {
     uint64_t due, now;
     struct timespec ts;
@@ -234,7 +234,7 @@ int inject_pace_wait(const struct inject_pace *p, uint64_t n)
     if (p->pps <= 0)
         return 0;
     due = p->start_ns + (uint64_t)((double)n * 1e9 / p->pps);
-    now = inject_now_ns();
+    now = ts_inject_now_ns();
     /* Sleeping costs ~50 us of timer slack: closer than that, go now. */
     if (due <= now + 20000)
         return 0;

@@ -117,7 +117,7 @@ static void next_hop(int fd, const struct ts_addr *dst, int ifindex,
     }
 }
 
-int inject_neigh_mac(const struct ts_addr *dst, int ifindex,
+int ts_inject_neigh_mac(const struct ts_addr *dst, int ifindex,
                      const char *ifname, uint8_t mac[6], char *err,
                      size_t errlen)
 {

@@ -12,12 +12,12 @@
 #include "hex.h"
 #include "tcpshake/craft.h"
 
-void craft_opts_clear(struct craft_opts *o)
+void ts_craft_opts_clear(struct ts_craft_opts *o)
 {
     memset(o, 0, sizeof(*o));
 }
 
-const char *craft_opt_name(uint8_t kind, char *buf, size_t len)
+const char *ts_craft_opt_name(uint8_t kind, char *buf, size_t len)
 {
     const char *n = NULL;
 
@@ -42,7 +42,7 @@ const char *craft_opt_name(uint8_t kind, char *buf, size_t len)
 
 /* Append one option in wire form: kind, then (for kinds other than EOL/NOP)
  * a length byte covering kind + length + data. */
-static int opts_append(struct craft_opts *o, uint8_t kind, const uint8_t *data,
+static int opts_append(struct ts_craft_opts *o, uint8_t kind, const uint8_t *data,
                        uint8_t dlen, char *err, size_t errlen)
 {
     char name[16];
@@ -50,19 +50,19 @@ static int opts_append(struct craft_opts *o, uint8_t kind, const uint8_t *data,
 
     if (kind <= TS_OPT_NOP && dlen) {
         snprintf(err, errlen, "tcp option %s takes no data",
-                 craft_opt_name(kind, name, sizeof(name)));
+                 ts_craft_opt_name(kind, name, sizeof(name)));
         return -1;
     }
-    if (need > CRAFT_OPT_MAX) {
+    if (need > TS_CRAFT_OPT_MAX) {
         snprintf(err, errlen, "tcp option %s: %u bytes, more than the %d of a "
-                 "TCP header", craft_opt_name(kind, name, sizeof(name)), need,
-                 CRAFT_OPT_MAX);
+                 "TCP header", ts_craft_opt_name(kind, name, sizeof(name)), need,
+                 TS_CRAFT_OPT_MAX);
         return -1;
     }
-    if (o->len + need > CRAFT_OPT_ROOM || o->n >= CRAFT_OPT_ROOM) {
+    if (o->len + need > TS_CRAFT_OPT_ROOM || o->n >= TS_CRAFT_OPT_ROOM) {
         snprintf(err, errlen, "tcp options: far more than %d bytes "
-                 "(adding %s)", CRAFT_OPT_MAX,
-                 craft_opt_name(kind, name, sizeof(name)));
+                 "(adding %s)", TS_CRAFT_OPT_MAX,
+                 ts_craft_opt_name(kind, name, sizeof(name)));
         return -1;
     }
     o->off[o->n++] = o->len;
@@ -90,17 +90,17 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-int craft_opts_add_eol(struct craft_opts *o, char *err, size_t errlen)
+int ts_craft_opts_add_eol(struct ts_craft_opts *o, char *err, size_t errlen)
 {
     return opts_append(o, TS_OPT_EOL, NULL, 0, err, errlen);
 }
 
-int craft_opts_add_nop(struct craft_opts *o, char *err, size_t errlen)
+int ts_craft_opts_add_nop(struct ts_craft_opts *o, char *err, size_t errlen)
 {
     return opts_append(o, TS_OPT_NOP, NULL, 0, err, errlen);
 }
 
-int craft_opts_add_mss(struct craft_opts *o, uint16_t mss, char *err,
+int ts_craft_opts_add_mss(struct ts_craft_opts *o, uint16_t mss, char *err,
                        size_t errlen)
 {
     uint8_t d[2];
@@ -109,7 +109,7 @@ int craft_opts_add_mss(struct craft_opts *o, uint16_t mss, char *err,
     return opts_append(o, TS_OPT_MSS, d, sizeof(d), err, errlen);
 }
 
-int craft_opts_add_wscale(struct craft_opts *o, uint8_t shift, char *err,
+int ts_craft_opts_add_wscale(struct ts_craft_opts *o, uint8_t shift, char *err,
                           size_t errlen)
 {
     /* Shifts above 14 are clamped by receivers (RFC 7323 §2.3) but still
@@ -117,12 +117,12 @@ int craft_opts_add_wscale(struct craft_opts *o, uint8_t shift, char *err,
     return opts_append(o, TS_OPT_WSCALE, &shift, 1, err, errlen);
 }
 
-int craft_opts_add_sackok(struct craft_opts *o, char *err, size_t errlen)
+int ts_craft_opts_add_sackok(struct ts_craft_opts *o, char *err, size_t errlen)
 {
     return opts_append(o, TS_OPT_SACKOK, NULL, 0, err, errlen);
 }
 
-int craft_opts_add_sack(struct craft_opts *o, const uint32_t (*blocks)[2],
+int ts_craft_opts_add_sack(struct ts_craft_opts *o, const uint32_t (*blocks)[2],
                         unsigned n, char *err, size_t errlen)
 {
     uint8_t d[8 * 4];
@@ -138,7 +138,7 @@ int craft_opts_add_sack(struct craft_opts *o, const uint32_t (*blocks)[2],
     return opts_append(o, TS_OPT_SACK, d, (uint8_t)(8 * n), err, errlen);
 }
 
-int craft_opts_add_ts(struct craft_opts *o, uint32_t tsval, uint32_t tsecr,
+int ts_craft_opts_add_ts(struct ts_craft_opts *o, uint32_t tsval, uint32_t tsecr,
                       char *err, size_t errlen)
 {
     uint8_t d[8];
@@ -148,36 +148,36 @@ int craft_opts_add_ts(struct craft_opts *o, uint32_t tsval, uint32_t tsecr,
     return opts_append(o, TS_OPT_TS, d, sizeof(d), err, errlen);
 }
 
-int craft_opts_add_raw(struct craft_opts *o, uint8_t kind, const uint8_t *data,
+int ts_craft_opts_add_raw(struct ts_craft_opts *o, uint8_t kind, const uint8_t *data,
                        uint8_t dlen, char *err, size_t errlen)
 {
     return opts_append(o, kind, data, dlen, err, errlen);
 }
 
-int craft_opts_check(const struct craft_opts *o, char *err, size_t errlen)
+int ts_craft_opts_check(const struct ts_craft_opts *o, char *err, size_t errlen)
 {
     char name[16];
     size_t used;
 
-    if (o->len <= CRAFT_OPT_MAX)
+    if (o->len <= TS_CRAFT_OPT_MAX)
         return 0;
     used = (size_t)snprintf(err, errlen, "tcp options: %u bytes, more than %d:",
-                            (unsigned)o->len, CRAFT_OPT_MAX);
+                            (unsigned)o->len, TS_CRAFT_OPT_MAX);
     for (unsigned i = 0; i < o->n && used < errlen; i++) {
         unsigned end = i + 1 < o->n ? o->off[i + 1] : o->len;
         used += (size_t)snprintf(err + used, errlen - used, " %s(%u)",
-                                 craft_opt_name(o->b[o->off[i]], name,
+                                 ts_craft_opt_name(o->b[o->off[i]], name,
                                                 sizeof(name)),
                                  end - o->off[i]);
     }
     return -1;
 }
 
-int craft_opts_pad(const struct craft_opts *o, uint8_t *out)
+int ts_craft_opts_pad(const struct ts_craft_opts *o, uint8_t *out)
 {
     unsigned padded = (o->len + 3u) & ~3u;
 
-    if (o->len > CRAFT_OPT_MAX)
+    if (o->len > TS_CRAFT_OPT_MAX)
         return -1;
     memcpy(out, o->b, o->len);
     memset(out + o->len, 0, padded - o->len);
@@ -208,7 +208,7 @@ static int parse_u32(const char *s, const char *end, uint64_t max,
 
 
 /* One item of the list, [s, end). */
-static int parse_item(struct craft_opts *o, const char *s, const char *end,
+static int parse_item(struct ts_craft_opts *o, const char *s, const char *end,
                       char *err, size_t errlen)
 {
     const char *eq = memchr(s, '=', (size_t)(end - s));
@@ -219,27 +219,27 @@ static int parse_item(struct craft_opts *o, const char *s, const char *end,
 
 #define KEY(k) (klen == sizeof(k) - 1 && memcmp(s, k, klen) == 0)
     if (KEY("nop") && !eq)
-        return craft_opts_add_nop(o, err, errlen);
+        return ts_craft_opts_add_nop(o, err, errlen);
     if (KEY("eol") && !eq)
-        return craft_opts_add_eol(o, err, errlen);
+        return ts_craft_opts_add_eol(o, err, errlen);
     if (KEY("sackok") && !eq)
-        return craft_opts_add_sackok(o, err, errlen);
+        return ts_craft_opts_add_sackok(o, err, errlen);
     if (KEY("mss") && eq) {
         if (parse_u32(v, end, 0xffff, &a) < 0)
             goto bad;
-        return craft_opts_add_mss(o, (uint16_t)a, err, errlen);
+        return ts_craft_opts_add_mss(o, (uint16_t)a, err, errlen);
     }
     if (KEY("wscale") && eq) {
         if (parse_u32(v, end, 0xff, &a) < 0)
             goto bad;
-        return craft_opts_add_wscale(o, (uint8_t)a, err, errlen);
+        return ts_craft_opts_add_wscale(o, (uint8_t)a, err, errlen);
     }
     if (KEY("ts") && eq) {
         const char *c = memchr(v, ':', (size_t)(end - v));
         if (!c || parse_u32(v, c, UINT32_MAX, &a) < 0 ||
             parse_u32(c + 1, end, UINT32_MAX, &b) < 0)
             goto bad;
-        return craft_opts_add_ts(o, (uint32_t)a, (uint32_t)b, err, errlen);
+        return ts_craft_opts_add_ts(o, (uint32_t)a, (uint32_t)b, err, errlen);
     }
     if (KEY("sack") && eq) {
         uint32_t blocks[4][2];
@@ -260,12 +260,12 @@ static int parse_item(struct craft_opts *o, const char *s, const char *end,
         }
         if (nb == 0)
             goto bad;
-        return craft_opts_add_sack(o, (const uint32_t(*)[2])blocks, nb, err,
+        return ts_craft_opts_add_sack(o, (const uint32_t(*)[2])blocks, nb, err,
                                    errlen);
     }
     if (KEY("kind") && eq) {
         const char *c = memchr(v, ':', (size_t)(end - v));
-        uint8_t data[CRAFT_OPT_MAX];
+        uint8_t data[TS_CRAFT_OPT_MAX];
         unsigned dlen = 0;
 
         if (parse_u32(v, c ? c : end, 0xff, &a) < 0)
@@ -275,13 +275,13 @@ static int parse_item(struct craft_opts *o, const char *s, const char *end,
             if ((end - p) % 2)
                 goto bad;
             for (; p < end; p += 2) {
-                int hi = craft_hexval(p[0]), lo = craft_hexval(p[1]);
-                if (hi < 0 || lo < 0 || dlen >= CRAFT_OPT_MAX - 2)
+                int hi = ts_craft_hexval(p[0]), lo = ts_craft_hexval(p[1]);
+                if (hi < 0 || lo < 0 || dlen >= TS_CRAFT_OPT_MAX - 2)
                     goto bad;
                 data[dlen++] = (uint8_t)(hi << 4 | lo);
             }
         }
-        return craft_opts_add_raw(o, (uint8_t)a, data, (uint8_t)dlen, err,
+        return ts_craft_opts_add_raw(o, (uint8_t)a, data, (uint8_t)dlen, err,
                                   errlen);
     }
 #undef KEY
@@ -292,7 +292,7 @@ bad:
     return -1;
 }
 
-int craft_opts_parse(struct craft_opts *o, const char *spec, char *err,
+int ts_craft_opts_parse(struct ts_craft_opts *o, const char *spec, char *err,
                      size_t errlen)
 {
     const char *s = spec;
@@ -317,5 +317,5 @@ int craft_opts_parse(struct craft_opts *o, const char *spec, char *err,
             break;
         s = end + 1;
     }
-    return craft_opts_check(o, err, errlen);
+    return ts_craft_opts_check(o, err, errlen);
 }

@@ -12,7 +12,7 @@
 #include "hex.h"
 #include "tcpshake/craft.h"
 
-int craft_parse_uint(const char *text, uint64_t max, uint64_t *out,
+int ts_craft_parse_uint(const char *text, uint64_t max, uint64_t *out,
                      char *err, size_t errlen)
 {
     char *end;
@@ -66,7 +66,7 @@ static int parse_addr(const char *s, size_t n, int family, struct ts_addr *a)
     return 0;
 }
 
-int craft_parse_endpoint(const char *text, bool port_needed,
+int ts_craft_parse_endpoint(const char *text, bool port_needed,
                          struct ts_addr *addr, uint16_t *port, bool *has_port,
                          char *err, size_t errlen)
 {
@@ -120,12 +120,12 @@ int craft_parse_endpoint(const char *text, bool port_needed,
 }
 
 
-int craft_parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen)
+int ts_craft_parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen)
 {
     const char *p = text;
 
     for (int i = 0; i < 6; i++) {
-        int hi = craft_hexval(p[0]), lo = craft_hexval(p[1]);
+        int hi = ts_craft_hexval(p[0]), lo = ts_craft_hexval(p[1]);
         if (hi < 0 || lo < 0)
             goto bad;
         mac[i] = (uint8_t)(hi << 4 | lo);
@@ -196,7 +196,7 @@ fail:
     return -1;
 }
 
-int craft_payload_text(const char *text, uint32_t max, uint8_t **out,
+int ts_craft_payload_text(const char *text, uint32_t max, uint8_t **out,
                        uint32_t *len, char *err, size_t errlen)
 {
     size_t tl = strlen(text);
@@ -226,8 +226,8 @@ int craft_payload_text(const char *text, uint32_t max, uint8_t **out,
             case '0': c = '\0'; break;
             case '\\': c = '\\'; break;
             case 'x': {
-                int hi = i + 1 < tl ? craft_hexval(text[i + 1]) : -1;
-                int lo = i + 2 < tl ? craft_hexval(text[i + 2]) : -1;
+                int hi = i + 1 < tl ? ts_craft_hexval(text[i + 1]) : -1;
+                int lo = i + 2 < tl ? ts_craft_hexval(text[i + 2]) : -1;
                 if (hi < 0 || lo < 0)
                     goto bad;
                 c = (uint8_t)(hi << 4 | lo);
@@ -256,7 +256,7 @@ bad:
     return -1;
 }
 
-int craft_payload_hex(const char *text, uint32_t max, uint8_t **out,
+int ts_craft_payload_hex(const char *text, uint32_t max, uint8_t **out,
                       uint32_t *len, char *err, size_t errlen)
 {
     size_t tl = strlen(text);
@@ -277,7 +277,7 @@ int craft_payload_hex(const char *text, uint32_t max, uint8_t **out,
         int v;
         if (text[i] == ' ' || text[i] == ':')
             continue;
-        v = craft_hexval(text[i]);
+        v = ts_craft_hexval(text[i]);
         if (v < 0)
             goto bad;
         if (hi < 0) {

@@ -13,14 +13,14 @@
 #define PCAP_MAGIC_US 0xa1b2c3d4u
 #define PCAP_SNAPLEN 262144u
 
-struct craft_pcap {
+struct ts_craft_pcap {
     FILE *f;
     bool is_stdout;
     int error; /* first errno seen */
     char path[256];
 };
 
-static void put(struct craft_pcap *p, const void *b, size_t n)
+static void put(struct ts_craft_pcap *p, const void *b, size_t n)
 {
     if (p->error)
         return;
@@ -29,10 +29,10 @@ static void put(struct craft_pcap *p, const void *b, size_t n)
         p->error = errno ? errno : EIO;
 }
 
-struct craft_pcap *craft_pcap_open(const char *path, int dlt, char *err,
+struct ts_craft_pcap *ts_craft_pcap_open(const char *path, int dlt, char *err,
                                    size_t errlen)
 {
-    struct craft_pcap *p = calloc(1, sizeof(*p));
+    struct ts_craft_pcap *p = calloc(1, sizeof(*p));
     struct {
         uint32_t magic;
         uint16_t major, minor;
@@ -67,7 +67,7 @@ struct craft_pcap *craft_pcap_open(const char *path, int dlt, char *err,
     return p;
 }
 
-int craft_pcap_write(struct craft_pcap *p, uint64_t t_ns, const uint8_t *data,
+int ts_craft_pcap_write(struct ts_craft_pcap *p, uint64_t t_ns, const uint8_t *data,
                      uint32_t len, char *err, size_t errlen)
 {
     uint32_t caplen = len > PCAP_SNAPLEN ? PCAP_SNAPLEN : len;
@@ -83,7 +83,7 @@ int craft_pcap_write(struct craft_pcap *p, uint64_t t_ns, const uint8_t *data,
     return 0;
 }
 
-int craft_pcap_close(struct craft_pcap *p, char *err, size_t errlen)
+int ts_craft_pcap_close(struct ts_craft_pcap *p, char *err, size_t errlen)
 {
     int rc = 0;
 

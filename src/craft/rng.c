@@ -8,12 +8,12 @@
 
 #include "tcpshake/craft.h"
 
-void craft_rng_init(struct craft_rng *r)
+void ts_craft_rng_init(struct ts_craft_rng *r)
 {
     r->pos = sizeof(r->buf); /* empty: the first draw fills it */
 }
 
-int craft_rng_u32(struct craft_rng *r, uint32_t *v)
+int ts_craft_rng_u32(struct ts_craft_rng *r, uint32_t *v)
 {
     if (r->pos + sizeof(*v) > sizeof(r->buf)) {
         size_t got = 0;

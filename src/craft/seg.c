@@ -1,5 +1,5 @@
 /* The plain description of a crafted segment: defaults, lengths, and flag
- * names.  Nothing here touches libnet; session.c turns a craft_seg into bytes.
+ * names.  Nothing here touches libnet; session.c turns a ts_craft_seg into bytes.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +17,7 @@ static const struct {
     {"ece", TS_TH_ECE}, {"cwr", TS_TH_CWR},
 };
 
-void craft_seg_init(struct craft_seg *s)
+void ts_craft_seg_init(struct ts_craft_seg *s)
 {
     memset(s, 0, sizeof(*s));
     s->win = 64240; /* what Linux offers on a SYN over Ethernet */
@@ -25,20 +25,20 @@ void craft_seg_init(struct craft_seg *s)
     s->df = true;
 }
 
-uint32_t craft_seg_ip_hlen(const struct craft_seg *s)
+uint32_t ts_craft_seg_ip_hlen(const struct ts_craft_seg *s)
 {
     return s->src.family == 6 ? 40u : 20u;
 }
 
-uint32_t craft_seg_ip_len(const struct craft_seg *s)
+uint32_t ts_craft_seg_ip_len(const struct ts_craft_seg *s)
 {
-    if (s->opt.len > CRAFT_OPT_MAX)
+    if (s->opt.len > TS_CRAFT_OPT_MAX)
         return 0;
-    return craft_seg_ip_hlen(s) + 20u + ((s->opt.len + 3u) & ~3u) +
+    return ts_craft_seg_ip_hlen(s) + 20u + ((s->opt.len + 3u) & ~3u) +
            s->payload_len;
 }
 
-int craft_flags_parse(const char *list, uint8_t *flags, char *err,
+int ts_craft_flags_parse(const char *list, uint8_t *flags, char *err,
                       size_t errlen)
 {
     const char *s = list;
@@ -72,7 +72,7 @@ int craft_flags_parse(const char *list, uint8_t *flags, char *err,
     return 0;
 }
 
-const char *craft_flags_str(uint8_t flags, char *buf, size_t len)
+const char *ts_craft_flags_str(uint8_t flags, char *buf, size_t len)
 {
     size_t used = 0;
 

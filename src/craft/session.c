@@ -9,7 +9,7 @@
  * from the options block at TCP build time.
  *
  * The frame handed back is what libnet_pblock_coalesce() produced, the same
- * routine libnet_write() uses; craft_write() hands those bytes to libnet's
+ * routine libnet_write() uses; ts_craft_write() hands those bytes to libnet's
  * raw/link writer.  So `-w` (a build-only LIBNET_NONE context) and a real
  * send assemble identical bytes; tests/craft/root-netns.sh checks the wire.
  */
@@ -35,16 +35,16 @@ struct batch_slot {
     socklen_t tolen;
 };
 
-struct craft_session {
+struct ts_craft_session {
     libnet_t *l;
-    enum craft_via via;
+    enum ts_craft_via via;
     uint8_t family;
     bool ether;
     uint8_t src_mac[6], dst_mac[6];
 
     libnet_ptag_t opt_tag, tcp_tag, ip_tag, eth_tag;
     bool built;                     /* blocks exist */
-    uint8_t opt_bytes[CRAFT_OPT_MAX]; /* padded options now in the block */
+    uint8_t opt_bytes[TS_CRAFT_OPT_MAX]; /* padded options now in the block */
     int opt_len;
 
     uint8_t *pkt;                   /* last coalesced frame (libnet's malloc) */
@@ -52,7 +52,7 @@ struct craft_session {
     int pkt_aligner;                /* offset libnet added on LINK contexts */
 
     struct sockaddr_ll ll;          /* LINK: where libnet_write_link() sends */
-    struct batch_slot q[CRAFT_BATCH];
+    struct batch_slot q[TS_CRAFT_BATCH];
     unsigned q_head, q_len;         /* queued frames: q[q_head .. q_len) */
 };
 
@@ -67,11 +67,11 @@ static void copy_libnet_err(char *err, size_t errlen, const char *what,
     snprintf(err, errlen, "%s: %.*s", what, (int)n, msg);
 }
 
-struct craft_session *craft_open(const struct craft_session_cfg *cfg,
+struct ts_craft_session *ts_craft_open(const struct ts_craft_session_cfg *cfg,
                                  char *err, size_t errlen)
 {
     char ebuf[LIBNET_ERRBUF_SIZE];
-    struct craft_session *s;
+    struct ts_craft_session *s;
     const char *dev = NULL;
     int type;
 
@@ -81,10 +81,10 @@ struct craft_session *craft_open(const struct craft_session_cfg *cfg,
         return NULL;
     }
     switch (cfg->via) {
-    case CRAFT_VIA_BUILD:
+    case TS_CRAFT_VIA_BUILD:
         type = LIBNET_NONE;
         break;
-    case CRAFT_VIA_RAW:
+    case TS_CRAFT_VIA_RAW:
         type = cfg->family == 4 ? LIBNET_RAW4 : LIBNET_RAW6;
         if (cfg->iface && cfg->family == 4) {
             /* libnet's RAW4 ignores the device (see docs/craft.md). */
@@ -94,7 +94,7 @@ struct craft_session *craft_open(const struct craft_session_cfg *cfg,
         }
         dev = cfg->iface;
         break;
-    case CRAFT_VIA_LINK:
+    case TS_CRAFT_VIA_LINK:
         type = LIBNET_LINK;
         if (!cfg->iface) {
             snprintf(err, errlen, "session: link-layer sending needs an "
@@ -116,7 +116,7 @@ struct craft_session *craft_open(const struct craft_session_cfg *cfg,
     }
     s->via = cfg->via;
     s->family = cfg->family;
-    s->ether = cfg->via == CRAFT_VIA_LINK || cfg->ether;
+    s->ether = cfg->via == TS_CRAFT_VIA_LINK || cfg->ether;
     memcpy(s->src_mac, cfg->src_mac, 6);
     memcpy(s->dst_mac, cfg->dst_mac, 6);
 
@@ -127,17 +127,17 @@ struct craft_session *craft_open(const struct craft_session_cfg *cfg,
         free(s);
         return NULL;
     }
-    if (cfg->set_mark && cfg->via != CRAFT_VIA_BUILD) {
+    if (cfg->set_mark && cfg->via != TS_CRAFT_VIA_BUILD) {
         int fd = libnet_getfd(s->l);
         if (setsockopt(fd, SOL_SOCKET, SO_MARK, &cfg->mark,
                        sizeof(cfg->mark)) < 0) {
             snprintf(err, errlen, "SO_MARK %u: %s", (unsigned)cfg->mark,
                      strerror(errno));
-            craft_close(s);
+            ts_craft_close(s);
             return NULL;
         }
     }
-    if (cfg->via == CRAFT_VIA_LINK) {
+    if (cfg->via == TS_CRAFT_VIA_LINK) {
         /* The address libnet_write_link() builds for every frame (after an
          * ioctl to find the index each time); batches reuse it. */
         s->ll.sll_family = AF_PACKET;
@@ -147,7 +147,7 @@ struct craft_session *craft_open(const struct craft_session_cfg *cfg,
     return s;
 }
 
-static void free_pkt(struct craft_session *s)
+static void free_pkt(struct ts_craft_session *s)
 {
     if (s->pkt)
         free(s->pkt - s->pkt_aligner);
@@ -155,29 +155,29 @@ static void free_pkt(struct craft_session *s)
     s->pkt_len = 0;
 }
 
-void craft_close(struct craft_session *s)
+void ts_craft_close(struct ts_craft_session *s)
 {
     if (!s)
         return;
     free_pkt(s);
-    for (unsigned i = 0; i < CRAFT_BATCH; i++)
+    for (unsigned i = 0; i < TS_CRAFT_BATCH; i++)
         free(s->q[i].buf);
     if (s->l)
         libnet_destroy(s->l);
     free(s);
 }
 
-int craft_fd(const struct craft_session *s)
+int ts_craft_fd(const struct ts_craft_session *s)
 {
-    return s->via == CRAFT_VIA_BUILD ? -1 : libnet_getfd(s->l);
+    return s->via == TS_CRAFT_VIA_BUILD ? -1 : libnet_getfd(s->l);
 }
 
-enum craft_via craft_session_via(const struct craft_session *s)
+enum ts_craft_via ts_craft_session_via(const struct ts_craft_session *s)
 {
     return s->via;
 }
 
-static int coalesce(struct craft_session *s, char *err, size_t errlen)
+static int coalesce(struct ts_craft_session *s, char *err, size_t errlen)
 {
     uint8_t *p = NULL;
     uint32_t n = 0;
@@ -191,7 +191,7 @@ static int coalesce(struct craft_session *s, char *err, size_t errlen)
     s->pkt_len = n;
     /* coalesce moves the start past its alignment pad on link contexts
      * only; libnet_write() undoes the same offset before free(). */
-    s->pkt_aligner = (s->via == CRAFT_VIA_LINK) ? s->l->aligner : 0;
+    s->pkt_aligner = (s->via == TS_CRAFT_VIA_LINK) ? s->l->aligner : 0;
     return 0;
 }
 
@@ -200,10 +200,10 @@ static uint16_t get16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-int craft_build(struct craft_session *s, const struct craft_seg *seg,
-                struct craft_frame *f, char *err, size_t errlen)
+int ts_craft_build(struct ts_craft_session *s, const struct ts_craft_seg *seg,
+                struct ts_craft_frame *f, char *err, size_t errlen)
 {
-    uint8_t opt[CRAFT_OPT_MAX];
+    uint8_t opt[TS_CRAFT_OPT_MAX];
     uint32_t hlen = s->family == 4 ? LIBNET_IPV4_H : LIBNET_IPV6_H;
     uint32_t ip_off = s->ether ? LIBNET_ETH_H : 0;
     uint32_t tcp_len, ip_len;
@@ -216,14 +216,14 @@ int craft_build(struct craft_session *s, const struct craft_seg *seg,
                  (unsigned)seg->dst.family, (unsigned)s->family);
         return -1;
     }
-    if (craft_opts_check(&seg->opt, err, errlen) < 0)
+    if (ts_craft_opts_check(&seg->opt, err, errlen) < 0)
         return -1;
     if (seg->payload_len && !seg->payload) {
         snprintf(err, errlen, "segment: payload length %u without data",
                  (unsigned)seg->payload_len);
         return -1;
     }
-    plen = craft_opts_pad(&seg->opt, opt);
+    plen = ts_craft_opts_pad(&seg->opt, opt);
     tcp_len = LIBNET_TCP_H + (uint32_t)plen + seg->payload_len;
     ip_len = hlen + tcp_len;
     /* IPv4 total length and IPv6 payload length are both 16 bits. */
@@ -330,7 +330,7 @@ libnet_fail:
     return -1;
 }
 
-int craft_write(struct craft_session *s, const struct craft_frame *f,
+int ts_craft_write(struct ts_craft_session *s, const struct ts_craft_frame *f,
                 char *err, size_t errlen)
 {
     int c;
@@ -341,14 +341,14 @@ int craft_write(struct craft_session *s, const struct craft_frame *f,
     }
     errno = 0;
     switch (s->via) {
-    case CRAFT_VIA_RAW:
+    case TS_CRAFT_VIA_RAW:
         c = s->family == 4 ? libnet_write_raw_ipv4(s->l, f->data, f->len)
                            : libnet_write_raw_ipv6(s->l, f->data, f->len);
         break;
-    case CRAFT_VIA_LINK:
+    case TS_CRAFT_VIA_LINK:
         c = libnet_write_link(s->l, f->data, f->len);
         break;
-    case CRAFT_VIA_BUILD:
+    case TS_CRAFT_VIA_BUILD:
     default:
         snprintf(err, errlen, "send: a build-only session has no socket");
         return -1;
@@ -371,26 +371,26 @@ int craft_write(struct craft_session *s, const struct craft_frame *f,
     return -1;
 }
 
-int craft_send(struct craft_session *s, const struct craft_seg *seg,
-               struct craft_frame *f, char *err, size_t errlen)
+int ts_craft_send(struct ts_craft_session *s, const struct ts_craft_seg *seg,
+               struct ts_craft_frame *f, char *err, size_t errlen)
 {
-    if (craft_build(s, seg, f, err, errlen) < 0)
+    if (ts_craft_build(s, seg, f, err, errlen) < 0)
         return -1;
-    return craft_write(s, f, err, errlen);
+    return ts_craft_write(s, f, err, errlen);
 }
 
 /* ---- batches ------------------------------------------------------------ */
 
-int craft_queue(struct craft_session *s, const struct craft_frame *f,
+int ts_craft_queue(struct ts_craft_session *s, const struct ts_craft_frame *f,
                 char *err, size_t errlen)
 {
     struct batch_slot *q;
 
-    if (s->via == CRAFT_VIA_BUILD) {
+    if (s->via == TS_CRAFT_VIA_BUILD) {
         snprintf(err, errlen, "send: a build-only session has no socket");
         return -1;
     }
-    if (s->q_len == CRAFT_BATCH)
+    if (s->q_len == TS_CRAFT_BATCH)
         return 1;
     q = &s->q[s->q_len];
     if (q->cap < f->len) {
@@ -405,7 +405,7 @@ int craft_queue(struct craft_session *s, const struct craft_frame *f,
     memcpy(q->buf, f->data, f->len);
     q->len = f->len;
     memset(&q->to, 0, sizeof(q->to));
-    if (s->via == CRAFT_VIA_LINK) {
+    if (s->via == TS_CRAFT_VIA_LINK) {
         memcpy(&q->to, &s->ll, sizeof(s->ll));
         q->tolen = sizeof(s->ll);
     } else if (s->family == 4) {
@@ -424,16 +424,16 @@ int craft_queue(struct craft_session *s, const struct craft_frame *f,
     return 0;
 }
 
-unsigned craft_queued(const struct craft_session *s)
+unsigned ts_craft_queued(const struct ts_craft_session *s)
 {
     return s->q_len - s->q_head;
 }
 
-int craft_flush(struct craft_session *s, unsigned *sent, char *err,
+int ts_craft_flush(struct ts_craft_session *s, unsigned *sent, char *err,
                 size_t errlen)
 {
-    struct mmsghdr m[CRAFT_BATCH];
-    struct iovec iov[CRAFT_BATCH];
+    struct mmsghdr m[TS_CRAFT_BATCH];
+    struct iovec iov[TS_CRAFT_BATCH];
     unsigned n = s->q_len - s->q_head;
     int fd = libnet_getfd(s->l);
     int r;

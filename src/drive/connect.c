@@ -1,4 +1,4 @@
-/* drive_connect: we are the client.  One session (socket, capture, guard)
+/* ts_drive_connect: we are the client.  One session (socket, capture, guard)
  * for cfg->count connections one after another, each from the next source
  * port of a block chosen outside the kernel's ephemeral range, so the
  * kernel never picks one of them for a socket of its own meanwhile.
@@ -11,45 +11,45 @@
 #include "tcpshake/inject.h"
 
 static const char *const close_names[] = {
-    [DRIVE_CLOSE_ACTIVE] = "active",
-    [DRIVE_CLOSE_PASSIVE] = "passive",
-    [DRIVE_CLOSE_RST] = "rst",
-    [DRIVE_CLOSE_NONE] = "none",
+    [TS_DRIVE_CLOSE_ACTIVE] = "active",
+    [TS_DRIVE_CLOSE_PASSIVE] = "passive",
+    [TS_DRIVE_CLOSE_RST] = "rst",
+    [TS_DRIVE_CLOSE_NONE] = "none",
 };
 
-const char *drive_close_name(enum drive_close c)
+const char *ts_drive_close_name(enum ts_drive_close c)
 {
     return (unsigned)c < sizeof close_names / sizeof close_names[0]
                ? close_names[c] : "?";
 }
 
-int drive_close_parse(const char *s, enum drive_close *c)
+int ts_drive_close_parse(const char *s, enum ts_drive_close *c)
 {
     for (unsigned i = 0; i < sizeof close_names / sizeof close_names[0]; i++) {
         if (strcmp(s, close_names[i]) == 0) {
-            *c = (enum drive_close)i;
+            *c = (enum ts_drive_close)i;
             return 0;
         }
     }
     return -1;
 }
 
-const char *drive_outcome_name(enum drive_outcome o)
+const char *ts_drive_outcome_name(enum ts_drive_outcome o)
 {
     static const char *const n[] = {
-        [DRIVE_OK] = "ok",
-        [DRIVE_FAILED] = "failed",
-        [DRIVE_REFUSED] = "refused",
-        [DRIVE_UNREACHABLE] = "unreachable",
-        [DRIVE_TIMEOUT] = "timeout",
-        [DRIVE_RESET] = "reset",
-        [DRIVE_INTERRUPTED] = "interrupted",
-        [DRIVE_DIFFERS] = "differs",
+        [TS_DRIVE_OK] = "ok",
+        [TS_DRIVE_FAILED] = "failed",
+        [TS_DRIVE_REFUSED] = "refused",
+        [TS_DRIVE_UNREACHABLE] = "unreachable",
+        [TS_DRIVE_TIMEOUT] = "timeout",
+        [TS_DRIVE_RESET] = "reset",
+        [TS_DRIVE_INTERRUPTED] = "interrupted",
+        [TS_DRIVE_DIFFERS] = "differs",
     };
     return (unsigned)o < sizeof n / sizeof n[0] ? n[o] : "?";
 }
 
-void drive_cfg_init(struct drive_cfg *cfg)
+void ts_drive_cfg_init(struct ts_drive_cfg *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->rto_ns = 1000000000ull;
@@ -80,13 +80,13 @@ static void ephemeral_range(unsigned *lo, unsigned *hi)
 }
 
 /* A random block of n source ports outside the ephemeral range. */
-int drive_pick_ports(struct craft_rng *rng, unsigned n, uint16_t *base)
+int ts_drive_pick_ports(struct ts_craft_rng *rng, unsigned n, uint16_t *base)
 {
     unsigned lo, hi, r;
     uint32_t v = 0;
 
     ephemeral_range(&lo, &hi);
-    craft_rng_u32(rng, &v);
+    ts_craft_rng_u32(rng, &v);
     if (hi < 65535 && 65535 - hi >= n) {
         r = 65535 - hi - n + 1; /* number of possible bases above */
         *base = (uint16_t)(hi + 1 + v % r);
@@ -107,7 +107,7 @@ static void on_tcp(struct dsess *s, const struct ts_seg *seg, const uint8_t *fra
         tcb_input(t, seg, frame);
 }
 
-static void on_icmp(struct dsess *s, const struct drive_icmp *ic, uint64_t t_ns)
+static void on_icmp(struct dsess *s, const struct ts_drive_icmp *ic, uint64_t t_ns)
 {
     struct tcb *t = s->ctx;
     (void)t_ns;
@@ -130,7 +130,7 @@ static void bracket(const struct ts_addr *a, char *buf, size_t len)
     snprintf(buf, len, a->family == 6 ? "[%s]" : "%s", s);
 }
 
-int drive_connect(const struct drive_cfg *cfg, struct drive_result *res,
+int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
                   char *err, size_t errlen)
 {
     struct dsess s;
@@ -140,18 +140,18 @@ int drive_connect(const struct drive_cfg *cfg, struct drive_result *res,
     unsigned count = cfg->count ? cfg->count : 1;
     uint16_t base;
     char filter[512], la[80], ra[80], ports[32];
-    struct craft_rng rng;
+    struct ts_craft_rng rng;
 
     memset(res, 0, sizeof *res);
     if (cfg->remote.family != 4 && cfg->remote.family != 6) {
         snprintf(err, errlen, "connect: no peer address");
         return -1;
     }
-    if (inject_route_get(&cfg->remote, &rsrc, &mtu, err, errlen) < 0)
+    if (ts_inject_route_get(&cfg->remote, &rsrc, &mtu, err, errlen) < 0)
         return -1;
     if (!local.family)
         local = rsrc;
-    craft_rng_init(&rng);
+    ts_craft_rng_init(&rng);
     if (cfg->lport) {
         if ((unsigned)cfg->lport + count - 1 > 65535) {
             snprintf(err, errlen, "connect: --sport %u + --count %u runs past "
@@ -159,7 +159,7 @@ int drive_connect(const struct drive_cfg *cfg, struct drive_result *res,
             return -1;
         }
         base = cfg->lport;
-    } else if (drive_pick_ports(&rng, count, &base) < 0) {
+    } else if (ts_drive_pick_ports(&rng, count, &base) < 0) {
         snprintf(err, errlen, "connect: no block of %u free source ports "
                  "outside the ephemeral range: give --sport", count);
         return -1;
@@ -181,7 +181,7 @@ int drive_connect(const struct drive_cfg *cfg, struct drive_result *res,
              cfg->family == 6 ? "(icmp6 and ip6[40] == 1)"
                               : "(icmp and icmp[0] == 3)");
 
-    struct guard_spec spec = {.family = cfg->family, .local = local,
+    struct ts_guard_spec spec = {.family = cfg->family, .local = local,
                               .lport_lo = base,
                               .lport_hi = (uint16_t)(base + count - 1),
                               .remote = cfg->remote, .rport = cfg->rport,
@@ -195,14 +195,14 @@ int drive_connect(const struct drive_cfg *cfg, struct drive_result *res,
     if (s.guard)
         dsess_note(&s, "rst guard: nft table inet %s drops the kernel's RSTs "
                    "from %s:%s to %s:%u (ours carry mark 0x%x)",
-                   guard_table(s.guard), la, ports + (count == 1 ? 5 : 10), ra,
+                   ts_guard_table(s.guard), la, ports + (count == 1 ? 5 : 10), ra,
                    (unsigned)cfg->rport, (unsigned)spec.mark);
     else
         dsess_note(&s, "no rst guard (--no-rst-guard): the kernel will reset "
                    "the connection unless something else stops its RSTs");
 
     struct tcb t;
-    res->outcome = DRIVE_OK;
+    res->outcome = TS_DRIVE_OK;
     s.hs_cap = count < 65536 ? count : 65536;
     s.hs_samples = malloc(s.hs_cap * sizeof *s.hs_samples);
     if (!s.hs_samples)
@@ -210,7 +210,7 @@ int drive_connect(const struct drive_cfg *cfg, struct drive_result *res,
     for (unsigned i = 0; i < count; i++) {
         uint32_t iss = cfg->isn;
         if (!cfg->isn_set)
-            craft_rng_u32(&s.rng, &iss);
+            ts_craft_rng_u32(&s.rng, &iss);
         tcb_init(&t, &s, false, &local, (uint16_t)(base + i), &cfg->remote,
                  cfg->rport, iss);
         t.no = i + 1;
@@ -224,15 +224,15 @@ int drive_connect(const struct drive_cfg *cfg, struct drive_result *res,
                 break;
             dsess_wait(&s, tcb_deadline(&t));
         }
-        if (s.io_failed && t.outcome == DRIVE_OK) {
-            t.outcome = DRIVE_FAILED;
+        if (s.io_failed && t.outcome == TS_DRIVE_OK) {
+            t.outcome = TS_DRIVE_FAILED;
             snprintf(t.msg, sizeof t.msg, "%s", s.ioerr);
         }
         /* this connection's verdict now: TIME_WAIT has run its course */
-        ts_tracker_expire(s.trk, inject_wall_ns());
+        ts_tracker_expire(s.trk, ts_inject_wall_ns());
         ts_tracker_flush(s.trk);
         s.ctx = NULL;
-        if (t.outcome == DRIVE_OK) {
+        if (t.outcome == TS_DRIVE_OK) {
             res->conns_ok++;
         } else {
             res->conns_failed++;
@@ -249,8 +249,8 @@ int drive_connect(const struct drive_cfg *cfg, struct drive_result *res,
     free(s.hs_samples);
     char e2[320];
     if (dsess_close(&s, e2, sizeof e2) < 0) {
-        if (res->outcome == DRIVE_OK) {
-            res->outcome = DRIVE_FAILED;
+        if (res->outcome == TS_DRIVE_OK) {
+            res->outcome = TS_DRIVE_FAILED;
             snprintf(err, errlen, "%s", e2);
         }
     }

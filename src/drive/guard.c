@@ -142,7 +142,7 @@ static int run_nft(char *const argv[], const char *input, char *out,
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-const char *guard_ruleset(const struct guard_spec *spec, const char *table,
+const char *ts_guard_ruleset(const struct ts_guard_spec *spec, const char *table,
                           char *buf, size_t len)
 {
     const char *ip = spec->family == 6 ? "ip6" : "ip";
@@ -202,7 +202,7 @@ static void reap_stale(void)
     }
 }
 
-struct guard *guard_install(const struct guard_spec *spec, char *err,
+struct guard *ts_guard_install(const struct ts_guard_spec *spec, char *err,
                             size_t errlen)
 {
     char rules[1024], diag[512];
@@ -216,7 +216,7 @@ struct guard *guard_install(const struct guard_spec *spec, char *err,
     snprintf(g->table, sizeof g->table, TABLE_PREFIX "%ld_%u", (long)getpid(),
              (unsigned)spec->lport_lo);
     reap_stale();
-    guard_ruleset(spec, g->table, rules, sizeof rules);
+    ts_guard_ruleset(spec, g->table, rules, sizeof rules);
     int rc = run_nft(argv, rules, NULL, 0, diag, sizeof diag, err, errlen);
     if (rc < 0) {
         free(g);
@@ -232,7 +232,7 @@ struct guard *guard_install(const struct guard_spec *spec, char *err,
     return g;
 }
 
-int guard_remove(struct guard *g, char *err, size_t errlen)
+int ts_guard_remove(struct guard *g, char *err, size_t errlen)
 {
     char diag[512];
     int rc;
@@ -249,7 +249,7 @@ int guard_remove(struct guard *g, char *err, size_t errlen)
     return rc == 0 ? 0 : -1;
 }
 
-const char *guard_table(const struct guard *g)
+const char *ts_guard_table(const struct guard *g)
 {
     return g->table;
 }

@@ -17,7 +17,7 @@
 /* ---- wire.c --------------------------------------------------------------- */
 
 /* An ICMP / ICMPv6 destination unreachable quoting a TCP segment. */
-struct drive_icmp {
+struct ts_drive_icmp {
     uint8_t family, type, code;
     struct ts_addr from;             /* who sent the ICMP */
     struct ts_addr in_src, in_dst;   /* the quoted segment */
@@ -25,35 +25,35 @@ struct drive_icmp {
     uint32_t in_seq;
 };
 
-int drive_ip_offset(int dlt, const uint8_t *p, uint32_t caplen, uint32_t *off);
+int ts_drive_ip_offset(int dlt, const uint8_t *p, uint32_t caplen, uint32_t *off);
 /* 0 for a destination unreachable quoting a TCP segment, -1 otherwise. */
-int drive_icmp_parse(const uint8_t *ip, uint32_t len, struct drive_icmp *ic);
-const char *drive_icmp_text(const struct drive_icmp *ic, char *buf, size_t len);
+int ts_drive_icmp_parse(const uint8_t *ip, uint32_t len, struct ts_drive_icmp *ic);
+const char *ts_drive_icmp_text(const struct ts_drive_icmp *ic, char *buf, size_t len);
 /* The interface that owns address a; -1 if none does. */
-int drive_iface_of(const struct ts_addr *a, char *name, size_t len);
+int ts_drive_iface_of(const struct ts_addr *a, char *name, size_t len);
 
 /* ---- sess.c: craft + capture + tracker + guard ------------------------------ */
 
 /* Whether a decoded segment may reach an endpoint: its TCP checksum verified
  * (or left to send-side offload by the capturing host), its IPv4 header
  * checksum right, and the whole segment captured. */
-bool drive_seg_intact(const struct ts_seg *seg);
+bool ts_drive_seg_intact(const struct ts_seg *seg);
 
 struct dsess;
 typedef void (*dsess_tcp_fn)(struct dsess *s, const struct ts_seg *seg,
                              const uint8_t *frame);
-typedef void (*dsess_icmp_fn)(struct dsess *s, const struct drive_icmp *ic,
+typedef void (*dsess_icmp_fn)(struct dsess *s, const struct ts_drive_icmp *ic,
                               uint64_t t_ns);
 
 struct dsess {
-    const struct drive_cfg *cfg;
-    struct drive_result *res;
-    struct craft_session *cs;
+    const struct ts_drive_cfg *cfg;
+    struct ts_drive_result *res;
+    struct ts_craft_session *cs;
     struct ts_capture *cap;
     int cap_fd, dlt;
     struct ts_tracker *trk;
     struct guard *guard;
-    struct craft_rng rng;
+    struct ts_craft_rng rng;
     uint32_t mtu;            /* path MTU (0 = unknown) */
     char ifname[IF_NAMESIZE + 8];
     dsess_tcp_fn on_tcp;
@@ -70,15 +70,15 @@ struct dsess {
 /* Open everything a session needs.  filter: the BPF expression; spec: the
  * guard to install (NULL: none).  -1 with err (everything opened so far is
  * closed again). */
-int dsess_open(struct dsess *s, const struct drive_cfg *cfg,
-               struct drive_result *res, const struct ts_addr *local,
-               const char *filter, const struct guard_spec *spec, char *err,
+int dsess_open(struct dsess *s, const struct ts_drive_cfg *cfg,
+               struct ts_drive_result *res, const struct ts_addr *local,
+               const char *filter, const struct ts_guard_spec *spec, char *err,
                size_t errlen);
 /* Verdicts of what is still tracked, guard removed, all closed.  -1 with err
  * when the guard could not be removed. */
 int dsess_close(struct dsess *s, char *err, size_t errlen);
 /* Build, send, report (frame hook, tracker, seg hook).  -1: io_failed set. */
-int dsess_send(struct dsess *s, const struct craft_seg *seg);
+int dsess_send(struct dsess *s, const struct ts_craft_seg *seg);
 /* Process what the capture has; if nothing, wait until it has, the wake fd
  * fires, or deadline (monotonic ns; 0 = wait without limit).  -1: io_failed. */
 int dsess_wait(struct dsess *s, uint64_t deadline);
@@ -90,7 +90,7 @@ uint64_t dsess_mono(void);
 
 /* connect.c: a random block of n source ports outside the kernel's
  * ephemeral range (ip_local_port_range).  -1 if there is no room. */
-int drive_pick_ports(struct craft_rng *rng, unsigned n, uint16_t *base);
+int ts_drive_pick_ports(struct ts_craft_rng *rng, unsigned n, uint16_t *base);
 
 /* ---- tcb.c: one connection, our side ------------------------------------- */
 
@@ -99,11 +99,11 @@ struct tcb {
     unsigned no;             /* connection number, for the data hook */
     bool server;
     bool done;
-    enum drive_outcome outcome;
+    enum ts_drive_outcome outcome;
     char msg[320];
 
     uint8_t st;              /* enum ts_state: our own state */
-    struct craft_seg tmpl;   /* addresses, ports, TTL ... */
+    struct ts_craft_seg tmpl;   /* addresses, ports, TTL ... */
 
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd;
     uint32_t irs, rcv_nxt;
@@ -149,7 +149,7 @@ int tcb_connect(struct tcb *t);                       /* send our SYN */
 /* Server: the client's SYN arrived; answer it with our SYN+ACK. */
 int tcb_accept(struct tcb *t, const struct ts_seg *syn);
 void tcb_input(struct tcb *t, const struct ts_seg *seg, const uint8_t *frame);
-void tcb_icmp(struct tcb *t, const struct drive_icmp *ic);
+void tcb_icmp(struct tcb *t, const struct ts_drive_icmp *ic);
 /* Timers and the close/reply decisions; call after input and on wake-up. */
 void tcb_step(struct tcb *t);
 /* Send what out / out_lim and fin_wanted allow now (replay's script). */
@@ -157,7 +157,7 @@ void tcb_output(struct tcb *t);
 /* When tcb_step wants to run next (monotonic ns; 0 = nothing pending). */
 uint64_t tcb_deadline(const struct tcb *t);
 /* Abort with RST (listen: --timeout ran out, or the session stops). */
-void tcb_abort(struct tcb *t, enum drive_outcome why, const char *msg);
+void tcb_abort(struct tcb *t, enum ts_drive_outcome why, const char *msg);
 /* For a loop driving one connection: if the session was stopped by a signal
  * (abort with RST) or its I/O failed (connection failed), end t and say so. */
 bool tcb_session_over(struct tcb *t);

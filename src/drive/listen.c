@@ -1,4 +1,4 @@
-/* drive_listen: we are the server.  No socket listens in the kernel: a
+/* ts_drive_listen: we are the server.  No socket listens in the kernel: a
  * client's SYN to the port is answered by our crafted SYN+ACK (the kernel's
  * own RST+ACK "connection refused" is dropped by the guard), and every
  * client gets its own TCB, found by 4-tuple, so several can be served at
@@ -16,7 +16,7 @@ struct server {
     unsigned n, cap;
     unsigned started, finished;
     unsigned count;
-    enum drive_outcome worst;
+    enum ts_drive_outcome worst;
     char msg[320];
 };
 
@@ -53,13 +53,13 @@ static void reap(struct dsess *s, struct server *v)
             continue;
         v->finished++;
         any = true;
-        if (t->outcome == DRIVE_OK) {
+        if (t->outcome == TS_DRIVE_OK) {
             s->res->conns_ok++;
         } else {
             s->res->conns_failed++;
-            dsess_note(s, "#%u %s: %s", t->no, drive_outcome_name(t->outcome),
+            dsess_note(s, "#%u %s: %s", t->no, ts_drive_outcome_name(t->outcome),
                        t->msg);
-            if (v->worst == DRIVE_OK) {
+            if (v->worst == TS_DRIVE_OK) {
                 v->worst = t->outcome;
                 snprintf(v->msg, sizeof v->msg, "connection %u: %.290s", t->no,
                          t->msg);
@@ -68,7 +68,7 @@ static void reap(struct dsess *s, struct server *v)
         t->no = 0; /* reported: the slot is free */
     }
     if (any)
-        ts_tracker_expire(s->trk, inject_wall_ns());
+        ts_tracker_expire(s->trk, ts_inject_wall_ns());
 }
 
 static void on_tcp(struct dsess *s, const struct ts_seg *seg, const uint8_t *frame)
@@ -90,18 +90,18 @@ static void on_tcp(struct dsess *s, const struct ts_seg *seg, const uint8_t *fra
         return;
     uint32_t iss = s->cfg->isn;
     if (!s->cfg->isn_set)
-        craft_rng_u32(&s->rng, &iss);
+        ts_craft_rng_u32(&s->rng, &iss);
     tcb_init(t, s, true, &seg->dst, seg->dport, &seg->src, seg->sport, iss);
     struct ts_addr src;
     char e[128];
     uint32_t mtu = 0;
-    if (inject_route_get(&seg->src, &src, &mtu, e, sizeof e) == 0 && mtu)
+    if (ts_inject_route_get(&seg->src, &src, &mtu, e, sizeof e) == 0 && mtu)
         t->mtu = mtu; /* the path back to this client */
     t->no = ++v->started;
     tcb_accept(t, seg);
 }
 
-int drive_listen(const struct drive_cfg *cfg, struct drive_result *res,
+int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
                  char *err, size_t errlen)
 {
     struct dsess s;
@@ -122,7 +122,7 @@ int drive_listen(const struct drive_cfg *cfg, struct drive_result *res,
         snprintf(filter, sizeof filter, "%s and tcp dst port %u",
                  cfg->family == 6 ? "ip6" : "ip", (unsigned)cfg->lport);
     }
-    struct guard_spec spec = {.family = cfg->family, .local = cfg->local,
+    struct ts_guard_spec spec = {.family = cfg->family, .local = cfg->local,
                               .lport_lo = cfg->lport, .lport_hi = cfg->lport,
                               .mark = cfg->mark ? cfg->mark : 0x7473};
     if (dsess_open(&s, cfg, res, &cfg->local, filter,
@@ -134,7 +134,7 @@ int drive_listen(const struct drive_cfg *cfg, struct drive_result *res,
     v.count = cfg->count ? cfg->count : 1;
     if (s.guard)
         dsess_note(&s, "rst guard: nft table inet %s drops the kernel's RSTs "
-                   "from port %u (ours carry mark 0x%x)", guard_table(s.guard),
+                   "from port %u (ours carry mark 0x%x)", ts_guard_table(s.guard),
                    (unsigned)cfg->lport, (unsigned)spec.mark);
     dsess_note(&s, "listening on %s%s%s port %u (capture on %s), %u "
                "connection%s", cfg->local.family == 6 ? "[" : "",
@@ -144,20 +144,20 @@ int drive_listen(const struct drive_cfg *cfg, struct drive_result *res,
                cfg->local.family == 6 ? "]" : "", (unsigned)cfg->lport,
                s.ifname, v.count, v.count == 1 ? "" : "s");
 
-    res->outcome = DRIVE_OK;
+    res->outcome = TS_DRIVE_OK;
     while (v.finished < v.count) {
         if (dsess_stopped(&s)) {
             for (unsigned i = 0; i < v.n; i++)
-                tcb_abort(&v.t[i], DRIVE_INTERRUPTED,
+                tcb_abort(&v.t[i], TS_DRIVE_INTERRUPTED,
                           "interrupted: the connection was aborted with RST");
             reap(&s, &v);
-            res->outcome = DRIVE_INTERRUPTED;
+            res->outcome = TS_DRIVE_INTERRUPTED;
             snprintf(err, errlen, "interrupted after %u of %u connection%s",
                      res->conns_ok, v.count, v.count == 1 ? "" : "s");
             break;
         }
         if (s.io_failed) {
-            res->outcome = DRIVE_FAILED;
+            res->outcome = TS_DRIVE_FAILED;
             snprintf(err, errlen, "%s", s.ioerr);
             break;
         }
@@ -174,13 +174,13 @@ int drive_listen(const struct drive_cfg *cfg, struct drive_result *res,
         dsess_wait(&s, d);
         reap(&s, &v);
     }
-    if (res->outcome == DRIVE_OK && v.worst != DRIVE_OK) {
+    if (res->outcome == TS_DRIVE_OK && v.worst != TS_DRIVE_OK) {
         res->outcome = v.worst;
         snprintf(err, errlen, "%s", v.msg);
     }
     char e2[320];
-    if (dsess_close(&s, e2, sizeof e2) < 0 && res->outcome == DRIVE_OK) {
-        res->outcome = DRIVE_FAILED;
+    if (dsess_close(&s, e2, sizeof e2) < 0 && res->outcome == TS_DRIVE_OK) {
+        res->outcome = TS_DRIVE_FAILED;
         snprintf(err, errlen, "%s", e2);
     }
     free(v.t);

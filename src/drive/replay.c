@@ -1,4 +1,4 @@
-/* drive_replay: replay the client side of one captured connection against a
+/* ts_drive_replay: replay the client side of one captured connection against a
  * live server — tcpliveplay's job, done with the connect machinery, so the
  * kernel's RSTs are guarded against, lost segments are retransmitted, and a
  * RST does not end the comparison early.
@@ -233,7 +233,7 @@ static void on_tcp(struct dsess *s, const struct ts_seg *seg, const uint8_t *fra
     tcb_input(t, seg, frame);
 }
 
-static void on_icmp(struct dsess *s, const struct drive_icmp *ic, uint64_t t_ns)
+static void on_icmp(struct dsess *s, const struct ts_drive_icmp *ic, uint64_t t_ns)
 {
     struct rlive *L = s->ctx;
     (void)t_ns;
@@ -288,7 +288,7 @@ static unsigned compare(struct dsess *s, const struct rcap *r,
                    r->sfin ? "did" : "did not");
         d++;
     }
-    bool live_rst = t->outcome == DRIVE_RESET;
+    bool live_rst = t->outcome == TS_DRIVE_RESET;
     if (r->srst != live_rst) {
         dsess_note(s, "differs: the live server %s, the captured one %s",
                    live_rst ? "reset the connection" : "sent no RST",
@@ -298,12 +298,12 @@ static unsigned compare(struct dsess *s, const struct rcap *r,
     return d;
 }
 
-int drive_replay(const struct drive_cfg *cfg0, const char *pcap,
-                 unsigned conn_no, struct drive_result *res, char *err,
+int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
+                 unsigned conn_no, struct ts_drive_result *res, char *err,
                  size_t errlen)
 {
     struct rcap r = {.want = conn_no};
-    struct drive_cfg cfg = *cfg0;
+    struct ts_drive_cfg cfg = *cfg0;
     struct rlive L = {0};
     struct ts_addr local = cfg.local, rsrc;
     uint32_t mtu = 0;
@@ -315,7 +315,7 @@ int drive_replay(const struct drive_cfg *cfg0, const char *pcap,
     memset(res, 0, sizeof *res);
     if (load(pcap, &r, err, errlen) < 0)
         goto out;
-    if (inject_route_get(&cfg.remote, &rsrc, &mtu, err, errlen) < 0)
+    if (ts_inject_route_get(&cfg.remote, &rsrc, &mtu, err, errlen) < 0)
         goto out;
     if (!local.family)
         local = rsrc;
@@ -331,9 +331,9 @@ int drive_replay(const struct drive_cfg *cfg0, const char *pcap,
     cfg.data_len = r.clen;
 
     uint16_t lport = cfg.lport;
-    struct craft_rng rng;
-    craft_rng_init(&rng);
-    if (!lport && drive_pick_ports(&rng, 1, &lport) < 0) {
+    struct ts_craft_rng rng;
+    ts_craft_rng_init(&rng);
+    if (!lport && ts_drive_pick_ports(&rng, 1, &lport) < 0) {
         snprintf(err, errlen, "replay: no free source port outside the "
                  "ephemeral range: give --sport");
         goto out;
@@ -344,7 +344,7 @@ int drive_replay(const struct drive_cfg *cfg0, const char *pcap,
              "(tcp and src host %s and src port %u and dst host %s and dst port %u)"
              " or %s", r0, (unsigned)cfg.rport, l0, (unsigned)lport,
              cfg.family == 6 ? "(icmp6 and ip6[40] == 1)" : "(icmp and icmp[0] == 3)");
-    struct guard_spec spec = {.family = cfg.family, .local = local,
+    struct ts_guard_spec spec = {.family = cfg.family, .local = local,
                               .lport_lo = lport, .lport_hi = lport,
                               .remote = cfg.remote, .rport = cfg.rport,
                               .mark = cfg.mark ? cfg.mark : 0x7473};
@@ -364,7 +364,7 @@ int drive_replay(const struct drive_cfg *cfg0, const char *pcap,
                r.sfin ? ", server FIN" : "", r.srst ? ", server RST" : "");
     uint32_t iss = cfg.isn;
     if (!cfg.isn_set)
-        craft_rng_u32(&s.rng, &iss);
+        ts_craft_rng_u32(&s.rng, &iss);
     tcb_init(&t, &s, false, &local, lport, &cfg.remote, cfg.rport, iss);
     t.no = 1;
     t.scripted = true;
@@ -402,7 +402,7 @@ int drive_replay(const struct drive_cfg *cfg0, const char *pcap,
                     t.fin_wanted = true;
                 if (st->rst) {
                     tcb_output(&t);
-                    tcb_abort(&t, DRIVE_OK, NULL);
+                    tcb_abort(&t, TS_DRIVE_OK, NULL);
                     break;
                 }
                 tcb_output(&t);
@@ -425,32 +425,32 @@ int drive_replay(const struct drive_cfg *cfg0, const char *pcap,
             d = since + cfg.timeout_ns;
         dsess_wait(&s, d);
     }
-    if (t.outcome == DRIVE_RESET && r.srst)
-        t.outcome = DRIVE_OK; /* the server reset it, as in the capture */
-    ts_tracker_expire(s.trk, inject_wall_ns());
+    if (t.outcome == TS_DRIVE_RESET && r.srst)
+        t.outcome = TS_DRIVE_OK; /* the server reset it, as in the capture */
+    ts_tracker_expire(s.trk, ts_inject_wall_ns());
     ts_tracker_flush(s.trk);
-    if (t.outcome == DRIVE_OK || t.outcome == DRIVE_RESET) {
+    if (t.outcome == TS_DRIVE_OK || t.outcome == TS_DRIVE_RESET) {
         unsigned d = compare(&s, &r, &L, &t) + late;
-        if (d && t.outcome == DRIVE_OK) {
-            res->outcome = DRIVE_DIFFERS;
+        if (d && t.outcome == TS_DRIVE_OK) {
+            res->outcome = TS_DRIVE_DIFFERS;
             snprintf(err, errlen, "the live server differs from the capture "
                      "in %u way%s (see the notes)", d, d == 1 ? "" : "s");
         } else {
             res->outcome = t.outcome;
-            if (t.outcome != DRIVE_OK)
+            if (t.outcome != TS_DRIVE_OK)
                 snprintf(err, errlen, "%s", t.msg);
         }
     } else {
         res->outcome = t.outcome;
         snprintf(err, errlen, "%s", t.msg);
     }
-    if (res->outcome == DRIVE_OK || res->outcome == DRIVE_DIFFERS)
+    if (res->outcome == TS_DRIVE_OK || res->outcome == TS_DRIVE_DIFFERS)
         res->conns_ok = 1;
     else
         res->conns_failed = 1;
     char e2[320];
-    if (dsess_close(&s, e2, sizeof e2) < 0 && res->outcome == DRIVE_OK) {
-        res->outcome = DRIVE_FAILED;
+    if (dsess_close(&s, e2, sizeof e2) < 0 && res->outcome == TS_DRIVE_OK) {
+        res->outcome = TS_DRIVE_FAILED;
         snprintf(err, errlen, "%s", e2);
     }
 out:

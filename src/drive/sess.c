@@ -18,7 +18,7 @@
 
 uint64_t dsess_mono(void)
 {
-    return inject_now_ns();
+    return ts_inject_now_ns();
 }
 
 bool dsess_stopped(const struct dsess *s)
@@ -36,7 +36,7 @@ void dsess_note(struct dsess *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    s->cfg->hooks.note(s->cfg->hooks.user, inject_wall_ns(), buf);
+    s->cfg->hooks.note(s->cfg->hooks.user, ts_inject_wall_ns(), buf);
 }
 
 static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
@@ -54,7 +54,7 @@ static void emit_frame(struct dsess *s, uint64_t t, const uint8_t *p, uint32_t c
         s->cfg->hooks.frame(s->cfg->hooks.user, t, p + seg->ip_off, caplen - seg->ip_off);
 }
 
-bool drive_seg_intact(const struct ts_seg *seg)
+bool ts_drive_seg_intact(const struct ts_seg *seg)
 {
     if (seg->anomalies & (TS_AN_BAD_IPCKSUM | TS_AN_SHORT_CAP | TS_AN_BAD_IPLEN))
         return false;
@@ -80,7 +80,7 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
          * discarded.  It stays in the trace (with its bad-checksum note) but
          * never reaches the endpoint.  One not wholly captured cannot be
          * verified, so it is not taken either. */
-        if (!drive_seg_intact(&seg)) {
+        if (!ts_drive_seg_intact(&seg)) {
             s->res->bad_checksums++;
             return;
         }
@@ -88,18 +88,18 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
             s->on_tcp(s, &seg, pkt);
         return;
     }
-    struct drive_icmp ic;
+    struct ts_drive_icmp ic;
     if (seg.ipver && seg.ip_off < caplen &&
-        drive_icmp_parse(pkt + seg.ip_off, caplen - seg.ip_off, &ic) == 0 && s->on_icmp)
+        ts_drive_icmp_parse(pkt + seg.ip_off, caplen - seg.ip_off, &ic) == 0 && s->on_icmp)
         s->on_icmp(s, &ic, t_ns);
 }
 
-int dsess_open(struct dsess *s, const struct drive_cfg *cfg,
-               struct drive_result *res, const struct ts_addr *local,
-               const char *filter, const struct guard_spec *spec, char *err,
+int dsess_open(struct dsess *s, const struct ts_drive_cfg *cfg,
+               struct ts_drive_result *res, const struct ts_addr *local,
+               const char *filter, const struct ts_guard_spec *spec, char *err,
                size_t errlen)
 {
-    struct craft_session_cfg ccfg = {.via = CRAFT_VIA_RAW,
+    struct ts_craft_session_cfg ccfg = {.via = TS_CRAFT_VIA_RAW,
                                      .family = cfg->family,
                                      .set_mark = true,
                                      .mark = cfg->mark ? cfg->mark : 0x7473};
@@ -113,16 +113,16 @@ int dsess_open(struct dsess *s, const struct drive_cfg *cfg,
     s->cfg = cfg;
     s->res = res;
     s->cap_fd = -1;
-    craft_rng_init(&s->rng);
-    if (inject_check_privileges(CRAFT_VIA_RAW, cfg->family, err, errlen) < 0)
+    ts_craft_rng_init(&s->rng);
+    if (ts_inject_check_privileges(TS_CRAFT_VIA_RAW, cfg->family, err, errlen) < 0)
         return -1;
-    s->cs = craft_open(&ccfg, err, errlen);
+    s->cs = ts_craft_open(&ccfg, err, errlen);
     if (!s->cs)
         return -1;
 
     if (cfg->iface)
         snprintf(s->ifname, sizeof s->ifname, "%s", cfg->iface);
-    else if (!local->family || drive_iface_of(local, s->ifname, sizeof s->ifname) < 0)
+    else if (!local->family || ts_drive_iface_of(local, s->ifname, sizeof s->ifname) < 0)
         snprintf(s->ifname, sizeof s->ifname, "any");
     pcfg.iface = s->ifname;
     pcfg.filter = filter;
@@ -148,18 +148,18 @@ int dsess_open(struct dsess *s, const struct drive_cfg *cfg,
         goto fail;
 
     if (spec) {
-        s->guard = guard_install(spec, err, errlen);
+        s->guard = ts_guard_install(spec, err, errlen);
         if (!s->guard)
             goto fail;
-        snprintf(res->guard_table, sizeof res->guard_table, "%s",
-                 guard_table(s->guard));
+        snprintf(res->ts_guard_table, sizeof res->ts_guard_table, "%s",
+                 ts_guard_table(s->guard));
     }
     return 0;
 fail:
     if (s->trk)
         ts_tracker_free(s->trk);
     ts_capture_close(s->cap);
-    craft_close(s->cs);
+    ts_craft_close(s->cs);
     memset(s, 0, sizeof *s);
     return -1;
 }
@@ -169,20 +169,20 @@ int dsess_close(struct dsess *s, char *err, size_t errlen)
     int rc = 0;
 
     if (s->trk) {
-        ts_tracker_expire(s->trk, inject_wall_ns());
+        ts_tracker_expire(s->trk, ts_inject_wall_ns());
         ts_tracker_flush(s->trk);
         ts_tracker_free(s->trk);
     }
     if (s->guard) {
         char table[64];
-        snprintf(table, sizeof table, "%s", guard_table(s->guard));
-        if (guard_remove(s->guard, err, errlen) < 0)
+        snprintf(table, sizeof table, "%s", ts_guard_table(s->guard));
+        if (ts_guard_remove(s->guard, err, errlen) < 0)
             rc = -1;
         else
             dsess_note(s, "rst guard removed (nft table inet %s)", table);
     }
     ts_capture_close(s->cap);
-    craft_close(s->cs);
+    ts_craft_close(s->cs);
     s->trk = NULL;
     s->guard = NULL;
     s->cap = NULL;
@@ -190,24 +190,24 @@ int dsess_close(struct dsess *s, char *err, size_t errlen)
     return rc;
 }
 
-int dsess_send(struct dsess *s, const struct craft_seg *seg)
+int dsess_send(struct dsess *s, const struct ts_craft_seg *seg)
 {
-    struct craft_frame f;
+    struct ts_craft_frame f;
     struct ts_seg d;
     struct ts_event ev;
     int r = -1;
 
     if (s->io_failed)
         return -1;
-    if (craft_build(s->cs, seg, &f, s->ioerr, sizeof s->ioerr) < 0) {
+    if (ts_craft_build(s->cs, seg, &f, s->ioerr, sizeof s->ioerr) < 0) {
         s->io_failed = true;
         return -1;
     }
     /* Stamped before the write: on a veth the answer is often processed
      * inside our own send call, and must not look older than its cause. */
-    uint64_t t = inject_wall_ns();
+    uint64_t t = ts_inject_wall_ns();
     for (int tries = 0; tries < 1000; tries++) {
-        r = craft_write(s->cs, &f, s->ioerr, sizeof s->ioerr);
+        r = ts_craft_write(s->cs, &f, s->ioerr, sizeof s->ioerr);
         if (r != 1)
             break;
     }

@@ -53,7 +53,7 @@ static void note_time_wait(struct tcb *t)
     }
 }
 
-static void finish(struct tcb *t, enum drive_outcome o, const char *msg)
+static void finish(struct tcb *t, enum ts_drive_outcome o, const char *msg)
 {
     if (t->done)
         return;
@@ -73,7 +73,7 @@ void tcb_init(struct tcb *t, struct dsess *s, bool server,
     t->s = s;
     t->server = server;
     t->st = server ? TS_LISTEN : TS_CLOSED;
-    craft_seg_init(&t->tmpl);
+    ts_craft_seg_init(&t->tmpl);
     t->tmpl.src = *la;
     t->tmpl.dst = *ra;
     t->tmpl.sport = lp;
@@ -82,7 +82,7 @@ void tcb_init(struct tcb *t, struct dsess *s, bool server,
     t->snd_una = t->snd_nxt = t->snd_max = iss;
     t->rto = s->cfg->rto_ns ? s->cfg->rto_ns : NS_S;
     t->mtu = s->mtu;
-    craft_rng_u32(&s->rng, &r);
+    ts_craft_rng_u32(&s->rng, &r);
     t->ts_off = r;
     t->ts_base = dsess_mono();
     if (!server) {
@@ -108,7 +108,7 @@ static uint32_t tsval(const struct tcb *t)
 
 static uint16_t our_mss(const struct tcb *t)
 {
-    const struct drive_cfg *c = t->s->cfg;
+    const struct ts_drive_cfg *c = t->s->cfg;
     uint32_t hdr = c->family == 6 ? 60 : 40;
     if (c->syn.mss)
         return c->syn.mss;
@@ -118,32 +118,32 @@ static uint16_t our_mss(const struct tcb *t)
 }
 
 /* The options of our SYN or SYN+ACK, laid out as Linux does. */
-static void syn_options(struct tcb *t, struct craft_opts *o, bool synack)
+static void syn_options(struct tcb *t, struct ts_craft_opts *o, bool synack)
 {
-    const struct drive_syn_opts *w = &t->s->cfg->syn;
+    const struct ts_drive_syn_opts *w = &t->s->cfg->syn;
     char e[128];
     bool ws = synack ? t->ws_ok : w->wscale;
     bool sack = synack ? t->sack_ok : w->sackok;
     bool ts = synack ? t->ts_ok : w->ts;
 
-    craft_opts_clear(o);
+    ts_craft_opts_clear(o);
     if (!w->no_mss)
-        craft_opts_add_mss(o, our_mss(t), e, sizeof e);
+        ts_craft_opts_add_mss(o, our_mss(t), e, sizeof e);
     if (sack && ts) {
-        craft_opts_add_sackok(o, e, sizeof e);
-        craft_opts_add_ts(o, tsval(t), synack ? t->ts_recent : 0, e, sizeof e);
+        ts_craft_opts_add_sackok(o, e, sizeof e);
+        ts_craft_opts_add_ts(o, tsval(t), synack ? t->ts_recent : 0, e, sizeof e);
     } else if (ts) {
-        craft_opts_add_nop(o, e, sizeof e);
-        craft_opts_add_nop(o, e, sizeof e);
-        craft_opts_add_ts(o, tsval(t), synack ? t->ts_recent : 0, e, sizeof e);
+        ts_craft_opts_add_nop(o, e, sizeof e);
+        ts_craft_opts_add_nop(o, e, sizeof e);
+        ts_craft_opts_add_ts(o, tsval(t), synack ? t->ts_recent : 0, e, sizeof e);
     } else if (sack) {
-        craft_opts_add_nop(o, e, sizeof e);
-        craft_opts_add_nop(o, e, sizeof e);
-        craft_opts_add_sackok(o, e, sizeof e);
+        ts_craft_opts_add_nop(o, e, sizeof e);
+        ts_craft_opts_add_nop(o, e, sizeof e);
+        ts_craft_opts_add_sackok(o, e, sizeof e);
     }
     if (ws) {
-        craft_opts_add_nop(o, e, sizeof e);
-        craft_opts_add_wscale(o, w->wscale_shift, e, sizeof e);
+        ts_craft_opts_add_nop(o, e, sizeof e);
+        ts_craft_opts_add_wscale(o, w->wscale_shift, e, sizeof e);
     }
 }
 
@@ -158,7 +158,7 @@ static uint16_t adv_window(const struct tcb *t, bool syn)
 /* Craft and send one segment.  Data comes from t->out at seq. */
 static int emit(struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len)
 {
-    struct craft_seg g = t->tmpl;
+    struct ts_craft_seg g = t->tmpl;
     char e[128];
     bool syn = (flags & TS_TH_SYN) != 0;
 
@@ -169,9 +169,9 @@ static int emit(struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len)
     if (syn)
         syn_options(t, &g.opt, (flags & TS_TH_ACK) != 0);
     else if (t->ts_ok && !(flags & TS_TH_RST)) {
-        craft_opts_add_nop(&g.opt, e, sizeof e);
-        craft_opts_add_nop(&g.opt, e, sizeof e);
-        craft_opts_add_ts(&g.opt, tsval(t), t->ts_recent, e, sizeof e);
+        ts_craft_opts_add_nop(&g.opt, e, sizeof e);
+        ts_craft_opts_add_nop(&g.opt, e, sizeof e);
+        ts_craft_opts_add_ts(&g.opt, tsval(t), t->ts_recent, e, sizeof e);
     }
     if (len) {
         uint32_t off = seq - (t->iss + 1);
@@ -179,7 +179,7 @@ static int emit(struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len)
         g.payload_len = len;
     }
     if (dsess_send(t->s, &g) < 0) {
-        finish(t, DRIVE_FAILED, t->s->ioerr);
+        finish(t, TS_DRIVE_FAILED, t->s->ioerr);
         return -1;
     }
     t->emitted++;
@@ -268,7 +268,7 @@ int tcb_connect(struct tcb *t)
 /* What the peer's SYN or SYN+ACK says about the rest of the connection. */
 static void take_syn_options(struct tcb *t, const struct ts_seg *g)
 {
-    const struct drive_syn_opts *w = &t->s->cfg->syn;
+    const struct ts_drive_syn_opts *w = &t->s->cfg->syn;
     const struct ts_opts *o = &g->opt;
     uint32_t hdr = t->s->cfg->family == 6 ? 60 : 40;
 
@@ -385,7 +385,7 @@ static void synsent_input(struct tcb *t, const struct ts_seg *g)
                      "answered our SYN)", t->tmpl.dst.family == 6 ? "[" : "",
                      a, t->tmpl.dst.family == 6 ? "]" : "",
                      (unsigned)t->tmpl.dport);
-            finish(t, DRIVE_REFUSED, m);
+            finish(t, TS_DRIVE_REFUSED, m);
         }
         return;
     }
@@ -400,7 +400,7 @@ static void synsent_input(struct tcb *t, const struct ts_seg *g)
     t->est_at = t->last_act;
     if (emit(t, TS_TH_ACK, t->snd_nxt, 0) < 0)
         return;
-    struct drive_result *res = t->s->res;
+    struct ts_drive_result *res = t->s->res;
     uint64_t hs = dsess_mono() - t->t_syn;
     if (res->hs_n == 0 || hs < res->hs_ns_min)
         res->hs_ns_min = hs;
@@ -435,7 +435,7 @@ void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
         uint32_t w = adv_window(t, false) << (t->ws_ok ? t->rcv_shift : 0);
         if (ts_seq_ge(g->seq, t->rcv_nxt) && ts_seq_lt(g->seq, t->rcv_nxt + (w ? w : 1))) {
             set_state(t, TS_EV_RST);
-            finish(t, DRIVE_RESET, "the peer reset the connection (RST)");
+            finish(t, TS_DRIVE_RESET, "the peer reset the connection (RST)");
         }
         return;
     }
@@ -491,7 +491,7 @@ void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
         }
     }
     if (t->st == TS_CLOSED && !t->done) {
-        finish(t, DRIVE_OK, NULL); /* LAST_ACK -> CLOSED */
+        finish(t, TS_DRIVE_OK, NULL); /* LAST_ACK -> CLOSED */
         return;
     }
     tcb_step(t);
@@ -500,16 +500,16 @@ void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
     note_time_wait(t);
 }
 
-void tcb_icmp(struct tcb *t, const struct drive_icmp *ic)
+void tcb_icmp(struct tcb *t, const struct ts_drive_icmp *ic)
 {
     char txt[200], m[300];
 
-    drive_icmp_text(ic, txt, sizeof txt);
+    ts_drive_icmp_text(ic, txt, sizeof txt);
     if (t->st == TS_SYN_SENT) {
         snprintf(m, sizeof m, "%s about our SYN", txt);
         dsess_note(t->s, "#%u %s", t->no, m);
         set_state(t, TS_EV_RST);
-        finish(t, DRIVE_UNREACHABLE, m);
+        finish(t, TS_DRIVE_UNREACHABLE, m);
     } else {
         /* RFC 5461: a soft error for a synchronized connection */
         dsess_note(t->s, "#%u %s (ignored: the connection is open)", t->no, txt);
@@ -521,19 +521,19 @@ void tcb_icmp(struct tcb *t, const struct drive_icmp *ic)
 bool tcb_session_over(struct tcb *t)
 {
     if (dsess_stopped(t->s)) {
-        tcb_abort(t, DRIVE_INTERRUPTED, "interrupted: the connection was aborted with RST");
+        tcb_abort(t, TS_DRIVE_INTERRUPTED, "interrupted: the connection was aborted with RST");
         return true;
     }
     if (t->s->io_failed) {
         t->done = true;
-        t->outcome = DRIVE_FAILED;
+        t->outcome = TS_DRIVE_FAILED;
         snprintf(t->msg, sizeof t->msg, "%s", t->s->ioerr);
         return true;
     }
     return false;
 }
 
-void tcb_abort(struct tcb *t, enum drive_outcome why, const char *msg)
+void tcb_abort(struct tcb *t, enum ts_drive_outcome why, const char *msg)
 {
     if (t->done)
         return;
@@ -556,7 +556,7 @@ static const char *what_at_una(const struct tcb *t)
 
 static void retransmit(struct tcb *t)
 {
-    const struct drive_cfg *c = t->s->cfg;
+    const struct ts_drive_cfg *c = t->s->cfg;
     const char *what = what_at_una(t);
     char m[200];
 
@@ -565,10 +565,10 @@ static void retransmit(struct tcb *t)
                  "(RTO backed off to %.3f s)", what, t->tries + 1,
                  t->tries ? "s" : "", (double)t->rto / 1e9);
         if (t->st != TS_SYN_SENT && t->st != TS_SYN_RCVD)
-            tcb_abort(t, DRIVE_TIMEOUT, m);
+            tcb_abort(t, TS_DRIVE_TIMEOUT, m);
         else {
             set_state(t, TS_EV_RST);
-            finish(t, DRIVE_TIMEOUT, m);
+            finish(t, TS_DRIVE_TIMEOUT, m);
         }
         return;
     }
@@ -608,24 +608,24 @@ static bool all_acked(const struct tcb *t)
 static void do_close(struct tcb *t)
 {
     switch (t->s->cfg->close) {
-    case DRIVE_CLOSE_ACTIVE:
-    case DRIVE_CLOSE_PASSIVE:
+    case TS_DRIVE_CLOSE_ACTIVE:
+    case TS_DRIVE_CLOSE_PASSIVE:
         t->fin_wanted = true;
         output(t);
         break;
-    case DRIVE_CLOSE_RST:
-        tcb_abort(t, DRIVE_OK, NULL);
+    case TS_DRIVE_CLOSE_RST:
+        tcb_abort(t, TS_DRIVE_OK, NULL);
         break;
-    case DRIVE_CLOSE_NONE:
+    case TS_DRIVE_CLOSE_NONE:
         dsess_note(t->s, "#%u left open (--close none)", t->no);
-        finish(t, DRIVE_OK, NULL);
+        finish(t, TS_DRIVE_OK, NULL);
         break;
     }
 }
 
 void tcb_step(struct tcb *t)
 {
-    const struct drive_cfg *c = t->s->cfg;
+    const struct ts_drive_cfg *c = t->s->cfg;
     uint64_t now = dsess_mono();
     char m[200];
 
@@ -641,12 +641,12 @@ void tcb_step(struct tcb *t)
         if (now >= t->tw_until) {
             set_state(t, TS_EV_TIMEOUT);
             dsess_note(t->s, "#%u TIME_WAIT over: CLOSED", t->no);
-            finish(t, DRIVE_OK, NULL);
+            finish(t, TS_DRIVE_OK, NULL);
         }
         return;
     }
     if (t->st == TS_CLOSED && t->fin_acked) {
-        finish(t, DRIVE_OK, NULL);
+        finish(t, TS_DRIVE_OK, NULL);
         return;
     }
     if (t->st != TS_ESTABLISHED && t->st != TS_CLOSE_WAIT &&
@@ -669,7 +669,7 @@ void tcb_step(struct tcb *t)
         if (now - t->last_act >= c->timeout_ns) {
             snprintf(m, sizeof m, "no FIN from the peer within %.3f s of our "
                      "FIN's ACK (--timeout)", (double)c->timeout_ns / 1e9);
-            tcb_abort(t, DRIVE_TIMEOUT, m);
+            tcb_abort(t, TS_DRIVE_TIMEOUT, m);
         }
         return;
     }
@@ -680,13 +680,13 @@ void tcb_step(struct tcb *t)
         return;
     }
     /* ESTABLISHED, everything we had to send is acknowledged */
-    bool passive = c->close == DRIVE_CLOSE_PASSIVE;
+    bool passive = c->close == TS_DRIVE_CLOSE_PASSIVE;
     if (passive) {
         if (now - t->last_act >= c->timeout_ns) {
             snprintf(m, sizeof m, "the peer did not close within %.3f s "
                      "(--close passive waits for its FIN; --timeout)",
                      (double)c->timeout_ns / 1e9);
-            tcb_abort(t, DRIVE_TIMEOUT, m);
+            tcb_abort(t, TS_DRIVE_TIMEOUT, m);
         }
         return;
     }
@@ -698,7 +698,7 @@ void tcb_step(struct tcb *t)
 
 uint64_t tcb_deadline(const struct tcb *t)
 {
-    const struct drive_cfg *c = t->s->cfg;
+    const struct ts_drive_cfg *c = t->s->cfg;
     uint64_t d = 0, now = dsess_mono();
 
     /* only what is still ahead: what has passed was decided by tcb_step */

@@ -18,7 +18,7 @@ static uint16_t rd16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-int drive_ip_offset(int dlt, const uint8_t *p, uint32_t caplen, uint32_t *off)
+int ts_drive_ip_offset(int dlt, const uint8_t *p, uint32_t caplen, uint32_t *off)
 {
     /* the decoder's walk: VLAN tags of every kind, tunnels, cooked links */
     struct ts_seg seg;
@@ -31,7 +31,7 @@ int drive_ip_offset(int dlt, const uint8_t *p, uint32_t caplen, uint32_t *off)
 
 /* The quoted packet: an IP header and at least 8 bytes of TCP (RFC 792 and
  * RFC 4443 both guarantee the first 8 bytes: ports and sequence number). */
-static int quoted_tcp(const uint8_t *q, uint32_t len, struct drive_icmp *ic)
+static int quoted_tcp(const uint8_t *q, uint32_t len, struct ts_drive_icmp *ic)
 {
     if (len < 1)
         return -1;
@@ -65,7 +65,7 @@ static int quoted_tcp(const uint8_t *q, uint32_t len, struct drive_icmp *ic)
     return 0;
 }
 
-int drive_icmp_parse(const uint8_t *ip, uint32_t len, struct drive_icmp *ic)
+int ts_drive_icmp_parse(const uint8_t *ip, uint32_t len, struct ts_drive_icmp *ic)
 {
     memset(ic, 0, sizeof *ic);
     if (len < 1)
@@ -101,7 +101,7 @@ int drive_icmp_parse(const uint8_t *ip, uint32_t len, struct drive_icmp *ic)
     return -1;
 }
 
-const char *drive_icmp_text(const struct drive_icmp *ic, char *buf, size_t len)
+const char *ts_drive_icmp_text(const struct ts_drive_icmp *ic, char *buf, size_t len)
 {
     static const char *const v4[] = {
         "net unreachable", "host unreachable", "protocol unreachable",
@@ -134,7 +134,7 @@ const char *drive_icmp_text(const struct drive_icmp *ic, char *buf, size_t len)
     return buf;
 }
 
-int drive_iface_of(const struct ts_addr *a, char *name, size_t len)
+int ts_drive_iface_of(const struct ts_addr *a, char *name, size_t len)
 {
     struct ifaddrs *all, *i;
     int rc = -1;

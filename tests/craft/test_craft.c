@@ -81,12 +81,12 @@ static void set_addr(struct ts_addr *a, const uint8_t *b, int family)
     memcpy(a->a, b, family == 4 ? 4 : 16);
 }
 
-static struct craft_seg seg4(uint8_t flags, uint32_t seq, uint32_t ack,
+static struct ts_craft_seg seg4(uint8_t flags, uint32_t seq, uint32_t ack,
                              uint16_t win)
 {
-    struct craft_seg s;
+    struct ts_craft_seg s;
 
-    craft_seg_init(&s);
+    ts_craft_seg_init(&s);
     set_addr(&s.src, A4, 4);
     set_addr(&s.dst, B4, 4);
     s.sport = 40000;
@@ -99,18 +99,18 @@ static struct craft_seg seg4(uint8_t flags, uint32_t seq, uint32_t ack,
     return s;
 }
 
-static struct craft_session *open_build(int family, bool ether)
+static struct ts_craft_session *open_build(int family, bool ether)
 {
-    struct craft_session_cfg cfg = {.via = CRAFT_VIA_BUILD,
+    struct ts_craft_session_cfg cfg = {.via = TS_CRAFT_VIA_BUILD,
                                     .family = (uint8_t)family,
                                     .ether = ether,
                                     .src_mac = {2, 0, 0, 0, 0, 1},
                                     .dst_mac = {2, 0, 0, 0, 0, 2}};
     char err[256] = "";
-    struct craft_session *s = craft_open(&cfg, err, sizeof(err));
+    struct ts_craft_session *s = ts_craft_open(&cfg, err, sizeof(err));
 
     if (!s)
-        fail_msg("craft_open: %s", err);
+        fail_msg("ts_craft_open: %s", err);
     return s;
 }
 
@@ -127,14 +127,14 @@ static void hexdump_diff(const uint8_t *got, size_t gl, const uint8_t *want,
 
 /* Build seg in a fresh build-only session, compare with want, verify both
  * checksums independently. */
-static void check_bytes(const struct craft_seg *seg, const uint8_t *want,
+static void check_bytes(const struct ts_craft_seg *seg, const uint8_t *want,
                         size_t wl)
 {
-    struct craft_session *s = open_build(seg->src.family, false);
-    struct craft_frame f;
+    struct ts_craft_session *s = open_build(seg->src.family, false);
+    struct ts_craft_frame f;
     char err[256] = "";
 
-    assert_int_equal(craft_build(s, seg, &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_build(s, seg, &f, err, sizeof(err)), 0);
     assert_int_equal(f.dlt, TS_DLT_LINKTYPE_RAW);
     assert_int_equal(f.ip_off, 0);
     if (f.len != wl || memcmp(f.data, want, wl) != 0)
@@ -145,7 +145,7 @@ static void check_bytes(const struct craft_seg *seg, const uint8_t *want,
     assert_int_equal(ref_tcp_verify(want, wl), 0xffff);
     if (seg->src.family == 4)
         assert_int_equal(ref_ip_verify(want), 0xffff);
-    craft_close(s);
+    ts_craft_close(s);
 }
 
 /* ---- every segment type, IPv4 -------------------------------------------- */
@@ -153,10 +153,10 @@ static void check_bytes(const struct craft_seg *seg, const uint8_t *want,
 static void t_syn_v4(void **st)
 {
     (void)st;
-    struct craft_seg s = seg4(TS_TH_SYN, 1000, 0, 64240);
+    struct ts_craft_seg s = seg4(TS_TH_SYN, 1000, 0, 64240);
     char err[256];
     /* A Linux-shaped SYN: mss, sackok, ts, nop, wscale = 20 option bytes. */
-    assert_int_equal(craft_opts_parse(&s.opt, "mss=1460,sackok,ts=100:0,nop,"
+    assert_int_equal(ts_craft_opts_parse(&s.opt, "mss=1460,sackok,ts=100:0,nop,"
                                       "wscale=7", err, sizeof(err)), 0);
     static const uint8_t want[] = {
         0x45, 0x00, 0x00, 0x3c, /* v4, IHL 5, tos 0, total 60 */
@@ -181,13 +181,13 @@ static void t_syn_v4(void **st)
 static void t_synack_v4(void **st)
 {
     (void)st;
-    struct craft_seg s = seg4(TS_TH_SYN | TS_TH_ACK, 5000, 1001, 65160);
+    struct ts_craft_seg s = seg4(TS_TH_SYN | TS_TH_ACK, 5000, 1001, 65160);
     char err[256];
     set_addr(&s.src, B4, 4);
     set_addr(&s.dst, A4, 4);
     s.sport = 80;
     s.dport = 40000;
-    assert_int_equal(craft_opts_add_mss(&s.opt, 1460, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_opts_add_mss(&s.opt, 1460, err, sizeof(err)), 0);
     static const uint8_t want[] = {
         0x45, 0x00, 0x00, 0x2c, 0x12, 0x34, 0x40, 0x00, /* total 44 */
         0x40, 0x06, 0x9c, 0x70, 198,  18,   0,    2,    /* B -> A */
@@ -205,7 +205,7 @@ static void t_synack_v4(void **st)
 static void t_ack_v4(void **st)
 {
     (void)st;
-    struct craft_seg s = seg4(TS_TH_ACK, 1001, 5001, 502);
+    struct ts_craft_seg s = seg4(TS_TH_ACK, 1001, 5001, 502);
     static const uint8_t want[] = {
         0x45, 0x00, 0x00, 0x28, 0x12, 0x34, 0x40, 0x00, /* total 40 */
         0x40, 0x06, 0x9c, 0x74, 198,  18,   0,    1,
@@ -221,7 +221,7 @@ static void t_ack_v4(void **st)
 static void t_data_v4(void **st)
 {
     (void)st;
-    struct craft_seg s = seg4(TS_TH_PSH | TS_TH_ACK, 1001, 5001, 502);
+    struct ts_craft_seg s = seg4(TS_TH_PSH | TS_TH_ACK, 1001, 5001, 502);
     s.payload = (const uint8_t *)"hello";
     s.payload_len = 5;
     static const uint8_t want[] = {
@@ -240,7 +240,7 @@ static void t_data_v4(void **st)
 static void t_fin_v4(void **st)
 {
     (void)st;
-    struct craft_seg s = seg4(TS_TH_FIN | TS_TH_ACK, 1006, 5001, 502);
+    struct ts_craft_seg s = seg4(TS_TH_FIN | TS_TH_ACK, 1006, 5001, 502);
     static const uint8_t want[] = {
         0x45, 0x00, 0x00, 0x28, 0x12, 0x34, 0x40, 0x00,
         0x40, 0x06, 0x9c, 0x74, 198,  18,   0,    1,
@@ -256,7 +256,7 @@ static void t_fin_v4(void **st)
 static void t_rst_v4(void **st)
 {
     (void)st;
-    struct craft_seg s = seg4(TS_TH_RST, 1006, 0, 0);
+    struct ts_craft_seg s = seg4(TS_TH_RST, 1006, 0, 0);
     static const uint8_t want[] = {
         0x45, 0x00, 0x00, 0x28, 0x12, 0x34, 0x40, 0x00,
         0x40, 0x06, 0x9c, 0x74, 198,  18,   0,    1,
@@ -273,14 +273,14 @@ static void t_rst_v4(void **st)
 static void t_segment_all_fields_v4(void **st)
 {
     (void)st;
-    struct craft_seg s = seg4(0xff, 0xfffffff0u, 0x80000000u, 1);
+    struct ts_craft_seg s = seg4(0xff, 0xfffffff0u, 0x80000000u, 1);
     char err[256];
     s.urp = 7;
     s.ttl = 1;
     s.tos = 2;   /* ECT(0) */
     s.ip_id = 0; /* a raw socket's kernel would fill it; the bytes say 0 */
     s.df = false;
-    assert_int_equal(craft_opts_parse(&s.opt, "sack=1-2,kind=254:abcd", err,
+    assert_int_equal(ts_craft_opts_parse(&s.opt, "sack=1-2,kind=254:abcd", err,
                                       sizeof(err)), 0);
     static const uint8_t want[] = {
         0x45, 0x02, 0x00, 0x38, /* tos 2, total 56 */
@@ -301,10 +301,10 @@ static void t_segment_all_fields_v4(void **st)
 
 /* ---- IPv6 ---------------------------------------------------------------- */
 
-static struct craft_seg seg6(uint8_t flags, uint32_t seq, uint32_t ack,
+static struct ts_craft_seg seg6(uint8_t flags, uint32_t seq, uint32_t ack,
                              uint16_t win)
 {
-    struct craft_seg s = seg4(flags, seq, ack, win);
+    struct ts_craft_seg s = seg4(flags, seq, ack, win);
     set_addr(&s.src, A6, 6);
     set_addr(&s.dst, B6, 6);
     return s;
@@ -313,9 +313,9 @@ static struct craft_seg seg6(uint8_t flags, uint32_t seq, uint32_t ack,
 static void t_syn_v6(void **st)
 {
     (void)st;
-    struct craft_seg s = seg6(TS_TH_SYN, 1000, 0, 64240);
+    struct ts_craft_seg s = seg6(TS_TH_SYN, 1000, 0, 64240);
     char err[256];
-    assert_int_equal(craft_opts_add_mss(&s.opt, 1440, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_opts_add_mss(&s.opt, 1440, err, sizeof(err)), 0);
     static const uint8_t want[] = {
         0x60, 0x00, 0x00, 0x00, /* v6, class 0, flow 0 */
         0x00, 0x18, 0x06, 0x40, /* payload 24, TCP, hop limit 64 */
@@ -333,13 +333,13 @@ static void t_syn_v6(void **st)
 static void t_data_v6(void **st)
 {
     (void)st;
-    struct craft_seg s = seg6(TS_TH_PSH | TS_TH_ACK, 1001, 5001, 502);
+    struct ts_craft_seg s = seg6(TS_TH_PSH | TS_TH_ACK, 1001, 5001, 502);
     char err[256];
     s.tos = 0x10;
     s.ttl = 255;
     s.payload = (const uint8_t *)"hi";
     s.payload_len = 2;
-    assert_int_equal(craft_opts_add_ts(&s.opt, 1, 2, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_opts_add_ts(&s.opt, 1, 2, err, sizeof(err)), 0);
     static const uint8_t want[] = {
         0x61, 0x00, 0x00, 0x00, /* class 0x10 spans the first two bytes */
         0x00, 0x22, 0x06, 0xff, /* payload 34, hop limit 255 */
@@ -361,30 +361,30 @@ static void t_data_v6(void **st)
 static void t_ether(void **st)
 {
     (void)st;
-    struct craft_session *s = open_build(4, true);
-    struct craft_seg seg = seg4(TS_TH_ACK, 1001, 5001, 502);
-    struct craft_frame f;
+    struct ts_craft_session *s = open_build(4, true);
+    struct ts_craft_seg seg = seg4(TS_TH_ACK, 1001, 5001, 502);
+    struct ts_craft_frame f;
     char err[256];
     static const uint8_t eth[] = {2, 0, 0, 0, 0, 2, /* destination */
                                   2, 0, 0, 0, 0, 1, /* source */
                                   0x08, 0x00};      /* IPv4 */
 
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
     assert_int_equal(f.dlt, TS_DLT_EN10MB);
     assert_int_equal(f.ip_off, 14);
     assert_int_equal(f.len, 54);
     assert_memory_equal(f.data, eth, sizeof(eth));
     assert_int_equal(ref_tcp_verify(f.data + 14, 40), 0xffff);
-    craft_close(s);
+    ts_craft_close(s);
 
     s = open_build(6, true);
     seg = seg6(TS_TH_ACK, 1, 2, 3);
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
     assert_int_equal(f.len, 14 + 60);
     assert_int_equal(f.data[12], 0x86);
     assert_int_equal(f.data[13], 0xdd);
     assert_int_equal(ref_tcp_verify(f.data + 14, 60), 0xffff);
-    craft_close(s);
+    ts_craft_close(s);
 }
 
 /* ---- checksums on purpose wrong, then right again ------------------------ */
@@ -392,14 +392,14 @@ static void t_ether(void **st)
 static void t_bad_checksum_not_sticky(void **st)
 {
     (void)st;
-    struct craft_session *s = open_build(4, false);
-    struct craft_seg seg = seg4(TS_TH_ACK, 1001, 5001, 502);
-    struct craft_frame f;
+    struct ts_craft_session *s = open_build(4, false);
+    struct ts_craft_seg seg = seg4(TS_TH_ACK, 1001, 5001, 502);
+    struct ts_craft_frame f;
     char err[256];
 
     for (int round = 0; round < 3; round++) {
         seg.bad_cksum = true;
-        assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+        assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
         /* the right checksum is 0x6db4 (t_ack_v4): we send it plus one */
         assert_int_equal(f.data[36], 0x6d);
         assert_int_equal(f.data[37], 0xb5);
@@ -407,12 +407,12 @@ static void t_bad_checksum_not_sticky(void **st)
         assert_int_equal(ref_ip_verify(f.data), 0xffff); /* IP untouched */
 
         seg.bad_cksum = false; /* libnet's mode sticks to the ptag: not ours */
-        assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+        assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
         assert_int_equal(f.data[36], 0x6d);
         assert_int_equal(f.data[37], 0xb4);
         assert_int_equal(ref_tcp_verify(f.data, f.len), 0xffff);
     }
-    craft_close(s);
+    ts_craft_close(s);
 }
 
 /* ---- ptag rebuilds ------------------------------------------------------- */
@@ -428,37 +428,37 @@ static uint32_t rnd(void)
     return (uint32_t)((rnd_state * 2685821657736338717ull) >> 32);
 }
 
-static void random_opts(struct craft_opts *o)
+static void random_opts(struct ts_craft_opts *o)
 {
     char err[256];
     unsigned n = rnd() % 7;
 
-    craft_opts_clear(o);
+    ts_craft_opts_clear(o);
     for (unsigned i = 0; i < n; i++) {
         int r = 0;
         switch (rnd() % 7) {
-        case 0: r = craft_opts_add_mss(o, (uint16_t)rnd(), err, sizeof(err)); break;
-        case 1: r = craft_opts_add_wscale(o, (uint8_t)(rnd() % 15), err, sizeof(err)); break;
-        case 2: r = craft_opts_add_sackok(o, err, sizeof(err)); break;
-        case 3: r = craft_opts_add_nop(o, err, sizeof(err)); break;
-        case 4: r = craft_opts_add_ts(o, rnd(), rnd(), err, sizeof(err)); break;
+        case 0: r = ts_craft_opts_add_mss(o, (uint16_t)rnd(), err, sizeof(err)); break;
+        case 1: r = ts_craft_opts_add_wscale(o, (uint8_t)(rnd() % 15), err, sizeof(err)); break;
+        case 2: r = ts_craft_opts_add_sackok(o, err, sizeof(err)); break;
+        case 3: r = ts_craft_opts_add_nop(o, err, sizeof(err)); break;
+        case 4: r = ts_craft_opts_add_ts(o, rnd(), rnd(), err, sizeof(err)); break;
         case 5: {
             uint32_t b[4][2] = {{rnd(), rnd()}, {rnd(), rnd()},
                                 {rnd(), rnd()}, {rnd(), rnd()}};
-            r = craft_opts_add_sack(o, (const uint32_t(*)[2])b, 1 + rnd() % 4,
+            r = ts_craft_opts_add_sack(o, (const uint32_t(*)[2])b, 1 + rnd() % 4,
                                     err, sizeof(err));
             break;
         }
         default: {
             uint8_t d[6] = {1, 2, 3, 4, 5, 6};
-            r = craft_opts_add_raw(o, (uint8_t)(2 + rnd() % 250), d,
+            r = ts_craft_opts_add_raw(o, (uint8_t)(2 + rnd() % 250), d,
                                    (uint8_t)(rnd() % 7), err, sizeof(err));
             break;
         }
         }
         assert_int_equal(r, 0);
-        if (o->len > CRAFT_OPT_MAX) { /* keep only lists that fit */
-            craft_opts_clear(o);
+        if (o->len > TS_CRAFT_OPT_MAX) { /* keep only lists that fit */
+            ts_craft_opts_clear(o);
             return;
         }
     }
@@ -468,16 +468,16 @@ static void rebuild_vs_fresh(int family, bool ether, unsigned rounds)
 {
     static uint8_t payload[1500];
     static const uint32_t plens[] = {0, 0, 1, 2, 3, 5, 100, 1000, 1400};
-    struct craft_session *s = open_build(family, ether);
-    struct craft_seg seg = family == 4 ? seg4(0, 0, 0, 0) : seg6(0, 0, 0, 0);
+    struct ts_craft_session *s = open_build(family, ether);
+    struct ts_craft_seg seg = family == 4 ? seg4(0, 0, 0, 0) : seg6(0, 0, 0, 0);
     uint32_t off = ether ? 14 : 0;
     char err[256];
 
     for (size_t i = 0; i < sizeof(payload); i++)
         payload[i] = (uint8_t)(i * 7 + 3);
     for (unsigned r = 0; r < rounds; r++) {
-        struct craft_frame f, g;
-        struct craft_session *fresh;
+        struct ts_craft_frame f, g;
+        struct ts_craft_session *fresh;
 
         seg.flags = (uint8_t)rnd();
         seg.seq = rnd();
@@ -495,9 +495,9 @@ static void rebuild_vs_fresh(int family, bool ether, unsigned rounds)
         seg.payload_len = plens[rnd() % (sizeof(plens) / sizeof(plens[0]))];
         seg.payload = payload + rnd() % 64;
 
-        assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+        assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
         fresh = open_build(family, ether);
-        assert_int_equal(craft_build(fresh, &seg, &g, err, sizeof(err)), 0);
+        assert_int_equal(ts_craft_build(fresh, &seg, &g, err, sizeof(err)), 0);
         if (f.len != g.len || memcmp(f.data, g.data, f.len) != 0) {
             print_error("round %u differs from a fresh context\n", r);
             hexdump_diff(f.data, f.len, g.data, g.len);
@@ -527,9 +527,9 @@ static void rebuild_vs_fresh(int family, bool ether, unsigned rounds)
             assert_int_equal(v, 0x0001);
         else
             assert_int_equal(v, 0xffff);
-        craft_close(fresh);
+        ts_craft_close(fresh);
     }
-    craft_close(s);
+    ts_craft_close(s);
 }
 
 static void t_rebuild_v4(void **st)
@@ -555,32 +555,32 @@ static void t_rebuild_ether(void **st)
 static void t_rebuild_handshake(void **st)
 {
     (void)st;
-    struct craft_session *s = open_build(4, false);
-    struct craft_frame f;
+    struct ts_craft_session *s = open_build(4, false);
+    struct ts_craft_frame f;
     char err[256];
-    struct craft_seg seg = seg4(TS_TH_SYN, 1000, 0, 64240);
+    struct ts_craft_seg seg = seg4(TS_TH_SYN, 1000, 0, 64240);
 
-    assert_int_equal(craft_opts_parse(&seg.opt, "mss=1460,sackok,ts=100:0,nop,"
+    assert_int_equal(ts_craft_opts_parse(&seg.opt, "mss=1460,sackok,ts=100:0,nop,"
                                       "wscale=7", err, sizeof(err)), 0);
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
     assert_int_equal(f.len, 60);
     assert_int_equal(f.data[3], 60);
 
     seg.flags = TS_TH_ACK;
     seg.seq = 1001;
     seg.ack = 5001;
-    craft_opts_clear(&seg.opt);
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+    ts_craft_opts_clear(&seg.opt);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
     assert_int_equal(f.len, 40);
     assert_int_equal(f.data[3], 40);
     assert_int_equal(f.data[32], 0x50);
     assert_int_equal(ref_tcp_verify(f.data, f.len), 0xffff);
 
-    assert_int_equal(craft_opts_add_ts(&seg.opt, 101, 7, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_opts_add_ts(&seg.opt, 101, 7, err, sizeof(err)), 0);
     seg.flags = TS_TH_PSH | TS_TH_ACK;
     seg.payload = (const uint8_t *)"GET / HTTP/1.0\r\n\r\n";
     seg.payload_len = 18;
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
     assert_int_equal(f.len, 20 + 20 + 12 + 18);
     assert_int_equal(f.data[2] << 8 | f.data[3], 70);
     assert_int_equal(f.data[32], 0x80);
@@ -590,11 +590,11 @@ static void t_rebuild_handshake(void **st)
     seg.payload_len = 0;
     seg.flags = TS_TH_FIN | TS_TH_ACK;
     seg.seq = 1019;
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
     assert_int_equal(f.len, 52);
     assert_int_equal(f.data[2] << 8 | f.data[3], 52);
     assert_int_equal(ref_tcp_verify(f.data, f.len), 0xffff);
-    craft_close(s);
+    ts_craft_close(s);
 }
 
 /* ---- options ------------------------------------------------------------- */
@@ -602,8 +602,8 @@ static void t_rebuild_handshake(void **st)
 static void t_opts_each_kind(void **st)
 {
     (void)st;
-    struct craft_opts o;
-    uint8_t pad[CRAFT_OPT_MAX];
+    struct ts_craft_opts o;
+    uint8_t pad[TS_CRAFT_OPT_MAX];
     char err[256];
     static const uint8_t want[] = {
         0x02, 0x04, 0xff, 0xff,       /* mss 65535 */
@@ -616,19 +616,19 @@ static void t_opts_each_kind(void **st)
         0x00,                         /* eol */
     };
 
-    craft_opts_clear(&o);
-    assert_int_equal(craft_opts_parse(&o, "mss=65535,wscale=14,sackok,nop,"
+    ts_craft_opts_clear(&o);
+    assert_int_equal(ts_craft_opts_parse(&o, "mss=65535,wscale=14,sackok,nop,"
                                       "sack=10-20:4294967295-1,eol", err,
                                       sizeof(err)), 0);
     assert_int_equal(o.len, sizeof(want));
     assert_int_equal(o.n, 6);
     assert_memory_equal(o.b, want, sizeof(want));
-    assert_int_equal(craft_opts_pad(&o, pad), 32); /* 29 bytes + 3 of pad */
+    assert_int_equal(ts_craft_opts_pad(&o, pad), 32); /* 29 bytes + 3 of pad */
     assert_memory_equal(pad, want, sizeof(want));
     assert_int_equal(pad[29] | pad[30] | pad[31], 0);
 
-    craft_opts_clear(&o);
-    assert_int_equal(craft_opts_parse(&o, "ts=4294967295:0,kind=30:00112233",
+    ts_craft_opts_clear(&o);
+    assert_int_equal(ts_craft_opts_parse(&o, "ts=4294967295:0,kind=30:00112233",
                                       err, sizeof(err)), 0);
     static const uint8_t want2[] = {0x08, 0x0a, 0xff, 0xff, 0xff, 0xff, 0, 0,
                                     0,    0,    30,   6,    0x00, 0x11, 0x22,
@@ -636,56 +636,56 @@ static void t_opts_each_kind(void **st)
     assert_int_equal(o.len, sizeof(want2));
     assert_memory_equal(o.b, want2, sizeof(want2));
 
-    craft_opts_clear(&o);
-    assert_int_equal(craft_opts_parse(&o, "kind=99", err, sizeof(err)), 0);
+    ts_craft_opts_clear(&o);
+    assert_int_equal(ts_craft_opts_parse(&o, "kind=99", err, sizeof(err)), 0);
     assert_int_equal(o.len, 2); /* kind, length 2, no data */
     assert_int_equal(o.b[1], 2);
 
-    craft_opts_clear(&o);
-    assert_int_equal(craft_opts_parse(&o, "none", err, sizeof(err)), 0);
+    ts_craft_opts_clear(&o);
+    assert_int_equal(ts_craft_opts_parse(&o, "none", err, sizeof(err)), 0);
     assert_int_equal(o.len, 0);
-    assert_int_equal(craft_opts_pad(&o, pad), 0);
+    assert_int_equal(ts_craft_opts_pad(&o, pad), 0);
 }
 
 static void t_opts_too_long(void **st)
 {
     (void)st;
-    struct craft_opts o;
-    uint8_t pad[CRAFT_OPT_MAX];
+    struct ts_craft_opts o;
+    uint8_t pad[TS_CRAFT_OPT_MAX];
     char err[256] = "";
 
-    craft_opts_clear(&o);
+    ts_craft_opts_clear(&o);
     /* 4 + 10 + 26 = 40 fits exactly */
-    assert_int_equal(craft_opts_parse(&o, "mss=1460,ts=1:2,sack=1-2:3-4:5-6",
+    assert_int_equal(ts_craft_opts_parse(&o, "mss=1460,ts=1:2,sack=1-2:3-4:5-6",
                                       err, sizeof(err)), 0);
-    assert_int_equal(craft_opts_pad(&o, pad), 40);
+    assert_int_equal(ts_craft_opts_pad(&o, pad), 40);
 
-    craft_opts_clear(&o);
-    assert_int_equal(craft_opts_parse(&o, "mss=1460,wscale=7,sackok,ts=1:0,"
+    ts_craft_opts_clear(&o);
+    assert_int_equal(ts_craft_opts_parse(&o, "mss=1460,wscale=7,sackok,ts=1:0,"
                                       "sack=1-2:3-4:5-6", err, sizeof(err)),
                      -1);
     /* the message names every option with its size */
     assert_string_equal(err, "tcp options: 45 bytes, more than 40: mss(4) "
                              "wscale(3) sackok(2) ts(10) sack(26)");
-    assert_int_equal(craft_opts_check(&o, err, sizeof(err)), -1);
-    assert_int_equal(craft_opts_pad(&o, pad), -1);
+    assert_int_equal(ts_craft_opts_check(&o, err, sizeof(err)), -1);
+    assert_int_equal(ts_craft_opts_pad(&o, pad), -1);
 
     /* 41 bytes: one too many */
-    craft_opts_clear(&o);
-    assert_int_equal(craft_opts_parse(&o, "nop,nop,nop,nop,nop,ts=1:2,"
+    ts_craft_opts_clear(&o);
+    assert_int_equal(ts_craft_opts_parse(&o, "nop,nop,nop,nop,nop,ts=1:2,"
                                       "sack=1-2:3-4:5-6", err, sizeof(err)),
                      -1);
     assert_non_null(strstr(err, "41 bytes"));
 
     /* the appenders alone do not refuse: the check does */
-    craft_opts_clear(&o);
+    ts_craft_opts_clear(&o);
     for (int i = 0; i < 41; i++)
-        assert_int_equal(craft_opts_add_nop(&o, err, sizeof(err)), 0);
-    assert_int_equal(craft_opts_check(&o, err, sizeof(err)), -1);
+        assert_int_equal(ts_craft_opts_add_nop(&o, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_opts_check(&o, err, sizeof(err)), -1);
     /* and the list is bounded */
-    for (int i = 41; i < CRAFT_OPT_ROOM; i++)
-        assert_int_equal(craft_opts_add_nop(&o, err, sizeof(err)), 0);
-    assert_int_equal(craft_opts_add_nop(&o, err, sizeof(err)), -1);
+    for (int i = 41; i < TS_CRAFT_OPT_ROOM; i++)
+        assert_int_equal(ts_craft_opts_add_nop(&o, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_opts_add_nop(&o, err, sizeof(err)), -1);
 }
 
 static void t_opts_bad_items(void **st)
@@ -700,10 +700,10 @@ static void t_opts_bad_items(void **st)
     char err[256];
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct craft_opts o;
-        craft_opts_clear(&o);
+        struct ts_craft_opts o;
+        ts_craft_opts_clear(&o);
         err[0] = '\0';
-        if (craft_opts_parse(&o, bad[i], err, sizeof(err)) != -1)
+        if (ts_craft_opts_parse(&o, bad[i], err, sizeof(err)) != -1)
             fail_msg("'%s' was accepted", bad[i]);
         assert_true(err[0] != '\0');
     }
@@ -717,22 +717,22 @@ static void t_flags(void **st)
     uint8_t f;
     char err[256], buf[64];
 
-    assert_int_equal(craft_flags_parse("syn,ack", &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_flags_parse("syn,ack", &f, err, sizeof(err)), 0);
     assert_int_equal(f, 0x12);
-    assert_int_equal(craft_flags_parse("fin,syn,rst,psh,ack,urg,ece,cwr", &f,
+    assert_int_equal(ts_craft_flags_parse("fin,syn,rst,psh,ack,urg,ece,cwr", &f,
                                        err, sizeof(err)), 0);
     assert_int_equal(f, 0xff);
-    assert_int_equal(craft_flags_parse("SYN", &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_flags_parse("SYN", &f, err, sizeof(err)), 0);
     assert_int_equal(f, 0x02);
-    assert_int_equal(craft_flags_parse("none", &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_flags_parse("none", &f, err, sizeof(err)), 0);
     assert_int_equal(f, 0);
-    assert_int_equal(craft_flags_parse("syn,foo", &f, err, sizeof(err)), -1);
+    assert_int_equal(ts_craft_flags_parse("syn,foo", &f, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "'foo'"));
-    assert_int_equal(craft_flags_parse("syn,", &f, err, sizeof(err)), -1);
-    assert_string_equal(craft_flags_str(0x12, buf, sizeof(buf)), "syn,ack");
-    assert_string_equal(craft_flags_str(0xc1, buf, sizeof(buf)),
+    assert_int_equal(ts_craft_flags_parse("syn,", &f, err, sizeof(err)), -1);
+    assert_string_equal(ts_craft_flags_str(0x12, buf, sizeof(buf)), "syn,ack");
+    assert_string_equal(ts_craft_flags_str(0xc1, buf, sizeof(buf)),
                         "fin,ece,cwr");
-    assert_string_equal(craft_flags_str(0, buf, sizeof(buf)), "none");
+    assert_string_equal(ts_craft_flags_str(0, buf, sizeof(buf)), "none");
 }
 
 static void t_endpoints(void **st)
@@ -743,24 +743,24 @@ static void t_endpoints(void **st)
     bool hp;
     char err[256];
 
-    assert_int_equal(craft_parse_endpoint("198.18.0.2:80", true, &a, &port,
+    assert_int_equal(ts_craft_parse_endpoint("198.18.0.2:80", true, &a, &port,
                                           &hp, err, sizeof(err)), 0);
     assert_int_equal(a.family, 4);
     assert_memory_equal(a.a, B4, 4);
     assert_int_equal(port, 80);
     assert_true(hp);
-    assert_int_equal(craft_parse_endpoint("[2001:db8::2]:65535", true, &a,
+    assert_int_equal(ts_craft_parse_endpoint("[2001:db8::2]:65535", true, &a,
                                           &port, &hp, err, sizeof(err)), 0);
     assert_int_equal(a.family, 6);
     assert_memory_equal(a.a, B6, 16);
     assert_int_equal(port, 65535);
-    assert_int_equal(craft_parse_endpoint("2001:db8::1", false, &a, &port, &hp,
+    assert_int_equal(ts_craft_parse_endpoint("2001:db8::1", false, &a, &port, &hp,
                                           err, sizeof(err)), 0);
     assert_false(hp);
     assert_memory_equal(a.a, A6, 16);
-    assert_int_equal(craft_parse_endpoint("[2001:db8::1]", false, &a, &port,
+    assert_int_equal(ts_craft_parse_endpoint("[2001:db8::1]", false, &a, &port,
                                           &hp, err, sizeof(err)), 0);
-    assert_int_equal(craft_parse_endpoint("198.18.0.1", false, &a, &port, &hp,
+    assert_int_equal(ts_craft_parse_endpoint("198.18.0.1", false, &a, &port, &hp,
                                           err, sizeof(err)), 0);
     assert_false(hp);
 
@@ -772,7 +772,7 @@ static void t_endpoints(void **st)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
-        if (craft_parse_endpoint(bad[i], true, &a, &port, &hp, err,
+        if (ts_craft_parse_endpoint(bad[i], true, &a, &port, &hp, err,
                                  sizeof(err)) != -1)
             fail_msg("'%s' was accepted", bad[i]);
         assert_true(err[0] != '\0');
@@ -786,25 +786,25 @@ static void t_payloads(void **st)
     uint32_t n;
     char err[256];
 
-    assert_int_equal(craft_payload_text("GET /\\r\\n\\x00\\\\", 100, &p, &n,
+    assert_int_equal(ts_craft_payload_text("GET /\\r\\n\\x00\\\\", 100, &p, &n,
                                         err, sizeof(err)), 0);
     assert_int_equal(n, 9);
     assert_memory_equal(p, "GET /\r\n\0\\", 9);
     free(p);
-    assert_int_equal(craft_payload_text("bad\\q", 100, &p, &n, err,
+    assert_int_equal(ts_craft_payload_text("bad\\q", 100, &p, &n, err,
                                         sizeof(err)), -1);
-    assert_int_equal(craft_payload_text("\\x4", 100, &p, &n, err,
+    assert_int_equal(ts_craft_payload_text("\\x4", 100, &p, &n, err,
                                         sizeof(err)), -1);
-    assert_int_equal(craft_payload_text("toolong", 3, &p, &n, err,
+    assert_int_equal(ts_craft_payload_text("toolong", 3, &p, &n, err,
                                         sizeof(err)), -1);
-    assert_int_equal(craft_payload_hex("0x de:ad be ef", 100, &p, &n, err,
+    assert_int_equal(ts_craft_payload_hex("0x de:ad be ef", 100, &p, &n, err,
                                        sizeof(err)), 0);
     assert_int_equal(n, 4);
     assert_memory_equal(p, "\xde\xad\xbe\xef", 4);
     free(p);
-    assert_int_equal(craft_payload_hex("abc", 100, &p, &n, err, sizeof(err)),
+    assert_int_equal(ts_craft_payload_hex("abc", 100, &p, &n, err, sizeof(err)),
                      -1);
-    assert_int_equal(craft_payload_hex("zz", 100, &p, &n, err, sizeof(err)),
+    assert_int_equal(ts_craft_payload_hex("zz", 100, &p, &n, err, sizeof(err)),
                      -1);
 
     char path[] = "/tmp/craft-payload-XXXXXX";
@@ -814,15 +814,15 @@ static void t_payloads(void **st)
     close(fd);
     char arg[64];
     snprintf(arg, sizeof(arg), "@%s", path);
-    assert_int_equal(craft_payload_text(arg, 100, &p, &n, err, sizeof(err)),
+    assert_int_equal(ts_craft_payload_text(arg, 100, &p, &n, err, sizeof(err)),
                      0);
     assert_int_equal(n, 3);
     assert_memory_equal(p, "\x01\x02\x03", 3);
     free(p);
-    assert_int_equal(craft_payload_text(arg, 2, &p, &n, err, sizeof(err)),
+    assert_int_equal(ts_craft_payload_text(arg, 2, &p, &n, err, sizeof(err)),
                      -1);
     unlink(path);
-    assert_int_equal(craft_payload_text(arg, 100, &p, &n, err, sizeof(err)),
+    assert_int_equal(ts_craft_payload_text(arg, 100, &p, &n, err, sizeof(err)),
                      -1);
     assert_non_null(strstr(err, path));
 }
@@ -834,22 +834,22 @@ static void t_numbers_and_macs(void **st)
     uint8_t mac[6];
     char err[256];
 
-    assert_int_equal(craft_parse_uint("4294967295", UINT32_MAX, &v, err,
+    assert_int_equal(ts_craft_parse_uint("4294967295", UINT32_MAX, &v, err,
                                       sizeof(err)), 0);
     assert_int_equal(v, 4294967295u);
-    assert_int_equal(craft_parse_uint("0x10", 255, &v, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_parse_uint("0x10", 255, &v, err, sizeof(err)), 0);
     assert_int_equal(v, 16);
-    assert_int_equal(craft_parse_uint("4294967296", UINT32_MAX, &v, err,
+    assert_int_equal(ts_craft_parse_uint("4294967296", UINT32_MAX, &v, err,
                                       sizeof(err)), -1);
-    assert_int_equal(craft_parse_uint("-1", UINT32_MAX, &v, err, sizeof(err)),
+    assert_int_equal(ts_craft_parse_uint("-1", UINT32_MAX, &v, err, sizeof(err)),
                      -1);
-    assert_int_equal(craft_parse_uint("12x", 100, &v, err, sizeof(err)), -1);
-    assert_int_equal(craft_parse_mac("02:00:5e:10:00:ff", mac, err,
+    assert_int_equal(ts_craft_parse_uint("12x", 100, &v, err, sizeof(err)), -1);
+    assert_int_equal(ts_craft_parse_mac("02:00:5e:10:00:ff", mac, err,
                                      sizeof(err)), 0);
     assert_memory_equal(mac, "\x02\x00\x5e\x10\x00\xff", 6);
-    assert_int_equal(craft_parse_mac("02:00:5e:10:00", mac, err, sizeof(err)),
+    assert_int_equal(ts_craft_parse_mac("02:00:5e:10:00", mac, err, sizeof(err)),
                      -1);
-    assert_int_equal(craft_parse_mac("02:00:5e:10:00:ff:", mac, err,
+    assert_int_equal(ts_craft_parse_mac("02:00:5e:10:00:ff:", mac, err,
                                      sizeof(err)), -1);
 }
 
@@ -858,29 +858,29 @@ static void t_numbers_and_macs(void **st)
 static void t_build_errors(void **st)
 {
     (void)st;
-    struct craft_session *s = open_build(4, false);
-    struct craft_seg seg = seg6(TS_TH_SYN, 1, 0, 1); /* v6 in a v4 session */
-    struct craft_frame f;
+    struct ts_craft_session *s = open_build(4, false);
+    struct ts_craft_seg seg = seg6(TS_TH_SYN, 1, 0, 1); /* v6 in a v4 session */
+    struct ts_craft_frame f;
     char err[256];
     static uint8_t big[65536];
 
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), -1);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "IPv6"));
     seg = seg4(TS_TH_ACK, 1, 2, 3);
     seg.payload = big;
     seg.payload_len = 65535 - 40 + 1;
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), -1);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), -1);
     seg.payload_len = 65535 - 40; /* the largest IPv4 packet */
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
     assert_int_equal(f.len, 65535);
     assert_int_equal(ref_tcp_verify(f.data, f.len), 0xffff);
-    craft_close(s);
+    ts_craft_close(s);
 
-    struct craft_session_cfg cfg = {.via = CRAFT_VIA_BUILD, .family = 5};
-    assert_null(craft_open(&cfg, err, sizeof(err)));
+    struct ts_craft_session_cfg cfg = {.via = TS_CRAFT_VIA_BUILD, .family = 5};
+    assert_null(ts_craft_open(&cfg, err, sizeof(err)));
     cfg.family = 4;
-    cfg.via = CRAFT_VIA_LINK;
-    assert_null(craft_open(&cfg, err, sizeof(err))); /* no interface */
+    cfg.via = TS_CRAFT_VIA_LINK;
+    assert_null(ts_craft_open(&cfg, err, sizeof(err))); /* no interface */
 }
 
 /* ---- round trip through our own decoder ---------------------------------- */
@@ -888,10 +888,10 @@ static void t_build_errors(void **st)
 static void t_decode_roundtrip(void **st)
 {
     (void)st;
-    struct craft_session *s = open_build(4, false);
-    struct craft_seg seg = seg4(TS_TH_SYN | TS_TH_ECE | TS_TH_CWR, 0xdeadbeef,
+    struct ts_craft_session *s = open_build(4, false);
+    struct ts_craft_seg seg = seg4(TS_TH_SYN | TS_TH_ECE | TS_TH_CWR, 0xdeadbeef,
                                 0x01020304, 1234);
-    struct craft_frame f;
+    struct ts_craft_frame f;
     struct ts_seg d;
     char err[256];
 
@@ -901,10 +901,10 @@ static void t_decode_roundtrip(void **st)
     seg.ip_id = 4242;
     seg.payload = (const uint8_t *)"xyz";
     seg.payload_len = 3;
-    assert_int_equal(craft_opts_parse(&seg.opt, "mss=1400,wscale=9,sackok,"
+    assert_int_equal(ts_craft_opts_parse(&seg.opt, "mss=1400,wscale=9,sackok,"
                                       "ts=7:8,sack=100-200:300-400", err,
                                       sizeof(err)), 0);
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
     assert_int_equal(ts_decode(f.dlt, f.data, f.len, f.len, true, &d),
                      TS_DEC_TCP);
     assert_int_equal(d.ipver, 4);
@@ -935,17 +935,17 @@ static void t_decode_roundtrip(void **st)
     assert_int_equal(d.anomalies & ~TS_AN_SHORT_CAP, 0);
 
     seg.bad_cksum = true;
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
     assert_int_equal(ts_decode(f.dlt, f.data, f.len, f.len, true, &d),
                      TS_DEC_TCP);
     assert_int_equal(d.cksum_state, TS_CK_BAD);
-    craft_close(s);
+    ts_craft_close(s);
 
     s = open_build(6, true);
     seg = seg6(TS_TH_RST | TS_TH_ACK, 5, 6, 0);
     seg.ttl = 200;
     seg.tos = 0xb8;
-    assert_int_equal(craft_build(s, &seg, &f, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_build(s, &seg, &f, err, sizeof(err)), 0);
     assert_int_equal(ts_decode(f.dlt, f.data, f.len, f.len, true, &d),
                      TS_DEC_TCP);
     assert_int_equal(d.ipver, 6);
@@ -955,7 +955,7 @@ static void t_decode_roundtrip(void **st)
     assert_int_equal(d.seq, 5);
     assert_int_equal(d.ack, 6);
     assert_int_equal(d.cksum_state, TS_CK_GOOD);
-    craft_close(s);
+    ts_craft_close(s);
 }
 
 /* ---- pcap writer --------------------------------------------------------- */
@@ -967,17 +967,17 @@ static void t_pcap_writer(void **st)
     int fd = mkstemp(path);
     char err[256];
     uint8_t buf[256];
-    struct craft_pcap *p;
+    struct ts_craft_pcap *p;
     FILE *f;
 
     assert_true(fd >= 0);
     close(fd);
-    p = craft_pcap_open(path, TS_DLT_LINKTYPE_RAW, err, sizeof(err));
+    p = ts_craft_pcap_open(path, TS_DLT_LINKTYPE_RAW, err, sizeof(err));
     assert_non_null(p);
-    assert_int_equal(craft_pcap_write(p, 1700000000123456789ull,
+    assert_int_equal(ts_craft_pcap_write(p, 1700000000123456789ull,
                                       (const uint8_t *)"\x45\x00", 2, err,
                                       sizeof(err)), 0);
-    assert_int_equal(craft_pcap_close(p, err, sizeof(err)), 0);
+    assert_int_equal(ts_craft_pcap_close(p, err, sizeof(err)), 0);
     f = fopen(path, "rb");
     assert_non_null(f);
     assert_int_equal(fread(buf, 1, sizeof(buf), f), 24 + 16 + 2);
@@ -999,7 +999,7 @@ static void t_pcap_writer(void **st)
     assert_int_equal(r[3], 2);
     assert_int_equal(buf[40], 0x45);
 
-    assert_null(craft_pcap_open("/nonexistent-dir/x.pcap", 1, err,
+    assert_null(ts_craft_pcap_open("/nonexistent-dir/x.pcap", 1, err,
                                 sizeof(err)));
     assert_non_null(strstr(err, "/nonexistent-dir/x.pcap"));
 }
@@ -1007,13 +1007,13 @@ static void t_pcap_writer(void **st)
 static void t_rng(void **st)
 {
     (void)st;
-    struct craft_rng r;
+    struct ts_craft_rng r;
     uint32_t a, b, seen_or = 0, seen_and = ~0u;
 
-    craft_rng_init(&r);
-    assert_int_equal(craft_rng_u32(&r, &a), 0);
+    ts_craft_rng_init(&r);
+    assert_int_equal(ts_craft_rng_u32(&r, &a), 0);
     for (int i = 0; i < 5000; i++) { /* crosses several refills */
-        assert_int_equal(craft_rng_u32(&r, &b), 0);
+        assert_int_equal(ts_craft_rng_u32(&r, &b), 0);
         seen_or |= b;
         seen_and &= b;
     }
