@@ -147,7 +147,7 @@ struct ts_drive_result {
     unsigned hs_n;
     uint64_t hs_ns_sum, hs_ns_min, hs_ns_max;
     uint64_t hs_ns_median, hs_ns_p99; /* over the first 65,536 handshakes */
-    char ts_guard_table[64];      /* "" when no guard was installed */
+    char guard_table[64];      /* "" when no guard was installed */
 };
 
 /* Each returns 0 when the session ran (see res->outcome; err holds a

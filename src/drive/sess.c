@@ -151,7 +151,7 @@ int dsess_open(struct dsess *s, const struct ts_drive_cfg *cfg,
         s->guard = ts_guard_install(spec, err, errlen);
         if (!s->guard)
             goto fail;
-        snprintf(res->ts_guard_table, sizeof res->ts_guard_table, "%s",
+        snprintf(res->guard_table, sizeof res->guard_table, "%s",
                  ts_guard_table(s->guard));
     }
     return 0;
