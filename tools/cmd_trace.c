@@ -17,18 +17,14 @@
 #include <unistd.h>
 
 #include "cmds.h"
-#include "trace_pipe.h"
-#include "trace_reader.h"
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
+#include "tcpshake/engine.h"
 #include "tcpshake/filter.h"
 #include "tcpshake/ladder.h"
-#include "tcpshake/pcapng.h"
 #include "tcpshake/render.h"
-#include "tcpshake/stats.h"
-#include "tcpshake/svg.h"
+#include "tcpshake/sink.h"
 #include "tcpshake/track.h"
-#include "tcpshake/zeeklog.h"
 
 /* SIGINT/SIGTERM are blocked in every thread but this one, which waits for
  * them with sigwait() and stops the capture: pcap_breakloop() also wakes a
@@ -48,221 +44,6 @@ static void *stop_thread(void *arg)
         ts_capture_breakloop(st->cap);
     }
     return NULL;
-}
-
-/* Frames are decoded into a small ring and tracked a few frames later, so
- * the tracker can prefetch each connection while earlier ones are processed
- * (the connection table is far larger than the cache).  Order is kept.  A
- * live capture and a stream (-r - from a pipe) use depth 0, so every line
- * appears as its segment arrives, and so does -w, which writes the frame's
- * bytes: libpcap's buffer holds them only while on_frame runs. */
-#define RING 8
-#define PREFETCH_CONN_AHEAD 4
-#define SLOT_AHEAD 24 /* reader thread: slots fetched from the other core */
-
-struct slot {
-    struct ts_seg seg;
-    enum ts_decode_status st;
-    int dlt;
-    const uint8_t *pkt; /* the frame: valid only within on_frame (depth 0) */
-};
-
-struct trace_run {
-    struct ts_tracker *tracker;
-    struct ts_out *out;
-    struct ts_render_cfg rcfg;
-    bool summary;
-    bool verify;
-    bool annotate;            /* --annotate: a comment on each -w frame */
-    struct ts_pcapng *pcapng; /* -w FILE */
-    struct ts_zeeklog *zeek;  /* --zeek-log FILE */
-    struct ts_stats *stats;   /* --stats */
-    struct ts_ladder *ladder; /* --ladder: drawn instead of the lines */
-    struct ts_svg *svg;       /* --svg FILE: recorded, written at the end */
-    struct trace_pipe *pipe;  /* -r: lines rendered on a second thread */
-    struct trace_reader *reader; /* -r --summary: verdicts rendered by the reader */
-    const struct ts_filter *inner; /* --inner: frames it rejects are dropped */
-    volatile sig_atomic_t *stop; /* set to end the read loop early */
-    unsigned depth; /* frames held back: 0 (live, -w) .. RING */
-    uint64_t frames, tcp, bad, conns;
-    uint64_t head, tail; /* ring: frames decoded, frames processed */
-    struct slot ring[RING];
-};
-
-static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
-{
-    struct trace_run *r = user;
-    r->conns++;
-    if (r->ladder)
-        ts_ladder_conn_end(r->ladder, r->out, c, why);
-    else if (r->pipe)
-        trace_pipe_conn(r->pipe, c, why);
-    else if (r->reader)
-        trace_reader_conn(r->reader, c, why);
-    else
-        ts_render_conn(r->out, &r->rcfg, c, why);
-    if (r->svg)
-        ts_svg_conn_end(r->svg, c, why);
-    if (r->zeek)
-        ts_zeeklog_conn(r->zeek, c);
-    if (r->stats)
-        ts_stats_conn(r->stats, c, why);
-}
-
-static void process_frame(struct trace_run *r, struct ts_seg *s, enum ts_decode_status st,
-                          int dlt, const uint8_t *pkt)
-{
-    struct ts_event ev;
-    char note[2048];
-    const char *comment = NULL;
-    if (st == TS_DEC_TCP) {
-        r->tcp++;
-        ts_track(r->tracker, s, &ev);
-        const struct ts_event *e = ev.conn ? &ev : NULL;
-        if (r->ladder)
-            ts_ladder_seg(r->ladder, r->out, s, e);
-        else if (r->summary)
-            ;
-        else if (r->pipe)
-            trace_pipe_seg(r->pipe, s, e);
-        else
-            ts_render_seg(r->out, &r->rcfg, s, e);
-        if (r->svg)
-            ts_svg_seg(r->svg, s, e);
-        if (r->zeek)
-            ts_zeeklog_seg(r->zeek, dlt, s, &ev);
-        if (r->stats)
-            ts_stats_seg(r->stats, s, e);
-        if (r->annotate && ts_annotation(note, sizeof note, s, e) > 0)
-            comment = note;
-    } else {
-        ts_tracker_expire(r->tracker, s->t_ns);
-        if (st == TS_DEC_BAD || (st == TS_DEC_NOT_TCP && (s->anomalies & TS_AN_FRAG))) {
-            const char *what = st == TS_DEC_BAD ? "malformed" : "ip fragment, not first";
-            r->bad++;
-            if (r->summary || r->ladder)
-                ;
-            else if (r->pipe)
-                trace_pipe_bad(r->pipe, s->t_ns, s->anomalies, what);
-            else
-                ts_render_bad(r->out, &r->rcfg, s->t_ns, s->anomalies, what);
-            if (r->stats)
-                ts_stats_bad(r->stats, s->anomalies);
-            if (r->annotate) {
-                ts_annotation_bad(note, sizeof note, s->anomalies, what);
-                comment = note;
-            }
-        }
-    }
-    /* every frame goes to -w, so the file holds what was traced; after a
-     * write error the writer refuses more and ts_pcapng_close reports it */
-    if (r->pcapng) {
-        assert(pkt); /* -w runs at depth 0, in place */
-        ts_pcapng_write(r->pcapng, dlt, s->t_ns, pkt, s->caplen, s->wirelen, comment);
-    }
-}
-
-static void process(struct trace_run *r, struct slot *sl)
-{
-    process_frame(r, &sl->seg, sl->st, sl->dlt, sl->pkt);
-}
-
-/* Nobody reads the lines any more (EPIPE) or they cannot be written: stop
- * reading the capture instead of tracing the rest of it for nothing. */
-static void stop_if_output_broken(struct trace_run *r)
-{
-    /* while another thread owns `out`, only its atomic flag may be read */
-    if (r->pipe     ? trace_pipe_broken(r->pipe)
-        : r->reader ? trace_reader_broken(r->reader)
-                    : r->out->write_error)
-        __atomic_store_n(r->stop, 1, __ATOMIC_RELEASE);
-}
-
-static void drain(struct trace_run *r)
-{
-    while (r->tail < r->head)
-        process(r, &r->ring[r->tail++ % RING]);
-}
-
-/* Live: a connection whose TIME_WAIT or idle time ran out gets its verdict
- * when it runs out, not when the next packet happens to come (the tracker's
- * clock is the capture's, which live is the wall clock). */
-static void on_tick(void *user, uint64_t now_ns)
-{
-    struct trace_run *r = user;
-    drain(r);
-    ts_tracker_expire(r->tracker, now_ns);
-    if (!r->pipe && !r->reader)
-        ts_out_flush(r->out);
-    stop_if_output_broken(r);
-}
-
-static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
-                     uint32_t caplen, uint32_t wirelen)
-{
-    struct trace_run *r = user;
-    if (r->head - r->tail == RING)
-        process(r, &r->ring[r->tail++ % RING]);
-    struct slot *sl = &r->ring[r->head % RING];
-    sl->st = ts_decode(dlt, pkt, caplen, wirelen, r->verify, &sl->seg);
-    /* --inner: a frame it rejects goes no further, as if the BPF filter had
-     * (the slot is not taken; the next frame decodes into it) */
-    if (r->inner && (sl->st != TS_DEC_TCP || !ts_filter_match(r->inner, &sl->seg)))
-        return;
-    r->frames++;
-    if ((r->frames & 1023) == 0)
-        stop_if_output_broken(r);
-    sl->seg.t_ns = t_ns;
-    sl->dlt = dlt;
-    sl->pkt = r->depth == 0 ? pkt : NULL;
-    r->head++;
-    if (sl->st == TS_DEC_TCP)
-        ts_track_prefetch(r->tracker, &sl->seg, 0);
-    if (r->depth == 0) {
-        drain(r);
-        return;
-    }
-    if (r->head - r->tail > PREFETCH_CONN_AHEAD) {
-        struct slot *p = &r->ring[(r->head - 1 - PREFETCH_CONN_AHEAD) % RING];
-        if (p->st == TS_DEC_TCP)
-            ts_track_prefetch(r->tracker, &p->seg, 1);
-    }
-    if (r->head - r->tail >= r->depth)
-        process(r, &r->ring[r->tail++ % RING]);
-}
-
-/* With the reader thread: frames arrive decoded; track them in order,
- * prefetching the connections of those behind. */
-static void consume(struct trace_run *r, struct trace_reader *rd)
-{
-    unsigned n;
-    while ((n = trace_reader_wait(rd)) > 0) {
-        for (; n > 0; n--) {
-            struct trace_frame *f;
-            if (n > SLOT_AHEAD) {
-                /* the slot was written on the other core: start moving its
-                 * hot lines (all but the options) here */
-                const char *p = (const char *)trace_reader_at(rd, SLOT_AHEAD);
-                __builtin_prefetch(p);
-                __builtin_prefetch(p + 64);
-            }
-            if (n > RING) {
-                f = trace_reader_at(rd, RING);
-                if (f->st == TS_DEC_TCP)
-                    ts_track_prefetch(r->tracker, &f->seg, 0);
-            }
-            if (n > PREFETCH_CONN_AHEAD) {
-                f = trace_reader_at(rd, PREFETCH_CONN_AHEAD);
-                if (f->st == TS_DEC_TCP)
-                    ts_track_prefetch(r->tracker, &f->seg, 1);
-            }
-            f = trace_reader_at(rd, 0);
-            if ((++r->frames & 1023) == 0)
-                stop_if_output_broken(r);
-            process_frame(r, &f->seg, f->st, f->dlt, NULL);
-            trace_reader_release(rd);
-        }
-    }
 }
 
 static void trace_usage(FILE *f)
@@ -302,6 +83,9 @@ static void trace_usage(FILE *f)
           "                   oldest closed, then the oldest idle, are evicted\n"
           "  --time-wait SEC  TIME_WAIT length, 2 MSL (default 60, as Linux)\n"
           "  --idle SEC       forget a silent open connection after SEC (default 7875)\n"
+          "  --threads N      auto (default: 2 when the machine has two cores), 1 (all\n"
+          "                   on one thread) or 2 (reading or the lines on a second\n"
+          "                   core); the output is the same\n"
           "  --no-checksum    do not verify TCP checksums\n"
           "  --key-inner      key tunnelled connections on the inner 4-tuple alone\n"
           "                   (default: also on VLAN ids, VNI and PPPoE session, so\n"
@@ -351,6 +135,7 @@ enum {
     OPT_WIDTH,
     OPT_KEY_INNER,
     OPT_INNER,
+    OPT_THREADS,
 };
 
 /* Open a file named by an output option; NULL after saying why. */
@@ -365,6 +150,29 @@ static FILE *open_output(const char *opt, const char *path)
     if (!f)
         fprintf(stderr, "tcpshake: trace: %s: %s: %s\n", opt, path, strerror(errno));
     return f;
+}
+
+/* An output file the CLI opened for a sink (closed by the CLI). */
+struct out_file {
+    const char *opt, *path;
+    FILE *f;
+};
+
+struct finish_report {
+    const char *const *labels; /* per sink: its option */
+    const struct out_file *files;
+    int failed;
+};
+
+static void report_sink(void *user, size_t i, const char *err)
+{
+    struct finish_report *fr = user;
+    const char *path = "";
+    for (int j = 1; j < 4; j++)
+        if (strcmp(fr->files[j].opt, fr->labels[i]) == 0)
+            path = fr->files[j].path;
+    fprintf(stderr, "tcpshake: trace: %s: %s: %s\n", fr->labels[i], path, err);
+    fr->failed = 1;
 }
 
 int cmd_trace(int argc, char **argv)
@@ -388,13 +196,17 @@ int cmd_trace(int argc, char **argv)
         {"width", required_argument, NULL, OPT_WIDTH},
         {"key-inner", no_argument, NULL, OPT_KEY_INNER},
         {"inner", required_argument, NULL, OPT_INNER},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct ts_capture_cfg ccfg = {.promisc = true, .immediate = true};
-    struct ts_track_cfg tcfg;
-    ts_track_cfg_default(&tcfg);
-    static struct trace_run run = {.verify = true};
+    struct ts_engine_cfg ecfg;
+    ts_engine_cfg_default(&ecfg);
+    struct ts_track_cfg *tcfg = &ecfg.track;
+    struct ts_render_cfg rcfg = {0};
+    bool summary = false, annotate = false;
+    uint64_t threads = 0;
     uint64_t count = 0, v;
     bool list = false, want_stats = false, line_buffered = false;
     const char *zeek_path = NULL, *pcapng_path = NULL, *svg_path = NULL;
@@ -423,24 +235,24 @@ int cmd_trace(int argc, char **argv)
             if (parse_u64("-B", optarg, INT_MAX / 1024, &v) < 0) return 2;
             ccfg.buffer_kib = (int)v;
             break;
-        case 'n': run.rcfg.numeric = true; break;
+        case 'n': rcfg.numeric = true; break;
         case 'l': line_buffered = true; break;
-        case 'S': run.rcfg.abs_seq = true; break;
-        case OPT_JSON: run.rcfg.json = true; break;
-        case OPT_SUMMARY: run.summary = true; break;
+        case 'S': rcfg.abs_seq = true; break;
+        case OPT_JSON: rcfg.json = true; break;
+        case OPT_SUMMARY: summary = true; break;
         case OPT_MAX_CONNS:
             if (parse_u64("--max-conns", optarg, 1u << 30, &v) < 0) return 2;
             if (v == 0) {
                 fprintf(stderr, "tcpshake: trace: --max-conns: must be at least 1\n");
                 return 2;
             }
-            tcfg.max_conns = (uint32_t)v;
+            tcfg->max_conns = (uint32_t)v;
             break;
-        case OPT_KEY_INNER: tcfg.inner_only = true; break;
+        case OPT_KEY_INNER: tcfg->inner_only = true; break;
         case OPT_INNER: inner_expr = optarg; break;
         case OPT_TIME_WAIT:
             if (parse_u64("--time-wait", optarg, 86400, &v) < 0) return 2;
-            tcfg.time_wait_ns = v * 1000000000ull;
+            tcfg->time_wait_ns = v * 1000000000ull;
             break;
         case OPT_IDLE:
             if (parse_u64("--idle", optarg, 864000, &v) < 0) return 2;
@@ -448,7 +260,7 @@ int cmd_trace(int argc, char **argv)
                 fprintf(stderr, "tcpshake: trace: --idle: must be at least 1\n");
                 return 2;
             }
-            tcfg.idle_ns = v * 1000000000ull;
+            tcfg->idle_ns = v * 1000000000ull;
             break;
         case OPT_COLOR:
             if (!strcmp(optarg, "auto")) color = -1;
@@ -459,12 +271,12 @@ int cmd_trace(int argc, char **argv)
                 return 2;
             }
             break;
-        case OPT_NO_CKSUM: run.verify = false; break;
-        case OPT_DATE: run.rcfg.utc_date = true; break;
+        case OPT_NO_CKSUM: ecfg.verify = false; break;
+        case OPT_DATE: rcfg.utc_date = true; break;
         case OPT_STATS: want_stats = true; break;
         case OPT_ZEEK_LOG: zeek_path = optarg; break;
         case 'w': pcapng_path = optarg; break;
-        case OPT_ANNOTATE: run.annotate = true; break;
+        case OPT_ANNOTATE: annotate = true; break;
         case OPT_LADDER: ladder = true; break;
         case OPT_SVG: svg_path = optarg; break;
         case OPT_CONN:
@@ -479,6 +291,17 @@ int cmd_trace(int argc, char **argv)
             if (width < TS_LADDER_WIDTH_MIN) {
                 fprintf(stderr, "tcpshake: trace: --width: must be at least %d\n",
                         TS_LADDER_WIDTH_MIN);
+                return 2;
+            }
+            break;
+        case OPT_THREADS:
+            if (strcmp(optarg, "auto") == 0) {
+                threads = 0;
+                break;
+            }
+            if (parse_u64("--threads", optarg, 2, &threads) < 0) return 2;
+            if (threads == 0) {
+                fprintf(stderr, "tcpshake: trace: --threads: 'auto', 1 or 2\n");
                 return 2;
             }
             break;
@@ -500,11 +323,11 @@ int cmd_trace(int argc, char **argv)
         fprintf(stderr, "tcpshake: trace: give one source: -r FILE or -i IFACE (see --help)\n");
         return 2;
     }
-    if (run.annotate && !pcapng_path) {
+    if (annotate && !pcapng_path) {
         fprintf(stderr, "tcpshake: trace: --annotate: needs -w FILE\n");
         return 2;
     }
-    if (ladder && (run.rcfg.json || run.summary)) {
+    if (ladder && (rcfg.json || summary)) {
         fprintf(stderr, "tcpshake: trace: --ladder: cannot be combined with --json or --summary\n");
         return 2;
     }
@@ -524,7 +347,7 @@ int cmd_trace(int argc, char **argv)
             fprintf(stderr, "tcpshake: trace: --inner: %s\n", ferr);
             return 2;
         }
-        run.inner = inner;
+        ecfg.inner = inner;
     }
 
     /* the filter: trailing arguments joined by spaces, as tcpdump does */
@@ -548,9 +371,9 @@ int cmd_trace(int argc, char **argv)
     ccfg.filter = filter;
 
     bool tty = isatty(STDOUT_FILENO);
-    run.rcfg.color = color < 0 ? tty && !run.rcfg.json : color == 1 && !run.rcfg.json;
+    rcfg.color = color < 0 ? tty && !rcfg.json : color == 1 && !rcfg.json;
     const char *cs = nl_langinfo(CODESET);
-    run.rcfg.utf8 = cs && !strcmp(cs, "UTF-8");
+    rcfg.utf8 = cs && !strcmp(cs, "UTF-8");
 
     /* An output that is the input (or another output) would destroy it in
      * silence: fopen("wb") truncates before the first frame is read. */
@@ -610,73 +433,87 @@ int cmd_trace(int argc, char **argv)
         return 2;
     }
 
-    /* the extra outputs, opened once the source is known to work */
-    FILE *zeek_f = NULL, *pcapng_f = NULL, *svg_f = NULL;
-    bool setup_ok = true;
-    if (zeek_path) {
-        setup_ok = (zeek_f = open_output("--zeek-log", zeek_path)) != NULL;
-        if (setup_ok && !(run.zeek = ts_zeeklog_open(zeek_f, time(NULL), err, sizeof err))) {
-            fprintf(stderr, "tcpshake: trace: --zeek-log: %s: %s\n", zeek_path, err);
-            setup_ok = false;
-        }
-    }
-    if (setup_ok && pcapng_path) {
-        setup_ok = (pcapng_f = open_output("-w", pcapng_path)) != NULL;
-        if (setup_ok && !(run.pcapng = ts_pcapng_open(pcapng_f, err, sizeof err))) {
-            fprintf(stderr, "tcpshake: trace: -w: %s: %s\n", pcapng_path, err);
-            setup_ok = false;
-        }
-        if (setup_ok && ccfg.iface)
-            ts_pcapng_set_snaplen(run.pcapng, ccfg.snaplen ? (uint32_t)ccfg.snaplen : 262144u);
-    }
-    if (setup_ok && want_stats && !(run.stats = ts_stats_new(0, err, sizeof err))) {
-        fprintf(stderr, "tcpshake: trace: --stats: %s\n", err);
-        setup_ok = false;
-    }
-    if (setup_ok && ladder) {
-        struct winsize ws;
-        if (width == 0 && tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
-            width = ws.ws_col; /* the ladder clamps it to its bounds */
-        struct ts_ladder_cfg lcfg = {.utf8 = run.rcfg.utf8, .color = run.rcfg.color,
-                                     .width = (unsigned)width, .conn = conn_id};
-        if (!(run.ladder = ts_ladder_new(&lcfg))) {
-            fprintf(stderr, "tcpshake: trace: --ladder: out of memory\n");
-            setup_ok = false;
-        }
-    }
-    if (setup_ok && svg_path) {
-        setup_ok = (svg_f = open_output("--svg", svg_path)) != NULL;
-        struct ts_svg_cfg scfg = {.conn = conn_id,
-                                  .title = ccfg.file ? ccfg.file : ccfg.iface};
-        if (setup_ok && !(run.svg = ts_svg_new(&scfg))) {
-            fprintf(stderr, "tcpshake: trace: --svg: out of memory\n");
-            setup_ok = false;
-        }
-    }
-
+    /* the outputs, opened once the source is known to work; the sinks go
+     * to the engine in the order each frame and verdict should reach them
+     * (the lines or the ladder, then SVG, Zeek log, totals, pcapng) */
     static struct ts_out out;
     /* each line at once when someone may be watching it arrive: live, on a
      * terminal, or asked for (-l); else in 64 KiB writes */
     ts_out_init(&out, stdout, ccfg.iface != NULL || tty || line_buffered);
-    run.out = &out;
-    tcfg.on_end = on_end;
-    tcfg.user = &run;
-    if (setup_ok && !(run.tracker = ts_tracker_new(&tcfg, err, sizeof err))) {
+    struct out_file files[4] = {{"", NULL, NULL}, {"--svg", svg_path, NULL},
+                                {"--zeek-log", zeek_path, NULL}, {"-w", pcapng_path, NULL}};
+    struct ts_sink *sinks[5];
+    const char *labels[5];
+    size_t nsinks = 0;
+    bool setup_ok = true;
+    if (ladder) {
+        struct winsize ws;
+        if (width == 0 && tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+            width = ws.ws_col; /* the ladder clamps it to its bounds */
+        struct ts_ladder_cfg lcfg = {.utf8 = rcfg.utf8, .color = rcfg.color,
+                                     .width = (unsigned)width, .conn = conn_id};
+        if (!(sinks[nsinks] = ts_sink_ladder(&out, &lcfg))) {
+            fprintf(stderr, "tcpshake: trace: --ladder: out of memory\n");
+            setup_ok = false;
+        }
+    } else if (!(sinks[nsinks] = ts_sink_text(&out, &rcfg, summary))) {
+        fprintf(stderr, "tcpshake: trace: out of memory\n");
+        setup_ok = false;
+    }
+    labels[nsinks] = "";
+    nsinks += setup_ok;
+    if (setup_ok && svg_path) {
+        struct ts_svg_cfg scfg = {.conn = conn_id, .title = ccfg.file ? ccfg.file : ccfg.iface};
+        setup_ok = (files[1].f = open_output("--svg", svg_path)) != NULL;
+        if (setup_ok && !(sinks[nsinks] = ts_sink_svg(files[1].f, &scfg))) {
+            fprintf(stderr, "tcpshake: trace: --svg: out of memory\n");
+            setup_ok = false;
+        }
+        labels[nsinks] = "--svg";
+        nsinks += setup_ok;
+    }
+    if (setup_ok && zeek_path) {
+        setup_ok = (files[2].f = open_output("--zeek-log", zeek_path)) != NULL;
+        if (setup_ok && !(sinks[nsinks] = ts_sink_zeeklog(files[2].f, time(NULL), err, sizeof err))) {
+            fprintf(stderr, "tcpshake: trace: --zeek-log: %s: %s\n", zeek_path, err);
+            setup_ok = false;
+        }
+        labels[nsinks] = "--zeek-log";
+        nsinks += setup_ok;
+    }
+    if (setup_ok && want_stats) {
+        if (!(sinks[nsinks] = ts_sink_stats(&out, rcfg.json, err, sizeof err))) {
+            fprintf(stderr, "tcpshake: trace: --stats: %s\n", err);
+            setup_ok = false;
+        }
+        labels[nsinks] = "--stats";
+        nsinks += setup_ok;
+    }
+    if (setup_ok && pcapng_path) {
+        setup_ok = (files[3].f = open_output("-w", pcapng_path)) != NULL;
+        uint32_t snap = ccfg.iface ? (ccfg.snaplen ? (uint32_t)ccfg.snaplen : 262144u) : 0;
+        if (setup_ok &&
+            !(sinks[nsinks] = ts_sink_pcapng(files[3].f, annotate, snap, err, sizeof err))) {
+            fprintf(stderr, "tcpshake: trace: -w: %s: %s\n", pcapng_path, err);
+            setup_ok = false;
+        }
+        labels[nsinks] = "-w";
+        nsinks += setup_ok;
+    }
+    ecfg.count = count;
+    ecfg.threads = (unsigned)threads;
+    struct ts_engine *eng = NULL;
+    if (setup_ok && !(eng = ts_engine_new(&ecfg, sinks, nsinks, err, sizeof err))) {
         fprintf(stderr, "tcpshake: trace: %s\n", err);
+        nsinks = 0; /* freed by ts_engine_new */
         setup_ok = false;
     }
     if (!setup_ok) {
-        ts_zeeklog_close(run.zeek, time(NULL), err, sizeof err);
-        ts_pcapng_close(run.pcapng, err, sizeof err);
-        if (zeek_f)
-            fclose(zeek_f);
-        if (pcapng_f)
-            fclose(pcapng_f);
-        if (svg_f)
-            fclose(svg_f);
-        ts_stats_free(run.stats);
-        ts_ladder_free(run.ladder);
-        ts_svg_free(run.svg);
+        for (size_t i = 0; i < nsinks; i++)
+            ts_sink_free(sinks[i]);
+        for (int i = 1; i < 4; i++)
+            if (files[i].f)
+                fclose(files[i].f);
         ts_capture_close(cap);
         free(filter);
         ts_filter_free(inner);
@@ -696,102 +533,41 @@ int cmd_trace(int argc, char **argv)
     if (ccfg.iface)
         fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", ccfg.iface,
                 filter ? ", filter: " : "", filter ? filter : "");
-    /* A regular file is read ahead (frames tracked a few behind, so their
-     * connections can be prefetched); live capture, a stream (the next
-     * frame may be long in coming) and -w are handled frame by frame. */
-    struct stat sb;
-    bool regular = ccfg.file &&
-                   (strcmp(ccfg.file, "-") == 0 ? fstat(STDIN_FILENO, &sb)
-                                                : stat(ccfg.file, &sb)) == 0 &&
-                   S_ISREG(sb.st_mode);
-    run.depth = regular && !run.pcapng ? RING : 0;
-    run.stop = &st.stop;
-    /* Offline, the lines are formatted and written on a second core.  Live
-     * capture renders in place: each line must appear as it arrives. */
-    bool cores = sysconf(_SC_NPROCESSORS_ONLN) > 1;
-    if (ccfg.file && !run.summary && !run.ladder && cores)
-        run.pipe = trace_pipe_start(&out, &run.rcfg, regular);
-    /* Without a line per segment, the second core reads and decodes; from
-     * a file, with --summary, it also renders the verdicts.  (Not when this
-     * thread draws into `out` too: the ladder, or the lines of a text run
-     * whose render thread could not be started.) */
-    struct trace_reader *reader = NULL;
-    if (ccfg.file && !run.pipe && !run.pcapng && cores)
-        reader = trace_reader_start(cap, count, run.verify, regular, &st.stop,
-                                    run.summary && !run.ladder ? &out : NULL, &run.rcfg,
-                                    run.inner);
-    int rc;
-    if (reader) {
-        if (trace_reader_renders(reader))
-            run.reader = reader;
-        consume(&run, reader);
-        /* the verdicts of what is still open go to the reader too */
-        ts_tracker_flush(run.tracker);
-        rc = trace_reader_finish(reader, err, sizeof err);
-        run.reader = NULL;
-    } else {
-        rc = ts_capture_run_live(cap, count, &st.stop, on_frame, &run, on_tick, 250, err,
-                                 sizeof err);
-        drain(&run);
-    }
+    int rc = ts_engine_run(eng, cap, &st.stop, err, sizeof err);
     if (have_stopper) {
         pthread_cancel(stopper_tid); /* sigwait is a cancellation point */
         pthread_join(stopper_tid, NULL);
     }
-    ts_tracker_flush(run.tracker);
-    trace_pipe_finish(run.pipe);
-    run.pipe = NULL;
-    if (run.stats)
-        ts_stats_render(&out, run.stats, run.rcfg.json);
+    struct finish_report fr = {labels, files, 0};
+    ts_engine_finish(eng, report_sink, &fr);
     ts_out_flush(&out);
 
-    int status = 0;
+    struct ts_engine_stats est;
+    ts_engine_stats(eng, &est);
+    int status = fr.failed ? 1 : 0;
     if (rc < 0) {
         fprintf(stderr, "tcpshake: trace: %s (after %llu frames; everything before "
                         "was traced)\n",
-                err, (unsigned long long)run.frames);
+                err, (unsigned long long)est.frames);
         status = 1;
     }
     uint64_t recv, drop, ifdrop;
     if (ts_capture_stats(cap, &recv, &drop, &ifdrop))
         fprintf(stderr, "tcpshake: trace: %llu frames traced, %llu received by filter, "
                         "%llu dropped by kernel, %llu dropped by interface\n",
-                (unsigned long long)run.frames, (unsigned long long)recv,
+                (unsigned long long)est.frames, (unsigned long long)recv,
                 (unsigned long long)drop, (unsigned long long)ifdrop);
-    if (run.zeek && ts_zeeklog_close(run.zeek, time(NULL), err, sizeof err) < 0) {
-        fprintf(stderr, "tcpshake: trace: --zeek-log: %s: %s\n", zeek_path, err);
-        status = 1;
-    }
-    if (zeek_f && fclose(zeek_f) != 0 && status == 0) {
-        fprintf(stderr, "tcpshake: trace: --zeek-log: %s: %s\n", zeek_path, strerror(errno));
-        status = 1;
-    }
-    if (run.pcapng && ts_pcapng_close(run.pcapng, err, sizeof err) < 0) {
-        fprintf(stderr, "tcpshake: trace: -w: %s: %s\n", pcapng_path, err);
-        status = 1;
-    }
-    if (pcapng_f && fclose(pcapng_f) != 0 && status == 0) {
-        fprintf(stderr, "tcpshake: trace: -w: %s: %s\n", pcapng_path, strerror(errno));
-        status = 1;
-    }
-    if (run.svg && ts_svg_write(run.svg, svg_f, err, sizeof err) < 0) {
-        fprintf(stderr, "tcpshake: trace: --svg: %s: %s\n", svg_path, err);
-        status = 1;
-    }
-    if (svg_f && fclose(svg_f) != 0 && status == 0) {
-        fprintf(stderr, "tcpshake: trace: --svg: %s: %s\n", svg_path, strerror(errno));
-        status = 1;
-    }
-    ts_stats_free(run.stats);
-    ts_ladder_free(run.ladder);
-    ts_svg_free(run.svg);
-    struct ts_track_stats tst;
-    ts_tracker_stats(run.tracker, &tst);
-    if (tst.clock_jumps)
+    for (int i = 1; i < 4; i++)
+        if (files[i].f && fclose(files[i].f) != 0 && status == 0) {
+            fprintf(stderr, "tcpshake: trace: %s: %s: %s\n", files[i].opt, files[i].path,
+                    strerror(errno));
+            status = 1;
+        }
+    if (est.clock_jumps)
         fprintf(stderr, "tcpshake: trace: %llu time stamp%s more than a day away from the "
                         "capture's clock, not used to expire connections\n",
-                (unsigned long long)tst.clock_jumps, tst.clock_jumps == 1 ? "" : "s");
-    ts_tracker_free(run.tracker);
+                (unsigned long long)est.clock_jumps, est.clock_jumps == 1 ? "" : "s");
+    ts_engine_free(eng);
     ts_capture_close(cap);
     free(filter);
     ts_filter_free(inner);

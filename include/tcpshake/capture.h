@@ -67,6 +67,16 @@ bool ts_capture_stats(struct ts_capture *c, uint64_t *recv, uint64_t *drop,
 
 int ts_capture_datalink(const struct ts_capture *c);
 
+/* What the source is: it decides how a reader may buffer ahead (a regular
+ * file can be read ahead; a stream's next record may be long in coming; a
+ * live capture also has a wall clock). */
+enum ts_capture_kind {
+    TS_CAPTURE_FILE,   /* a regular file (also as standard input) */
+    TS_CAPTURE_STREAM, /* a pipe, FIFO or terminal */
+    TS_CAPTURE_LIVE,   /* an interface */
+};
+enum ts_capture_kind ts_capture_kind(const struct ts_capture *c);
+
 /* Records of a savefile read in blocks rather than through libpcap's
  * read loop (a classic pcap in a regular file, up to its first odd
  * record; see capture.c): for tests and benchmarks. */

@@ -30,6 +30,7 @@ struct ts_capture {
     int dlt;
     bool nano; /* savefile / live handle gives nanoseconds */
     bool live;
+    bool regular;             /* a regular file (also as stdin) */
     bool block;               /* records still come from `rd`, not libpcap */
     struct pr_reader rd;
     uint64_t block_records;   /* records the block reader handed over */
@@ -188,8 +189,9 @@ static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
     int wake = -1;
     struct stat sb;
     bool is_stdin = strcmp(cfg->file, "-") == 0;
-    if ((is_stdin ? fstat(STDIN_FILENO, &sb) : stat(cfg->file, &sb)) == 0 &&
-        !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+    bool have_sb = (is_stdin ? fstat(STDIN_FILENO, &sb) : stat(cfg->file, &sb)) == 0;
+    bool regular = have_sb && S_ISREG(sb.st_mode);
+    if (have_sb && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
         FILE *f = stream_open(cfg->file, &wake);
         if (f) {
             p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr);
@@ -220,8 +222,10 @@ static struct ts_capture *open_file(const struct ts_capture_cfg *cfg, char *err,
     if (f)
         __fsetlocking(f, FSETLOCKING_BYCALLER);
     struct ts_capture *c = wrap(p, true, false, err, errlen);
-    if (c)
+    if (c) {
         c->wake = wake;
+        c->regular = regular;
+    }
     /* Block reads: a regular file (also as stdin) read from its start, of
      * a link type whose records libpcap hands over untouched */
     struct stat st;
@@ -511,6 +515,11 @@ uint64_t ts_capture_block_records(const struct ts_capture *c)
 int ts_capture_datalink(const struct ts_capture *c)
 {
     return c->dlt;
+}
+
+enum ts_capture_kind ts_capture_kind(const struct ts_capture *c)
+{
+    return c->live ? TS_CAPTURE_LIVE : c->regular ? TS_CAPTURE_FILE : TS_CAPTURE_STREAM;
 }
 
 void ts_capture_close(struct ts_capture *c)

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "tcpshake/fsm.h"
+#include "tcpshake/sink.h"
 #include "tcpshake/verdict.h"
 
 /* ---- geometry ---------------------------------------------------------------- */
@@ -673,4 +674,74 @@ void ts_ladder_verdict(const struct ts_conn *c, enum ts_end_reason why,
              (unsigned)c->completeness, ts_completeness_label(c->completeness));
     snprintf(out->phrase[TS_VERDICT_END], sizeof out->phrase[0], "[%s]",
              ts_end_reason_name(why));
+}
+
+/* ---- the ladder sink ------------------------------------------------------- */
+
+struct ladder_sink {
+    struct ts_ladder *l;
+    struct ts_out *out;
+};
+
+static void ladder_sink_seg(void *self, const struct ts_frame *f, const struct ts_seg *s,
+                            const struct ts_event *ev)
+{
+    struct ladder_sink *k = self;
+    (void)f;
+    ts_ladder_seg(k->l, k->out, s, ev);
+}
+
+static void ladder_sink_conn(void *self, const struct ts_conn *c, enum ts_end_reason why)
+{
+    struct ladder_sink *k = self;
+    ts_ladder_conn_end(k->l, k->out, c, why);
+}
+
+static void ladder_sink_flush(void *self)
+{
+    struct ladder_sink *k = self;
+    ts_out_flush(k->out);
+}
+
+static bool ladder_sink_broken(void *self)
+{
+    struct ladder_sink *k = self;
+    return k->out->write_error;
+}
+
+static int ladder_sink_finish(void *self, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    ladder_sink_flush(self);
+    return 0;
+}
+
+static void ladder_sink_free(void *self)
+{
+    struct ladder_sink *k = self;
+    ts_ladder_free(k->l);
+    free(k);
+}
+
+static const struct ts_sink_ops ladder_ops = {
+    .name = "ladder", .seg = ladder_sink_seg, .conn = ladder_sink_conn,
+    .flush = ladder_sink_flush, .broken = ladder_sink_broken,
+    .finish = ladder_sink_finish, .free = ladder_sink_free,
+};
+
+struct ts_sink *ts_sink_ladder(struct ts_out *out, const struct ts_ladder_cfg *cfg)
+{
+    struct ladder_sink *k = malloc(sizeof *k);
+    if (!k)
+        return NULL;
+    k->out = out;
+    if (!(k->l = ts_ladder_new(cfg))) {
+        free(k);
+        return NULL;
+    }
+    struct ts_sink *s = ts_sink_new(&ladder_ops, k, TS_SINK_STDOUT);
+    if (!s)
+        ladder_sink_free(k);
+    return s;
 }

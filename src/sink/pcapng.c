@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "tcpshake/fsm.h"
+#include "tcpshake/sink.h"
 
 #define DEFAULT_SNAPLEN 262144u
 #define USERAPPL "tcpshake"
@@ -371,4 +372,93 @@ size_t ts_annotation_bad(char *buf, size_t len, uint32_t anomalies,
     }
     sb_puts(&b, "]");
     return sb_end(&b);
+}
+
+/* ---- the pcapng sink ------------------------------------------------------- */
+
+struct pcapng_sink {
+    struct ts_pcapng *w;
+    bool annotate;
+    char note[2048];
+};
+
+/* every frame goes to the file, so it holds what was traced; after a write
+ * error the writer refuses more and finish reports it */
+static void pcapng_sink_write(struct pcapng_sink *k, const struct ts_frame *f,
+                              const char *comment)
+{
+    assert(f->pkt); /* TS_SINK_BYTES: the engine hands the bytes over */
+    ts_pcapng_write(k->w, f->dlt, f->t_ns, f->pkt, f->caplen, f->wirelen, comment);
+}
+
+static void pcapng_sink_seg(void *self, const struct ts_frame *f, const struct ts_seg *s,
+                            const struct ts_event *ev)
+{
+    struct pcapng_sink *k = self;
+    const char *comment = NULL;
+    if (k->annotate && ts_annotation(k->note, sizeof k->note, s, ev) > 0)
+        comment = k->note;
+    pcapng_sink_write(k, f, comment);
+}
+
+static void pcapng_sink_bad(void *self, const struct ts_frame *f, const struct ts_seg *s,
+                            const char *what)
+{
+    struct pcapng_sink *k = self;
+    const char *comment = NULL;
+    if (k->annotate) {
+        ts_annotation_bad(k->note, sizeof k->note, s->anomalies, what);
+        comment = k->note;
+    }
+    pcapng_sink_write(k, f, comment);
+}
+
+static void pcapng_sink_other(void *self, const struct ts_frame *f, const struct ts_seg *s)
+{
+    (void)s;
+    pcapng_sink_write(self, f, NULL);
+}
+
+static int pcapng_sink_finish(void *self, char *err, size_t errlen)
+{
+    struct pcapng_sink *k = self;
+    int rc = ts_pcapng_close(k->w, err, errlen);
+    k->w = NULL;
+    return rc;
+}
+
+static void pcapng_sink_free(void *self)
+{
+    struct pcapng_sink *k = self;
+    char err[8];
+    ts_pcapng_close(k->w, err, sizeof err);
+    free(k);
+}
+
+static const struct ts_sink_ops pcapng_ops = {
+    .name = "pcapng", .seg = pcapng_sink_seg, .bad = pcapng_sink_bad,
+    .other = pcapng_sink_other, .finish = pcapng_sink_finish, .free = pcapng_sink_free,
+};
+
+struct ts_sink *ts_sink_pcapng(FILE *f, bool annotate, uint32_t snaplen, char *err,
+                               size_t errlen)
+{
+    struct pcapng_sink *k = malloc(sizeof *k);
+    if (!k) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    k->annotate = annotate;
+    if (!(k->w = ts_pcapng_open(f, err, errlen))) {
+        free(k);
+        return NULL;
+    }
+    if (snaplen)
+        ts_pcapng_set_snaplen(k->w, snaplen);
+    struct ts_sink *s = ts_sink_new(&pcapng_ops, k, TS_SINK_BYTES);
+    if (!s) {
+        pcapng_sink_free(k);
+        snprintf(err, errlen, "out of memory");
+    }
+    return s;
 }

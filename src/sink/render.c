@@ -11,9 +11,11 @@
 #include <inttypes.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcpshake/communityid.h"
+#include "tcpshake/sink.h"
 #include "tcpshake/verdict.h"
 
 /* ---- the output buffer ---------------------------------------------------- */
@@ -1215,4 +1217,78 @@ void ts_render_conn(struct ts_out *o, const struct ts_render_cfg *cfg,
         put_c(o, ']');
     }
     end_line(o);
+}
+
+/* ---- the text / JSON sink ------------------------------------------------- */
+
+struct text_sink {
+    struct ts_out *out;
+    struct ts_render_cfg cfg;
+};
+
+static void text_seg(void *self, const struct ts_frame *f, const struct ts_seg *s,
+                     const struct ts_event *ev)
+{
+    struct text_sink *t = self;
+    (void)f;
+    ts_render_seg(t->out, &t->cfg, s, ev);
+}
+
+static void text_bad(void *self, const struct ts_frame *f, const struct ts_seg *s,
+                     const char *what)
+{
+    struct text_sink *t = self;
+    ts_render_bad(t->out, &t->cfg, f->t_ns, s->anomalies, what);
+}
+
+static void text_conn(void *self, const struct ts_conn *c, enum ts_end_reason why)
+{
+    struct text_sink *t = self;
+    ts_render_conn(t->out, &t->cfg, c, why);
+}
+
+static void text_flush(void *self)
+{
+    struct text_sink *t = self;
+    ts_out_flush(t->out);
+}
+
+static bool text_broken(void *self)
+{
+    struct text_sink *t = self;
+    return t->out->write_error;
+}
+
+/* Write errors on `out` stay the caller's to report (a closed pipe is not
+ * an error there): finish only flushes. */
+static int text_finish(void *self, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    text_flush(self);
+    return 0;
+}
+
+static const struct ts_sink_ops text_ops = {
+    .name = "text", .seg = text_seg, .bad = text_bad, .conn = text_conn,
+    .flush = text_flush, .broken = text_broken, .finish = text_finish, .free = free,
+};
+static const struct ts_sink_ops summary_ops = {
+    .name = "summary", .conn = text_conn,
+    .flush = text_flush, .broken = text_broken, .finish = text_finish, .free = free,
+};
+
+struct ts_sink *ts_sink_text(struct ts_out *out, const struct ts_render_cfg *cfg,
+                             bool summary)
+{
+    struct text_sink *t = malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    t->out = out;
+    t->cfg = *cfg;
+    unsigned flags = TS_SINK_THREAD | TS_SINK_STDOUT | (summary ? TS_SINK_CONN_ONLY : 0);
+    struct ts_sink *k = ts_sink_new(summary ? &summary_ops : &text_ops, t, flags);
+    if (!k)
+        free(t);
+    return k;
 }

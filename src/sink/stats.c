@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tcpshake/verdict.h"
+#include "tcpshake/sink.h"
 
 #define N_NOTES 32 /* bit positions of TS_NOTE_* */
 #define N_ANOMALIES 32
@@ -504,4 +505,80 @@ void ts_stats_render(struct ts_out *o, struct ts_stats *st, bool json)
     out_printf(o, "total %llu  max %llu  mean %s", (unsigned long long)st->retrans_total,
                (unsigned long long)st->retrans_max, mean);
     end_line(o);
+}
+
+/* ---- the --stats sink ------------------------------------------------------ */
+
+struct stats_sink {
+    struct ts_stats *st;
+    struct ts_out *out;
+    bool json;
+};
+
+static void stats_sink_seg(void *self, const struct ts_frame *f, const struct ts_seg *s,
+                           const struct ts_event *ev)
+{
+    struct stats_sink *k = self;
+    (void)f;
+    ts_stats_seg(k->st, s, ev);
+}
+
+static void stats_sink_bad(void *self, const struct ts_frame *f, const struct ts_seg *s,
+                           const char *what)
+{
+    struct stats_sink *k = self;
+    (void)f;
+    (void)what;
+    ts_stats_bad(k->st, s->anomalies);
+}
+
+static void stats_sink_conn(void *self, const struct ts_conn *c, enum ts_end_reason why)
+{
+    struct stats_sink *k = self;
+    ts_stats_conn(k->st, c, why);
+}
+
+/* the totals follow the last line of the trace on the same stream; write
+ * errors there are the stream owner's to report */
+static int stats_sink_finish(void *self, char *err, size_t errlen)
+{
+    struct stats_sink *k = self;
+    (void)err;
+    (void)errlen;
+    ts_stats_render(k->out, k->st, k->json);
+    ts_out_flush(k->out);
+    return 0;
+}
+
+static void stats_sink_free(void *self)
+{
+    struct stats_sink *k = self;
+    ts_stats_free(k->st);
+    free(k);
+}
+
+static const struct ts_sink_ops stats_ops = {
+    .name = "stats", .seg = stats_sink_seg, .bad = stats_sink_bad, .conn = stats_sink_conn,
+    .finish = stats_sink_finish, .free = stats_sink_free,
+};
+
+struct ts_sink *ts_sink_stats(struct ts_out *out, bool json, char *err, size_t errlen)
+{
+    struct stats_sink *k = malloc(sizeof *k);
+    if (!k) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    k->out = out;
+    k->json = json;
+    if (!(k->st = ts_stats_new(0, err, errlen))) {
+        free(k);
+        return NULL;
+    }
+    struct ts_sink *s = ts_sink_new(&stats_ops, k, 0);
+    if (!s) {
+        stats_sink_free(k);
+        snprintf(err, errlen, "out of memory");
+    }
+    return s;
 }

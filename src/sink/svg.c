@@ -26,6 +26,7 @@
 
 #include "tcpshake/fsm.h"
 #include "tcpshake/ladder.h"
+#include "tcpshake/sink.h"
 #include "tcpshake/verdict.h"
 
 /* ---- what is recorded --------------------------------------------------------- */
@@ -718,4 +719,59 @@ out:
     }
     free(lo);
     return rc;
+}
+
+/* ---- the SVG sink ---------------------------------------------------------- */
+
+struct svg_sink {
+    struct ts_svg *v;
+    FILE *f;
+};
+
+static void svg_sink_seg(void *self, const struct ts_frame *f, const struct ts_seg *s,
+                         const struct ts_event *ev)
+{
+    struct svg_sink *k = self;
+    (void)f;
+    ts_svg_seg(k->v, s, ev);
+}
+
+static void svg_sink_conn(void *self, const struct ts_conn *c, enum ts_end_reason why)
+{
+    struct svg_sink *k = self;
+    ts_svg_conn_end(k->v, c, why);
+}
+
+static int svg_sink_finish(void *self, char *err, size_t errlen)
+{
+    struct svg_sink *k = self;
+    return ts_svg_write(k->v, k->f, err, errlen);
+}
+
+static void svg_sink_free(void *self)
+{
+    struct svg_sink *k = self;
+    ts_svg_free(k->v);
+    free(k);
+}
+
+static const struct ts_sink_ops svg_ops = {
+    .name = "svg", .seg = svg_sink_seg, .conn = svg_sink_conn,
+    .finish = svg_sink_finish, .free = svg_sink_free,
+};
+
+struct ts_sink *ts_sink_svg(FILE *f, const struct ts_svg_cfg *cfg)
+{
+    struct svg_sink *k = malloc(sizeof *k);
+    if (!k)
+        return NULL;
+    k->f = f;
+    if (!(k->v = ts_svg_new(cfg))) {
+        free(k);
+        return NULL;
+    }
+    struct ts_sink *s = ts_sink_new(&svg_ops, k, 0);
+    if (!s)
+        svg_sink_free(k);
+    return s;
 }

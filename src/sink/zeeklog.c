@@ -16,6 +16,7 @@
  */
 #include "tcpshake/zeeklog.h"
 #include "tcpshake/communityid.h"
+#include "tcpshake/sink.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -349,4 +350,65 @@ void ts_zeeklog_conn(struct ts_zeeklog *z, const struct ts_conn *c)
     fputc('\n', f);
     if (e)
         drop(z, e);
+}
+
+/* ---- the Zeek conn.log sink ------------------------------------------------ */
+
+/* ts_zeeklog_close frees the log: the sink holds NULL once it was closed */
+struct zeek_sink {
+    struct ts_zeeklog *z;
+};
+
+static void zeek_sink_seg(void *self, const struct ts_frame *f, const struct ts_seg *s,
+                          const struct ts_event *ev)
+{
+    struct zeek_sink *k = self;
+    ts_zeeklog_seg(k->z, f->dlt, s, ev);
+}
+
+static void zeek_sink_conn(void *self, const struct ts_conn *c, enum ts_end_reason why)
+{
+    struct zeek_sink *k = self;
+    (void)why;
+    ts_zeeklog_conn(k->z, c);
+}
+
+static int zeek_sink_finish(void *self, char *err, size_t errlen)
+{
+    struct zeek_sink *k = self;
+    int rc = ts_zeeklog_close(k->z, time(NULL), err, errlen);
+    k->z = NULL;
+    return rc;
+}
+
+static void zeek_sink_free(void *self)
+{
+    struct zeek_sink *k = self;
+    char err[8];
+    ts_zeeklog_close(k->z, time(NULL), err, sizeof err);
+    free(k);
+}
+
+static const struct ts_sink_ops zeek_ops = {
+    .name = "zeek-log", .seg = zeek_sink_seg, .conn = zeek_sink_conn,
+    .finish = zeek_sink_finish, .free = zeek_sink_free,
+};
+
+struct ts_sink *ts_sink_zeeklog(FILE *f, time_t open_time, char *err, size_t errlen)
+{
+    struct zeek_sink *k = malloc(sizeof *k);
+    if (!k) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!(k->z = ts_zeeklog_open(f, open_time, err, errlen))) {
+        free(k);
+        return NULL;
+    }
+    struct ts_sink *s = ts_sink_new(&zeek_ops, k, 0);
+    if (!s) {
+        zeek_sink_free(k);
+        snprintf(err, errlen, "out of memory");
+    }
+    return s;
 }

@@ -1,4 +1,4 @@
-/* The reader thread (see trace_reader.h): a single-producer single-consumer
+/* The reader thread (see reader.h): a single-producer single-consumer
  * ring of decoded frames.  Each side publishes its index with release order
  * and reads the other's with acquire order, in batches, so the two cores do
  * not trade the index cache lines for every frame.  A side that finds the
@@ -11,7 +11,7 @@
  * tracker says it is finished.  The reader waits on one event (`room`) for
  * both: the tracker moves it when it releases frames, when it cannot queue
  * a verdict, and when it finishes. */
-#include "trace_reader.h"
+#include "reader.h"
 #include "spsc_wait.h"
 
 #include <pthread.h>
@@ -45,8 +45,8 @@ struct verdict {
 struct trace_reader {
     /* set before the thread starts, then only read */
     struct trace_frame *ring;
-    struct verdict *vring;            /* NULL: the tracker renders the verdicts */
-    struct ts_out *out;
+    struct verdict *vring;            /* NULL: the tracker runs the verdict sink */
+    struct ts_sink *sink;
     struct ts_capture *cap;
     uint64_t count;
     volatile sig_atomic_t *stop;
@@ -78,7 +78,6 @@ struct trace_reader {
     _Alignas(64) struct spsc_event data;  /* the reader moved head (or is done) */
     _Alignas(64) struct spsc_event room;  /* the tracker moved tail (or vhead, or finished) */
     _Alignas(64) struct spsc_event vroom; /* the reader moved vtail */
-    _Alignas(64) struct ts_render_cfg cfg;
     int rc;
     char err[512];
     pthread_t tid;
@@ -107,11 +106,11 @@ static void render_verdicts(struct trace_reader *r)
         return;
     for (; tail != head; tail++) {
         const struct verdict *v = &r->vring[tail & (VSLOTS - 1)];
-        ts_render_conn(r->out, &r->cfg, &v->c, v->why);
+        ts_sink_conn(r->sink, &v->c, v->why);
     }
     atomic_store_explicit(&r->vtail, tail, memory_order_release);
     spsc_notify(&r->vroom, &r->vroom_skipped, 1);
-    if (r->out->write_error)
+    if (ts_sink_broken(r->sink))
         atomic_store_explicit(&r->broken, true, memory_order_relaxed);
 }
 
@@ -202,20 +201,18 @@ static void *reader_main(void *arg)
 
 struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, bool verify,
                                         bool batch, volatile sig_atomic_t *stop,
-                                        struct ts_out *out, const struct ts_render_cfg *cfg,
-                                        const struct ts_filter *inner)
+                                        struct ts_sink *sink, const struct ts_filter *inner)
 {
     struct trace_reader *r = aligned_alloc(64, sizeof *r);
     if (!r)
         return NULL;
     memset(r, 0, sizeof *r);
     r->ring = aligned_alloc(64, SLOTS * sizeof *r->ring);
-    if (out && batch) {
+    if (sink && batch) {
         r->vring = aligned_alloc(64, VSLOTS * sizeof *r->vring);
-        r->out = out;
-        r->cfg = *cfg;
+        r->sink = sink;
     }
-    if (!r->ring || (out && batch && !r->vring)) {
+    if (!r->ring || (sink && batch && !r->vring)) {
         free(r->ring);
         free(r->vring);
         free(r);

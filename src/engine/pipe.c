@@ -1,10 +1,10 @@
-/* The render thread (see trace_pipe.h): a single-producer single-consumer
+/* The sink thread (see pipe.h): a single-producer single-consumer
  * ring of fixed-size messages.  Each side publishes its index with release
  * order and reads the other's with acquire order -- the producer in batches
  * when reading a file, so the cores do not trade the index line for every
  * message; a side that finds the ring full or empty spins briefly, then
  * sleeps until the other side moves (spsc_wait.h). */
-#include "trace_pipe.h"
+#include "pipe.h"
 #include "spsc_wait.h"
 
 #include <pthread.h>
@@ -28,12 +28,9 @@ struct msg {
             struct ts_seg s;
             struct ts_event ev;
             bool has_ev;
+            int dlt;
+            const char *what; /* MSG_BAD: a string literal */
         } seg;
-        struct {
-            uint64_t t_ns;
-            uint32_t anomalies;
-            const char *what; /* a string literal */
-        } bad;
         struct {
             struct ts_conn c;
             enum ts_end_reason why;
@@ -47,7 +44,7 @@ struct msg {
 struct trace_pipe {
     /* set before the thread starts, then only read */
     struct msg *ring;
-    struct ts_out *out;
+    struct ts_sink *sink;
     unsigned batch;                   /* publish every `batch` messages */
     /* producer, private */
     _Alignas(64) size_t fill;         /* slots the producer filled (>= head) */
@@ -63,7 +60,6 @@ struct trace_pipe {
     _Atomic bool broken;              /* a write failed on the render thread */
     _Alignas(64) struct spsc_event data; /* head moved */
     _Alignas(64) struct spsc_event room; /* tail moved */
-    _Alignas(64) struct ts_render_cfg cfg;
     pthread_t tid;
 };
 
@@ -92,21 +88,28 @@ static void *render_main(void *arg)
         size_t head = p->head_seen;
         for (; tail != head; tail++) {
             const struct msg *m = &p->ring[tail & (PIPE_SLOTS - 1)];
+            struct ts_frame f = {0};
+            if (m->kind == MSG_SEG || m->kind == MSG_BAD) {
+                f.t_ns = m->u.seg.s.t_ns;
+                f.dlt = m->u.seg.dlt;
+                f.caplen = m->u.seg.s.caplen;
+                f.wirelen = m->u.seg.s.wirelen;
+            }
             switch (m->kind) {
             case MSG_SEG:
-                ts_render_seg(p->out, &p->cfg, &m->u.seg.s, m->u.seg.has_ev ? &m->u.seg.ev : NULL);
+                ts_sink_seg(p->sink, &f, &m->u.seg.s, m->u.seg.has_ev ? &m->u.seg.ev : NULL);
                 break;
             case MSG_BAD:
-                ts_render_bad(p->out, &p->cfg, m->u.bad.t_ns, m->u.bad.anomalies, m->u.bad.what);
+                ts_sink_bad(p->sink, &f, &m->u.seg.s, m->u.seg.what);
                 break;
             case MSG_CONN:
-                ts_render_conn(p->out, &p->cfg, &m->u.conn.c, m->u.conn.why);
+                ts_sink_conn(p->sink, &m->u.conn.c, m->u.conn.why);
                 break;
             case MSG_END:
                 atomic_store_explicit(&p->tail, tail + 1, memory_order_release);
                 return NULL;
             }
-            if (p->out->write_error)
+            if (ts_sink_broken(p->sink))
                 atomic_store_explicit(&p->broken, true, memory_order_relaxed);
             /* hand slots back in small batches, so the producer can refill
              * early without trading the line for every message */
@@ -122,8 +125,7 @@ static void *render_main(void *arg)
     }
 }
 
-struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_cfg *cfg,
-                                    bool batch)
+struct trace_pipe *trace_pipe_start(struct ts_sink *sink, bool batch)
 {
     /* _Alignas(64) members: calloc promises only 16 */
     struct trace_pipe *p = aligned_alloc(64, sizeof *p);
@@ -143,8 +145,7 @@ struct trace_pipe *trace_pipe_start(struct ts_out *out, const struct ts_render_c
     atomic_init(&p->room.seq, 0);
     atomic_init(&p->room.waiters, 0);
     p->batch = batch ? RENDER_BATCH : 1;
-    p->out = out;
-    p->cfg = *cfg;
+    p->sink = sink;
     if (pthread_create(&p->tid, NULL, render_main, p) != 0) {
         free(p->ring);
         free(p);
@@ -174,14 +175,11 @@ static void publish(struct trace_pipe *p)
     }
 }
 
-void trace_pipe_seg(struct trace_pipe *p, const struct ts_seg *s, const struct ts_event *ev)
+/* Only what rendering reads crosses to the other core: the segment up to
+ * the options' items in use, and the raw option bytes only when an option
+ * of another kind will print them. */
+static void copy_seg(struct ts_seg *c, const struct ts_seg *s)
 {
-    struct msg *m = slot(p);
-    m->kind = MSG_SEG;
-    /* Only what rendering reads crosses to the other core: the segment up
-     * to the options' items in use, and the raw option bytes only when an
-     * option of another kind will print them. */
-    struct ts_seg *c = &m->u.seg.s;
     memcpy(c, s, offsetof(struct ts_seg, opt.items) + s->opt.n * sizeof s->opt.items[0]);
     if (s->opt.present & TS_HAS_OTHER) {
         c->opt.raw_len = s->opt.raw_len;
@@ -191,6 +189,15 @@ void trace_pipe_seg(struct trace_pipe *p, const struct ts_seg *s, const struct t
     }
     if (s->ntun)
         memcpy(c->tun, s->tun, s->ntun * sizeof s->tun[0]);
+}
+
+void trace_pipe_seg(struct trace_pipe *p, const struct ts_frame *f, const struct ts_seg *s,
+                    const struct ts_event *ev)
+{
+    struct msg *m = slot(p);
+    m->kind = MSG_SEG;
+    copy_seg(&m->u.seg.s, s);
+    m->u.seg.dlt = f->dlt;
     m->u.seg.has_ev = ev != NULL;
     if (ev) {
         m->u.seg.ev = *ev;
@@ -199,13 +206,16 @@ void trace_pipe_seg(struct trace_pipe *p, const struct ts_seg *s, const struct t
     publish(p);
 }
 
-void trace_pipe_bad(struct trace_pipe *p, uint64_t t_ns, uint32_t anomalies, const char *what)
+void trace_pipe_bad(struct trace_pipe *p, const struct ts_frame *f, const struct ts_seg *s,
+                    const char *what)
 {
     struct msg *m = slot(p);
     m->kind = MSG_BAD;
-    m->u.bad.t_ns = t_ns;
-    m->u.bad.anomalies = anomalies;
-    m->u.bad.what = what;
+    copy_seg(&m->u.seg.s, s);
+    m->u.seg.s.t_ns = f->t_ns;
+    m->u.seg.dlt = f->dlt;
+    m->u.seg.has_ev = false;
+    m->u.seg.what = what;
     publish(p);
 }
 

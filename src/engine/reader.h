@@ -1,11 +1,11 @@
-/* The reader thread of `tcpshake trace -r` when no per-segment line is
- * rendered (--summary, --ladder, ...): reading the file and decoding each
- * frame run on a second core, tracking and the verdicts on the caller's.
+/* The engine's reader thread (internal), when no sink runs on a thread of
+ * its own (--summary, --ladder, ...): reading the file and decoding each
+ * frame run on a second core, tracking and the sinks on the engine's.
  * Frames come out in capture order through a single-producer
  * single-consumer ring of decoded slots, so the result is the same, line
  * for line, as decoding in place. */
-#ifndef TCPSHAKE_TRACE_READER_H
-#define TCPSHAKE_TRACE_READER_H
+#ifndef TCPSHAKE_ENGINE_READER_H
+#define TCPSHAKE_ENGINE_READER_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -14,7 +14,7 @@
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
 #include "tcpshake/filter.h"
-#include "tcpshake/render.h"
+#include "tcpshake/sink.h"
 #include "tcpshake/track.h"
 
 struct trace_reader;
@@ -34,20 +34,19 @@ struct trace_frame {
  * stream).  The reader stops early once *stop is set.  NULL if the thread
  * could not be started (then read in place).
  *
- * With `out` (and `batch`), the reader thread also renders the verdicts
- * queued by trace_reader_conn into `out` with `cfg`, between batches of
- * frames and after the last one: the thread that reads has time to spare,
- * the one that tracks has none.  `out` is the reader's until
+ * With `sink` (TS_SINK_CONN_ONLY, and `batch`), the reader thread also
+ * hands the verdicts queued by trace_reader_conn to the sink, between
+ * batches of frames and after the last one: the thread that reads has time
+ * to spare, the one that tracks has none.  The sink is the reader's until
  * trace_reader_finish returns.
  *
  * With `inner` (--inner), only frames that decode to TCP and match it are
  * handed over; the others are dropped on the reader thread. */
 struct trace_reader *trace_reader_start(struct ts_capture *cap, uint64_t count, bool verify,
                                         bool batch, volatile sig_atomic_t *stop,
-                                        struct ts_out *out, const struct ts_render_cfg *cfg,
-                                        const struct ts_filter *inner);
+                                        struct ts_sink *sink, const struct ts_filter *inner);
 
-/* True if the reader renders the verdicts (it was given `out`). */
+/* True if the reader runs the verdict sink (it was given one). */
 bool trace_reader_renders(const struct trace_reader *r);
 
 /* Queue one verdict (copied) for the reader to render; blocks while the
