@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "outputs.h"
 #include "tcpshake/craft.h"
 #include "tcpshake/drive.h"
 #include "tcpshake/ladder.h"
@@ -47,12 +48,15 @@ struct ts_drive_cli {
     int color;                 /* -1 auto */
     unsigned width;            /* --width, for --ladder; 0 = the terminal's */
     const char *wfile, *outfile, *addr_text;
+    const char *svg_path, *zeek_path; /* --svg, --zeek-log */
+    bool stats;                       /* --stats */
     bool conn_set;             /* replay --conn */
     uint8_t *data;             /* owned payload */
     /* run time */
     struct ts_out *out;
     struct ts_render_cfg rc;
-    struct ts_ladder *lad;     /* --ladder: drawn instead of the lines */
+    struct outputs outs;       /* the sinks: lines or ladder, SVG, Zeek log, stats */
+    struct ts_engine *eng;     /* every segment sent and received goes through it */
     FILE *tf;                  /* where the trace goes */
     FILE *df;                  /* where the peer's data goes */
     struct ts_craft_pcap *pcap;
@@ -86,7 +90,6 @@ void ts_drive_cli_free(struct ts_drive_cli *c)
         return;
     free(c->data);
     free(c->out);
-    ts_ladder_free(c->lad);
     free(c);
 }
 
@@ -179,6 +182,10 @@ static void usage(const struct ts_drive_cli *c, FILE *f)
           "  --color WHEN        auto, always, never\n"
           "  --ladder            the trace as a ladder diagram (docs/ladder.md)\n"
           "  --width N           the ladder's columns (default: the terminal's, else 80)\n"
+          "  --svg FILE          also write the ladders as an SVG picture to FILE\n"
+          "  --zeek-log FILE     also write the verdicts as a Zeek conn.log to FILE\n"
+          "  --stats             at the end: counts per role, close kind and conn_state,\n"
+          "                      handshake RTT min/median/p99, retransmissions\n"
           "Exit: 0 done, 1 failed midway, 2 usage/environment, 3 refused, 4 unreachable,\n"
           "5 no answer, 6 reset by the peer, 7 replay differs, 130/143 interrupted.\n"
           "See docs/drive.md.\n", f);
@@ -188,7 +195,7 @@ enum {
     O_MSS = 256, O_NOMSS, O_WSCALE, O_SACKOK, O_TS, O_WIN, O_SPORT, O_ISN,
     O_SRC, O_ADDR, O_DATA, O_REPLY, O_CLOSE, O_RTO, O_RTOMIN, O_RETRIES,
     O_TIMEOUT, O_LINGER, O_TIMEWAIT, O_NOGUARD, O_MARK, O_COUNT, O_OUT,
-    O_JSON, O_COLOR, O_TO, O_CONN, O_LADDER, O_WIDTH,
+    O_JSON, O_COLOR, O_TO, O_CONN, O_LADDER, O_WIDTH, O_SVG, O_ZEEK, O_STATS,
 };
 
 static const struct option long_opts[] = {
@@ -219,6 +226,9 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, O_JSON},
     {"ladder", no_argument, NULL, O_LADDER},
     {"width", required_argument, NULL, O_WIDTH},
+    {"svg", required_argument, NULL, O_SVG},
+    {"zeek-log", required_argument, NULL, O_ZEEK},
+    {"stats", no_argument, NULL, O_STATS},
     {"color", required_argument, NULL, O_COLOR},
     {"colour", required_argument, NULL, O_COLOR},
     {"to", required_argument, NULL, O_TO},
@@ -381,6 +391,9 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
                 return fail(c, "--width: at least %d", TS_LADDER_WIDTH_MIN);
             c->width = (unsigned)v;
             break;
+        case O_SVG: c->svg_path = optarg; break;
+        case O_ZEEK: c->zeek_path = optarg; break;
+        case O_STATS: c->stats = true; break;
         case 'q': c->quiet = true; break;
         case 'S': c->abs_seq = true; break;
         case O_COLOR:
@@ -421,8 +434,12 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
         if ((want4 && g->family == 6) || (want6 && g->family == 4))
             return fail(c, "--addr and %s disagree", want4 ? "-4" : "-6");
     }
-    if (c->outfile && c->wfile && !strcmp(c->outfile, c->wfile))
-        return fail(c, "--out and -w name the same file");
+    {
+        const char *opts[] = {"--out", "-w", "--svg", "--zeek-log"};
+        const char *paths[] = {c->outfile, c->wfile, c->svg_path, c->zeek_path};
+        if (outputs_check_paths(c->name, NULL, opts, paths, 4) < 0)
+            return EXIT_USAGE;
+    }
     *pos = argv + optind;
     *npos = argc - optind;
     return -1;
@@ -475,26 +492,6 @@ static void json_str(FILE *f, const char *s)
             fputc(ch, f);
     }
     fputc('"', f);
-}
-
-static void hook_seg(void *user, const struct ts_seg *s, const struct ts_event *ev,
-                     bool sent)
-{
-    struct ts_drive_cli *c = user;
-    (void)sent;
-    if (c->lad)
-        ts_ladder_seg(c->lad, c->out, s, ev);
-    else if (!c->quiet)
-        ts_render_seg(c->out, &c->rc, s, ev);
-}
-
-static void hook_conn(void *user, const struct ts_conn *cn, enum ts_end_reason why)
-{
-    struct ts_drive_cli *c = user;
-    if (c->lad)
-        ts_ladder_conn_end(c->lad, c->out, cn, why);
-    else
-        ts_render_conn(c->out, &c->rc, cn, why);
 }
 
 static void hook_data(void *user, unsigned conn_no, const uint8_t *p, uint32_t n)
@@ -599,28 +596,56 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
         if (c->outfile) fclose(c->df);
         return fail(c, "--ladder: cannot be combined with --json or -q");
     }
+    /* the sinks, in the order trace gives them: the lines (only the
+     * verdicts with -q) or the ladder, then SVG, Zeek log, totals */
+    outputs_init(&c->outs, c->name);
+    bool ok;
     if (c->ladder) {
         struct winsize ws;
         unsigned w = c->width;
         if (w == 0 && isatty(fileno(c->tf)) && ioctl(fileno(c->tf), TIOCGWINSZ, &ws) == 0)
             w = ws.ws_col; /* the ladder clamps it to its bounds */
         struct ts_ladder_cfg lcfg = {.utf8 = c->rc.utf8, .color = c->rc.color, .width = w};
-        if (!(c->lad = ts_ladder_new(&lcfg))) {
-            if (c->outfile) fclose(c->df);
-            return fail(c, "out of memory");
-        }
+        ok = outputs_add(&c->outs, "--ladder", ts_sink_ladder(c->out, &lcfg)) == 0;
+    } else {
+        ok = outputs_add(&c->outs, "", ts_sink_text(c->out, &c->rc, c->quiet)) == 0;
+    }
+    if (ok && c->svg_path) {
+        struct ts_svg_cfg scfg = {.title = what};
+        ok = outputs_add_svg(&c->outs, c->svg_path, &scfg) == 0;
+    }
+    if (ok && c->zeek_path)
+        ok = outputs_add_zeeklog(&c->outs, c->zeek_path) == 0;
+    if (ok && c->stats)
+        ok = outputs_add_stats(&c->outs, c->out, c->json) == 0;
+    if (ok) {
+        struct ts_engine_cfg ecfg;
+        ts_engine_cfg_default(&ecfg);
+        /* a verdict is given when our own TIME_WAIT ends */
+        ecfg.track.time_wait_ns = c->cfg.time_wait_ns ? c->cfg.time_wait_ns : 1;
+        ecfg.track.max_conns = 65536;
+        ecfg.threads = 1;
+        ok = (c->eng = outputs_engine(&c->outs, &ecfg)) != NULL;
+    }
+    if (!ok) {
+        outputs_close(&c->outs, EXIT_USAGE);
+        if (c->outfile) fclose(c->df);
+        return EXIT_USAGE;
     }
     if (c->wfile) {
         c->pcap = ts_craft_pcap_open(c->wfile, 101 /* LINKTYPE_RAW */, e, sizeof e);
         if (!c->pcap) {
+            ts_engine_free(c->eng);
+            c->eng = NULL;
+            outputs_close(&c->outs, EXIT_USAGE);
             if (c->outfile) fclose(c->df);
             return fail(c, "-w %s", e);
         }
     }
-    struct ts_drive_hooks h = {.user = c, .seg = hook_seg, .conn = hook_conn,
-                            .data = hook_data, .note = hook_note,
-                            .frame = hook_frame};
+    struct ts_drive_hooks h = {.user = c, .data = hook_data, .note = hook_note,
+                               .frame = hook_frame};
     c->cfg.hooks = h;
+    c->cfg.engine = c->eng;
     c->cfg.stop = &c->stop;
 
     /* SIGINT, SIGTERM, SIGHUP: blocked everywhere, taken by one thread that
@@ -640,6 +665,8 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
     signal(SIGPIPE, SIG_IGN);
 
     int rc = run(c, arg, err, sizeof err);
+    /* what each sink kept for the end (the totals, the SVG picture) */
+    outputs_finish(&c->outs, c->eng);
     ts_out_flush(c->out);
 
     if (have_thread) {
@@ -705,6 +732,11 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
         fprintf(stderr, "tcpshake: %s: -w %s\n", c->name, c->pcap_err);
         if (status == EXIT_DONE) status = EXIT_FAILED;
     }
+    ts_engine_free(c->eng);
+    c->eng = NULL;
+    status = outputs_close(&c->outs, status);
+    if (c->outs.failed && status == EXIT_DONE)
+        status = EXIT_FAILED;
     if (c->outfile && fclose(c->df) != 0) {
         fprintf(stderr, "tcpshake: %s: --out %s: %s\n", c->name, c->outfile,
                 strerror(errno));

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "outputs.h"
 #include "tcpshake/capture.h"
 #include "tcpshake/decode.h"
 #include "tcpshake/engine.h"
@@ -137,43 +138,6 @@ enum {
     OPT_INNER,
     OPT_THREADS,
 };
-
-/* Open a file named by an output option; NULL after saying why. */
-static FILE *open_output(const char *opt, const char *path)
-{
-    if (!strcmp(path, "-")) {
-        fprintf(stderr, "tcpshake: trace: %s: standard output holds the trace; "
-                        "give a file name\n", opt);
-        return NULL;
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        fprintf(stderr, "tcpshake: trace: %s: %s: %s\n", opt, path, strerror(errno));
-    return f;
-}
-
-/* An output file the CLI opened for a sink (closed by the CLI). */
-struct out_file {
-    const char *opt, *path;
-    FILE *f;
-};
-
-struct finish_report {
-    const char *const *labels; /* per sink: its option */
-    const struct out_file *files;
-    int failed;
-};
-
-static void report_sink(void *user, size_t i, const char *err)
-{
-    struct finish_report *fr = user;
-    const char *path = "";
-    for (int j = 1; j < 4; j++)
-        if (strcmp(fr->files[j].opt, fr->labels[i]) == 0)
-            path = fr->files[j].path;
-    fprintf(stderr, "tcpshake: trace: %s: %s: %s\n", fr->labels[i], path, err);
-    fr->failed = 1;
-}
 
 int cmd_trace(int argc, char **argv)
 {
@@ -378,40 +342,12 @@ int cmd_trace(int argc, char **argv)
     /* An output that is the input (or another output) would destroy it in
      * silence: fopen("wb") truncates before the first frame is read. */
     {
-        const char *outs[3][2] = {{"--zeek-log", zeek_path}, {"-w", pcapng_path},
-                                  {"--svg", svg_path}};
-        struct stat in_sb, o_sb[3];
-        bool have_in = ccfg.file && (strcmp(ccfg.file, "-") == 0
-                                         ? fstat(STDIN_FILENO, &in_sb)
-                                         : stat(ccfg.file, &in_sb)) == 0;
-        for (int i = 0; i < 3; i++) {
-            const char *path = outs[i][1];
-            if (!path || strcmp(path, "-") == 0 || stat(path, &o_sb[i]) != 0) {
-                o_sb[i].st_ino = 0;
-                for (int j = 0; path && j < i; j++)
-                    if (outs[j][1] && strcmp(outs[j][1], path) == 0) {
-                        fprintf(stderr, "tcpshake: trace: %s '%s': already written by %s\n",
-                                outs[i][0], path, outs[j][0]);
-                        free(filter);
-                        return 2;
-                    }
-                continue;
-            }
-            if (have_in && S_ISREG(o_sb[i].st_mode) && o_sb[i].st_dev == in_sb.st_dev &&
-                o_sb[i].st_ino == in_sb.st_ino) {
-                fprintf(stderr, "tcpshake: trace: %s '%s': that is the input file; "
-                                "writing it would destroy it\n", outs[i][0], path);
-                free(filter);
-                return 2;
-            }
-            for (int j = 0; j < i; j++)
-                if (o_sb[j].st_ino && S_ISREG(o_sb[i].st_mode) &&
-                    o_sb[j].st_dev == o_sb[i].st_dev && o_sb[j].st_ino == o_sb[i].st_ino) {
-                    fprintf(stderr, "tcpshake: trace: %s '%s': already written by %s\n",
-                            outs[i][0], path, outs[j][0]);
-                    free(filter);
-                    return 2;
-                }
+        const char *opts[] = {"--zeek-log", "-w", "--svg"};
+        const char *paths[] = {zeek_path, pcapng_path, svg_path};
+        if (outputs_check_paths("trace", ccfg.file, opts, paths, 3) < 0) {
+            free(filter);
+            ts_filter_free(inner);
+            return 2;
         }
     }
 
@@ -440,80 +376,36 @@ int cmd_trace(int argc, char **argv)
     /* each line at once when someone may be watching it arrive: live, on a
      * terminal, or asked for (-l); else in 64 KiB writes */
     ts_out_init(&out, stdout, ccfg.iface != NULL || tty || line_buffered);
-    struct out_file files[4] = {{"", NULL, NULL}, {"--svg", svg_path, NULL},
-                                {"--zeek-log", zeek_path, NULL}, {"-w", pcapng_path, NULL}};
-    struct ts_sink *sinks[5];
-    const char *labels[5];
-    size_t nsinks = 0;
-    bool setup_ok = true;
+    struct outputs o;
+    outputs_init(&o, "trace");
+    bool setup_ok;
     if (ladder) {
         struct winsize ws;
         if (width == 0 && tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
             width = ws.ws_col; /* the ladder clamps it to its bounds */
         struct ts_ladder_cfg lcfg = {.utf8 = rcfg.utf8, .color = rcfg.color,
                                      .width = (unsigned)width, .conn = conn_id};
-        if (!(sinks[nsinks] = ts_sink_ladder(&out, &lcfg))) {
-            fprintf(stderr, "tcpshake: trace: --ladder: out of memory\n");
-            setup_ok = false;
-        }
-    } else if (!(sinks[nsinks] = ts_sink_text(&out, &rcfg, summary))) {
-        fprintf(stderr, "tcpshake: trace: out of memory\n");
-        setup_ok = false;
+        setup_ok = outputs_add(&o, "--ladder", ts_sink_ladder(&out, &lcfg)) == 0;
+    } else {
+        setup_ok = outputs_add(&o, "", ts_sink_text(&out, &rcfg, summary)) == 0;
     }
-    labels[nsinks] = "";
-    nsinks += setup_ok;
     if (setup_ok && svg_path) {
         struct ts_svg_cfg scfg = {.conn = conn_id, .title = ccfg.file ? ccfg.file : ccfg.iface};
-        setup_ok = (files[1].f = open_output("--svg", svg_path)) != NULL;
-        if (setup_ok && !(sinks[nsinks] = ts_sink_svg(files[1].f, &scfg))) {
-            fprintf(stderr, "tcpshake: trace: --svg: out of memory\n");
-            setup_ok = false;
-        }
-        labels[nsinks] = "--svg";
-        nsinks += setup_ok;
+        setup_ok = outputs_add_svg(&o, svg_path, &scfg) == 0;
     }
-    if (setup_ok && zeek_path) {
-        setup_ok = (files[2].f = open_output("--zeek-log", zeek_path)) != NULL;
-        if (setup_ok && !(sinks[nsinks] = ts_sink_zeeklog(files[2].f, time(NULL), err, sizeof err))) {
-            fprintf(stderr, "tcpshake: trace: --zeek-log: %s: %s\n", zeek_path, err);
-            setup_ok = false;
-        }
-        labels[nsinks] = "--zeek-log";
-        nsinks += setup_ok;
-    }
-    if (setup_ok && want_stats) {
-        if (!(sinks[nsinks] = ts_sink_stats(&out, rcfg.json, err, sizeof err))) {
-            fprintf(stderr, "tcpshake: trace: --stats: %s\n", err);
-            setup_ok = false;
-        }
-        labels[nsinks] = "--stats";
-        nsinks += setup_ok;
-    }
+    if (setup_ok && zeek_path)
+        setup_ok = outputs_add_zeeklog(&o, zeek_path) == 0;
+    if (setup_ok && want_stats)
+        setup_ok = outputs_add_stats(&o, &out, rcfg.json) == 0;
     if (setup_ok && pcapng_path) {
-        setup_ok = (files[3].f = open_output("-w", pcapng_path)) != NULL;
         uint32_t snap = ccfg.iface ? (ccfg.snaplen ? (uint32_t)ccfg.snaplen : 262144u) : 0;
-        if (setup_ok &&
-            !(sinks[nsinks] = ts_sink_pcapng(files[3].f, annotate, snap, err, sizeof err))) {
-            fprintf(stderr, "tcpshake: trace: -w: %s: %s\n", pcapng_path, err);
-            setup_ok = false;
-        }
-        labels[nsinks] = "-w";
-        nsinks += setup_ok;
+        setup_ok = outputs_add_pcapng(&o, pcapng_path, annotate, snap) == 0;
     }
     ecfg.count = count;
     ecfg.threads = (unsigned)threads;
-    struct ts_engine *eng = NULL;
-    if (setup_ok && !(eng = ts_engine_new(&ecfg, sinks, nsinks, err, sizeof err))) {
-        fprintf(stderr, "tcpshake: trace: %s\n", err);
-        nsinks = 0; /* freed by ts_engine_new */
-        setup_ok = false;
-    }
-    if (!setup_ok) {
-        for (size_t i = 0; i < nsinks; i++)
-            ts_sink_free(sinks[i]);
-        for (int i = 1; i < 4; i++)
-            if (files[i].f)
-                fclose(files[i].f);
+    struct ts_engine *eng = setup_ok ? outputs_engine(&o, &ecfg) : NULL;
+    if (!eng) {
+        outputs_close(&o, 2);
         ts_capture_close(cap);
         free(filter);
         ts_filter_free(inner);
@@ -538,13 +430,12 @@ int cmd_trace(int argc, char **argv)
         pthread_cancel(stopper_tid); /* sigwait is a cancellation point */
         pthread_join(stopper_tid, NULL);
     }
-    struct finish_report fr = {labels, files, 0};
-    ts_engine_finish(eng, report_sink, &fr);
+    outputs_finish(&o, eng);
     ts_out_flush(&out);
 
     struct ts_engine_stats est;
     ts_engine_stats(eng, &est);
-    int status = fr.failed ? 1 : 0;
+    int status = o.failed ? 1 : 0;
     if (rc < 0) {
         fprintf(stderr, "tcpshake: trace: %s (after %llu frames; everything before "
                         "was traced)\n",
@@ -557,12 +448,7 @@ int cmd_trace(int argc, char **argv)
                         "%llu dropped by kernel, %llu dropped by interface\n",
                 (unsigned long long)est.frames, (unsigned long long)recv,
                 (unsigned long long)drop, (unsigned long long)ifdrop);
-    for (int i = 1; i < 4; i++)
-        if (files[i].f && fclose(files[i].f) != 0 && status == 0) {
-            fprintf(stderr, "tcpshake: trace: %s: %s: %s\n", files[i].opt, files[i].path,
-                    strerror(errno));
-            status = 1;
-        }
+    status = outputs_close(&o, status);
     if (est.clock_jumps)
         fprintf(stderr, "tcpshake: trace: %llu time stamp%s more than a day away from the "
                         "capture's clock, not used to expire connections\n",

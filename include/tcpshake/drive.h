@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/engine.h"
 #include "tcpshake/track.h"
 
 #ifdef __cplusplus
@@ -76,12 +77,6 @@ struct ts_drive_syn_opts {
 /* Callbacks; any may be NULL. */
 struct ts_drive_hooks {
     void *user;
-    /* A segment we sent (sent = true) or received, decoded, with the
-     * tracker's event.  ev->conn is valid only during the call. */
-    void (*seg)(void *user, const struct ts_seg *s, const struct ts_event *ev,
-                bool sent);
-    /* A connection's verdict, right before the tracker forgets it. */
-    void (*conn)(void *user, const struct ts_conn *c, enum ts_end_reason why);
     /* In-order payload from the peer of connection `conn_no` (1, 2, ...). */
     void (*data)(void *user, unsigned conn_no, const uint8_t *p, uint32_t n);
     /* A one-line note: retransmission, TIME_WAIT, ICMP, guard installed, a
@@ -132,6 +127,15 @@ struct ts_drive_cfg {
     int wake_fd;               /* readable when stop is set; -1 = none */
 
     struct ts_drive_hooks hooks;
+
+    /* Every segment sent and received, and every connection's verdict, go
+     * through this engine (engine.h, push mode) to its sinks: text, JSON,
+     * ladder, SVG, Zeek log, stats, as `trace` gives them.  The caller
+     * makes it (its track.time_wait_ns is when a verdict is given after our
+     * TIME_WAIT: set it to time_wait_ns), finishes and frees it; the
+     * session delivers the verdicts of what is still open before it
+     * returns.  NULL: no trace. */
+    struct ts_engine *engine;
 };
 
 /* Defaults for everything (then set what the user asked for). */

@@ -69,6 +69,25 @@ int ts_engine_run(struct ts_engine *e, struct ts_capture *cap, volatile sig_atom
 int ts_engine_finish(struct ts_engine *e,
                      void (*report)(void *user, size_t i, const char *err), void *user);
 
+/* Push mode, for a program that reads or makes its frames itself (the
+ * drive commands do: they send and receive on their own sockets).  One
+ * frame is decoded (into *seg, when not NULL), tracked and handed to every
+ * sink on the caller's thread before this returns; the decode status is
+ * returned.  Frames must come in time order.  Not while ts_engine_run
+ * runs. */
+enum ts_decode_status ts_engine_feed(struct ts_engine *e, int dlt, uint64_t t_ns,
+                                     const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
+                                     struct ts_seg *seg);
+
+/* Push mode: deliver the verdicts of connections whose TIME_WAIT or idle
+ * time has run out by now_ns (a wall clock, as the frames' time stamps),
+ * then flush every sink. */
+void ts_engine_tick(struct ts_engine *e, uint64_t now_ns);
+
+/* Push mode: deliver the verdicts of every connection still open (as
+ * ts_engine_run does at its end).  Feeding may go on afterwards. */
+void ts_engine_end(struct ts_engine *e);
+
 struct ts_engine_stats {
     uint64_t frames;      /* frames traced (after --inner) */
     uint64_t tcp;         /* of them TCP segments */

@@ -229,8 +229,7 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
             snprintf(t.msg, sizeof t.msg, "%s", s.ioerr);
         }
         /* this connection's verdict now: TIME_WAIT has run its course */
-        ts_tracker_expire(s.trk, ts_inject_wall_ns());
-        ts_tracker_flush(s.trk);
+        dsess_verdicts(&s, true);
         s.ctx = NULL;
         if (t.outcome == TS_DRIVE_OK) {
             res->conns_ok++;

@@ -51,7 +51,6 @@ struct dsess {
     struct ts_craft_session *cs;
     struct ts_capture *cap;
     int cap_fd, dlt;
-    struct ts_tracker *trk;
     struct guard *guard;
     struct ts_craft_rng rng;
     uint32_t mtu;            /* path MTU (0 = unknown) */
@@ -66,6 +65,11 @@ struct dsess {
     bool io_failed;          /* a send or the capture failed: see ioerr */
     char ioerr[320];
 };
+
+/* The trace (cfg->engine, may be NULL): verdicts of connections whose
+ * TIME_WAIT or idle time ran out by now; with `all`, of every connection
+ * still open. */
+void dsess_verdicts(struct dsess *s, bool all);
 
 /* Open everything a session needs.  filter: the BPF expression; spec: the
  * guard to install (NULL: none).  -1 with err (everything opened so far is

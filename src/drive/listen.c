@@ -68,7 +68,7 @@ static void reap(struct dsess *s, struct server *v)
         t->no = 0; /* reported: the slot is free */
     }
     if (any)
-        ts_tracker_expire(s->trk, ts_inject_wall_ns());
+        dsess_verdicts(s, false);
 }
 
 static void on_tcp(struct dsess *s, const struct ts_seg *seg, const uint8_t *frame)

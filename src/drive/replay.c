@@ -427,8 +427,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     }
     if (t.outcome == TS_DRIVE_RESET && r.srst)
         t.outcome = TS_DRIVE_OK; /* the server reset it, as in the capture */
-    ts_tracker_expire(s.trk, ts_inject_wall_ns());
-    ts_tracker_flush(s.trk);
+    dsess_verdicts(&s, true);
     if (t.outcome == TS_DRIVE_OK || t.outcome == TS_DRIVE_RESET) {
         unsigned d = compare(&s, &r, &L, &t) + late;
         if (d && t.outcome == TS_DRIVE_OK) {

@@ -39,11 +39,13 @@ void dsess_note(struct dsess *s, const char *fmt, ...)
     s->cfg->hooks.note(s->cfg->hooks.user, ts_inject_wall_ns(), buf);
 }
 
-static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
+void dsess_verdicts(struct dsess *s, bool all)
 {
-    struct dsess *s = user;
-    if (s->cfg->hooks.conn)
-        s->cfg->hooks.conn(s->cfg->hooks.user, c, why);
+    if (!s->cfg->engine)
+        return;
+    ts_engine_tick(s->cfg->engine, ts_inject_wall_ns());
+    if (all)
+        ts_engine_end(s->cfg->engine);
 }
 
 /* The frame from its (innermost) IP header on, as the decoder found it. */
@@ -66,16 +68,15 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
 {
     struct dsess *s = user;
     struct ts_seg seg;
-    struct ts_event ev;
 
+    /* decoded here with checksums verified, whatever the engine's own
+     * decode is configured to do: the endpoint must know */
     enum ts_decode_status st = ts_decode(dlt, pkt, caplen, wirelen, true, &seg);
     emit_frame(s, t_ns, pkt, caplen, &seg);
+    if (s->cfg->engine)
+        ts_engine_feed(s->cfg->engine, dlt, t_ns, pkt, caplen, wirelen, NULL);
     if (st == TS_DEC_TCP) {
         seg.t_ns = t_ns;
-        ts_track(s->trk, &seg, &ev);
-        if (s->cfg->hooks.seg)
-            s->cfg->hooks.seg(s->cfg->hooks.user, &seg, ev.conn ? &ev : NULL,
-                              false);
         /* RFC 9293 MUST-2/MUST-3: a segment whose checksum fails is
          * discarded.  It stays in the trace (with its bad-checksum note) but
          * never reaches the endpoint.  One not wholly captured cannot be
@@ -107,7 +108,6 @@ int dsess_open(struct dsess *s, const struct ts_drive_cfg *cfg,
      * frame: libpcap's 2 MiB default is about 8 frames of 256 KiB, and a
      * burst of the peer's segments overran it.  32 MiB holds 128. */
     struct ts_capture_cfg pcfg = {.immediate = true, .snaplen = 262144, .buffer_kib = 32768};
-    struct ts_track_cfg tcfg;
 
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
@@ -138,15 +138,6 @@ int dsess_open(struct dsess *s, const struct ts_drive_cfg *cfg,
     if (ts_capture_set_nonblock(s->cap, true, err, errlen) < 0)
         goto fail;
 
-    ts_track_cfg_default(&tcfg);
-    tcfg.time_wait_ns = cfg->time_wait_ns ? cfg->time_wait_ns : 1;
-    tcfg.max_conns = 65536;
-    tcfg.on_end = on_end;
-    tcfg.user = s;
-    s->trk = ts_tracker_new(&tcfg, err, errlen);
-    if (!s->trk)
-        goto fail;
-
     if (spec) {
         s->guard = ts_guard_install(spec, err, errlen);
         if (!s->guard)
@@ -156,8 +147,6 @@ int dsess_open(struct dsess *s, const struct ts_drive_cfg *cfg,
     }
     return 0;
 fail:
-    if (s->trk)
-        ts_tracker_free(s->trk);
     ts_capture_close(s->cap);
     ts_craft_close(s->cs);
     memset(s, 0, sizeof *s);
@@ -168,11 +157,8 @@ int dsess_close(struct dsess *s, char *err, size_t errlen)
 {
     int rc = 0;
 
-    if (s->trk) {
-        ts_tracker_expire(s->trk, ts_inject_wall_ns());
-        ts_tracker_flush(s->trk);
-        ts_tracker_free(s->trk);
-    }
+    if (s->cs)
+        dsess_verdicts(s, true);
     if (s->guard) {
         char table[64];
         snprintf(table, sizeof table, "%s", ts_guard_table(s->guard));
@@ -183,7 +169,6 @@ int dsess_close(struct dsess *s, char *err, size_t errlen)
     }
     ts_capture_close(s->cap);
     ts_craft_close(s->cs);
-    s->trk = NULL;
     s->guard = NULL;
     s->cap = NULL;
     s->cs = NULL;
@@ -193,8 +178,6 @@ int dsess_close(struct dsess *s, char *err, size_t errlen)
 int dsess_send(struct dsess *s, const struct ts_craft_seg *seg)
 {
     struct ts_craft_frame f;
-    struct ts_seg d;
-    struct ts_event ev;
     int r = -1;
 
     if (s->io_failed)
@@ -221,13 +204,8 @@ int dsess_send(struct dsess *s, const struct ts_craft_seg *seg)
     if (s->cfg->hooks.frame)
         s->cfg->hooks.frame(s->cfg->hooks.user, t, f.data + f.ip_off,
                             f.len - f.ip_off);
-    if (ts_decode(f.dlt, f.data, f.len, f.len, true, &d) == TS_DEC_TCP) {
-        d.t_ns = t;
-        ts_track(s->trk, &d, &ev);
-        if (s->cfg->hooks.seg)
-            s->cfg->hooks.seg(s->cfg->hooks.user, &d, ev.conn ? &ev : NULL,
-                              true);
-    }
+    if (s->cfg->engine)
+        ts_engine_feed(s->cfg->engine, f.dlt, t, f.data, f.len, f.len, NULL);
     return 0;
 }
 

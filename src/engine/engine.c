@@ -65,6 +65,8 @@ struct ts_engine {
     struct slot ring[RING];
 };
 
+static int build_routes(struct ts_engine *e, struct ts_sink *piped, struct ts_sink *on_reader);
+
 void ts_engine_cfg_default(struct ts_engine_cfg *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -139,7 +141,10 @@ struct ts_engine *ts_engine_new(const struct ts_engine_cfg *cfg, struct ts_sink 
     struct ts_track_cfg tcfg = cfg->track;
     tcfg.on_end = on_end;
     tcfg.user = e;
-    if (!(e->tracker = ts_tracker_new(&tcfg, err, errlen))) {
+    /* every sink on the caller's thread until a run decides otherwise */
+    if (!(e->tracker = ts_tracker_new(&tcfg, err, errlen)) || build_routes(e, NULL, NULL) < 0) {
+        if (e->tracker)
+            snprintf(err, errlen, "out of memory");
         ts_engine_free(e);
         return NULL;
     }
@@ -394,6 +399,35 @@ int ts_engine_run(struct ts_engine *e, struct ts_capture *cap, volatile sig_atom
         rc = -1;
     }
     return rc;
+}
+
+/* ---- push mode ---------------------------------------------------------- */
+
+enum ts_decode_status ts_engine_feed(struct ts_engine *e, int dlt, uint64_t t_ns,
+                                     const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
+                                     struct ts_seg *seg)
+{
+    struct ts_seg local;
+    struct ts_seg *s = seg ? seg : &local;
+    enum ts_decode_status st = ts_decode(dlt, pkt, caplen, wirelen, e->verify, s);
+    s->t_ns = t_ns;
+    if (e->inner && (st != TS_DEC_TCP || !ts_filter_match(e->inner, s)))
+        return st;
+    e->frames++;
+    process_frame(e, s, st, dlt, pkt);
+    return st;
+}
+
+void ts_engine_tick(struct ts_engine *e, uint64_t now_ns)
+{
+    ts_tracker_expire(e->tracker, now_ns);
+    for (size_t i = 0; i < e->nsinks; i++)
+        ts_sink_flush(e->sinks[i]);
+}
+
+void ts_engine_end(struct ts_engine *e)
+{
+    ts_tracker_flush(e->tracker);
 }
 
 int ts_engine_finish(struct ts_engine *e,

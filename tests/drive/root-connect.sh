@@ -226,6 +226,38 @@ assert last["bytes_sent"] == 6 and last["bytes_received"] == 29
 assert any(o["type"] == "note" and "TIME_WAIT" in o["text"] for o in objs)
 PY
 
+    # every output of trace works here too: the Zeek log, the totals and
+    # the SVG agree with what trace makes of the -w capture of the session
+    n=outputs$fam; d=$dir/$n.peer
+    peer_bg "$d" server "$B" $((P + 11)) active --expect 6
+    wait_file "$d/ready"
+    run $n "$B" $((P + 11)) --data 'hello\n' --time-wait 0.1 --out "$dir/$n.reply" \
+        --zeek-log "$dir/$n.log" --stats --svg "$dir/$n.svg" -w "$dir/$n.pcap"
+    wait_file "$d/result"
+    check "$n: exit 0" [ "$rc" = 0 ]
+    check "$n: --zeek-log: one connection, SF, history ShADadFf or ShADadfF" \
+        sh -c "grep -v '^#' '$dir/$n.log' | awk -F'\t' '{print \$12, \$16}' | grep -Eqx 'SF Sh(AD|DA)ad(Ff|fF)'"
+    check "$n: --zeek-log: header and #close as Zeek writes them" \
+        sh -c "head -1 '$dir/$n.log' | grep -qx '#separator \\\\x09' && tail -1 '$dir/$n.log' | grep -q '^#close'"
+    inA "$T" trace -r "$dir/$n.pcap" --zeek-log "$dir/$n.trace.log" --stats >"$dir/$n.retrace" 2>/dev/null
+    check "$n: --zeek-log: the same connection line as trace -r of the -w capture" \
+        bash -c "diff <(grep -v '^#' '$dir/$n.log' | cut -f3-) <(grep -v '^#' '$dir/$n.trace.log' | cut -f3-) >/dev/null"
+    has $n '^  close +4-way 1$'
+    # (the -w capture keeps microseconds, so RTTs are compared by count;
+    # the session ends its connection when TIME_WAIT ran out, a capture's
+    # end cuts it short)
+    has $n '^  rtt handshake  n 1 '
+    has $n '^  end +closed 1$'
+    check "$n: --stats: the same totals as trace -r of the -w capture" \
+        bash -c "diff <(sed -n '/^== stats/,\$p' '$dir/$n.trace' | grep -Ev '^(== connect|  end |  rtt)') <(sed -n '/^== stats/,\$p' '$dir/$n.retrace' | grep -Ev '^(  end |  rtt)') >/dev/null"
+    check "$n: --svg: well-formed XML, one ladder" python3 - "$dir/$n.svg" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag.endswith("svg"), root.tag
+text = "".join(root.itertext())
+assert "SYN" in text and "FIN" in text, text[:200]
+PY
+
     local sig code
     for sig in INT TERM; do
         n=sig$sig$fam; d=$dir/$n.peer
