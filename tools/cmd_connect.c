@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "outputs.h"
 #include "tcpshake/craft.h"
@@ -134,32 +135,40 @@ static void usage(const struct ts_drive_cli *c, FILE *f)
               "  HOST is an IPv4 or IPv6 address (names are not resolved)\n"
               "  --data TEXT|@FILE   send this once connected (C escapes as in craft)\n"
               "  --close MODE        active (default), passive, rst, none\n"
-              "  --sport N, --isn N  our source port and initial sequence number\n"
+              "  --sport N           our source port (default: random, outside the\n"
+              "                      kernel's ephemeral range)\n"
+              "  --isn N             our initial sequence number (default: random)\n"
               "  --src ADDR          our address (default: the route's source)\n"
-              "  --count N           N connections one after another (next ports)\n", f);
+              "  --count N           N connections one after another, on the next\n"
+              "                      ports (default 1)\n", f);
         break;
     case TS_DRIVE_CMD_LISTEN:
         fputs("usage: tcpshake listen PORT [OPTIONS]\n"
               "  --addr ADDR         our address (default: any address; -6 for IPv6)\n"
-              "  -4, -6              IP version when --addr is not given (default 4)\n"
+              "  -4                  IPv4 when --addr is not given (the default)\n"
+              "  -6                  IPv6 when --addr is not given\n"
               "  --reply TEXT|@FILE  sent after the client's first data\n"
               "  --close MODE        passive (default), active, rst, none\n"
               "  --count N           serve N connections, then exit (default 1)\n"
-              "  --isn N             our initial sequence number\n", f);
+              "  --isn N             our initial sequence number (default: random)\n", f);
         break;
     case TS_DRIVE_CMD_REPLAY:
         fputs("usage: tcpshake replay FILE.pcap --to HOST:PORT [--conn N] [OPTIONS]\n"
+              "  --to HOST:PORT      the live server (required; IPv6: [ADDR]:PORT)\n"
               "  --conn N            the capture's Nth connection (default: the first\n"
               "                      with a SYN)\n"
               "  --close MODE        how we end if the capture does not (default active)\n"
-              "  --sport N, --isn N, --src ADDR\n", f);
+              "  --sport N           our source port (default: random)\n"
+              "  --isn N             our initial sequence number (default: random)\n"
+              "  --src ADDR          our address (default: the route's source)\n", f);
         break;
     }
     fputs("SYN options:\n"
-          "  --mss N | --no-mss  MSS option (default: path MTU less the headers)\n"
-          "  --wscale N          offer window scaling with shift N\n"
-          "  --sackok            offer SACK\n"
-          "  --ts                offer timestamps\n"
+          "  --mss N             MSS option (default: path MTU less the headers)\n"
+          "  --no-mss            no MSS option at all\n"
+          "  --wscale N          offer window scaling with shift N (default: not offered)\n"
+          "  --sackok            offer SACK (default: not offered)\n"
+          "  --ts                offer timestamps (default: not offered)\n"
           "  --win N             window we advertise, bytes (default 64240)\n"
           "timing:\n"
           "  --rto MS            initial retransmission timeout (default 1000)\n"
@@ -179,7 +188,7 @@ static void usage(const struct ts_drive_cli *c, FILE *f)
           "  --json              the trace as JSON lines\n"
           "  -q                  only the verdicts and the summary\n"
           "  -S                  absolute sequence numbers\n"
-          "  --color WHEN        auto, always, never\n"
+          "  --color WHEN        auto (default: only on a terminal), always, never\n"
           "  --ladder            the trace as a ladder diagram (docs/ladder.md)\n"
           "  --width N           the ladder's columns (default: the terminal's, else 80)\n"
           "  --svg FILE          also write the ladders as an SVG picture to FILE\n"
@@ -240,28 +249,15 @@ static const struct option long_opts[] = {
 };
 
 static int num(const struct ts_drive_cli *c, const char *opt, const char *text,
-               uint64_t max, uint64_t *v)
+               uint64_t min, uint64_t max, uint64_t *v)
 {
-    char e[256];
-    if (ts_craft_parse_uint(text, max, v, e, sizeof e) == 0)
-        return 0;
-    fail(c, "%s %s", opt, e);
-    return -1;
+    return cli_uint(c->name, opt, text, min, max, v);
 }
 
-/* Seconds with a fraction ("0.25"), into ns. */
 static int secs(const struct ts_drive_cli *c, const char *opt, const char *text,
                 double max, uint64_t *ns)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !(v >= 0) || v > max) {
-        fail(c, "%s '%s': seconds, 0 to %g", opt, text, max);
-        return -1;
-    }
-    *ns = (uint64_t)(v * 1e9 + 0.5);
-    return 0;
+    return cli_secs(c->name, opt, text, 0, max, ns);
 }
 
 static int payload(struct ts_drive_cli *c, const char *opt, const char *text)
@@ -294,30 +290,28 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
     while ((ch = getopt_long(argc, argv, ":i:w:qS46h", long_opts, NULL)) != -1) {
         switch (ch) {
         case O_MSS:
-            if (num(c, "--mss", optarg, 65535, &v) < 0) return EXIT_USAGE;
-            if (v == 0) return fail(c, "--mss: at least 1");
+            if (num(c, "--mss", optarg, 1, 65535, &v) < 0) return EXIT_USAGE;
             g->syn.mss = (uint16_t)v;
             break;
         case O_NOMSS: g->syn.no_mss = true; break;
         case O_WSCALE:
-            if (num(c, "--wscale", optarg, 14, &v) < 0) return EXIT_USAGE;
+            if (num(c, "--wscale", optarg, 0, 14, &v) < 0) return EXIT_USAGE;
             g->syn.wscale = true;
             g->syn.wscale_shift = (uint8_t)v;
             break;
         case O_SACKOK: g->syn.sackok = true; break;
         case O_TS: g->syn.ts = true; break;
         case O_WIN:
-            if (num(c, "--win", optarg, 1u << 30, &v) < 0) return EXIT_USAGE;
+            if (num(c, "--win", optarg, 0, 1u << 30, &v) < 0) return EXIT_USAGE;
             g->win = (uint16_t)(v > 65535 && !g->syn.wscale ? 65535 : v);
             break;
         case O_SPORT:
             if (c->cmd == TS_DRIVE_CMD_LISTEN) return fail(c, "--sport: the port is the argument");
-            if (num(c, "--sport", optarg, 65535, &v) < 0) return EXIT_USAGE;
-            if (v == 0) return fail(c, "--sport: 1 to 65535");
+            if (num(c, "--sport", optarg, 1, 65535, &v) < 0) return EXIT_USAGE;
             g->lport = (uint16_t)v;
             break;
         case O_ISN:
-            if (num(c, "--isn", optarg, UINT32_MAX, &v) < 0) return EXIT_USAGE;
+            if (num(c, "--isn", optarg, 0, UINT32_MAX, &v) < 0) return EXIT_USAGE;
             g->isn = (uint32_t)v;
             g->isn_set = true;
             break;
@@ -346,18 +340,17 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
             break;
         case O_CLOSE:
             if (ts_drive_close_parse(optarg, &g->close) < 0)
-                return fail(c, "--close '%s': active, passive, rst or none", optarg);
+                return cli_fail(c->name, "--close", "'%s': active, passive, rst or none", optarg);
             break;
         case O_RTO:
         case O_RTOMIN:
-            if (num(c, ch == O_RTO ? "--rto" : "--rto-min", optarg, 600000, &v) < 0)
+            if (num(c, ch == O_RTO ? "--rto" : "--rto-min", optarg, 1, 600000, &v) < 0)
                 return EXIT_USAGE;
-            if (v == 0) return fail(c, "%s: at least 1 ms", ch == O_RTO ? "--rto" : "--rto-min");
             if (ch == O_RTO) g->rto_ns = v * 1000000ull;
             else g->rto_min_ns = v * 1000000ull;
             break;
         case O_RETRIES:
-            if (num(c, "--retries", optarg, 30, &v) < 0) return EXIT_USAGE;
+            if (num(c, "--retries", optarg, 0, 30, &v) < 0) return EXIT_USAGE;
             g->retries = (unsigned)v;
             break;
         case O_TIMEOUT:
@@ -371,14 +364,12 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
             break;
         case O_NOGUARD: g->no_guard = true; break;
         case O_MARK:
-            if (num(c, "--mark", optarg, UINT32_MAX, &v) < 0) return EXIT_USAGE;
-            if (v == 0) return fail(c, "--mark: not 0 (the kernel's RSTs carry 0)");
+            if (num(c, "--mark", optarg, 1, UINT32_MAX, &v) < 0) return EXIT_USAGE; /* the kernel's RSTs carry 0 */
             g->mark = (uint32_t)v;
             break;
         case O_COUNT:
             if (c->cmd == TS_DRIVE_CMD_REPLAY) return fail(c, "--count is for connect and listen");
-            if (num(c, "--count", optarg, 60000, &v) < 0) return EXIT_USAGE;
-            if (v == 0) return fail(c, "--count: at least 1");
+            if (num(c, "--count", optarg, 1, 60000, &v) < 0) return EXIT_USAGE;
             g->count = (unsigned)v;
             break;
         case O_OUT: c->outfile = optarg; break;
@@ -386,9 +377,7 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
         case O_JSON: c->json = true; break;
         case O_LADDER: c->ladder = true; break;
         case O_WIDTH:
-            if (num(c, "--width", optarg, TS_LADDER_WIDTH_MAX, &v) < 0) return EXIT_USAGE;
-            if (v < TS_LADDER_WIDTH_MIN)
-                return fail(c, "--width: at least %d", TS_LADDER_WIDTH_MIN);
+            if (num(c, "--width", optarg, TS_LADDER_WIDTH_MIN, TS_LADDER_WIDTH_MAX, &v) < 0) return EXIT_USAGE;
             c->width = (unsigned)v;
             break;
         case O_SVG: c->svg_path = optarg; break;
@@ -397,10 +386,7 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
         case 'q': c->quiet = true; break;
         case 'S': c->abs_seq = true; break;
         case O_COLOR:
-            if (!strcmp(optarg, "auto")) c->color = -1;
-            else if (!strcmp(optarg, "always")) c->color = 1;
-            else if (!strcmp(optarg, "never")) c->color = 0;
-            else return fail(c, "--color '%s': auto, always or never", optarg);
+            if (cli_color(c->name, "--color", optarg, &c->color) < 0) return EXIT_USAGE;
             break;
         case O_TO:
             if (c->cmd != TS_DRIVE_CMD_REPLAY) return fail(c, "--to is for replay");
@@ -408,8 +394,7 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
             break;
         case O_CONN:
             if (c->cmd != TS_DRIVE_CMD_REPLAY) return fail(c, "--conn is for replay");
-            if (num(c, "--conn", optarg, UINT32_MAX, &v) < 0) return EXIT_USAGE;
-            if (v == 0) return fail(c, "--conn: connections are numbered from 1");
+            if (num(c, "--conn", optarg, 1, UINT32_MAX, &v) < 0) return EXIT_USAGE;
             g->count = (unsigned)v; /* replay: the connection number */
             c->conn_set = true;
             break;
@@ -419,12 +404,8 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
         case 'h':
             usage(c, stdout);
             return EXIT_DONE;
-        case ':':
-            return fail(c, "%s needs a value (tcpshake %s --help)",
-                        argv[optind - 1], c->name);
         default:
-            return fail(c, "unknown option '%s' (tcpshake %s --help)",
-                        argv[optind - 1], c->name);
+            return cli_getopt_error(c->name, ch, argv, optind, optopt);
         }
     }
     if (want4 && want6)

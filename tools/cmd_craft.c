@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "tcpshake/craft.h"
 #include "tcpshake/decode.h"
@@ -69,16 +70,45 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
     fputs(
-"usage: tcpshake craft syn|synack|ack|fin|rst|data|segment --dst ADDR:PORT\n"
-"         [--src ADDR[:PORT]] [--seq N] [--ack N] [--flags LIST] [--win N]\n"
-"         [--urp N] [--opt LIST] [--data TEXT|@FILE | --hex HEX] [--ttl N]\n"
-"         [--tos N] [--id N] [--df|--no-df] [--bad-checksum]\n"
-"         [-i IFACE [--dst-mac MAC] [--src-mac MAC]] [--mark N]\n"
-"         [-c|--count N] [--rate PPS | --flood] [-w OUT.pcap | --dry-run]\n"
-"         [-q] [--json] [-Z USER]\n"
-"  addresses: IPv4 ADDR:PORT, IPv6 [ADDR]:PORT; flags: syn,ack,fin,rst,psh,\n"
-"  urg,ece,cwr; options: mss=N,wscale=N,sackok,sack=L-R[:L-R],ts=VAL:ECR,\n"
-"  nop,eol,kind=N[:HEX] or none.  See docs/craft.md.\n", f);
+"usage: tcpshake craft TYPE --dst ADDR:PORT [OPTIONS]\n"
+"  TYPE                syn, synack, ack, fin, rst, data (PSH+ACK) or segment\n"
+"                      (no flags: give --flags); each has its flags and options\n"
+"segment:\n"
+"  --dst ADDR:PORT     destination, IPv6 as [ADDR]:PORT (required)\n"
+"  --src ADDR[:PORT]   source (default: the route's source address, random port)\n"
+"  --seq N             sequence number, decimal or 0x (default: random)\n"
+"  --ack N             acknowledgment number (default 0)\n"
+"  --flags LIST        syn,ack,fin,rst,psh,urg,ece,cwr or none (default: the type's)\n"
+"  --win N             window, unscaled (default 64240; rst: 0)\n"
+"  --urp N             urgent pointer (default 0)\n"
+"  --opt LIST          TCP options: mss=N,wscale=N,sackok,sack=L-R[:L-R],\n"
+"                      ts=VAL:ECR,nop,eol,kind=N[:HEX] or none; repeat to append\n"
+"                      (default: syn and synack mss=1460, IPv6 1440; else none)\n"
+"  --data TEXT|@FILE   payload with C escapes, or a file's bytes (default: none)\n"
+"  --hex HEX           payload as hex digits (default: none)\n"
+"  --bad-checksum      send the right TCP checksum plus one (default: right)\n"
+"IP:\n"
+"  --ttl N             TTL or hop limit (default 64; also --hop-limit)\n"
+"  --tos N             TOS or traffic class (default 0; also --tclass)\n"
+"  --id N              IPv4 identification (default: random, never 0)\n"
+"  --df                IPv4 don't-fragment (the default)\n"
+"  --no-df             no don't-fragment\n"
+"sending (root or CAP_NET_RAW):\n"
+"  -i IFACE            send on IFACE at the link layer (default: a raw IP socket)\n"
+"  --dst-mac MAC       with -i: destination MAC (default: the neighbour table's)\n"
+"  --src-mac MAC       with -i: source MAC (default: the interface's)\n"
+"  --mark N            SO_MARK of the socket (default: none)\n"
+"  -c, --count N       segments to send, 0 = until ^C (default 1)\n"
+"  --rate PPS          segments per second (default: no pacing)\n"
+"  --flood             as fast as possible, batched; implies -q\n"
+"  -Z USER             drop privileges to USER once the socket is open\n"
+"output:\n"
+"  -w OUT.pcap         write the frames to a pcap file, send nothing ('-' = stdout)\n"
+"  --dry-run           print the segments, send nothing\n"
+"  -q                  only the summary\n"
+"  --json              the segments as JSON lines\n"
+"Exit: 0 done, 1 a send failed after others went out, 2 nothing was sent (bad\n"
+"arguments, privileges, the first send failed). See docs/craft.md.\n", f);
 }
 
 static int fail(const char *msg)
@@ -130,13 +160,9 @@ static const struct option long_opts[] = {
 static int num(const char *what, const char *text, uint64_t max,
                uint64_t *out)
 {
-    char e[200], msg[300];
-
-    if (ts_craft_parse_uint(text, max, out, e, sizeof(e)) == 0)
-        return 0;
-    snprintf(msg, sizeof(msg), "--%s %s", what, e);
-    fail(msg);
-    return -1;
+    char opt[32];
+    snprintf(opt, sizeof opt, "%s%s", strlen(what) == 1 ? "-" : "--", what);
+    return cli_uint("craft", opt, text, 0, max, out);
 }
 
 /* Parse argv into c.  Returns -1 to go on, or an exit status. */
@@ -233,18 +259,16 @@ static int parse_args(int argc, char **argv, struct ts_craft_cli *c)
                 c->src_mac_set = true;
             break;
         case 'c':
-            if (num("count", optarg, UINT64_MAX, &c->count) < 0)
+            if (num("c", optarg, UINT64_MAX, &c->count) < 0)
                 return EXIT_NOTHING;
             break;
         case O_RATE: {
             char *end;
             errno = 0;
             c->rate = strtod(optarg, &end);
-            if (errno || *end || !(c->rate > 0) || c->rate > 1e9) {
-                snprintf(msg, sizeof(msg), "--rate '%s': segments per second, "
-                         "more than 0", optarg);
-                return fail(msg);
-            }
+            if (errno || *end || !(c->rate > 0) || c->rate > 1e9)
+                return cli_fail("craft", "--rate", "'%s' is not a number of segments "
+                                "per second, more than 0 and at most 1e9", optarg);
             break;
         }
         case O_FLOOD: c->flood = true; break;
@@ -262,14 +286,8 @@ static int parse_args(int argc, char **argv, struct ts_craft_cli *c)
         case 'h':
             usage(stdout);
             return 0;
-        case ':':
-            snprintf(msg, sizeof(msg), "%s needs a value (tcpshake craft "
-                     "--help)", argv[optind - 1]);
-            return fail(msg);
         default:
-            snprintf(msg, sizeof(msg), "unknown option '%s' (tcpshake craft "
-                     "--help)", argv[optind - 1]);
-            return fail(msg);
+            return cli_getopt_error("craft", ch, argv, optind, optopt);
         }
     }
     if (optind >= argc)

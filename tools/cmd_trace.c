@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "outputs.h"
 #include "tcpshake/capture.h"
@@ -100,24 +101,6 @@ static void trace_usage(FILE *f)
           f);
 }
 
-static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (!s || !*s || *s == '-') {
-        fprintf(stderr, "tcpshake: trace: %s: '%s' is not a number\n", opt, s ? s : "");
-        return -1;
-    }
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v > max) {
-        fprintf(stderr, "tcpshake: trace: %s: '%s' is not a number in 0..%llu\n", opt, s,
-                (unsigned long long)max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 enum {
     OPT_JSON = 256,
     OPT_SUMMARY,
@@ -138,6 +121,8 @@ enum {
     OPT_INNER,
     OPT_THREADS,
 };
+
+#define T "trace"
 
 int cmd_trace(int argc, char **argv)
 {
@@ -181,22 +166,23 @@ int cmd_trace(int argc, char **argv)
 
     setlocale(LC_CTYPE, "");
     optind = 1;
+    opterr = 0; /* our own one-line messages */
     int ch;
-    while ((ch = getopt_long(argc, argv, "+r:i:Dc:s:pB:nShw:l", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+:r:i:Dc:s:pB:nShw:l", longopts, NULL)) != -1) {
         switch (ch) {
         case 'r': ccfg.file = optarg; break;
         case 'i': ccfg.iface = optarg; break;
         case 'D': list = true; break;
         case 'c':
-            if (parse_u64("-c", optarg, UINT64_MAX, &count) < 0) return 2;
+            if (cli_uint(T, "-c", optarg, 1, UINT64_MAX, &count) < 0) return CLI_USAGE;
             break;
         case 's':
-            if (parse_u64("-s", optarg, 262144, &v) < 0) return 2;
+            if (cli_uint(T, "-s", optarg, 0, 262144, &v) < 0) return CLI_USAGE;
             ccfg.snaplen = (int)v;
             break;
         case 'p': ccfg.promisc = false; break;
         case 'B':
-            if (parse_u64("-B", optarg, INT_MAX / 1024, &v) < 0) return 2;
+            if (cli_uint(T, "-B", optarg, 0, INT_MAX / 1024, &v) < 0) return CLI_USAGE;
             ccfg.buffer_kib = (int)v;
             break;
         case 'n': rcfg.numeric = true; break;
@@ -205,35 +191,21 @@ int cmd_trace(int argc, char **argv)
         case OPT_JSON: rcfg.json = true; break;
         case OPT_SUMMARY: summary = true; break;
         case OPT_MAX_CONNS:
-            if (parse_u64("--max-conns", optarg, 1u << 30, &v) < 0) return 2;
-            if (v == 0) {
-                fprintf(stderr, "tcpshake: trace: --max-conns: must be at least 1\n");
-                return 2;
-            }
+            if (cli_uint(T, "--max-conns", optarg, 1, 1u << 30, &v) < 0) return CLI_USAGE;
             tcfg->max_conns = (uint32_t)v;
             break;
         case OPT_KEY_INNER: tcfg->inner_only = true; break;
         case OPT_INNER: inner_expr = optarg; break;
         case OPT_TIME_WAIT:
-            if (parse_u64("--time-wait", optarg, 86400, &v) < 0) return 2;
-            tcfg->time_wait_ns = v * 1000000000ull;
+            if (cli_secs(T, "--time-wait", optarg, 0, 86400, &tcfg->time_wait_ns) < 0)
+                return CLI_USAGE;
             break;
         case OPT_IDLE:
-            if (parse_u64("--idle", optarg, 864000, &v) < 0) return 2;
-            if (v == 0) {
-                fprintf(stderr, "tcpshake: trace: --idle: must be at least 1\n");
-                return 2;
-            }
-            tcfg->idle_ns = v * 1000000000ull;
+            if (cli_secs(T, "--idle", optarg, 0.001, 864000, &tcfg->idle_ns) < 0)
+                return CLI_USAGE;
             break;
         case OPT_COLOR:
-            if (!strcmp(optarg, "auto")) color = -1;
-            else if (!strcmp(optarg, "always")) color = 1;
-            else if (!strcmp(optarg, "never")) color = 0;
-            else {
-                fprintf(stderr, "tcpshake: trace: --color: '%s' is not auto, always or never\n", optarg);
-                return 2;
-            }
+            if (cli_color(T, "--color", optarg, &color) < 0) return CLI_USAGE;
             break;
         case OPT_NO_CKSUM: ecfg.verify = false; break;
         case OPT_DATE: rcfg.utc_date = true; break;
@@ -244,33 +216,22 @@ int cmd_trace(int argc, char **argv)
         case OPT_LADDER: ladder = true; break;
         case OPT_SVG: svg_path = optarg; break;
         case OPT_CONN:
-            if (parse_u64("--conn", optarg, UINT64_MAX, &conn_id) < 0) return 2;
-            if (conn_id == 0) {
-                fprintf(stderr, "tcpshake: trace: --conn: connections are numbered from 1\n");
-                return 2;
-            }
+            if (cli_uint(T, "--conn", optarg, 1, UINT64_MAX, &conn_id) < 0) return CLI_USAGE;
             break;
         case OPT_WIDTH:
-            if (parse_u64("--width", optarg, TS_LADDER_WIDTH_MAX, &width) < 0) return 2;
-            if (width < TS_LADDER_WIDTH_MIN) {
-                fprintf(stderr, "tcpshake: trace: --width: must be at least %d\n",
-                        TS_LADDER_WIDTH_MIN);
-                return 2;
-            }
+            if (cli_uint(T, "--width", optarg, TS_LADDER_WIDTH_MIN, TS_LADDER_WIDTH_MAX, &width) < 0)
+                return CLI_USAGE;
             break;
         case OPT_THREADS:
-            if (strcmp(optarg, "auto") == 0) {
-                threads = 0;
-                break;
-            }
-            if (parse_u64("--threads", optarg, 2, &threads) < 0) return 2;
-            if (threads == 0) {
-                fprintf(stderr, "tcpshake: trace: --threads: 'auto', 1 or 2\n");
-                return 2;
-            }
+        {
+            static const char *const names[] = {"auto", "1", "2"};
+            int i;
+            if (cli_enum(T, "--threads", optarg, names, 3, &i) < 0) return CLI_USAGE;
+            threads = (uint64_t)i;
             break;
+        }
         case 'h': trace_usage(stdout); return 0;
-        default: trace_usage(stderr); return 2;
+        default: return cli_getopt_error(T, ch, argv, optind, optopt);
         }
     }
 

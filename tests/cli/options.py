@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""The option layer, end to end (tools/cli.c):
+1. every long option a command's getopt table knows is in its --help, and
+   each option line of --help names one option (with its default where it
+   has one, checked by a few samples);
+2. one error format, `tcpshake: CMD: OPT: why`, and exit status 2, for a bad
+   number, a value out of range, a bad word, a missing value and an unknown
+   option, in every command;
+3. seconds take fractions everywhere (trace --time-wait 0.5 used to be
+   refused while connect took it).
+
+usage: options.py TCPSHAKE SRCDIR"""
+import re
+import subprocess
+import sys
+
+T, SRC = sys.argv[1], sys.argv[2]
+fails = 0
+
+
+def check(what, cond, detail=""):
+    global fails
+    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f": {detail}"))
+    if not cond:
+        fails += 1
+
+
+def run(*args):
+    p = subprocess.run([T, *args], capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+def long_opts(path):
+    text = open(path).read()
+    return set(re.findall(r'\{"([a-z0-9-]+)", (?:no|required)_argument', text))
+
+
+files = {"trace": ["cmd_trace.c"], "craft": ["cmd_craft.c"],
+         "connect": ["cmd_connect.c"], "listen": ["cmd_connect.c"], "replay": ["cmd_connect.c"]}
+# options of the shared drive table that are only for one command
+only = {"data": "connect", "reply": "listen", "to": "replay", "conn": "replay",
+        "addr": "listen", "sport": "connect replay", "src": "connect replay",
+        "count": "connect listen"}
+aliases = {"colour", "hop-limit", "tclass", "write", "interface", "quiet", "help"}
+for cmd, srcs in files.items():
+    rc, out, err = run(cmd, "--help")
+    check(f"{cmd} --help: exit 0, on stdout", rc == 0 and out and not err, (rc, err))
+    opts = set()
+    for s in srcs:
+        opts |= long_opts(f"{SRC}/tools/{s}")
+    for o in sorted(opts):
+        if o in aliases:
+            continue
+        if o in only and cmd not in only[o].split():
+            continue
+        line = re.search(rf"^\s+(-\w, )?--{o}\b", out, re.M)
+        check(f"{cmd} --help: --{o} has a line of its own", line is not None)
+    # no line lists two options as one ("--a N, --b N" or "--a | --b")
+    both = [l for l in out.splitlines()
+            if re.match(r"^\s+--[a-z-]+[^,|]*[,|]\s*--[a-z]", l)]
+    check(f"{cmd} --help: one option per line", not both, both)
+
+for cmd, arg in [("trace", "-r"), ("connect", "--rto"), ("listen", "--count"),
+                 ("replay", "--to"), ("craft", "--seq")]:
+    rc, out, err = run(cmd, arg)
+    check(f"{cmd} {arg} (no value): 'tcpshake: {cmd}: {arg}: needs a value', exit 2",
+          rc == 2 and err.startswith(f"tcpshake: {cmd}: {arg}: needs a value"), (rc, err))
+    rc, out, err = run(cmd, "--no-such-option")
+    check(f"{cmd} --no-such-option: one line, exit 2",
+          rc == 2 and err == f"tcpshake: {cmd}: unknown option '--no-such-option' "
+          f"(tcpshake {cmd} --help)\n", (rc, err))
+
+cases = [
+    ("trace", ["--max-conns", "0"], "--max-conns", "'0' is not a number from 1 to"),
+    ("trace", ["--max-conns", "-1"], "--max-conns", "'-1' is not a number"),
+    ("trace", ["--time-wait", "x"], "--time-wait", "'x' is not a number of seconds"),
+    ("trace", ["--idle", "0"], "--idle", "'0' is not a number of seconds from 0.001"),
+    ("trace", ["--color", "pink"], "--color", "'pink': auto, always or never"),
+    ("trace", ["--threads", "3"], "--threads", "'3': auto, 1 or 2"),
+    ("trace", ["--width", "5"], "--width", "'5' is not a number from"),
+    ("connect", ["198.18.0.1", "9", "--mss", "0"], "--mss", "'0' is not a number from 1 to 65535"),
+    ("connect", ["198.18.0.1", "9", "--time-wait", "0.5x"], "--time-wait",
+     "'0.5x' is not a number of seconds"),
+    ("connect", ["198.18.0.1", "9", "--color", "pink"], "--color", "'pink': auto, always or never"),
+    ("listen", ["9", "--count", "0"], "--count", "'0' is not a number from 1 to"),
+    ("replay", ["x.pcap", "--to", "198.18.0.1:9", "--conn", "0"], "--conn",
+     "'0' is not a number from 1 to"),
+    ("craft", ["syn", "--dst", "198.18.0.1:9", "--win", "70000"], "--win",
+     "'70000' is not a number from 0 to 65535"),
+    ("craft", ["syn", "--dst", "198.18.0.1:9", "--rate", "0"], "--rate", "'0' is not a number"),
+]
+for cmd, args, opt, why in cases:
+    rc, out, err = run(cmd, *args)
+    want = f"tcpshake: {cmd}: {opt}: {why}"
+    check(f"{cmd} {' '.join(args)}: '{want}...', exit 2",
+          rc == 2 and err.startswith(want) and err.count("\n") == 1, (rc, err))
+
+# fractions of a second: accepted by trace as by connect
+cap = f"{SRC}/captures/client-close.pcap"
+rc, out, err = run("trace", "-r", cap, "--time-wait", "0.5", "--idle", "2.5", "--summary")
+check("trace --time-wait 0.5 --idle 2.5: accepted", rc == 0 and "== conn" in out, (rc, err))
+
+print(f"{fails} failed")
+sys.exit(1 if fails else 0)

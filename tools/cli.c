@@ -1,0 +1,97 @@
+/* The shared option layer: see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_fail(const char *cmd, const char *opt, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "tcpshake: %s: ", cmd);
+    if (opt)
+        fprintf(stderr, "%s: ", opt);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_USAGE;
+}
+
+int cli_uint(const char *cmd, const char *opt, const char *text, uint64_t min, uint64_t max,
+             uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    /* strtoull would take "-1" as 2^64-1 and skip leading blanks */
+    if (*text >= '0' && *text <= '9') {
+        unsigned long long n = strtoull(text, &end, 0);
+        if (!errno && !*end && n >= min && n <= max) {
+            *v = n;
+            return 0;
+        }
+    }
+    cli_fail(cmd, opt, "'%s' is not a number from %llu to %llu", text, (unsigned long long)min,
+             (unsigned long long)max);
+    return -1;
+}
+
+int cli_secs(const char *cmd, const char *opt, const char *text, double min_s, double max_s,
+             uint64_t *ns)
+{
+    char *end;
+    errno = 0;
+    if ((*text >= '0' && *text <= '9') || *text == '.') {
+        double s = strtod(text, &end);
+        if (!errno && !*end && isfinite(s) && s >= min_s && s <= max_s) {
+            *ns = (uint64_t)(s * 1e9 + 0.5);
+            return 0;
+        }
+    }
+    cli_fail(cmd, opt, "'%s' is not a number of seconds from %g to %g", text, min_s, max_s);
+    return -1;
+}
+
+int cli_enum(const char *cmd, const char *opt, const char *text, const char *const *names,
+             int n, int *idx)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *idx = i;
+            return 0;
+        }
+    char list[256] = "";
+    size_t len = 0;
+    for (int i = 0; i < n && len < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+                                i == 0 ? "" : i == n - 1 ? " or " : ", ", names[i]);
+    cli_fail(cmd, opt, "'%s': %s", text, list);
+    return -1;
+}
+
+int cli_color(const char *cmd, const char *opt, const char *text, int *color)
+{
+    static const char *const names[] = {"auto", "always", "never"};
+    static const int values[] = {-1, 1, 0};
+    int i;
+    if (cli_enum(cmd, opt, text, names, 3, &i) < 0)
+        return -1;
+    *color = values[i];
+    return 0;
+}
+
+int cli_getopt_error(const char *cmd, int ch, char **argv, int optind_now, int optopt_now)
+{
+    /* getopt_long leaves the offending word at optind - 1 (for a short
+     * option inside a cluster, optopt names it) */
+    const char *word = optind_now > 0 ? argv[optind_now - 1] : "";
+    char shortopt[3] = {'-', (char)optopt_now, 0};
+    if (word[0] == '-' && word[1] != '-' && optopt_now)
+        word = shortopt;
+    if (ch == ':')
+        return cli_fail(cmd, word, "needs a value (tcpshake %s --help)", cmd);
+    return cli_fail(cmd, NULL, "unknown option '%s' (tcpshake %s --help)", word, cmd);
+}
