@@ -4,8 +4,7 @@
 #include <string.h>
 
 #include "cmds.h"
-
-#define TCPSHAKE_VERSION "0.1.0"
+#include "tcpshake/version.h"
 
 static void usage(FILE *f)
 {
@@ -46,7 +45,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-        puts("tcpshake " TCPSHAKE_VERSION);
+        puts("tcpshake " TS_VERSION_STRING);
         return 0;
     }
     fprintf(stderr, "tcpshake: unknown command '%s' (try: tcpshake --help)\n", cmd);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcpshake/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,16 +34,16 @@ typedef void (*ts_capture_cb)(void *user, int dlt, uint64_t t_ns,
                               uint32_t wirelen);
 
 /* Open; NULL with a one-line message in err on failure. */
-struct ts_capture *ts_capture_open(const struct ts_capture_cfg *cfg, char *err,
-                                   size_t errlen);
+TS_API struct ts_capture *ts_capture_open(const struct ts_capture_cfg *cfg, char *err,
+                                          size_t errlen);
 
 /* Run until the source ends, `count` records (0 = all) were handed over, or
  * *stop becomes non-zero (set it from a signal handler, or from another
  * thread with an atomic store: it is read with an atomic load).  Returns 0 at a clean end, -1 with err filled when
  * the source failed (e.g. a truncated file: what came before was delivered). */
-int ts_capture_run(struct ts_capture *c, uint64_t count,
-                   volatile sig_atomic_t *stop, ts_capture_cb cb, void *user,
-                   char *err, size_t errlen);
+TS_API int ts_capture_run(struct ts_capture *c, uint64_t count,
+                          volatile sig_atomic_t *stop, ts_capture_cb cb, void *user,
+                          char *err, size_t errlen);
 
 /* Called from ts_capture_run_live every tick with the wall clock (ns since
  * the epoch, the time base of live time stamps). */
@@ -51,21 +53,21 @@ typedef void (*ts_capture_tick)(void *user, uint64_t now_ns);
  * comes: `tick` runs every tick_ms (0 = 1000) whether or not packets
  * arrive (e.g. to print verdicts whose TIME_WAIT ran out).  Anything but a
  * live capture runs as ts_capture_run. */
-int ts_capture_run_live(struct ts_capture *c, uint64_t count, volatile sig_atomic_t *stop,
-                        ts_capture_cb cb, void *user, ts_capture_tick tick, uint32_t tick_ms,
-                        char *err, size_t errlen);
+TS_API int ts_capture_run_live(struct ts_capture *c, uint64_t count, volatile sig_atomic_t *stop,
+                               ts_capture_cb cb, void *user, ts_capture_tick tick, uint32_t tick_ms,
+                               char *err, size_t errlen);
 
 /* Stop from a signal handler's flag: breaks out of a blocking read, live
  * or from a stream (a pipe, a FIFO, a terminal: the stream then ends there,
  * and ts_capture_run returns 0 if *stop is set, even inside a record).
  * Async-signal-safe. */
-void ts_capture_breakloop(struct ts_capture *c);
+TS_API void ts_capture_breakloop(struct ts_capture *c);
 
 /* libpcap's received / dropped counts (live); false if unavailable. */
-bool ts_capture_stats(struct ts_capture *c, uint64_t *recv, uint64_t *drop,
-                      uint64_t *ifdrop);
+TS_API bool ts_capture_stats(struct ts_capture *c, uint64_t *recv, uint64_t *drop,
+                             uint64_t *ifdrop);
 
-int ts_capture_datalink(const struct ts_capture *c);
+TS_API int ts_capture_datalink(const struct ts_capture *c);
 
 /* What the source is: it decides how a reader may buffer ahead (a regular
  * file can be read ahead; a stream's next record may be long in coming; a
@@ -75,37 +77,37 @@ enum ts_capture_kind {
     TS_CAPTURE_STREAM, /* a pipe, FIFO or terminal */
     TS_CAPTURE_LIVE,   /* an interface */
 };
-enum ts_capture_kind ts_capture_kind(const struct ts_capture *c);
+TS_API enum ts_capture_kind ts_capture_kind(const struct ts_capture *c);
 
 /* Records of a savefile read in blocks rather than through libpcap's
  * read loop (a classic pcap in a regular file, up to its first odd
  * record; see capture.c): for tests and benchmarks. */
-uint64_t ts_capture_block_records(const struct ts_capture *c);
-void ts_capture_close(struct ts_capture *c);
+TS_API uint64_t ts_capture_block_records(const struct ts_capture *c);
+TS_API void ts_capture_close(struct ts_capture *c);
 
 /* ---- for drivers (tcpshake connect / listen / replay) --------------------
  * A live capture read without blocking from the caller's own poll() loop. */
 
 /* The descriptor to poll() for readability, or -1 (savefiles, or a platform
  * without one). */
-int ts_capture_fd(const struct ts_capture *c);
+TS_API int ts_capture_fd(const struct ts_capture *c);
 
 /* Switch the handle to non-blocking reads (live only).  0, or -1 with err. */
-int ts_capture_set_nonblock(struct ts_capture *c, bool on, char *err,
-                            size_t errlen);
+TS_API int ts_capture_set_nonblock(struct ts_capture *c, bool on, char *err,
+                                   size_t errlen);
 
 /* Hand over what is ready now, at most max records (0 = all that are ready),
  * without waiting on a non-blocking handle.  Returns the number of records
  * handed over (0: none ready), or -1 with err. */
-int ts_capture_dispatch(struct ts_capture *c, int max, ts_capture_cb cb,
-                        void *user, char *err, size_t errlen);
+TS_API int ts_capture_dispatch(struct ts_capture *c, int max, ts_capture_cb cb,
+                               void *user, char *err, size_t errlen);
 
 /* Replace the BPF filter.  0, or -1 with err. */
-int ts_capture_set_filter(struct ts_capture *c, const char *filter, char *err,
-                          size_t errlen);
+TS_API int ts_capture_set_filter(struct ts_capture *c, const char *filter, char *err,
+                                 size_t errlen);
 
 /* Print the interfaces (-D) into buf, one per line; -1 with err on failure. */
-int ts_capture_list(char *buf, size_t len, char *err, size_t errlen);
+TS_API int ts_capture_list(char *buf, size_t len, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,8 +46,8 @@ extern "C" {
  * are not both 4 or both 6, or out is too small.  Calling it with a and b
  * swapped (and pa, pb swapped) gives the same ID, except for one-way ICMP
  * types, which are directional by definition. */
-int ts_community_id(const struct ts_addr *a, uint16_t pa, const struct ts_addr *b, uint16_t pb,
-                    uint8_t proto, uint16_t seed, char *out, size_t outlen);
+TS_API int ts_community_id(const struct ts_addr *a, uint16_t pa, const struct ts_addr *b,
+                           uint16_t pb, uint8_t proto, uint16_t seed, char *out, size_t outlen);
 
 /* SHA-1 (FIPS 180-4 §6.1), incremental.  Not for anything needing collision
  * resistance: here it is a fixed, shared fingerprint function. */
@@ -58,16 +59,16 @@ struct ts_sha1 {
     uint8_t buf[64];  /* the partial block: nbytes % 64 bytes of it */
 };
 
-void ts_sha1_init(struct ts_sha1 *c);
-void ts_sha1_update(struct ts_sha1 *c, const void *data, size_t len);
+TS_API void ts_sha1_init(struct ts_sha1 *c);
+TS_API void ts_sha1_update(struct ts_sha1 *c, const void *data, size_t len);
 /* Pad, finish and write the digest; c must be re-initialised to be reused. */
-void ts_sha1_final(struct ts_sha1 *c, uint8_t digest[TS_SHA1_DIGEST]);
-void ts_sha1(const void *data, size_t len, uint8_t digest[TS_SHA1_DIGEST]);
+TS_API void ts_sha1_final(struct ts_sha1 *c, uint8_t digest[TS_SHA1_DIGEST]);
+TS_API void ts_sha1(const void *data, size_t len, uint8_t digest[TS_SHA1_DIGEST]);
 
 /* Base64 (RFC 4648 §4: standard alphabet, '=' padding) of len bytes into out
  * with a terminating NUL.  Returns the characters written (4 * ceil(len/3)),
  * or -1 (out set to "" when outlen > 0) when out is too small. */
-int ts_base64(const void *data, size_t len, char *out, size_t outlen);
+TS_API int ts_base64(const void *data, size_t len, char *out, size_t outlen);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "tcpshake/decode.h" /* struct ts_addr, TS_TH_*, TS_OPT_* */
+#include "tcpshake/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,47 +39,47 @@ struct ts_craft_opts {
     uint8_t b[TS_CRAFT_OPT_ROOM];
 };
 
-void ts_craft_opts_clear(struct ts_craft_opts *o);
+TS_API void ts_craft_opts_clear(struct ts_craft_opts *o);
 
 /* Append one option.  Each returns 0, or -1 with a message when the list
  * would not fit in TS_CRAFT_OPT_ROOM or a value is out of range.  Nothing is
  * checked against the 40-byte limit here: see ts_craft_opts_check(). */
-int ts_craft_opts_add_eol(struct ts_craft_opts *o, char *err, size_t errlen);
-int ts_craft_opts_add_nop(struct ts_craft_opts *o, char *err, size_t errlen);
-int ts_craft_opts_add_mss(struct ts_craft_opts *o, uint16_t mss, char *err,
-                       size_t errlen);
-int ts_craft_opts_add_wscale(struct ts_craft_opts *o, uint8_t shift, char *err,
-                          size_t errlen);
-int ts_craft_opts_add_sackok(struct ts_craft_opts *o, char *err, size_t errlen);
+TS_API int ts_craft_opts_add_eol(struct ts_craft_opts *o, char *err, size_t errlen);
+TS_API int ts_craft_opts_add_nop(struct ts_craft_opts *o, char *err, size_t errlen);
+TS_API int ts_craft_opts_add_mss(struct ts_craft_opts *o, uint16_t mss, char *err,
+                                 size_t errlen);
+TS_API int ts_craft_opts_add_wscale(struct ts_craft_opts *o, uint8_t shift, char *err,
+                                    size_t errlen);
+TS_API int ts_craft_opts_add_sackok(struct ts_craft_opts *o, char *err, size_t errlen);
 /* n blocks of (left, right) edges, 1..4 */
-int ts_craft_opts_add_sack(struct ts_craft_opts *o, const uint32_t (*blocks)[2],
-                        unsigned n, char *err, size_t errlen);
-int ts_craft_opts_add_ts(struct ts_craft_opts *o, uint32_t tsval, uint32_t tsecr,
-                      char *err, size_t errlen);
+TS_API int ts_craft_opts_add_sack(struct ts_craft_opts *o, const uint32_t (*blocks)[2],
+                                  unsigned n, char *err, size_t errlen);
+TS_API int ts_craft_opts_add_ts(struct ts_craft_opts *o, uint32_t tsval, uint32_t tsecr,
+                                char *err, size_t errlen);
 /* Any kind: kind byte, length byte (2 + dlen), then data.  Kinds 0 and 1 are
  * single bytes and take no data. */
-int ts_craft_opts_add_raw(struct ts_craft_opts *o, uint8_t kind, const uint8_t *data,
-                       uint8_t dlen, char *err, size_t errlen);
+TS_API int ts_craft_opts_add_raw(struct ts_craft_opts *o, uint8_t kind, const uint8_t *data,
+                                 uint8_t dlen, char *err, size_t errlen);
 
 /* Parse a comma-separated list and append it:
  *   mss=N  wscale=N  sackok  sack=L-R[:L-R...]  ts=VAL:ECR  nop  eol
  *   kind=N[:HEX]    (raw option: kind N with these data bytes)
  *   none            (nothing; only on its own)
  * Returns 0, or -1 with a message naming the item. */
-int ts_craft_opts_parse(struct ts_craft_opts *o, const char *spec, char *err,
-                     size_t errlen);
+TS_API int ts_craft_opts_parse(struct ts_craft_opts *o, const char *spec, char *err,
+                               size_t errlen);
 
 /* 0 if the list fits the header once padded; -1 with a message naming every
  * option and its size when it needs more than 40 bytes. */
-int ts_craft_opts_check(const struct ts_craft_opts *o, char *err, size_t errlen);
+TS_API int ts_craft_opts_check(const struct ts_craft_opts *o, char *err, size_t errlen);
 
 /* The padded wire bytes: the list followed by zero bytes (EOL, RFC 9293 §3.1)
  * up to a multiple of 4.  out must hold TS_CRAFT_OPT_MAX bytes.  Returns the
  * padded length, or -1 if ts_craft_opts_check() would fail. */
-int ts_craft_opts_pad(const struct ts_craft_opts *o, uint8_t *out);
+TS_API int ts_craft_opts_pad(const struct ts_craft_opts *o, uint8_t *out);
 
 /* Short name of a kind ("mss", "sack", "kind-30", ...) into buf. */
-const char *ts_craft_opt_name(uint8_t kind, char *buf, size_t len);
+TS_API const char *ts_craft_opt_name(uint8_t kind, char *buf, size_t len);
 
 /* ---- segments ----------------------------------------------------------- */
 
@@ -101,20 +102,20 @@ struct ts_craft_seg {
 };
 
 /* Defaults: no flags, window 64240, TTL 64, DF, everything else zero. */
-void ts_craft_seg_init(struct ts_craft_seg *s);
+TS_API void ts_craft_seg_init(struct ts_craft_seg *s);
 
 /* IP header length for this segment's family: 20 or 40. */
-uint32_t ts_craft_seg_ip_hlen(const struct ts_craft_seg *s);
+TS_API uint32_t ts_craft_seg_ip_hlen(const struct ts_craft_seg *s);
 /* Bytes of the IP packet: IP header + TCP header + padded options + payload,
  * or 0 when the options do not fit. */
-uint32_t ts_craft_seg_ip_len(const struct ts_craft_seg *s);
+TS_API uint32_t ts_craft_seg_ip_len(const struct ts_craft_seg *s);
 
 /* Flag names: "syn", "ack", "fin", "rst", "psh", "urg", "ece", "cwr".
  * Parse a comma-separated list ("syn,ack"; "none" or "" for no flags). */
-int ts_craft_flags_parse(const char *list, uint8_t *flags, char *err,
-                      size_t errlen);
+TS_API int ts_craft_flags_parse(const char *list, uint8_t *flags, char *err,
+                                size_t errlen);
 /* "syn,ack" form into buf ("none" for 0). */
-const char *ts_craft_flags_str(uint8_t flags, char *buf, size_t len);
+TS_API const char *ts_craft_flags_str(uint8_t flags, char *buf, size_t len);
 
 /* ---- sessions ----------------------------------------------------------- */
 
@@ -148,25 +149,25 @@ struct ts_craft_session;
 /* Open a session (a libnet context; a socket unless BUILD).  Returns NULL
  * with a one-line message on failure.  Privileges are not checked here: see
  * ts_inject_check_privileges() for a friendlier message first. */
-struct ts_craft_session *ts_craft_open(const struct ts_craft_session_cfg *cfg,
-                                 char *err, size_t errlen);
-void ts_craft_close(struct ts_craft_session *s);
+TS_API struct ts_craft_session *ts_craft_open(const struct ts_craft_session_cfg *cfg,
+                                              char *err, size_t errlen);
+TS_API void ts_craft_close(struct ts_craft_session *s);
 
 /* Build the segment by rebuilding the session's blocks.  Returns 0 and fills
  * *f, or -1 with a message (family mismatch, options too long, ...). */
-int ts_craft_build(struct ts_craft_session *s, const struct ts_craft_seg *seg,
-                struct ts_craft_frame *f, char *err, size_t errlen);
+TS_API int ts_craft_build(struct ts_craft_session *s, const struct ts_craft_seg *seg,
+                          struct ts_craft_frame *f, char *err, size_t errlen);
 
 /* Send the frame last built (f must come from this session's last build).
  * Returns 0 when sent, 1 when it was not sent but may be tried again (no room
  * in the kernel: ENOBUFS/EAGAIN, or a signal: EINTR), -1 with a message on
  * any other failure. */
-int ts_craft_write(struct ts_craft_session *s, const struct ts_craft_frame *f,
-                char *err, size_t errlen);
+TS_API int ts_craft_write(struct ts_craft_session *s, const struct ts_craft_frame *f,
+                          char *err, size_t errlen);
 
 /* ts_craft_build() then ts_craft_write(); same return values (-1 for either). */
-int ts_craft_send(struct ts_craft_session *s, const struct ts_craft_seg *seg,
-               struct ts_craft_frame *f, char *err, size_t errlen);
+TS_API int ts_craft_send(struct ts_craft_session *s, const struct ts_craft_seg *seg,
+                         struct ts_craft_frame *f, char *err, size_t errlen);
 
 /* Batches, for floods: each frame libnet assembled is copied into the
  * session's queue, and ts_craft_flush() hands the queue to one sendmmsg() on
@@ -174,18 +175,18 @@ int ts_craft_send(struct ts_craft_session *s, const struct ts_craft_seg *seg,
  * it.  The bytes are the same; only the number of system calls changes. */
 #define TS_CRAFT_BATCH 64
 /* 0 queued, 1 queue full (flush first), -1 with a message. */
-int ts_craft_queue(struct ts_craft_session *s, const struct ts_craft_frame *f,
-                char *err, size_t errlen);
-unsigned ts_craft_queued(const struct ts_craft_session *s);
+TS_API int ts_craft_queue(struct ts_craft_session *s, const struct ts_craft_frame *f,
+                          char *err, size_t errlen);
+TS_API unsigned ts_craft_queued(const struct ts_craft_session *s);
 /* Send what is queued.  *sent: frames that went out now.  0 when the queue
  * is empty, 1 when frames are left (no room in the kernel, or a signal: call
  * again), -1 with a message. */
-int ts_craft_flush(struct ts_craft_session *s, unsigned *sent, char *err,
-                size_t errlen);
+TS_API int ts_craft_flush(struct ts_craft_session *s, unsigned *sent, char *err,
+                          size_t errlen);
 
 /* The socket (libnet_getfd), -1 for a BUILD session. */
-int ts_craft_fd(const struct ts_craft_session *s);
-enum ts_craft_via ts_craft_session_via(const struct ts_craft_session *s);
+TS_API int ts_craft_fd(const struct ts_craft_session *s);
+TS_API enum ts_craft_via ts_craft_session_via(const struct ts_craft_session *s);
 
 /* ---- randomness --------------------------------------------------------- */
 
@@ -194,45 +195,45 @@ struct ts_craft_rng {
     uint32_t pos;
     uint8_t buf[4096];
 };
-void ts_craft_rng_init(struct ts_craft_rng *r);
+TS_API void ts_craft_rng_init(struct ts_craft_rng *r);
 /* 0 and *v filled, or -1 with errno when the kernel refused. */
-int ts_craft_rng_u32(struct ts_craft_rng *r, uint32_t *v);
+TS_API int ts_craft_rng_u32(struct ts_craft_rng *r, uint32_t *v);
 
 /* ---- parsing helpers for front ends -------------------------------------- */
 
 /* "ADDR:PORT", "[V6ADDR]:PORT", or without the port when port_ok allows
  * ("ADDR", "[V6ADDR]", a bare IPv6 address).  *has_port says which.  Returns 0
  * or -1 with a message naming the text. */
-int ts_craft_parse_endpoint(const char *text, bool port_needed,
-                         struct ts_addr *addr, uint16_t *port, bool *has_port,
-                         char *err, size_t errlen);
+TS_API int ts_craft_parse_endpoint(const char *text, bool port_needed,
+                                   struct ts_addr *addr, uint16_t *port, bool *has_port,
+                                   char *err, size_t errlen);
 
 /* Unsigned number with a range: decimal or 0x hex. */
-int ts_craft_parse_uint(const char *text, uint64_t max, uint64_t *out,
-                     char *err, size_t errlen);
+TS_API int ts_craft_parse_uint(const char *text, uint64_t max, uint64_t *out,
+                               char *err, size_t errlen);
 
 /* "aa:bb:cc:dd:ee:ff" (or with '-'). */
-int ts_craft_parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen);
+TS_API int ts_craft_parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen);
 
 /* Payload from text with C escapes (\n \r \t \\ \0 \xHH), from "@FILE", or
  * from hex digits (spaces and ':' ignored).  *out is malloc'ed (caller frees;
  * may be NULL when *len is 0).  max: refuse anything longer. */
-int ts_craft_payload_text(const char *text, uint32_t max, uint8_t **out,
-                       uint32_t *len, char *err, size_t errlen);
-int ts_craft_payload_hex(const char *text, uint32_t max, uint8_t **out,
-                      uint32_t *len, char *err, size_t errlen);
+TS_API int ts_craft_payload_text(const char *text, uint32_t max, uint8_t **out,
+                                 uint32_t *len, char *err, size_t errlen);
+TS_API int ts_craft_payload_hex(const char *text, uint32_t max, uint8_t **out,
+                                uint32_t *len, char *err, size_t errlen);
 
 /* ---- pcap output --------------------------------------------------------- */
 
 /* A classic pcap file (microsecond records), written without libpcap. */
 struct ts_craft_pcap;
 /* path "-" writes to stdout. */
-struct ts_craft_pcap *ts_craft_pcap_open(const char *path, int dlt, char *err,
-                                   size_t errlen);
-int ts_craft_pcap_write(struct ts_craft_pcap *p, uint64_t t_ns, const uint8_t *data,
-                     uint32_t len, char *err, size_t errlen);
+TS_API struct ts_craft_pcap *ts_craft_pcap_open(const char *path, int dlt, char *err,
+                                                size_t errlen);
+TS_API int ts_craft_pcap_write(struct ts_craft_pcap *p, uint64_t t_ns, const uint8_t *data,
+                               uint32_t len, char *err, size_t errlen);
 /* Flushes and closes; -1 with a message if anything failed to be written. */
-int ts_craft_pcap_close(struct ts_craft_pcap *p, char *err, size_t errlen);
+TS_API int ts_craft_pcap_close(struct ts_craft_pcap *p, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

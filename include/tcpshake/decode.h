@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcpshake/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -138,10 +140,10 @@ struct ts_tunnel {
  * it: the header's total length, clamped to the wire.  For a decoded TCP
  * segment; 0 before the IP header. */
 struct ts_seg;
-uint32_t ts_seg_ip_len(const struct ts_seg *s);
+TS_API uint32_t ts_seg_ip_len(const struct ts_seg *s);
 
 /* Stable name of a tunnel type ("vxlan", "gre", ...), or NULL. */
-const char *ts_tun_name(enum ts_tun_type t);
+TS_API const char *ts_tun_name(enum ts_tun_type t);
 
 /* Checksum verdict. */
 enum ts_cksum {
@@ -245,33 +247,33 @@ enum ts_decode_status {
  * readable at `pkt`; `wirelen` is the original length.  `verify_cksum`: compute
  * the TCP checksum when the whole segment was captured.  Never reads past
  * pkt + caplen. */
-enum ts_decode_status ts_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
-                                uint32_t wirelen, bool verify_cksum,
-                                struct ts_seg *out);
+TS_API enum ts_decode_status ts_decode(int dlt, const uint8_t *pkt, uint32_t caplen,
+                                       uint32_t wirelen, bool verify_cksum,
+                                       struct ts_seg *out);
 
 /* true if ts_decode knows this link type */
-bool ts_dlt_supported(int dlt);
+TS_API bool ts_dlt_supported(int dlt);
 
 /* Stable name of one TS_AN_* bit ("truncated-tcp", ...), or NULL. */
-const char *ts_anomaly_name(uint32_t bit);
+TS_API const char *ts_anomaly_name(uint32_t bit);
 
 /* Format an address (no port) into buf; returns buf.  IPv6 in RFC 5952 form. */
-char *ts_addr_str(const struct ts_addr *a, char *buf, size_t len);
+TS_API char *ts_addr_str(const struct ts_addr *a, char *buf, size_t len);
 
 /* Compare two addresses (memcmp order; family first). */
-int ts_addr_cmp(const struct ts_addr *x, const struct ts_addr *y);
+TS_API int ts_addr_cmp(const struct ts_addr *x, const struct ts_addr *y);
 
 /* A hash of a TCP 4-tuple that is the same in both directions (a, pa, b, pb
  * and b, pb, a, pa give one value), never 0: what ts_decode stores in
  * ts_seg.flow_hash and the tracker files connections by. */
-uint32_t ts_flow_hash(const struct ts_addr *a, uint16_t pa, const struct ts_addr *b,
-                      uint16_t pb);
+TS_API uint32_t ts_flow_hash(const struct ts_addr *a, uint16_t pa, const struct ts_addr *b,
+                             uint16_t pb);
 
 /* Internet checksum over a TCP segment with its pseudo-header: returns the
  * folded one's-complement sum (0xffff when the segment's checksum is right).
  * `tcp` points to `len` bytes of TCP header + payload. */
-uint16_t ts_tcp_cksum_sum(const struct ts_addr *src, const struct ts_addr *dst,
-                          const uint8_t *tcp, uint32_t len);
+TS_API uint16_t ts_tcp_cksum_sum(const struct ts_addr *src, const struct ts_addr *dst,
+                                 const uint8_t *tcp, uint32_t len);
 
 #ifdef __cplusplus
 }

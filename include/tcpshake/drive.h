@@ -31,6 +31,7 @@
 
 #include "tcpshake/decode.h"
 #include "tcpshake/engine.h"
+#include "tcpshake/export.h"
 #include "tcpshake/track.h"
 
 #ifdef __cplusplus
@@ -58,9 +59,9 @@ enum ts_drive_outcome {
     TS_DRIVE_DIFFERS,     /* replay: the live server did not answer as captured */
 };
 
-const char *ts_drive_close_name(enum ts_drive_close c);
-int ts_drive_close_parse(const char *s, enum ts_drive_close *c);
-const char *ts_drive_outcome_name(enum ts_drive_outcome o);
+TS_API const char *ts_drive_close_name(enum ts_drive_close c);
+TS_API int ts_drive_close_parse(const char *s, enum ts_drive_close *c);
+TS_API const char *ts_drive_outcome_name(enum ts_drive_outcome o);
 
 /* Options our SYN (connect) or SYN+ACK (listen) offers.  A SYN+ACK carries
  * window scale, SACK-permitted and timestamps only when the client's SYN
@@ -139,7 +140,7 @@ struct ts_drive_cfg {
 };
 
 /* Defaults for everything (then set what the user asked for). */
-void ts_drive_cfg_init(struct ts_drive_cfg *cfg);
+TS_API void ts_drive_cfg_init(struct ts_drive_cfg *cfg);
 
 struct ts_drive_result {
     enum ts_drive_outcome outcome;
@@ -157,10 +158,10 @@ struct ts_drive_result {
 /* Each returns 0 when the session ran (see res->outcome; err holds a
  * one-line message for any outcome but TS_DRIVE_OK), or -1 with err filled
  * when it could not start (privileges, addresses, capture, guard). */
-int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
-                  char *err, size_t errlen);
-int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
-                 char *err, size_t errlen);
+TS_API int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
+                            char *err, size_t errlen);
+TS_API int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
+                           char *err, size_t errlen);
 
 /* Replay the client side of connection number conn_no (1-based, in order of
  * first segment; 0 = the first with a SYN) of `pcap` against cfg->remote:
@@ -168,9 +169,9 @@ int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
  * rewritten, waiting for the server's answers the way the capture did.
  * Differences between the live server and the capture are reported as
  * notes; res->outcome is TS_DRIVE_DIFFERS when there were any. */
-int ts_drive_replay(const struct ts_drive_cfg *cfg, const char *pcap,
-                 unsigned conn_no, struct ts_drive_result *res, char *err,
-                 size_t errlen);
+TS_API int ts_drive_replay(const struct ts_drive_cfg *cfg, const char *pcap,
+                           unsigned conn_no, struct ts_drive_result *res, char *err,
+                           size_t errlen);
 
 #ifdef __cplusplus
 }

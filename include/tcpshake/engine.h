@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "tcpshake/capture.h"
+#include "tcpshake/export.h"
 #include "tcpshake/filter.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/track.h"
@@ -44,15 +45,16 @@ struct ts_engine_cfg {
                                       2 = also a second one (default 0) */
 };
 
-void ts_engine_cfg_default(struct ts_engine_cfg *cfg);
+TS_API void ts_engine_cfg_default(struct ts_engine_cfg *cfg);
 
 struct ts_engine;
 
 /* A new engine feeding the n sinks, in this order (each frame and each
  * verdict goes to sinks[0] first).  The engine owns the sinks from here on,
  * also on failure; NULL with err. */
-struct ts_engine *ts_engine_new(const struct ts_engine_cfg *cfg, struct ts_sink *const *sinks,
-                                size_t n, char *err, size_t errlen);
+TS_API struct ts_engine *ts_engine_new(const struct ts_engine_cfg *cfg,
+                                       struct ts_sink *const *sinks, size_t n, char *err,
+                                       size_t errlen);
 
 /* Trace `cap` to its end, `count` frames, or until *stop (may be NULL)
  * becomes non-zero (set from a signal handler, or from another thread with
@@ -60,14 +62,14 @@ struct ts_engine *ts_engine_new(const struct ts_engine_cfg *cfg, struct ts_sink 
  * the main output (TS_SINK_STDOUT) is broken: nobody reads it any more.  Then the verdicts of every
  * connection still open are delivered.  Returns 0, or -1 with err when the
  * capture failed midway (everything before was traced). */
-int ts_engine_run(struct ts_engine *e, struct ts_capture *cap, volatile sig_atomic_t *stop,
-                  char *err, size_t errlen);
+TS_API int ts_engine_run(struct ts_engine *e, struct ts_capture *cap, volatile sig_atomic_t *stop,
+                         char *err, size_t errlen);
 
 /* Finish every sink in order (what each kept for the end is written);
  * report(user, i, err) is called for each sink i whose finish failed.
  * Returns 0, or -1 if one failed. */
-int ts_engine_finish(struct ts_engine *e,
-                     void (*report)(void *user, size_t i, const char *err), void *user);
+TS_API int ts_engine_finish(struct ts_engine *e,
+                            void (*report)(void *user, size_t i, const char *err), void *user);
 
 /* Push mode, for a program that reads or makes its frames itself (the
  * drive commands do: they send and receive on their own sockets).  One
@@ -75,18 +77,18 @@ int ts_engine_finish(struct ts_engine *e,
  * sink on the caller's thread before this returns; the decode status is
  * returned.  Frames must come in time order.  Not while ts_engine_run
  * runs. */
-enum ts_decode_status ts_engine_feed(struct ts_engine *e, int dlt, uint64_t t_ns,
-                                     const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
-                                     struct ts_seg *seg);
+TS_API enum ts_decode_status ts_engine_feed(struct ts_engine *e, int dlt, uint64_t t_ns,
+                                            const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
+                                            struct ts_seg *seg);
 
 /* Push mode: deliver the verdicts of connections whose TIME_WAIT or idle
  * time has run out by now_ns (a wall clock, as the frames' time stamps),
  * then flush every sink. */
-void ts_engine_tick(struct ts_engine *e, uint64_t now_ns);
+TS_API void ts_engine_tick(struct ts_engine *e, uint64_t now_ns);
 
 /* Push mode: deliver the verdicts of every connection still open (as
  * ts_engine_run does at its end).  Feeding may go on afterwards. */
-void ts_engine_end(struct ts_engine *e);
+TS_API void ts_engine_end(struct ts_engine *e);
 
 struct ts_engine_stats {
     uint64_t frames;      /* frames traced (after --inner) */
@@ -96,10 +98,10 @@ struct ts_engine_stats {
     uint64_t clock_jumps; /* time stamps too far from the clock to expire by */
 };
 
-void ts_engine_stats(const struct ts_engine *e, struct ts_engine_stats *st);
+TS_API void ts_engine_stats(const struct ts_engine *e, struct ts_engine_stats *st);
 
 /* Frees the sinks too. */
-void ts_engine_free(struct ts_engine *e);
+TS_API void ts_engine_free(struct ts_engine *e);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,12 +26,12 @@ struct ts_filter;
 /* Compile `expr`.  NULL on a bad expression, with a one-line message in err
  * naming the bad token and its word number ("at 'prot' (word 3): expected
  * host, net, port, ..."), or on running out of memory. */
-struct ts_filter *ts_filter_compile(const char *expr, char *err, size_t errlen);
+TS_API struct ts_filter *ts_filter_compile(const char *expr, char *err, size_t errlen);
 
 /* Does the decoded TCP segment `s` match? */
-bool ts_filter_match(const struct ts_filter *f, const struct ts_seg *s);
+TS_API bool ts_filter_match(const struct ts_filter *f, const struct ts_seg *s);
 
-void ts_filter_free(struct ts_filter *f);
+TS_API void ts_filter_free(struct ts_filter *f);
 
 #ifdef __cplusplus
 }

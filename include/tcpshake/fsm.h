@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "tcpshake/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -49,17 +51,17 @@ enum ts_fsm_event {
 };
 
 /* Name as in RFC 9293 ("SYN_SENT", "FIN_WAIT_1", ...). */
-const char *ts_state_name(enum ts_state s);
-const char *ts_fsm_event_name(enum ts_fsm_event e);
+TS_API const char *ts_state_name(enum ts_state s);
+TS_API const char *ts_fsm_event_name(enum ts_fsm_event e);
 
 /* The table's answer for (state, event): the next state, or -1 where the RFC
  * defines no transition. */
-int ts_fsm_next(enum ts_state s, enum ts_fsm_event e);
+TS_API int ts_fsm_next(enum ts_state s, enum ts_fsm_event e);
 
 /* Apply event e to *s.  Returns 1 if the state changed, 0 if the event is
  * defined but leaves it (e.g. a retransmitted SYN), -1 if the pair is
  * undefined (state left alone). */
-int ts_fsm_step(uint8_t *s, enum ts_fsm_event e);
+TS_API int ts_fsm_step(uint8_t *s, enum ts_fsm_event e);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "tcpshake/decode.h" /* struct ts_addr */
+#include "tcpshake/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,22 +39,22 @@ struct guard;
 
 /* The nftables text of the table the spec makes, into buf (for -v and the
  * docs).  Returns buf. */
-const char *ts_guard_ruleset(const struct ts_guard_spec *spec, const char *table,
-                          char *buf, size_t len);
+TS_API const char *ts_guard_ruleset(const struct ts_guard_spec *spec, const char *table,
+                                    char *buf, size_t len);
 
 /* Install the guard: a table named tcpshake_guard_PID_LPORT.  Tables left by
  * a tcpshake that died without removing its own (its PID is gone) are
  * deleted first.  Returns NULL with a one-line message when nft is missing
  * or refuses (not root, no nf_tables in the kernel, ...). */
-struct guard *ts_guard_install(const struct ts_guard_spec *spec, char *err,
-                            size_t errlen);
+TS_API struct guard *ts_guard_install(const struct ts_guard_spec *spec, char *err,
+                                      size_t errlen);
 
 /* Delete the table and free the guard (NULL is fine).  0, or -1 with a
  * message; the guard is freed either way. */
-int ts_guard_remove(struct guard *g, char *err, size_t errlen);
+TS_API int ts_guard_remove(struct guard *g, char *err, size_t errlen);
 
 /* The table's name ("tcpshake_guard_123_40000"). */
-const char *ts_guard_table(const struct guard *g);
+TS_API const char *ts_guard_table(const struct guard *g);
 
 #ifdef __cplusplus
 }

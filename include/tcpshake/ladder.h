@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/export.h"
 #include "tcpshake/render.h"
 #include "tcpshake/track.h"
 
@@ -41,27 +42,28 @@ struct ts_ladder_cfg {
 struct ts_ladder;
 
 /* A new ladder, or NULL (out of memory). */
-struct ts_ladder *ts_ladder_new(const struct ts_ladder_cfg *cfg);
+TS_API struct ts_ladder *ts_ladder_new(const struct ts_ladder_cfg *cfg);
 
 /* Draw one segment now: the connection's header block first if this is the
  * first segment of it seen, then its arrow.  Untracked segments (ev NULL or
  * ev->conn NULL) and segments of other connections than cfg.conn are
  * skipped. */
-void ts_ladder_seg(struct ts_ladder *l, struct ts_out *o, const struct ts_seg *s,
-                   const struct ts_event *ev);
+TS_API void ts_ladder_seg(struct ts_ladder *l, struct ts_out *o, const struct ts_seg *s,
+                          const struct ts_event *ev);
 
 /* Close a connection's ladder: final states under the lifelines and the
  * verdict.  Call it from the tracker's on_end callback. */
-void ts_ladder_conn_end(struct ts_ladder *l, struct ts_out *o, const struct ts_conn *c,
-                        enum ts_end_reason why);
+TS_API void ts_ladder_conn_end(struct ts_ladder *l, struct ts_out *o, const struct ts_conn *c,
+                               enum ts_end_reason why);
 
-void ts_ladder_free(struct ts_ladder *l);
+TS_API void ts_ladder_free(struct ts_ladder *l);
 
 /* The text on a segment's arrow, "[P.] seq 1:15 ack 1 len 14" (flags in
  * tcpdump's letters; numbers relative, as tshark counts them), and its role,
  * "handshake 2/3" or "reset (refused, by server)".  Shared with the SVG. */
-void ts_ladder_label(char *buf, size_t len, const struct ts_seg *s, const struct ts_event *ev);
-void ts_ladder_role(char *buf, size_t len, const struct ts_event *ev);
+TS_API void ts_ladder_label(char *buf, size_t len, const struct ts_seg *s,
+                            const struct ts_event *ev);
+TS_API void ts_ladder_role(char *buf, size_t len, const struct ts_event *ev);
 
 /* A connection's verdict as short phrases, in the words of the text output's
  * "== conn" line: "close 4-way by client", "0.203368 s", "c2s 6 seg 14 B",
@@ -74,8 +76,8 @@ enum { TS_VERDICT_CLOSE, TS_VERDICT_DURATION, TS_VERDICT_C2S, TS_VERDICT_S2C,
 struct ts_verdict_text {
     char phrase[TS_VERDICT_PHRASES][96];
 };
-void ts_ladder_verdict(const struct ts_conn *c, enum ts_end_reason why,
-                       struct ts_verdict_text *out);
+TS_API void ts_ladder_verdict(const struct ts_conn *c, enum ts_end_reason why,
+                              struct ts_verdict_text *out);
 
 #ifdef __cplusplus
 }

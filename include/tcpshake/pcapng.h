@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/export.h"
 #include "tcpshake/track.h"
 
 #ifdef __cplusplus
@@ -48,29 +49,29 @@ struct ts_pcapng;
 /* Start a pcapng file on f (opened for binary writing; the caller keeps it
  * and closes it after ts_pcapng_close).  Writes the Section Header Block.
  * NULL with a message in err on failure. */
-struct ts_pcapng *ts_pcapng_open(FILE *f, char *err, size_t errlen);
+TS_API struct ts_pcapng *ts_pcapng_open(FILE *f, char *err, size_t errlen);
 
 /* The snap length recorded in Interface Description Blocks written from now
  * on (default 262144, libpcap's largest; 0 means "no limit"). */
-void ts_pcapng_set_snaplen(struct ts_pcapng *w, uint32_t snaplen);
+TS_API void ts_pcapng_set_snaplen(struct ts_pcapng *w, uint32_t snaplen);
 
 /* One frame: dlt as pcap_datalink() gives it (mapped to its LINKTYPE_ value
  * for the file), capture time in ns since the epoch, the captured bytes and
  * the original length.  comment: UTF-8, NULL or "" for none.  Writes an IDB
  * first when dlt is new.  0, or -1 after a write error or with a 17th link
  * type (the error is kept; ts_pcapng_close reports it, later writes fail). */
-int ts_pcapng_write(struct ts_pcapng *w, int dlt, uint64_t t_ns,
-                    const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
-                    const char *comment);
+TS_API int ts_pcapng_write(struct ts_pcapng *w, int dlt, uint64_t t_ns,
+                           const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
+                           const char *comment);
 
 /* Flush and free the writer (not the FILE).  0, or -1 with the first error
  * of this file's life in err. */
-int ts_pcapng_close(struct ts_pcapng *w, char *err, size_t errlen);
+TS_API int ts_pcapng_close(struct ts_pcapng *w, char *err, size_t errlen);
 
 /* The LINKTYPE_ number written for a pcap_datalink() value: DLT_RAW (12, or
  * 14 on OpenBSD) is LINKTYPE_RAW (101) in files; the others we decode are
  * the same in both spaces. */
-uint16_t ts_pcapng_linktype(int dlt);
+TS_API uint16_t ts_pcapng_linktype(int dlt);
 
 /* ---- annotations ---------------------------------------------------------- */
 
@@ -81,13 +82,13 @@ uint16_t ts_pcapng_linktype(int dlt);
  * dup-ack its number.  ev may be NULL (or ev->conn NULL): then only the notes.
  * Always UTF-8 (the arrow is U+2192).  Writes at most len bytes including the
  * NUL; returns the length it needed, like snprintf. */
-size_t ts_annotation(char *buf, size_t len, const struct ts_seg *s,
-                     const struct ts_event *ev);
+TS_API size_t ts_annotation(char *buf, size_t len, const struct ts_seg *s,
+                            const struct ts_event *ev);
 
 /* The comment for a frame that is not a decodable TCP segment but worth a
  * line in the trace: "[what, anomaly, ...]", as the text output prints it. */
-size_t ts_annotation_bad(char *buf, size_t len, uint32_t anomalies,
-                         const char *what);
+TS_API size_t ts_annotation_bad(char *buf, size_t len, uint32_t anomalies,
+                                const char *what);
 
 #ifdef __cplusplus
 }

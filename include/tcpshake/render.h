@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/export.h"
 #include "tcpshake/track.h"
 
 #ifdef __cplusplus
@@ -29,8 +30,8 @@ struct ts_out {
     char buf[1 << 16];
 };
 
-void ts_out_init(struct ts_out *o, FILE *f, bool line_flush);
-void ts_out_flush(struct ts_out *o);
+TS_API void ts_out_init(struct ts_out *o, FILE *f, bool line_flush);
+TS_API void ts_out_flush(struct ts_out *o);
 
 struct ts_render_cfg {
     bool json;      /* one JSON object per line */
@@ -43,17 +44,17 @@ struct ts_render_cfg {
 
 /* One segment.  ev may be NULL (not tracked: crafted or untracked segment):
  * then only the decoded fields are printed. */
-void ts_render_seg(struct ts_out *o, const struct ts_render_cfg *cfg,
-                   const struct ts_seg *s, const struct ts_event *ev);
+TS_API void ts_render_seg(struct ts_out *o, const struct ts_render_cfg *cfg,
+                          const struct ts_seg *s, const struct ts_event *ev);
 
 /* A frame that did not decode as TCP but is worth a line (malformed,
  * truncated).  what: a short reason. */
-void ts_render_bad(struct ts_out *o, const struct ts_render_cfg *cfg,
-                   uint64_t t_ns, uint32_t anomalies, const char *what);
+TS_API void ts_render_bad(struct ts_out *o, const struct ts_render_cfg *cfg,
+                          uint64_t t_ns, uint32_t anomalies, const char *what);
 
 /* One connection's verdict. */
-void ts_render_conn(struct ts_out *o, const struct ts_render_cfg *cfg,
-                    const struct ts_conn *c, enum ts_end_reason why);
+TS_API void ts_render_conn(struct ts_out *o, const struct ts_render_cfg *cfg,
+                           const struct ts_conn *c, enum ts_end_reason why);
 
 #ifdef __cplusplus
 }

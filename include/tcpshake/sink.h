@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/export.h"
 #include "tcpshake/ladder.h"
 #include "tcpshake/render.h"
 #include "tcpshake/svg.h"
@@ -85,19 +86,19 @@ struct ts_sink {
 
 /* A sink of your own: ops (kept, not copied) and its state.  NULL when out
  * of memory. */
-struct ts_sink *ts_sink_new(const struct ts_sink_ops *ops, void *self, unsigned flags);
+TS_API struct ts_sink *ts_sink_new(const struct ts_sink_ops *ops, void *self, unsigned flags);
 
 /* Call the op if the sink has it. */
-void ts_sink_seg(struct ts_sink *k, const struct ts_frame *f, const struct ts_seg *s,
-                 const struct ts_event *ev);
-void ts_sink_bad(struct ts_sink *k, const struct ts_frame *f, const struct ts_seg *s,
-                 const char *what);
-void ts_sink_other(struct ts_sink *k, const struct ts_frame *f, const struct ts_seg *s);
-void ts_sink_conn(struct ts_sink *k, const struct ts_conn *c, enum ts_end_reason why);
-void ts_sink_flush(struct ts_sink *k);
-bool ts_sink_broken(struct ts_sink *k);
-int ts_sink_finish(struct ts_sink *k, char *err, size_t errlen);
-void ts_sink_free(struct ts_sink *k);
+TS_API void ts_sink_seg(struct ts_sink *k, const struct ts_frame *f, const struct ts_seg *s,
+                        const struct ts_event *ev);
+TS_API void ts_sink_bad(struct ts_sink *k, const struct ts_frame *f, const struct ts_seg *s,
+                        const char *what);
+TS_API void ts_sink_other(struct ts_sink *k, const struct ts_frame *f, const struct ts_seg *s);
+TS_API void ts_sink_conn(struct ts_sink *k, const struct ts_conn *c, enum ts_end_reason why);
+TS_API void ts_sink_flush(struct ts_sink *k);
+TS_API bool ts_sink_broken(struct ts_sink *k);
+TS_API int ts_sink_finish(struct ts_sink *k, char *err, size_t errlen);
+TS_API void ts_sink_free(struct ts_sink *k);
 
 /* ---- the outputs tcpshake has ------------------------------------------ */
 
@@ -105,28 +106,28 @@ void ts_sink_free(struct ts_sink *k);
  * bad frame, and a verdict per connection; with `summary` only the
  * verdicts.  TS_SINK_THREAD | TS_SINK_STDOUT (and TS_SINK_CONN_ONLY with
  * summary). */
-struct ts_sink *ts_sink_text(struct ts_out *out, const struct ts_render_cfg *cfg,
-                             bool summary);
+TS_API struct ts_sink *ts_sink_text(struct ts_out *out, const struct ts_render_cfg *cfg,
+                                    bool summary);
 
 /* Ladder diagrams into `out`, each drawn when its connection ends. */
-struct ts_sink *ts_sink_ladder(struct ts_out *out, const struct ts_ladder_cfg *cfg);
+TS_API struct ts_sink *ts_sink_ladder(struct ts_out *out, const struct ts_ladder_cfg *cfg);
 
 /* The ladders as one SVG picture, written to f by finish. */
-struct ts_sink *ts_sink_svg(FILE *f, const struct ts_svg_cfg *cfg);
+TS_API struct ts_sink *ts_sink_svg(FILE *f, const struct ts_svg_cfg *cfg);
 
 /* A Zeek conn.log (TSV) into f, opened at `open_time` (its #open line)
  * and closed by finish at the time finish runs.  NULL with err. */
-struct ts_sink *ts_sink_zeeklog(FILE *f, time_t open_time, char *err, size_t errlen);
+TS_API struct ts_sink *ts_sink_zeeklog(FILE *f, time_t open_time, char *err, size_t errlen);
 
 /* Every frame into a pcapng file f; with `annotate`, each traced frame's
  * role, states and notes as its comment.  snaplen 0: the file's default.
  * TS_SINK_BYTES.  NULL with err. */
-struct ts_sink *ts_sink_pcapng(FILE *f, bool annotate, uint32_t snaplen, char *err,
-                               size_t errlen);
+TS_API struct ts_sink *ts_sink_pcapng(FILE *f, bool annotate, uint32_t snaplen, char *err,
+                                      size_t errlen);
 
 /* Totals over the trace (see stats.h), rendered into `out` (text or JSON)
  * by finish.  NULL with err. */
-struct ts_sink *ts_sink_stats(struct ts_out *out, bool json, char *err, size_t errlen);
+TS_API struct ts_sink *ts_sink_stats(struct ts_out *out, bool json, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/export.h"
 #include "tcpshake/render.h"
 #include "tcpshake/track.h"
 
@@ -53,25 +54,25 @@ struct ts_stats;
 
 /* rtt_cap: samples kept per RTT series (0 = TS_STATS_RTT_CAP).  NULL with a
  * message in err when out of memory. */
-struct ts_stats *ts_stats_new(uint32_t rtt_cap, char *err, size_t errlen);
-void ts_stats_free(struct ts_stats *st);
+TS_API struct ts_stats *ts_stats_new(uint32_t rtt_cap, char *err, size_t errlen);
+TS_API void ts_stats_free(struct ts_stats *st);
 
 /* One decoded TCP segment and what the tracker made of it (ev NULL, or
  * ev->conn NULL: an untracked segment). */
-void ts_stats_seg(struct ts_stats *st, const struct ts_seg *s,
-                  const struct ts_event *ev);
+TS_API void ts_stats_seg(struct ts_stats *st, const struct ts_seg *s,
+                         const struct ts_event *ev);
 
 /* A frame that did not decode as a TCP segment but got a line of its own
  * (malformed, truncated, a non-first fragment). */
-void ts_stats_bad(struct ts_stats *st, uint32_t anomalies);
+TS_API void ts_stats_bad(struct ts_stats *st, uint32_t anomalies);
 
 /* One connection's verdict. */
-void ts_stats_conn(struct ts_stats *st, const struct ts_conn *c,
-                   enum ts_end_reason why);
+TS_API void ts_stats_conn(struct ts_stats *st, const struct ts_conn *c,
+                          enum ts_end_reason why);
 
 /* Render the totals: a text block, or one JSON line.  Sorts the RTT samples
  * in place (more samples may still be added afterwards). */
-void ts_stats_render(struct ts_out *o, struct ts_stats *st, bool json);
+TS_API void ts_stats_render(struct ts_out *o, struct ts_stats *st, bool json);
 
 /* ---- read back, for callers and tests ------------------------------------ */
 
@@ -82,16 +83,16 @@ struct ts_stats_rtt_summary {
 };
 
 /* Sorts the series in place. */
-void ts_stats_rtt_summary(struct ts_stats *st, enum ts_stats_rtt which,
-                          struct ts_stats_rtt_summary *out);
+TS_API void ts_stats_rtt_summary(struct ts_stats *st, enum ts_stats_rtt which,
+                                 struct ts_stats_rtt_summary *out);
 
-uint64_t ts_stats_role_count(const struct ts_stats *st, enum ts_role r);
-uint64_t ts_stats_note_count(const struct ts_stats *st, uint32_t note_bit);
-uint64_t ts_stats_close_count(const struct ts_stats *st, enum ts_close_kind k);
+TS_API uint64_t ts_stats_role_count(const struct ts_stats *st, enum ts_role r);
+TS_API uint64_t ts_stats_note_count(const struct ts_stats *st, uint32_t note_bit);
+TS_API uint64_t ts_stats_close_count(const struct ts_stats *st, enum ts_close_kind k);
 /* state: "SF", "S0", ...; 0 for a name that is not a conn_state */
-uint64_t ts_stats_conn_state_count(const struct ts_stats *st, const char *state);
-uint64_t ts_stats_retrans_bucket(const struct ts_stats *st, int bucket);
-uint64_t ts_stats_conns(const struct ts_stats *st);
+TS_API uint64_t ts_stats_conn_state_count(const struct ts_stats *st, const char *state);
+TS_API uint64_t ts_stats_retrans_bucket(const struct ts_stats *st, int bucket);
+TS_API uint64_t ts_stats_conns(const struct ts_stats *st);
 
 #ifdef __cplusplus
 }

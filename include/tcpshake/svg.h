@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/export.h"
 #include "tcpshake/track.h"
 
 #ifdef __cplusplus
@@ -36,19 +37,19 @@ struct ts_svg_cfg {
 struct ts_svg;
 
 /* A new recorder, or NULL (out of memory).  cfg->title is copied. */
-struct ts_svg *ts_svg_new(const struct ts_svg_cfg *cfg);
+TS_API struct ts_svg *ts_svg_new(const struct ts_svg_cfg *cfg);
 
 /* Record one traced segment (ignored when ev or ev->conn is NULL). */
-void ts_svg_seg(struct ts_svg *v, const struct ts_seg *s, const struct ts_event *ev);
+TS_API void ts_svg_seg(struct ts_svg *v, const struct ts_seg *s, const struct ts_event *ev);
 
 /* Record a connection's verdict.  Call it from the tracker's on_end. */
-void ts_svg_conn_end(struct ts_svg *v, const struct ts_conn *c, enum ts_end_reason why);
+TS_API void ts_svg_conn_end(struct ts_svg *v, const struct ts_conn *c, enum ts_end_reason why);
 
 /* Write the page.  Returns 0, or -1 with a message in err (a write error, or
  * no memory for the layout). */
-int ts_svg_write(struct ts_svg *v, FILE *f, char *err, size_t errlen);
+TS_API int ts_svg_write(struct ts_svg *v, FILE *f, char *err, size_t errlen);
 
-void ts_svg_free(struct ts_svg *v);
+TS_API void ts_svg_free(struct ts_svg *v);
 
 #ifdef __cplusplus
 }

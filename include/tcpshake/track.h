@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/export.h"
 #include "tcpshake/fsm.h"
 
 #ifdef __cplusplus
@@ -246,28 +247,28 @@ struct ts_track_cfg {
 struct ts_tracker;
 
 /* Sensible defaults for a config. */
-void ts_track_cfg_default(struct ts_track_cfg *cfg);
+TS_API void ts_track_cfg_default(struct ts_track_cfg *cfg);
 
 /* New tracker, or NULL with a message in err. */
-struct ts_tracker *ts_tracker_new(const struct ts_track_cfg *cfg, char *err,
-                                  size_t errlen);
-void ts_tracker_free(struct ts_tracker *t);
+TS_API struct ts_tracker *ts_tracker_new(const struct ts_track_cfg *cfg, char *err,
+                                         size_t errlen);
+TS_API void ts_tracker_free(struct ts_tracker *t);
 
 /* Feed one decoded segment (s->t_ns is its time).  Fills *ev.  Verdicts of
  * connections that end before s->t_ns are delivered through on_end first. */
-void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev);
+TS_API void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev);
 
 /* Optional: start loading what tracking s will need into the cache.  Call it
  * for a segment some steps before ts_track(): stage 0 loads its hash bucket,
  * stage 1 (a few segments later) the connection the bucket points to.  Pure
  * hint: results never depend on it. */
-void ts_track_prefetch(struct ts_tracker *t, const struct ts_seg *s, int stage);
+TS_API void ts_track_prefetch(struct ts_tracker *t, const struct ts_seg *s, int stage);
 
 /* Deliver the verdict of every tracked connection and forget them all. */
-void ts_tracker_flush(struct ts_tracker *t);
+TS_API void ts_tracker_flush(struct ts_tracker *t);
 
 /* Expire what has timed out by capture time now_ns. */
-void ts_tracker_expire(struct ts_tracker *t, uint64_t now_ns);
+TS_API void ts_tracker_expire(struct ts_tracker *t, uint64_t now_ns);
 
 struct ts_track_stats {
     uint64_t conns_total;   /* connections ever created */
@@ -280,22 +281,22 @@ struct ts_track_stats {
     size_t bytes_per_conn;  /* memory one tracked connection costs */
     size_t bytes_per_embryo; /* ... one that has seen only SYNs (compact) */
 };
-void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st);
+TS_API void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st);
 
 /* Payload bytes and segments one direction sent (TS_C2S / TS_S2C).  Use
  * these rather than the endpoint fields: the record layout may change. */
-uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d);
-uint32_t ts_conn_segs(const struct ts_conn *c, enum ts_dir d);
-uint32_t ts_conn_retrans(const struct ts_conn *c, enum ts_dir d);
+TS_API uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d);
+TS_API uint32_t ts_conn_segs(const struct ts_conn *c, enum ts_dir d);
+TS_API uint32_t ts_conn_retrans(const struct ts_conn *c, enum ts_dir d);
 
 /* Names used in text and JSON. */
-const char *ts_role_name(enum ts_role r);      /* "handshake-1", ... */
-const char *ts_role_label(enum ts_role r);     /* "handshake 1/3", ... */
-enum ts_role_kind ts_role_kind(enum ts_role r);
-const char *ts_rst_reason_name(enum ts_rst_reason r);
-const char *ts_note_name(uint32_t bit);
-const char *ts_close_kind_name(enum ts_close_kind k);
-const char *ts_end_reason_name(enum ts_end_reason r);
+TS_API const char *ts_role_name(enum ts_role r);      /* "handshake-1", ... */
+TS_API const char *ts_role_label(enum ts_role r);     /* "handshake 1/3", ... */
+TS_API enum ts_role_kind ts_role_kind(enum ts_role r);
+TS_API const char *ts_rst_reason_name(enum ts_rst_reason r);
+TS_API const char *ts_note_name(uint32_t bit);
+TS_API const char *ts_close_kind_name(enum ts_close_kind k);
+TS_API const char *ts_end_reason_name(enum ts_end_reason r);
 
 /* Wrap-safe sequence comparisons (RFC 9293 §3.4). */
 static inline bool ts_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "tcpshake/export.h"
 #include "tcpshake/track.h"
 
 #ifdef __cplusplus
@@ -14,14 +15,14 @@ extern "C" {
 #endif
 
 /* Zeek's conn_state ("S0", "SF", "REJ", "RSTO", ..., "OTH"). */
-const char *ts_zeek_conn_state(const struct ts_conn *c);
+TS_API const char *ts_zeek_conn_state(const struct ts_conn *c);
 
 /* tshark's label for a tcp.completeness value ("Complete, WITH_DATA", ...). */
-const char *ts_completeness_label(uint8_t bits);
+TS_API const char *ts_completeness_label(uint8_t bits);
 
 /* Round-trip times in microseconds; -1 when not measurable. */
-int64_t ts_rtt_syn_synack_us(const struct ts_conn *c);
-int64_t ts_rtt_synack_ack_us(const struct ts_conn *c);
+TS_API int64_t ts_rtt_syn_synack_us(const struct ts_conn *c);
+TS_API int64_t ts_rtt_synack_ack_us(const struct ts_conn *c);
 
 #ifdef __cplusplus
 }

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "tcpshake/decode.h"
+#include "tcpshake/export.h"
 #include "tcpshake/track.h"
 
 #ifdef __cplusplus
@@ -58,30 +59,30 @@ struct ts_zeeklog;
  * ts_zeeklog_close).  Writes the header; #open is open_time in local time,
  * formatted as Zeek does (%Y-%m-%d-%H-%M-%S).  NULL with a message in err on
  * failure. */
-struct ts_zeeklog *ts_zeeklog_open(FILE *f, time_t open_time, char *err,
-                                   size_t errlen);
+TS_API struct ts_zeeklog *ts_zeeklog_open(FILE *f, time_t open_time, char *err,
+                                          size_t errlen);
 
 /* Account one tracked segment (ev->conn non-NULL; others are ignored): its
  * IP length and what it acknowledges.  dlt: the frame's link type, as given
  * to ts_decode. */
-void ts_zeeklog_seg(struct ts_zeeklog *z, int dlt, const struct ts_seg *s,
-                    const struct ts_event *ev);
+TS_API void ts_zeeklog_seg(struct ts_zeeklog *z, int dlt, const struct ts_seg *s,
+                           const struct ts_event *ev);
 
 /* Write the line of a connection at its verdict (the tracker's on_end) and
  * forget what ts_zeeklog_seg kept for it. */
-void ts_zeeklog_conn(struct ts_zeeklog *z, const struct ts_conn *c);
+TS_API void ts_zeeklog_conn(struct ts_zeeklog *z, const struct ts_conn *c);
 
 /* Write #close (close_time, local time), flush, free the writer (not the
  * FILE).  0, or -1 with a message in err when a write failed. */
-int ts_zeeklog_close(struct ts_zeeklog *z, time_t close_time, char *err,
-                     size_t errlen);
+TS_API int ts_zeeklog_close(struct ts_zeeklog *z, time_t close_time, char *err,
+                            size_t errlen);
 
 /* The uid of a connection: TS_ZEEK_UID_LEN characters and a NUL. */
-void ts_zeek_uid(const struct ts_conn *c, char out[TS_ZEEK_UID_LEN + 1]);
+TS_API void ts_zeek_uid(const struct ts_conn *c, char out[TS_ZEEK_UID_LEN + 1]);
 
 /* The IP length of a decoded segment (IPv4 total length, or 40 + IPv6
  * payload length), from the decoder's offsets and the link header's size. */
-uint32_t ts_seg_ip_bytes(int dlt, const struct ts_seg *s);
+TS_API uint32_t ts_seg_ip_bytes(int dlt, const struct ts_seg *s);
 
 #ifdef __cplusplus
 }
