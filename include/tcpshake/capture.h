@@ -107,6 +107,9 @@ int ts_capture_set_filter(struct ts_capture *c, const char *filter, char *err,
 /* Print the interfaces (-D) into buf, one per line; -1 with err on failure. */
 int ts_capture_list(char *buf, size_t len, char *err, size_t errlen);
 
+/* libpcap's own version line, "libpcap version 1.10.3 ..." (--version). */
+const char *ts_capture_lib_version(void);
+
 #ifdef __cplusplus
 }
 #endif
