@@ -71,9 +71,9 @@ static void usage(FILE *f)
     fputs(
 "usage: tcpshake craft syn|synack|ack|fin|rst|data|segment --dst ADDR:PORT\n"
 "         [--src ADDR[:PORT]] [--seq N] [--ack N] [--flags LIST] [--win N]\n"
-"         [--urp N] [--opt LIST] [--data TEXT|@FILE | --hex HEX] [--ttl N]\n"
-"         [--tos N] [--id N] [--df|--no-df] [--bad-checksum]\n"
-"         [-i IFACE [--dst-mac MAC] [--src-mac MAC]] [--mark N]\n"
+"         [--urp N] [--opt LIST] [--data TEXT|@FILE | --hex HEX]\n"
+"         [--ttl|--hop-limit N] [--tos|--tclass N] [--id N] [--df|--no-df]\n"
+"         [--bad-checksum] [-i IFACE [--dst-mac MAC] [--src-mac MAC]] [--mark N]\n"
 "         [-c|--count N] [--rate PPS | --flood] [-w OUT.pcap | --dry-run]\n"
 "         [-q] [--json] [-Z USER]\n"
 "  addresses: IPv4 ADDR:PORT, IPv6 [ADDR]:PORT; flags: syn,ack,fin,rst,psh,\n"
