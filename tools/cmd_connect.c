@@ -303,7 +303,7 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
         case O_TS: g->syn.ts = true; break;
         case O_WIN:
             if (num(c, "--win", optarg, 0, 1u << 30, &v) < 0) return EXIT_USAGE;
-            g->win = (uint16_t)(v > 65535 && !g->syn.wscale ? 65535 : v);
+            g->win = (uint32_t)v; /* above 65535 only with --wscale: see below */
             break;
         case O_SPORT:
             if (c->cmd == TS_DRIVE_CMD_LISTEN) return fail(c, "--sport: the port is the argument");
@@ -410,6 +410,10 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
     }
     if (want4 && want6)
         return fail(c, "-4 and -6 exclude each other");
+    /* the window field has 16 bits; more needs window scaling (whichever
+     * option came first) */
+    if (g->win > 65535 && !g->syn.wscale)
+        g->win = 65535;
     if (c->cmd == TS_DRIVE_CMD_LISTEN) {
         g->family = g->local.family ? g->local.family : want6 ? 6 : 4;
         if ((want4 && g->family == 6) || (want6 && g->family == 4))

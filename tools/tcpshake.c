@@ -4,11 +4,14 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "tcpshake/capture.h"
+#include "tcpshake/craft.h"
 #include "tcpshake/version.h"
 
 static void usage(FILE *f)
 {
     fputs("usage: tcpshake COMMAND [OPTIONS]\n"
+          "       tcpshake --version | --help\n"
           "\n"
           "commands:\n"
           "  trace   annotate every TCP segment's role in the handshake and teardown,\n"
@@ -19,7 +22,12 @@ static void usage(FILE *f)
           "  listen  a server made of crafted segments: answer real clients\n"
           "  replay  replay a captured connection's client side against a live server\n"
           "\n"
-          "`tcpshake COMMAND --help` describes a command's options.\n",
+          "options:\n"
+          "  -h, --help     this text\n"
+          "  -V, --version  the version of tcpshake, libpcap and libnet\n"
+          "\n"
+          "`tcpshake COMMAND --help` describes a command's options;\n"
+          "`man tcpshake-COMMAND` describes it in full.\n",
           f);
 }
 
@@ -45,7 +53,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-        puts("tcpshake " TS_VERSION_STRING);
+        /* the libraries too: a bug report needs them (libnet 1.1.6 has
+         * bugs we work around, see docs/craft.md) */
+        printf("tcpshake %s\n%s\n%s\n", TS_VERSION_STRING, ts_capture_lib_version(),
+               ts_craft_lib_version());
         return 0;
     }
     fprintf(stderr, "tcpshake: unknown command '%s' (try: tcpshake --help)\n", cmd);

@@ -109,6 +109,9 @@ TS_API int ts_capture_set_filter(struct ts_capture *c, const char *filter, char 
 /* Print the interfaces (-D) into buf, one per line; -1 with err on failure. */
 TS_API int ts_capture_list(char *buf, size_t len, char *err, size_t errlen);
 
+/* libpcap's own version line, "libpcap version 1.10.3 ..." (--version). */
+TS_API const char *ts_capture_lib_version(void);
+
 #ifdef __cplusplus
 }
 #endif

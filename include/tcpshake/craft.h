@@ -153,6 +153,9 @@ TS_API struct ts_craft_session *ts_craft_open(const struct ts_craft_session_cfg 
                                               char *err, size_t errlen);
 TS_API void ts_craft_close(struct ts_craft_session *s);
 
+/* libnet's version, as libnet_version() gives it (--version). */
+TS_API const char *ts_craft_lib_version(void);
+
 /* Build the segment by rebuilding the session's blocks.  Returns 0 and fills
  * *f, or -1 with a message (family mismatch, options too long, ...). */
 TS_API int ts_craft_build(struct ts_craft_session *s, const struct ts_craft_seg *seg,

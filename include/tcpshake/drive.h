@@ -100,7 +100,8 @@ struct ts_drive_cfg {
     bool isn_set;
     uint32_t isn;
     struct ts_drive_syn_opts syn;
-    uint16_t win;              /* window we advertise (bytes); 0 = 64240 */
+    uint32_t win;              /* window we advertise (bytes; above 65535 only with
+                                  syn.wscale); 0 = 64240 */
 
     const uint8_t *data;       /* connect: what we send; listen: the reply */
     uint32_t data_len;

@@ -558,3 +558,8 @@ int ts_capture_list(char *buf, size_t len, char *err, size_t errlen)
     pcap_freealldevs(all);
     return 0;
 }
+
+const char *ts_capture_lib_version(void)
+{
+    return pcap_lib_version();
+}

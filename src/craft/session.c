@@ -167,6 +167,11 @@ void ts_craft_close(struct ts_craft_session *s)
     free(s);
 }
 
+const char *ts_craft_lib_version(void)
+{
+    return libnet_version();
+}
+
 int ts_craft_fd(const struct ts_craft_session *s)
 {
     return s->via == TS_CRAFT_VIA_BUILD ? -1 : libnet_getfd(s->l);
