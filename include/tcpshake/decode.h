@@ -260,6 +260,14 @@ TS_API const char *ts_anomaly_name(uint32_t bit);
 /* Format an address (no port) into buf; returns buf.  IPv6 in RFC 5952 form. */
 TS_API char *ts_addr_str(const struct ts_addr *a, char *buf, size_t len);
 
+/* "198.18.0.1:80", "[2001:db8::1]:80" into buf; returns buf. */
+TS_API char *ts_endpoint_str(const struct ts_addr *a, uint16_t port, char *buf, size_t len);
+
+/* tcpdump's flag letters in tcpdump's order, F S R P . U E W, then e for
+ * the AE bit (RFC 9768); "none" without any.  buf holds TS_FLAGS_STR_LEN. */
+#define TS_FLAGS_STR_LEN 10
+TS_API char *ts_flags_str(uint8_t flags, bool ae, char *buf);
+
 /* Compare two addresses (memcmp order; family first). */
 TS_API int ts_addr_cmp(const struct ts_addr *x, const struct ts_addr *y);
 

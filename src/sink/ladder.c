@@ -285,30 +285,10 @@ static void fmt_reltime(char *buf, size_t len, uint64_t ns)
         snprintf(buf, len, "%llus", s);
 }
 
-/* tcpdump's flag letters and order, as render.c prints them */
-static void fmt_flags(char *buf, const struct ts_seg *s)
-{
-    static const struct { uint8_t bit; char c; } fl[] = {
-        {TS_TH_FIN, 'F'}, {TS_TH_SYN, 'S'}, {TS_TH_RST, 'R'}, {TS_TH_PSH, 'P'},
-        {TS_TH_ACK, '.'}, {TS_TH_URG, 'U'}, {TS_TH_ECE, 'E'}, {TS_TH_CWR, 'W'},
-    };
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++)
-        if (s->flags & fl[i].bit)
-            buf[n++] = fl[i].c;
-    if (s->ae)
-        buf[n++] = 'e';
-    if (!n) {
-        memcpy(buf, "none", 4);
-        n = 4;
-    }
-    buf[n] = '\0';
-}
-
 void ts_ladder_label(char *buf, size_t len, const struct ts_seg *s, const struct ts_event *ev)
 {
-    char fl[16];
-    fmt_flags(fl, s);
+    char fl[TS_FLAGS_STR_LEN];
+    ts_flags_str(s->flags, s->ae, fl);
     int n = snprintf(buf, len, "[%s] seq %lu", fl, (unsigned long)ev->rel_seq);
     if (s->payload_len && n > 0 && (size_t)n < len)
         n += snprintf(buf + n, len - (size_t)n, ":%lu",
@@ -328,13 +308,6 @@ void ts_ladder_role(char *buf, size_t len, const struct ts_event *ev)
                  ev->dir == TS_C2S ? "client" : "server");
     else
         snprintf(buf, len, "%s", ts_role_label((enum ts_role)ev->role));
-}
-
-static void fmt_endpoint(char *buf, size_t len, const struct ts_addr *a, uint16_t port)
-{
-    char ab[64];
-    ts_addr_str(a, ab, sizeof ab);
-    snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", ab, (unsigned)port);
 }
 
 /* Phrases separated by two spaces, wrapped at the ladder's width; lines
@@ -394,8 +367,8 @@ static void draw_header(struct ts_ladder *l, struct ts_out *o, const struct ts_c
 {
     char title[32], cl[80], sv[80], ends[200], when[64];
     snprintf(title, sizeof title, "conn #%llu", (unsigned long long)c->id);
-    fmt_endpoint(cl, sizeof cl, &c->addr[TS_C2S], c->port[TS_C2S]);
-    fmt_endpoint(sv, sizeof sv, &c->addr[TS_S2C], c->port[TS_S2C]);
+    ts_endpoint_str(&c->addr[TS_C2S], c->port[TS_C2S], cl, sizeof cl);
+    ts_endpoint_str(&c->addr[TS_S2C], c->port[TS_S2C], sv, sizeof sv);
     snprintf(ends, sizeof ends, "%s %s %s", cl, l->cfg.utf8 ? "\xe2\x86\x92" : "->", sv);
     time_t sec = (time_t)(c->t_first / 1000000000u);
     struct tm tm;

@@ -470,19 +470,8 @@ static const char *role_colour(int role)
 /* tcpdump's flag letters and order: F S R P . U E W e */
 static void put_tflags(struct ts_out *o, const struct ts_seg *s)
 {
-    uint8_t f = s->flags;
-    size_t start = o->len;
-    if (f & TS_TH_FIN) put_c(o, 'F');
-    if (f & TS_TH_SYN) put_c(o, 'S');
-    if (f & TS_TH_RST) put_c(o, 'R');
-    if (f & TS_TH_PSH) put_c(o, 'P');
-    if (f & TS_TH_ACK) put_c(o, '.');
-    if (f & TS_TH_URG) put_c(o, 'U');
-    if (f & TS_TH_ECE) put_c(o, 'E');
-    if (f & TS_TH_CWR) put_c(o, 'W');
-    if (s->ae) put_c(o, 'e');
-    if (o->len == start)
-        PUT_LIT(o, "none");
+    char fl[TS_FLAGS_STR_LEN];
+    put_s(o, ts_flags_str(s->flags, s->ae, fl));
 }
 
 /* JSON flag letters, "FSRPAUEC" order */

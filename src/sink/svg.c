@@ -92,13 +92,6 @@ void ts_svg_free(struct ts_svg *v)
     free(v);
 }
 
-static void fmt_endpoint(char *buf, size_t len, const struct ts_addr *a, uint16_t port)
-{
-    char ab[64];
-    ts_addr_str(a, ab, sizeof ab);
-    snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", ab, (unsigned)port);
-}
-
 static struct vconn *find(struct ts_svg *v, uint64_t id)
 {
     if (v->last < v->n && v->conns[v->last].id == id)
@@ -144,7 +137,7 @@ static struct vconn *conn_for(struct ts_svg *v, const struct ts_conn *c)
     vc->id = c->id;
     vc->t_first = c->t_first;
     for (int d = 0; d < 2; d++)
-        fmt_endpoint(vc->end[d], sizeof vc->end[d], &c->addr[d], c->port[d]);
+        ts_endpoint_str(&c->addr[d], c->port[d], vc->end[d], sizeof vc->end[d]);
     v->last = v->n++;
     return vc;
 }

@@ -1,6 +1,10 @@
 /* Names of roles, notes, reset reasons, close kinds: the vocabulary of text
- * and JSON output.  Changing one changes the output format. */
+ * and JSON output, and the formatters every output shares (flag letters,
+ * endpoints).  Changing one changes the output format; tests/unit/
+ * test_names.c checks each name is unique and documented in README.md. */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "tcpshake/track.h"
 
@@ -138,4 +142,37 @@ const char *ts_end_reason_name(enum ts_end_reason r)
     case TS_END_FLUSH: return "end";
     }
     return "?";
+}
+
+/* ---- shared formatters (decode.h) ---------------------------------------- */
+
+char *ts_endpoint_str(const struct ts_addr *a, uint16_t port, char *buf, size_t len)
+{
+    char ab[64];
+    ts_addr_str(a, ab, sizeof ab);
+    snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", ab, (unsigned)port);
+    return buf;
+}
+
+char *ts_flags_str(uint8_t flags, bool ae, char *buf)
+{
+    static const struct {
+        uint8_t bit;
+        char c;
+    } fl[] = {
+        {TS_TH_FIN, 'F'}, {TS_TH_SYN, 'S'}, {TS_TH_RST, 'R'}, {TS_TH_PSH, 'P'},
+        {TS_TH_ACK, '.'}, {TS_TH_URG, 'U'}, {TS_TH_ECE, 'E'}, {TS_TH_CWR, 'W'},
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++)
+        if (flags & fl[i].bit)
+            buf[n++] = fl[i].c;
+    if (ae)
+        buf[n++] = 'e';
+    if (!n) {
+        memcpy(buf, "none", 4);
+        n = 4;
+    }
+    buf[n] = '\0';
+    return buf;
 }
