@@ -124,7 +124,29 @@ enum {
 
 #define T "trace"
 
-int cmd_trace(int argc, char **argv)
+/* Everything the options say. */
+struct trace_opts {
+    struct ts_capture_cfg ccfg;
+    struct ts_engine_cfg ecfg;
+    struct ts_render_cfg rcfg;
+    bool summary, annotate, list, want_stats, line_buffered, ladder;
+    uint64_t threads, count, conn_id, width;
+    const char *zeek_path, *pcapng_path, *svg_path, *inner_expr;
+    int color;                /* -1 auto */
+    char *filter;             /* the BPF words joined (owned) */
+    struct ts_filter *inner;  /* --inner, compiled (owned) */
+};
+
+static void trace_opts_free(struct trace_opts *t)
+{
+    free(t->filter);
+    ts_filter_free(t->inner);
+    t->filter = NULL;
+    t->inner = NULL;
+}
+
+/* argv into t: returns -1 to go on, or the exit status (help: 0). */
+static int parse_options(struct trace_opts *t, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
@@ -149,77 +171,68 @@ int cmd_trace(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct ts_capture_cfg ccfg = {.promisc = true, .immediate = true};
-    struct ts_engine_cfg ecfg;
-    ts_engine_cfg_default(&ecfg);
-    struct ts_track_cfg *tcfg = &ecfg.track;
-    struct ts_render_cfg rcfg = {0};
-    bool summary = false, annotate = false;
-    uint64_t threads = 0;
-    uint64_t count = 0, v;
-    bool list = false, want_stats = false, line_buffered = false;
-    const char *zeek_path = NULL, *pcapng_path = NULL, *svg_path = NULL;
-    const char *inner_expr = NULL;
-    bool ladder = false;
-    uint64_t conn_id = 0, width = 0;
-    int color = -1; /* auto */
+    uint64_t v;
 
-    setlocale(LC_CTYPE, "");
+    memset(t, 0, sizeof *t);
+    t->ccfg.promisc = true;
+    t->ccfg.immediate = true;
+    ts_engine_cfg_default(&t->ecfg);
+    t->color = -1;
     optind = 1;
     opterr = 0; /* our own one-line messages */
     int ch;
     while ((ch = getopt_long(argc, argv, "+:r:i:Dc:s:pB:nShw:l", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'r': ccfg.file = optarg; break;
-        case 'i': ccfg.iface = optarg; break;
-        case 'D': list = true; break;
+        case 'r': t->ccfg.file = optarg; break;
+        case 'i': t->ccfg.iface = optarg; break;
+        case 'D': t->list = true; break;
         case 'c':
-            if (cli_uint(T, "-c", optarg, 1, UINT64_MAX, &count) < 0) return CLI_USAGE;
+            if (cli_uint(T, "-c", optarg, 1, UINT64_MAX, &t->count) < 0) return CLI_USAGE;
             break;
         case 's':
             if (cli_uint(T, "-s", optarg, 0, 262144, &v) < 0) return CLI_USAGE;
-            ccfg.snaplen = (int)v;
+            t->ccfg.snaplen = (int)v;
             break;
-        case 'p': ccfg.promisc = false; break;
+        case 'p': t->ccfg.promisc = false; break;
         case 'B':
             if (cli_uint(T, "-B", optarg, 0, INT_MAX / 1024, &v) < 0) return CLI_USAGE;
-            ccfg.buffer_kib = (int)v;
+            t->ccfg.buffer_kib = (int)v;
             break;
-        case 'n': rcfg.numeric = true; break;
-        case 'l': line_buffered = true; break;
-        case 'S': rcfg.abs_seq = true; break;
-        case OPT_JSON: rcfg.json = true; break;
-        case OPT_SUMMARY: summary = true; break;
+        case 'n': t->rcfg.numeric = true; break;
+        case 'l': t->line_buffered = true; break;
+        case 'S': t->rcfg.abs_seq = true; break;
+        case OPT_JSON: t->rcfg.json = true; break;
+        case OPT_SUMMARY: t->summary = true; break;
         case OPT_MAX_CONNS:
             if (cli_uint(T, "--max-conns", optarg, 1, 1u << 30, &v) < 0) return CLI_USAGE;
-            tcfg->max_conns = (uint32_t)v;
+            t->ecfg.track.max_conns = (uint32_t)v;
             break;
-        case OPT_KEY_INNER: tcfg->inner_only = true; break;
-        case OPT_INNER: inner_expr = optarg; break;
+        case OPT_KEY_INNER: t->ecfg.track.inner_only = true; break;
+        case OPT_INNER: t->inner_expr = optarg; break;
         case OPT_TIME_WAIT:
-            if (cli_secs(T, "--time-wait", optarg, 0, 86400, &tcfg->time_wait_ns) < 0)
+            if (cli_secs(T, "--time-wait", optarg, 0, 86400, &t->ecfg.track.time_wait_ns) < 0)
                 return CLI_USAGE;
             break;
         case OPT_IDLE:
-            if (cli_secs(T, "--idle", optarg, 0.001, 864000, &tcfg->idle_ns) < 0)
+            if (cli_secs(T, "--idle", optarg, 0.001, 864000, &t->ecfg.track.idle_ns) < 0)
                 return CLI_USAGE;
             break;
         case OPT_COLOR:
-            if (cli_color(T, "--color", optarg, &color) < 0) return CLI_USAGE;
+            if (cli_color(T, "--color", optarg, &t->color) < 0) return CLI_USAGE;
             break;
-        case OPT_NO_CKSUM: ecfg.verify = false; break;
-        case OPT_DATE: rcfg.utc_date = true; break;
-        case OPT_STATS: want_stats = true; break;
-        case OPT_ZEEK_LOG: zeek_path = optarg; break;
-        case 'w': pcapng_path = optarg; break;
-        case OPT_ANNOTATE: annotate = true; break;
-        case OPT_LADDER: ladder = true; break;
-        case OPT_SVG: svg_path = optarg; break;
+        case OPT_NO_CKSUM: t->ecfg.verify = false; break;
+        case OPT_DATE: t->rcfg.utc_date = true; break;
+        case OPT_STATS: t->want_stats = true; break;
+        case OPT_ZEEK_LOG: t->zeek_path = optarg; break;
+        case 'w': t->pcapng_path = optarg; break;
+        case OPT_ANNOTATE: t->annotate = true; break;
+        case OPT_LADDER: t->ladder = true; break;
+        case OPT_SVG: t->svg_path = optarg; break;
         case OPT_CONN:
-            if (cli_uint(T, "--conn", optarg, 1, UINT64_MAX, &conn_id) < 0) return CLI_USAGE;
+            if (cli_uint(T, "--conn", optarg, 1, UINT64_MAX, &t->conn_id) < 0) return CLI_USAGE;
             break;
         case OPT_WIDTH:
-            if (cli_uint(T, "--width", optarg, TS_LADDER_WIDTH_MIN, TS_LADDER_WIDTH_MAX, &width) < 0)
+            if (cli_uint(T, "--width", optarg, TS_LADDER_WIDTH_MIN, TS_LADDER_WIDTH_MAX, &t->width) < 0)
                 return CLI_USAGE;
             break;
         case OPT_THREADS:
@@ -227,7 +240,7 @@ int cmd_trace(int argc, char **argv)
             static const char *const names[] = {"auto", "1", "2"};
             int i;
             if (cli_enum(T, "--threads", optarg, names, 3, &i) < 0) return CLI_USAGE;
-            threads = (uint64_t)i;
+            t->threads = (uint64_t)i;
             break;
         }
         case 'h': trace_usage(stdout); return 0;
@@ -235,7 +248,102 @@ int cmd_trace(int argc, char **argv)
         }
     }
 
-    if (list) {
+    if (t->list)
+        return -1;
+    if (!!t->ccfg.file == !!t->ccfg.iface) {
+        fprintf(stderr, "tcpshake: trace: give one source: -r FILE or -i IFACE (see --help)\n");
+        return 2;
+    }
+    if (t->annotate && !t->pcapng_path) {
+        fprintf(stderr, "tcpshake: trace: --annotate: needs -w FILE\n");
+        return 2;
+    }
+    if (t->ladder && (t->rcfg.json || t->summary)) {
+        fprintf(stderr, "tcpshake: trace: --ladder: cannot be combined with --json or --summary\n");
+        return 2;
+    }
+    if (t->conn_id && !t->ladder && !t->svg_path) {
+        fprintf(stderr, "tcpshake: trace: --conn: needs --ladder or --svg FILE\n");
+        return 2;
+    }
+    if (t->width && !t->ladder) {
+        fprintf(stderr, "tcpshake: trace: --width: needs --ladder\n");
+        return 2;
+    }
+    /* compiled once; the reader thread and the frame path only read it */
+    if (t->inner_expr) {
+        char ferr[512];
+        if (!(t->inner = ts_filter_compile(t->inner_expr, ferr, sizeof ferr))) {
+            fprintf(stderr, "tcpshake: trace: --inner: %s\n", ferr);
+            return 2;
+        }
+        t->ecfg.inner = t->inner;
+    }
+
+    /* the filter: trailing arguments joined by spaces, as tcpdump does */
+    if (optind < argc) {
+        size_t n = 1;
+        for (int i = optind; i < argc; i++)
+            n += strlen(argv[i]) + 1;
+        t->filter = calloc(1, n);
+        if (!t->filter) {
+            fprintf(stderr, "tcpshake: trace: out of memory\n");
+            trace_opts_free(t);
+            return 2;
+        }
+        for (int i = optind; i < argc; i++) {
+            if (i > optind)
+                strcat(t->filter, " ");
+            strcat(t->filter, argv[i]);
+        }
+    }
+    t->ccfg.filter = t->filter;
+
+    t->ecfg.count = t->count;
+    t->ecfg.threads = (unsigned)t->threads;
+    return -1;
+}
+
+/* The sinks, in the order each frame and verdict should reach them: the
+ * lines or the ladder, then SVG, Zeek log, totals, pcapng.  false after
+ * saying why. */
+static bool build_outputs(struct outputs *outs, struct trace_opts *t, struct ts_out *out,
+                          bool tty)
+{
+    bool setup_ok;
+    if (t->ladder) {
+        struct winsize ws;
+        if (t->width == 0 && tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+            t->width = ws.ws_col; /* the ladder clamps it to its bounds */
+        struct ts_ladder_cfg lcfg = {.utf8 = t->rcfg.utf8, .color = t->rcfg.color,
+                                     .width = (unsigned)t->width, .conn = t->conn_id};
+        setup_ok = outputs_add(outs, "--ladder", ts_sink_ladder(out, &lcfg)) == 0;
+    } else {
+        setup_ok = outputs_add(outs, "", ts_sink_text(out, &t->rcfg, t->summary)) == 0;
+    }
+    if (setup_ok && t->svg_path) {
+        struct ts_svg_cfg scfg = {.conn = t->conn_id, .title = t->ccfg.file ? t->ccfg.file : t->ccfg.iface};
+        setup_ok = outputs_add_svg(outs, t->svg_path, &scfg) == 0;
+    }
+    if (setup_ok && t->zeek_path)
+        setup_ok = outputs_add_zeeklog(outs, t->zeek_path) == 0;
+    if (setup_ok && t->want_stats)
+        setup_ok = outputs_add_stats(outs, out, t->rcfg.json) == 0;
+    if (setup_ok && t->pcapng_path) {
+        uint32_t snap = t->ccfg.iface ? (t->ccfg.snaplen ? (uint32_t)t->ccfg.snaplen : 262144u) : 0;
+        setup_ok = outputs_add_pcapng(outs, t->pcapng_path, t->annotate, snap) == 0;
+    }
+    return setup_ok;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+    struct trace_opts topts, *t = &topts;
+    setlocale(LC_CTYPE, "");
+    int r = parse_options(t, argc, argv);
+    if (r >= 0)
+        return r;
+    if (t->list) {
         char buf[16384], err[512];
         if (ts_capture_list(buf, sizeof buf, err, sizeof err) < 0) {
             fprintf(stderr, "tcpshake: trace: %s\n", err);
@@ -244,132 +352,50 @@ int cmd_trace(int argc, char **argv)
         fputs(buf, stdout);
         return 0;
     }
-    if (!!ccfg.file == !!ccfg.iface) {
-        fprintf(stderr, "tcpshake: trace: give one source: -r FILE or -i IFACE (see --help)\n");
-        return 2;
-    }
-    if (annotate && !pcapng_path) {
-        fprintf(stderr, "tcpshake: trace: --annotate: needs -w FILE\n");
-        return 2;
-    }
-    if (ladder && (rcfg.json || summary)) {
-        fprintf(stderr, "tcpshake: trace: --ladder: cannot be combined with --json or --summary\n");
-        return 2;
-    }
-    if (conn_id && !ladder && !svg_path) {
-        fprintf(stderr, "tcpshake: trace: --conn: needs --ladder or --svg FILE\n");
-        return 2;
-    }
-    if (width && !ladder) {
-        fprintf(stderr, "tcpshake: trace: --width: needs --ladder\n");
-        return 2;
-    }
-    /* compiled once; the reader thread and the frame path only read it */
-    struct ts_filter *inner = NULL;
-    if (inner_expr) {
-        char ferr[512];
-        if (!(inner = ts_filter_compile(inner_expr, ferr, sizeof ferr))) {
-            fprintf(stderr, "tcpshake: trace: --inner: %s\n", ferr);
-            return 2;
-        }
-        ecfg.inner = inner;
-    }
-
-    /* the filter: trailing arguments joined by spaces, as tcpdump does */
-    char *filter = NULL;
-    if (optind < argc) {
-        size_t n = 1;
-        for (int i = optind; i < argc; i++)
-            n += strlen(argv[i]) + 1;
-        filter = calloc(1, n);
-        if (!filter) {
-            fprintf(stderr, "tcpshake: trace: out of memory\n");
-            ts_filter_free(inner);
-            return 2;
-        }
-        for (int i = optind; i < argc; i++) {
-            if (i > optind)
-                strcat(filter, " ");
-            strcat(filter, argv[i]);
-        }
-    }
-    ccfg.filter = filter;
-
     bool tty = isatty(STDOUT_FILENO);
-    rcfg.color = color < 0 ? tty && !rcfg.json : color == 1 && !rcfg.json;
+    t->rcfg.color = t->color < 0 ? tty && !t->rcfg.json : t->color == 1 && !t->rcfg.json;
     const char *cs = nl_langinfo(CODESET);
-    rcfg.utf8 = cs && !strcmp(cs, "UTF-8");
+    t->rcfg.utf8 = cs && !strcmp(cs, "UTF-8");
 
     /* An output that is the input (or another output) would destroy it in
      * silence: fopen("wb") truncates before the first frame is read. */
     {
         const char *opts[] = {"--zeek-log", "-w", "--svg"};
-        const char *paths[] = {zeek_path, pcapng_path, svg_path};
-        if (outputs_check_paths("trace", ccfg.file, opts, paths, 3) < 0) {
-            free(filter);
-            ts_filter_free(inner);
+        const char *paths[] = {t->zeek_path, t->pcapng_path, t->svg_path};
+        if (outputs_check_paths("trace", t->ccfg.file, opts, paths, 3) < 0) {
+            trace_opts_free(t);
             return 2;
         }
     }
 
     char err[512];
-    struct ts_capture *cap = ts_capture_open(&ccfg, err, sizeof err);
+    struct ts_capture *cap = ts_capture_open(&t->ccfg, err, sizeof err);
     if (!cap) {
         fprintf(stderr, "tcpshake: trace: %s\n", err);
-        free(filter);
-        ts_filter_free(inner);
+        trace_opts_free(t);
         return 2;
     }
     if (!ts_dlt_supported(ts_capture_datalink(cap))) {
         fprintf(stderr, "tcpshake: trace: %s: link type %d is not supported "
                         "(Ethernet, Linux cooked v1/v2, loopback, raw IP are)\n",
-                ccfg.file ? ccfg.file : ccfg.iface, ts_capture_datalink(cap));
+                t->ccfg.file ? t->ccfg.file : t->ccfg.iface, ts_capture_datalink(cap));
         ts_capture_close(cap);
-        free(filter);
-        ts_filter_free(inner);
+        trace_opts_free(t);
         return 2;
     }
 
-    /* the outputs, opened once the source is known to work; the sinks go
-     * to the engine in the order each frame and verdict should reach them
-     * (the lines or the ladder, then SVG, Zeek log, totals, pcapng) */
+    /* the outputs, opened once the source is known to work */
     static struct ts_out out;
     /* each line at once when someone may be watching it arrive: live, on a
      * terminal, or asked for (-l); else in 64 KiB writes */
-    ts_out_init(&out, stdout, ccfg.iface != NULL || tty || line_buffered);
+    ts_out_init(&out, stdout, t->ccfg.iface != NULL || tty || t->line_buffered);
     struct outputs o;
     outputs_init(&o, "trace");
-    bool setup_ok;
-    if (ladder) {
-        struct winsize ws;
-        if (width == 0 && tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
-            width = ws.ws_col; /* the ladder clamps it to its bounds */
-        struct ts_ladder_cfg lcfg = {.utf8 = rcfg.utf8, .color = rcfg.color,
-                                     .width = (unsigned)width, .conn = conn_id};
-        setup_ok = outputs_add(&o, "--ladder", ts_sink_ladder(&out, &lcfg)) == 0;
-    } else {
-        setup_ok = outputs_add(&o, "", ts_sink_text(&out, &rcfg, summary)) == 0;
-    }
-    if (setup_ok && svg_path) {
-        struct ts_svg_cfg scfg = {.conn = conn_id, .title = ccfg.file ? ccfg.file : ccfg.iface};
-        setup_ok = outputs_add_svg(&o, svg_path, &scfg) == 0;
-    }
-    if (setup_ok && zeek_path)
-        setup_ok = outputs_add_zeeklog(&o, zeek_path) == 0;
-    if (setup_ok && want_stats)
-        setup_ok = outputs_add_stats(&o, &out, rcfg.json) == 0;
-    if (setup_ok && pcapng_path) {
-        uint32_t snap = ccfg.iface ? (ccfg.snaplen ? (uint32_t)ccfg.snaplen : 262144u) : 0;
-        setup_ok = outputs_add_pcapng(&o, pcapng_path, annotate, snap) == 0;
-    }
-    ecfg.count = count;
-    ecfg.threads = (unsigned)threads;
-    struct ts_engine *eng = setup_ok ? outputs_engine(&o, &ecfg) : NULL;
+    struct ts_engine *eng = build_outputs(&o, t, &out, tty) ? outputs_engine(&o, &t->ecfg) : NULL;
     if (!eng) {
         outputs_close(&o, 2);
         ts_capture_close(cap);
-        free(filter);
-        ts_filter_free(inner);
+        trace_opts_free(t);
         return 2;
     }
 
@@ -383,9 +409,9 @@ int cmd_trace(int argc, char **argv)
     bool have_stopper = pthread_create(&stopper_tid, NULL, stop_thread, &st) == 0;
     signal(SIGPIPE, SIG_IGN);
 
-    if (ccfg.iface)
-        fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", ccfg.iface,
-                filter ? ", filter: " : "", filter ? filter : "");
+    if (t->ccfg.iface)
+        fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", t->ccfg.iface,
+                t->filter ? ", t->filter: " : "", t->filter ? t->filter : "");
     int rc = ts_engine_run(eng, cap, &st.stop, err, sizeof err);
     if (have_stopper) {
         pthread_cancel(stopper_tid); /* sigwait is a cancellation point */
@@ -405,7 +431,7 @@ int cmd_trace(int argc, char **argv)
     }
     uint64_t recv, drop, ifdrop;
     if (ts_capture_stats(cap, &recv, &drop, &ifdrop))
-        fprintf(stderr, "tcpshake: trace: %llu frames traced, %llu received by filter, "
+        fprintf(stderr, "tcpshake: trace: %llu frames traced, %llu received by t->filter, "
                         "%llu dropped by kernel, %llu dropped by interface\n",
                 (unsigned long long)est.frames, (unsigned long long)recv,
                 (unsigned long long)drop, (unsigned long long)ifdrop);
@@ -416,8 +442,7 @@ int cmd_trace(int argc, char **argv)
                 (unsigned long long)est.clock_jumps, est.clock_jumps == 1 ? "" : "s");
     ts_engine_free(eng);
     ts_capture_close(cap);
-    free(filter);
-    ts_filter_free(inner);
+    trace_opts_free(t);
     /* A closed pipe (| head -1) ends the trace quietly, as in tcpdump;
      * any other failed write is an error. */
     int werr = out.write_error ? out.write_errno : ferror(stdout) ? errno : 0;
