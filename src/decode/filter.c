@@ -72,6 +72,7 @@ struct parser {
 /* ---- errors ------------------------------------------------------------------ */
 
 /* "at 'WORD' (word N): MSG" or, past the last word, "at the end: MSG". */
+__attribute__((format(printf, 3, 4)))
 static void fail(struct parser *p, unsigned ti, const char *fmt, ...)
 {
     if (p->failed)
