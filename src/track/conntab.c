@@ -441,7 +441,7 @@ static bool emb_squeeze(const struct ts_conn *c, struct embryo *e)
     return memcmp(&x, c, sizeof x) == 0;
 }
 
-struct ts_conn *ct_load(struct conntab *ct, uint32_t idx, struct ts_conn *scratch)
+struct ts_conn *ct_load(const struct conntab *ct, uint32_t idx, struct ts_conn *scratch)
 {
     if (!is_emb(idx))
         return full_at(ct, idx);

@@ -73,7 +73,7 @@ uint32_t ct_find(const struct conntab *ct, const struct ts_seg *s, int *dir);
 
 /* The full record of idx: the record itself, or an embryo expanded into
  * *scratch (then changes must be written back with ct_store). */
-struct ts_conn *ct_load(struct conntab *ct, uint32_t idx, struct ts_conn *scratch);
+struct ts_conn *ct_load(const struct conntab *ct, uint32_t idx, struct ts_conn *scratch);
 
 /* Store connection c after a segment.  idx: its index, or CT_NIL for a new
  * connection (then c is a scratch record and is copied in).  list: CT_OPEN
