@@ -65,7 +65,8 @@ struct conntab {
     bool inner_only; /* ignore ts_seg.tun_key */
 };
 
-int ct_init(struct conntab *ct);
+/* An empty table for at most max_conns connections. */
+int ct_init(struct conntab *ct, uint32_t max_conns);
 void ct_free(struct conntab *ct);
 
 /* The connection of segment s and the direction it goes in, or CT_NIL. */

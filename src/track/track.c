@@ -56,7 +56,7 @@ struct ts_tracker *ts_tracker_new(const struct ts_track_cfg *cfg, char *err,
         return NULL;
     }
     struct ts_tracker *t = calloc(1, sizeof *t);
-    if (!t || ct_init(&t->ct) < 0) {
+    if (!t || ct_init(&t->ct, cfg->max_conns) < 0) {
         free(t);
         snprintf(err, errlen, "out of memory");
         return NULL;
