@@ -5,9 +5,9 @@
  * end every connection is flushed, and every verdict must name a
  * connection the tracker created, exactly once.
  *
- * Layout.  Byte 0 configures the tracker: max_conns 1..8 (bits 0-2), short
- * or default timeouts (bit 3), keyed on the inner tuple alone (bit 4).
- * Then 8 bytes per segment:
+ * Layout.  Byte 0 configures the tracker: max_conns 1, 2, 3, 4, 8, 16, 100
+ * or 1000 (bits 0-2), short or default timeouts (bit 3), keyed on the inner
+ * tuple alone (bit 4).  Then 9 bytes per segment:
  *   0  bits 0-1: which of four tuples (the last is IPv6); bit 2: sent by
  *      the server; bits 3-4: ISN epoch (a new incarnation: each tuple side
  *      has four ISNs, far apart); bit 5: bad checksum; bit 6: the same
@@ -23,6 +23,9 @@
  *   7  bits 0-1: window scale option (none, 0, 7, 14) on a SYN;
  *      bit 5: time goes back by the step instead; bit 6: flush now;
  *      bit 7: expire by the clock now
+ *   8  added to the tuple's client port: up to 1024 tuples, enough for the
+ *      tracker to squeeze SYN-only connections into their compact form
+ *      (after 64 newer ones) and to evict among many
  * Relative numbers make deep states reachable: the fuzzer need not find
  * 32-bit values that agree, only small offsets from each side's ISN.
  */
@@ -38,6 +41,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_SEGS 4096
+#define SEG 9 /* bytes per segment */
 
 struct ledger {
     uint64_t created; /* highest connection id seen in an event */
@@ -74,10 +78,10 @@ static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
         fail("verdict without a name", c->id);
 }
 
-static void tuple(unsigned k, bool from_server, struct ts_seg *s)
+static void tuple(unsigned k, unsigned port, bool from_server, struct ts_seg *s)
 {
     struct ts_addr cl = {0}, sv = {0};
-    uint16_t cport = (uint16_t)(40000 + k), sport = k == 2 ? 40000 : 80;
+    uint16_t cport = (uint16_t)(40000 + k * 256 + port), sport = k == 2 ? 40000 : 80;
     if (k == 3) {
         cl.family = sv.family = 6;
         const uint8_t pfx[4] = {0x20, 0x01, 0x0d, 0xb8}; /* 2001:db8:: */
@@ -102,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     struct ledger led = {0};
-    led.cap = size / 8 + 2;
+    led.cap = size / SEG + 2;
     if (led.cap > MAX_SEGS + 2)
         led.cap = MAX_SEGS + 2;
     led.done = calloc(led.cap, 1);
@@ -111,7 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct ts_track_cfg cfg;
     ts_track_cfg_default(&cfg);
-    cfg.max_conns = 1u + (data[0] & 7u);
+    static const uint32_t max_conns[8] = {1, 2, 3, 4, 8, 16, 100, 1000};
+    cfg.max_conns = max_conns[data[0] & 7u];
     if (data[0] & 8) {
         cfg.time_wait_ns = 2000000000ull; /* 2 s */
         cfg.idle_ns = 30ull * 1000000000ull;
@@ -131,12 +136,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const uint64_t unit[4] = {1000ull, 1000000ull, 1000000000ull,
                                      4096ull * 1000000000ull};
     size_t nseg = 0;
-    for (size_t off = 1; off + 8 <= size && nseg < MAX_SEGS; off += 8, nseg++) {
+    for (size_t off = 1; off + SEG <= size && nseg < MAX_SEGS; off += SEG, nseg++) {
         const uint8_t *b = data + off;
         unsigned k = b[0] & 3u, side = (b[0] >> 2) & 1u, epoch = (b[0] >> 3) & 3u;
         struct ts_seg s;
         memset(&s, 0, sizeof s);
-        tuple(k, side, &s);
+        tuple(k, b[8], side, &s);
         uint32_t isn_c = 0x10000000u * (epoch * 4 + 1) + k * 0x01000000u - 0x100u;
         uint32_t isn_s = 0xf0000000u - 0x20000000u * epoch + k * 0x00100000u;
         uint32_t isn_snd = side ? isn_s : isn_c, isn_rcv = side ? isn_c : isn_s;

@@ -2,7 +2,7 @@
 """Write the hand-made seeds of fuzz_track into tests/fuzz/seeds-track/.
 
 The layout is described at the top of fuzz_track.c: one configuration
-byte, then 8 bytes per segment.  Each seed is one textbook exchange, so
+byte, then 9 bytes per segment.  Each seed is one textbook exchange, so
 that the fuzzer starts from every handshake and teardown variant instead
 of having to find them.
 """
@@ -14,10 +14,10 @@ MS, SEC, LONG = 1 << 6, 2 << 6, 3 << 6  # time-step units (us when 0)
 
 
 def seg(side, flags, seq, ack, ln=0, tup=0, epoch=0, step=1 | MS, win=0xfa,
-        extra=0):
+        extra=0, port=0):
     """side 'c' or 's'; seq/ack relative to the sender's/receiver's ISN."""
     b0 = tup | (4 if side == 's' else 0) | epoch << 3
-    return bytes([b0, flags, seq & 0xff, ack & 0xff, win, ln, step, extra])
+    return bytes([b0, flags, seq & 0xff, ack & 0xff, win, ln, step, extra, port])
 
 
 def handshake(tup=0, epoch=0, ws=0):
@@ -26,6 +26,9 @@ def handshake(tup=0, epoch=0, ws=0):
             seg('c', A, 1, 1, tup=tup, epoch=epoch)]
 
 
+# name: (configuration byte, segments).  Configuration: bits 0-2 pick
+# max_conns (0: 1, 6: 100, 7: 1000), bit 3 short timeouts (2 s TIME_WAIT,
+# 30 s idle).
 SEEDS = {
     # handshake, data both ways, client closes (4 segments), TIME_WAIT ends
     'client-close': (0x08, handshake() + [
@@ -73,7 +76,16 @@ SEEDS = {
     'midstream': (0x07, [
         seg('s', S | A, 0, 1, tup=1), seg('c', A, 1, 1, tup=1),
         seg('c', P | A, 1, 1, 8, tup=1), seg('s', P | A, 1, 9, 8, tup=2),
-        bytes([0x02 | 0x20, P | A, 9, 9, 0xfa, 8, 1 | MS, 0])]),
+        bytes([0x02 | 0x20, P | A, 9, 9, 0xfa, 8, 1 | MS, 0, 0])]),
+    # 120 SYNs from distinct ports, room for 100: the SYN-only ones are
+    # squeezed into the compact form, answered ones promoted, the idlest
+    # evicted; then a few of the first ones again
+    'syn-flood': (0x06, [seg('c', S, 0, 0, tup=p % 2, port=p, step=50)
+                         for p in range(120)] +
+                  [seg('s', S | A, 0, 1, tup=p % 2, port=p, step=50)
+                   for p in range(0, 120, 3)] +
+                  [seg('c', A, 1, 1, tup=p % 2, port=p) for p in range(0, 120, 9)] +
+                  [seg('c', R, 1, 0, tup=p % 2, port=p) for p in range(0, 30, 5)]),
 }
 
 
