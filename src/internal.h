@@ -22,8 +22,10 @@ enum ts_decode_status ts_decode_general(int dlt, const uint8_t *pkt, uint32_t ca
                                         struct ts_seg *out);
 
 /* The tracker's table checked against its invariants, and against its
- * memo of when each list's head is next due (track.c).  For the tests.
- * 0, or -1 with what is wrong in err. */
+ * memo of when each list's head is next due; then every connection: an id
+ * given out, both states valid RFC 9293 states, on the list its states
+ * call for (closed or open), at most max_conns (track.c).  For the tests
+ * and the fuzz targets.  0, or -1 with what is wrong in err. */
 struct ts_tracker;
 int ts_tracker_check(const struct ts_tracker *t, char *err, size_t errlen);
 

@@ -571,10 +571,16 @@ static int run(struct ts_craft_cli *c)
             ts_inject_pace_init(&pace, pps, t_first);
         }
         if (sending && c->flood) {
-            /* Batched: frames go out TS_CRAFT_BATCH at a time. */
+            /* Batched: frames go out TS_CRAFT_BATCH at a time.  A full
+             * queue is flushed and the frame queued again; only no room in
+             * the kernel (ENOBUFS, EAGAIN) or a signal is worth another try.
+             * A hard error ends the flood (it used to be overwritten by the
+             * next ts_craft_queue(), and the loop spun on a full queue). */
             while ((r = ts_craft_queue(sess, &f, err, sizeof(err))) == 1 &&
-                   !ts_craft_stop)
-                r = flush_some(sess, &sent, err, sizeof(err));
+                   !ts_craft_stop) {
+                if ((r = flush_some(sess, &sent, err, sizeof(err))) < 0)
+                    break;
+            }
             if (r < 0) {
                 fail(err);
                 rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;

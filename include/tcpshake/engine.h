@@ -51,7 +51,8 @@ struct ts_engine;
 
 /* A new engine feeding the n sinks, in this order (each frame and each
  * verdict goes to sinks[0] first).  The engine owns the sinks from here on,
- * also on failure; NULL with err. */
+ * also on failure; NULL with err (also when a sink is NULL: a constructor
+ * that failed). */
 TS_API struct ts_engine *ts_engine_new(const struct ts_engine_cfg *cfg,
                                        struct ts_sink *const *sinks, size_t n, char *err,
                                        size_t errlen);

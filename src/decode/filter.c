@@ -12,6 +12,7 @@
 #include "tcpshake/filter.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -71,6 +72,7 @@ struct parser {
 /* ---- errors ------------------------------------------------------------------ */
 
 /* "at 'WORD' (word N): MSG" or, past the last word, "at the end: MSG". */
+__attribute__((format(printf, 3, 4)))
 static void fail(struct parser *p, unsigned ti, const char *fmt, ...)
 {
     if (p->failed)
@@ -456,6 +458,7 @@ struct ts_filter *ts_filter_compile(const char *expr, char *err, size_t errlen)
             fail(&p, p.i, "expected and, or or the end of the expression");
     }
     free(t);
+    assert(p.failed || p.sp == 1); /* one value left: the verdict */
     struct ts_filter *f = NULL;
     if (!p.failed && p.maxsp <= STACK && (f = malloc(sizeof *f + p.np * sizeof f->prog[0]))) {
         f->n = p.np;
@@ -522,6 +525,10 @@ static bool test(const struct ins *in, const struct ts_seg *s)
     }
 }
 
+/* The program is one ts_filter_compile() made: postfix, every operator has
+ * its operands on the stack, and the stack never holds more than STACK
+ * (emit() counted it).  The asserts say so; a program that broke it would
+ * read or write past st[]. */
 bool ts_filter_match(const struct ts_filter *f, const struct ts_seg *s)
 {
     bool st[STACK];
@@ -530,20 +537,25 @@ bool ts_filter_match(const struct ts_filter *f, const struct ts_seg *s)
         const struct ins *in = &f->prog[k];
         switch (in->op) {
         case OP_NOT:
+            assert(sp >= 1);
             st[sp - 1] = !st[sp - 1];
             break;
         case OP_AND:
+            assert(sp >= 2);
             sp--;
             st[sp - 1] = st[sp - 1] && st[sp];
             break;
         case OP_OR:
+            assert(sp >= 2);
             sp--;
             st[sp - 1] = st[sp - 1] || st[sp];
             break;
         default:
+            assert(sp < STACK);
             st[sp++] = test(in, s);
             break;
         }
     }
+    assert(sp == 1);
     return sp == 1 && st[0];
 }

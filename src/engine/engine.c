@@ -114,6 +114,17 @@ void ts_engine_free(struct ts_engine *e)
 struct ts_engine *ts_engine_new(const struct ts_engine_cfg *cfg, struct ts_sink *const *sinks,
                                 size_t n, char *err, size_t errlen)
 {
+    /* A sink constructor returns NULL when out of memory; the example in
+     * engine.h hands its result over unchecked.  Refused here, so no sink
+     * pointer the engine holds is ever NULL. */
+    for (size_t i = 0; i < n; i++) {
+        if (!sinks[i]) {
+            snprintf(err, errlen, "sink %zu of %zu is NULL (out of memory?)", i + 1, n);
+            for (size_t j = 0; j < n; j++)
+                ts_sink_free(sinks[j]);
+            return NULL;
+        }
+    }
     struct ts_engine *e = calloc(1, sizeof *e);
     if (e)
         e->sinks = calloc(n ? n : 1, sizeof *e->sinks);
@@ -315,6 +326,7 @@ static int build_routes(struct ts_engine *e, struct ts_sink *piped, struct ts_si
     free_routes(e);
     for (size_t i = 0; i < e->nsinks; i++) {
         struct ts_sink *k = e->sinks[i];
+        assert(k != NULL); /* ts_engine_new refused NULL sinks */
         enum where at = k == piped ? ON_PIPE : k == on_reader ? ON_READER : IN_PLACE;
         if (k == e->main)
             e->main_at = at;

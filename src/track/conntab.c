@@ -121,15 +121,20 @@ static inline void prefetch_record(const struct conntab *ct, uint32_t idx)
         __builtin_prefetch(r + off);
 }
 
-int ct_init(struct conntab *ct)
+int ct_init(struct conntab *ct, uint32_t max_conns)
 {
     memset(ct, 0, sizeof *ct);
     ct->full.size = sizeof(struct ts_conn);
     ct->emb.size = sizeof(struct embryo);
     /* 512 KiB of buckets, zero pages until used: a capture of up to 64k
      * concurrent connections never rehashes (each rehash reads every
-     * record, all of them long out of cache) */
-    ct->nbuckets = 1u << 16;
+     * record, all of them long out of cache).  A table that may hold
+     * fewer connections gets a bucket for each it may hold: it never
+     * rehashes either, and a walk over its buckets (ct_check after every
+     * segment, in the tests and the fuzz targets) stays short. */
+    ct->nbuckets = 16;
+    while (ct->nbuckets < max_conns && ct->nbuckets < (1u << 16))
+        ct->nbuckets <<= 1;
     ct->buckets = calloc(ct->nbuckets, sizeof *ct->buckets);
     return ct->buckets ? 0 : -1;
 }
@@ -441,7 +446,7 @@ static bool emb_squeeze(const struct ts_conn *c, struct embryo *e)
     return memcmp(&x, c, sizeof x) == 0;
 }
 
-struct ts_conn *ct_load(struct conntab *ct, uint32_t idx, struct ts_conn *scratch)
+struct ts_conn *ct_load(const struct conntab *ct, uint32_t idx, struct ts_conn *scratch)
 {
     if (!is_emb(idx))
         return full_at(ct, idx);

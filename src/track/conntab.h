@@ -65,7 +65,8 @@ struct conntab {
     bool inner_only; /* ignore ts_seg.tun_key */
 };
 
-int ct_init(struct conntab *ct);
+/* An empty table for at most max_conns connections. */
+int ct_init(struct conntab *ct, uint32_t max_conns);
 void ct_free(struct conntab *ct);
 
 /* The connection of segment s and the direction it goes in, or CT_NIL. */
@@ -73,7 +74,7 @@ uint32_t ct_find(const struct conntab *ct, const struct ts_seg *s, int *dir);
 
 /* The full record of idx: the record itself, or an embryo expanded into
  * *scratch (then changes must be written back with ct_store). */
-struct ts_conn *ct_load(struct conntab *ct, uint32_t idx, struct ts_conn *scratch);
+struct ts_conn *ct_load(const struct conntab *ct, uint32_t idx, struct ts_conn *scratch);
 
 /* Store connection c after a segment.  idx: its index, or CT_NIL for a new
  * connection (then c is a scratch record and is copied in).  list: CT_OPEN

@@ -56,7 +56,7 @@ struct ts_tracker *ts_tracker_new(const struct ts_track_cfg *cfg, char *err,
         return NULL;
     }
     struct ts_tracker *t = calloc(1, sizeof *t);
-    if (!t || ct_init(&t->ct) < 0) {
+    if (!t || ct_init(&t->ct, cfg->max_conns) < 0) {
         free(t);
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -86,14 +86,6 @@ void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st)
     /* at most one bucket per connection (the table doubles past that) */
     st->bytes_per_conn = sizeof(struct ts_conn) + sizeof(struct ct_bucket);
     st->bytes_per_embryo = ct_embryo_size() + sizeof(struct ct_bucket);
-}
-
-int ts_tracker_check(const struct ts_tracker *t, char *err, size_t errlen)
-{
-    uint64_t timeout[2];
-    timeout[CT_OPEN] = t->cfg.idle_ns;
-    timeout[CT_CLOSED] = t->cfg.time_wait_ns;
-    return ct_check(&t->ct, timeout, t->now, err, errlen);
 }
 
 uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d)
@@ -138,6 +130,43 @@ static bool conn_finished(const struct ts_conn *c)
         if (c->ep[d].state != TS_CLOSED && c->ep[d].state != TS_TIME_WAIT)
             return false;
     return true;
+}
+
+int ts_tracker_check(const struct ts_tracker *t, char *err, size_t errlen)
+{
+#define TR_FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+    uint64_t timeout[2];
+    timeout[CT_OPEN] = t->cfg.idle_ns;
+    timeout[CT_CLOSED] = t->cfg.time_wait_ns;
+    if (ct_check(&t->ct, timeout, t->now, err, errlen) < 0)
+        return -1;
+    if (t->ct.live > t->cfg.max_conns || t->ct.live > t->next_id - 1)
+        TR_FAIL("%u connections live, max %u, %llu ever", t->ct.live, t->cfg.max_conns,
+                (unsigned long long)(t->next_id - 1));
+    /* each connection, as a verdict would see it */
+    struct ts_conn scratch;
+    for (uint32_t i = ct_scan(&t->ct, CT_NIL); i != CT_NIL; i = ct_scan(&t->ct, i)) {
+        const struct ts_conn *c = ct_load(&t->ct, i, &scratch);
+        unsigned long long id = (unsigned long long)c->id;
+        if (c->id == 0 || c->id >= t->next_id)
+            TR_FAIL("record %#x: id %llu, next %llu", i, id, (unsigned long long)t->next_id);
+        for (int d = 0; d < 2; d++)
+            if (c->ep[d].state >= TS_STATE_COUNT)
+                TR_FAIL("conn %llu: endpoint %d in state %u", id, d, c->ep[d].state);
+        if (c->link.lru_list != (conn_finished(c) ? CT_CLOSED : CT_OPEN))
+            TR_FAIL("conn %llu (%s, %s) on list %u", id, ts_state_name(c->ep[0].state),
+                    ts_state_name(c->ep[1].state), c->link.lru_list);
+        if (c->t_first > c->t_last)
+            TR_FAIL("conn %llu: first segment after its last", id);
+        if (c->close_kind > TS_CLOSE_FIN_ONLY || c->rst_reason > TS_RST_STRAY ||
+            c->closed_by > 2)
+            TR_FAIL("conn %llu: close kind %u, reset reason %u, closed by %u", id,
+                    c->close_kind, c->rst_reason, c->closed_by);
+        if (c->hist_len >= sizeof c->history || c->history[c->hist_len] != '\0')
+            TR_FAIL("conn %llu: history of %u letters not terminated", id, c->hist_len);
+    }
+    return 0;
+#undef TR_FAIL
 }
 
 /* How far a time stamp may be from the tracker's clock and still move it.

@@ -638,14 +638,14 @@ static int parse(int argc, char **argv)
         bool ok = true;
         switch (c) {
         case O_QUEUE:
-            ok = parse_u64(optarg, 65535, &v);
-            o.queue = (unsigned)v;
+            if ((ok = parse_u64(optarg, 65535, &v)))
+                o.queue = (unsigned)v;
             o.have_queue = ok;
             break;
         case O_CORRUPT: ok = parse_pct(optarg, &o.corrupt_pct); break;
         case O_EVERY:
-            ok = parse_u64(optarg, ULONG_MAX, &v) && v > 0;
-            o.corrupt_every = (unsigned long)v;
+            if ((ok = parse_u64(optarg, ULONG_MAX, &v) && v > 0))
+                o.corrupt_every = (unsigned long)v;
             break;
         case O_ONLY: o.only_payload = true; break;
         case O_ONCE: o.once = true; break;
@@ -655,8 +655,8 @@ static int parse(int argc, char **argv)
         case O_REORDER: ok = parse_pct(optarg, &o.reorder_pct); break;
         case O_REXTRA: ok = parse_ms(optarg, &o.reorder_extra_ns); break;
         case O_LIMIT:
-            ok = parse_u64(optarg, 1u << 20, &v) && v > 0;
-            o.limit = (size_t)v;
+            if ((ok = parse_u64(optarg, 1u << 20, &v) && v > 0))
+                o.limit = (size_t)v;
             break;
         case O_SEED:
             ok = parse_u64(optarg, UINT64_MAX, &o.seed);

@@ -1493,10 +1493,12 @@ static void check_trunc4(const uint8_t *frame, uint32_t full, uint32_t doff,
         /* the record's own lengths agree (a damaged file): whatever the
          * IP header says beyond that is flagged */
         st = dec_full(TS_DLT_EN10MB, frame, c, c, true, &s);
-        if (c >= tcp && c < full)
+        if (c >= tcp && c < full) {
             assert_true(s.anomalies & TS_AN_BAD_IPLEN);
-        else if (c == full)
+        } else if (c == full) {
+            assert_int_equal(st, TS_DEC_TCP);
             assert_int_equal(s.anomalies, 0);
+        }
     }
 }
 
@@ -1623,8 +1625,10 @@ static void compare_dir(const char *dir, int depth)
 static void test_fast_path_captures(void **state)
 {
     (void)state;
-    if (!captures_dir)
-        skip();
+    if (!captures_dir) {
+        skip(); /* longjmps, but cmocka 1.1 does not declare it noreturn */
+        return;
+    }
     compare_dir(captures_dir, 0);
     assert_true(frames_compared > 300); /* about 400 bundled frames */
 }

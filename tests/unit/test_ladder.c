@@ -569,8 +569,10 @@ static void svg_write_error(void **state)
 {
     (void)state;
     FILE *f = fopen("/dev/full", "w");
-    if (!f)
-        skip();
+    if (!f) {
+        skip(); /* longjmps, but is not declared noreturn */
+        return;
+    }
     struct ts_svg_cfg cfg = {0};
     struct ts_svg *v = ts_svg_new(&cfg);
     char err[256] = "";
