@@ -411,7 +411,7 @@ int cmd_trace(int argc, char **argv)
 
     if (t->ccfg.iface)
         fprintf(stderr, "tcpshake: trace: listening on %s%s%s\n", t->ccfg.iface,
-                t->filter ? ", t->filter: " : "", t->filter ? t->filter : "");
+                t->filter ? ", filter: " : "", t->filter ? t->filter : "");
     int rc = ts_engine_run(eng, cap, &st.stop, err, sizeof err);
     if (have_stopper) {
         pthread_cancel(stopper_tid); /* sigwait is a cancellation point */
@@ -431,7 +431,7 @@ int cmd_trace(int argc, char **argv)
     }
     uint64_t recv, drop, ifdrop;
     if (ts_capture_stats(cap, &recv, &drop, &ifdrop))
-        fprintf(stderr, "tcpshake: trace: %llu frames traced, %llu received by t->filter, "
+        fprintf(stderr, "tcpshake: trace: %llu frames traced, %llu received by filter, "
                         "%llu dropped by kernel, %llu dropped by interface\n",
                 (unsigned long long)est.frames, (unsigned long long)recv,
                 (unsigned long long)drop, (unsigned long long)ifdrop);
