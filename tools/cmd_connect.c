@@ -675,13 +675,18 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
             json_str(c->tf, what);
             fprintf(c->tf, ",\"outcome\":\"%s\",\"exit\":%d,\"conns_ok\":%u,"
                     "\"conns_failed\":%u,\"bytes_sent\":%llu,\"bytes_received\":%llu,"
-                    "\"retransmissions\":%u,\"bad_checksums\":%u,\"handshakes\":%u,\"handshake_us_mean\":%.3f,"
+                    "\"retransmissions\":%u,\"bad_checksums\":%u,\"fast_retransmits\":%u,"
+                    "\"dup_acks\":%u,\"out_of_order\":%u,\"out_of_order_dropped\":%u,"
+                    "\"window_probes\":%u,\"pmtu_updates\":%u,\"capture_drops\":%llu,"
+                    "\"handshakes\":%u,\"handshake_us_mean\":%.3f,"
                     "\"handshake_us_min\":%.3f,\"handshake_us_max\":%.3f,"
                     "\"handshake_us_median\":%.3f,\"handshake_us_p99\":%.3f,\"message\":",
                     ts_drive_outcome_name(r->outcome), status, r->conns_ok,
                     r->conns_failed, (unsigned long long)r->bytes_sent,
                     (unsigned long long)r->bytes_received, r->retransmissions,
-                    r->bad_checksums, r->hs_n, r->hs_n ? (double)r->hs_ns_sum / r->hs_n / 1e3 : 0.0,
+                    r->bad_checksums, r->fast_retransmits, r->dup_acks, r->out_of_order,
+                    r->ooo_dropped, r->window_probes, r->pmtu_updates,
+                    (unsigned long long)r->capture_drops, r->hs_n, r->hs_n ? (double)r->hs_ns_sum / r->hs_n / 1e3 : 0.0,
                     (double)r->hs_ns_min / 1e3, (double)r->hs_ns_max / 1e3,
                     (double)r->hs_ns_median / 1e3, (double)r->hs_ns_p99 / 1e3);
             json_str(c->tf, r->outcome == TS_DRIVE_OK ? "" : err);
@@ -696,8 +701,22 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
                     (unsigned long long)r->bytes_sent,
                     (unsigned long long)r->bytes_received, r->retransmissions,
                     r->retransmissions == 1 ? "" : "s");
+            if (r->fast_retransmits)
+                fprintf(c->tf, " (%u fast)", r->fast_retransmits);
             if (r->bad_checksums)
                 fprintf(c->tf, ", %u dropped (bad checksum)", r->bad_checksums);
+            if (r->out_of_order)
+                fprintf(c->tf, ", %u out of order", r->out_of_order);
+            if (r->window_probes)
+                fprintf(c->tf, ", %u window probe%s", r->window_probes,
+                        r->window_probes == 1 ? "" : "s");
+            if (r->pmtu_updates)
+                fprintf(c->tf, ", path MTU lowered %u time%s", r->pmtu_updates,
+                        r->pmtu_updates == 1 ? "" : "s");
+            if (r->capture_drops)
+                fprintf(c->tf, ", %llu frame%s dropped by the capture",
+                        (unsigned long long)r->capture_drops,
+                        r->capture_drops == 1 ? "" : "s");
             if (r->hs_n)
                 fprintf(c->tf, ", handshake %.1f us mean (%u, median %.1f, min %.1f, "
                         "max %.1f)", (double)r->hs_ns_sum / r->hs_n / 1e3, r->hs_n,

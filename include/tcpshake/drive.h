@@ -149,6 +149,15 @@ struct ts_drive_result {
     uint64_t bytes_sent, bytes_received;
     uint32_t retransmissions;
     uint32_t bad_checksums;    /* received segments discarded: checksum wrong */
+    /* how the connection coped with the path */
+    uint32_t fast_retransmits; /* loss recoveries begun by duplicate ACKs or SACK */
+    uint32_t dup_acks;         /* duplicate ACKs received */
+    uint32_t out_of_order;     /* segments of the peer's that came ahead of a hole */
+    uint32_t ooo_dropped;      /* ... of which none could be held */
+    uint32_t window_probes;    /* zero-window probes sent */
+    uint32_t pmtu_updates;     /* path MTU lowered by ICMP */
+    uint64_t capture_drops;    /* frames libpcap dropped (recovered by
+                                  retransmission, but worth knowing) */
     /* handshake times (SYN sent -> our ACK sent), connect only */
     unsigned hs_n;
     uint64_t hs_ns_sum, hs_ns_min, hs_ns_max;

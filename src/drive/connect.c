@@ -178,7 +178,7 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
              "(tcp and src host %s and src port %u and dst host %s and dst %s)"
              " or %s",
              r0, (unsigned)cfg->rport, l0, ports,
-             cfg->family == 6 ? "(icmp6 and ip6[40] == 1)"
+             cfg->family == 6 ? "(icmp6 and (ip6[40] == 1 or ip6[40] == 2))"
                               : "(icmp and icmp[0] == 3)");
 
     struct ts_guard_spec spec = {.family = cfg->family, .local = local,
@@ -228,6 +228,7 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
             t.outcome = TS_DRIVE_FAILED;
             snprintf(t.msg, sizeof t.msg, "%s", s.ioerr);
         }
+        tcb_release(&t);
         /* this connection's verdict now: TIME_WAIT has run its course */
         dsess_verdicts(&s, true);
         s.ctx = NULL;

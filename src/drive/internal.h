@@ -16,9 +16,12 @@
 
 /* ---- wire.c --------------------------------------------------------------- */
 
-/* An ICMP / ICMPv6 destination unreachable quoting a TCP segment. */
+/* An ICMP / ICMPv6 destination unreachable, or an ICMPv6 packet too big,
+ * quoting a TCP segment. */
 struct ts_drive_icmp {
     uint8_t family, type, code;
+    uint32_t mtu;                    /* fragmentation needed / packet too big:
+                                        the next hop's MTU (0 = not given) */
     struct ts_addr from;             /* who sent the ICMP */
     struct ts_addr in_src, in_dst;   /* the quoted segment */
     uint16_t in_sport, in_dport;
@@ -26,8 +29,11 @@ struct ts_drive_icmp {
 };
 
 int ts_drive_ip_offset(int dlt, const uint8_t *p, uint32_t caplen, uint32_t *off);
-/* 0 for a destination unreachable quoting a TCP segment, -1 otherwise. */
+/* 0 for a destination unreachable (or ICMPv6 packet too big) quoting a TCP
+ * segment, -1 otherwise. */
 int ts_drive_icmp_parse(const uint8_t *ip, uint32_t len, struct ts_drive_icmp *ic);
+/* Whether it says our segment was too big for the path (ic->mtu). */
+bool ts_drive_icmp_too_big(const struct ts_drive_icmp *ic);
 const char *ts_drive_icmp_text(const struct ts_drive_icmp *ic, char *buf, size_t len);
 /* The interface that owns address a; -1 if none does. */
 int ts_drive_iface_of(const struct ts_addr *a, char *name, size_t len);
@@ -38,6 +44,9 @@ int ts_drive_iface_of(const struct ts_addr *a, char *name, size_t len);
  * (or left to send-side offload by the capturing host), its IPv4 header
  * checksum right, and the whole segment captured. */
 bool ts_drive_seg_intact(const struct ts_seg *seg);
+
+/* The capture's snap length: the largest IP datagram and a link header. */
+#define DSESS_SNAPLEN (65535 + 64)
 
 struct dsess;
 typedef void (*dsess_tcp_fn)(struct dsess *s, const struct ts_seg *seg,
@@ -62,6 +71,7 @@ struct dsess {
     void *ctx;
     uint32_t *hs_samples;    /* handshake times (ns), for the median */
     uint32_t hs_n, hs_cap;
+    uint64_t drops_checked;  /* when libpcap's drop count was last read */
     bool io_failed;          /* a send or the capture failed: see ioerr */
     char ioerr[320];
 };
@@ -96,6 +106,52 @@ uint64_t dsess_mono(void);
  * ephemeral range (ip_local_port_range).  -1 if there is no room. */
 int ts_drive_pick_ports(struct ts_craft_rng *rng, unsigned n, uint16_t *base);
 
+/* ---- reasm.c: out-of-order data held for us; the peer's SACK blocks ------- */
+
+#define REASM_RUNS 32
+struct reasm {
+    uint8_t *buf;            /* size bytes, allocated at the first hold */
+    uint32_t size, base;     /* a power of two >= the window; base: any seq */
+    uint32_t latest;         /* seq of the latest segment held (for SACK) */
+    uint32_t run[REASM_RUNS][2]; /* held [left, right), sorted, disjoint */
+    unsigned n;
+    uint32_t bytes;
+};
+void reasm_init(struct reasm *q, uint32_t base, uint32_t window);
+void reasm_free(struct reasm *q);
+/* Hold what of [seq, seq+len) lies in [rcv_nxt, rcv_nxt + size).  -1: not
+ * held (no run left, or no memory). */
+int reasm_add(struct reasm *q, uint32_t rcv_nxt, uint32_t seq, const uint8_t *p,
+              uint32_t len);
+/* The held bytes starting at rcv_nxt, as one piece (call again after
+ * moving rcv_nxt past it): their length, 0 when rcv_nxt is not held. */
+uint32_t reasm_pop(struct reasm *q, uint32_t rcv_nxt, const uint8_t **p);
+/* Up to max SACK blocks (RFC 2018 §4): the run of the latest segment
+ * first. */
+unsigned reasm_sack(const struct reasm *q, uint32_t rcv_nxt, uint32_t (*blk)[2],
+                    unsigned max);
+
+/* The sender's scoreboard: what the peer SACKed above snd_una. */
+#define SBOARD_RUNS 32
+struct sboard {
+    uint32_t run[SBOARD_RUNS][2];
+    unsigned n;
+};
+void sboard_clear(struct sboard *b);
+/* The cumulative ACK moved to una: forget what it covers. */
+void sboard_ack(struct sboard *b, uint32_t una);
+/* A SACK block; true when it told something new. */
+bool sboard_add(struct sboard *b, uint32_t l, uint32_t r, uint32_t una, uint32_t max);
+/* Whether seq was SACKed (and where its run ends). */
+bool sboard_has(const struct sboard *b, uint32_t seq, uint32_t *run_end);
+/* The first SACKed byte above seq, or limit if none is below it. */
+uint32_t sboard_next_sacked(const struct sboard *b, uint32_t seq, uint32_t limit);
+/* RFC 6675 IsLost(seq). */
+bool sboard_is_lost(const struct sboard *b, uint32_t seq, uint32_t smss);
+/* The right edge of the highest SACKed run (una when none). */
+uint32_t sboard_high(const struct sboard *b, uint32_t una);
+uint32_t sboard_bytes(const struct sboard *b);
+
 /* ---- tcb.c: one connection, our side ------------------------------------- */
 
 struct tcb {
@@ -129,7 +185,28 @@ struct tcb {
     uint32_t fin_seq;
     bool got_data;
 
+    /* receiving: what came ahead of rcv_nxt, the peer's FIN if it did */
+    struct reasm rq;
+    uint32_t rcv_wnd;        /* bytes we can hold from rcv_nxt on */
+    bool peer_fin_ahead;
+    uint32_t peer_fin_seq;
+
+    /* sending: the peer's window (RFC 9293 SND.WL1/WL2), congestion
+     * control (RFC 5681), loss recovery (RFC 6675 with SACK, RFC 6582
+     * without), the persist timer */
+    uint32_t snd_wl1, snd_wl2;
+    uint32_t cwnd, ssthresh;
+    unsigned dupacks;
+    bool in_recovery;
+    uint32_t recover;        /* RecoveryPoint: snd_max when recovery began */
+    uint32_t high_rxt;       /* RFC 6675 HighRxt */
+    struct sboard sb;
+    uint64_t persist_at;     /* 0: no persist timer */
+    unsigned persist_n;      /* probes sent since the window closed */
+    bool probe_out;          /* a window probe's byte is beyond snd_max */
+
     uint64_t rto, srtt, rttvar;
+    unsigned backoff;        /* RTO doublings since the last progress */
     bool have_rtt;
     unsigned tries;          /* retransmissions of the segment at snd_una */
     uint64_t rexmit_at;      /* 0: no timer */
@@ -166,5 +243,7 @@ void tcb_abort(struct tcb *t, enum ts_drive_outcome why, const char *msg);
  * (abort with RST) or its I/O failed (connection failed), end t and say so. */
 bool tcb_session_over(struct tcb *t);
 bool tcb_matches(const struct tcb *t, const struct ts_seg *seg);
+/* Free what the TCB holds (done also when it finishes); idempotent. */
+void tcb_release(struct tcb *t);
 
 #endif

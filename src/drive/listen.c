@@ -101,6 +101,22 @@ static void on_tcp(struct dsess *s, const struct ts_seg *seg, const uint8_t *fra
     tcb_accept(t, seg);
 }
 
+/* An ICMP error about one of our segments: the path to that client is
+ * narrower than we thought (the only ICMP the filter lets in). */
+static void on_icmp(struct dsess *s, const struct ts_drive_icmp *ic, uint64_t t_ns)
+{
+    struct server *v = s->ctx;
+    (void)t_ns;
+    for (unsigned i = 0; i < v->n; i++) {
+        struct tcb *t = &v->t[i];
+        if (!t->done && ic->in_sport == t->tmpl.sport && ic->in_dport == t->tmpl.dport &&
+            ts_addr_cmp(&ic->in_dst, &t->tmpl.dst) == 0) {
+            tcb_icmp(t, ic);
+            return;
+        }
+    }
+}
+
 int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
                  char *err, size_t errlen)
 {
@@ -114,13 +130,16 @@ int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
         snprintf(err, errlen, "listen: no port");
         return -1;
     }
+    /* the clients' segments, and ICMP saying ours were too big */
+    const char *too_big = cfg->family == 6 ? "(icmp6 and ip6[40] == 2)"
+                                           : "(icmp and icmp[0] == 3 and icmp[1] == 4)";
     if (cfg->local.family) {
         ts_addr_str(&cfg->local, a, sizeof a);
-        snprintf(filter, sizeof filter, "tcp and dst host %s and dst port %u",
-                 a, (unsigned)cfg->lport);
+        snprintf(filter, sizeof filter, "(tcp and dst host %s and dst port %u) or %s",
+                 a, (unsigned)cfg->lport, too_big);
     } else {
-        snprintf(filter, sizeof filter, "%s and tcp dst port %u",
-                 cfg->family == 6 ? "ip6" : "ip", (unsigned)cfg->lport);
+        snprintf(filter, sizeof filter, "(%s and tcp dst port %u) or %s",
+                 cfg->family == 6 ? "ip6" : "ip", (unsigned)cfg->lport, too_big);
     }
     struct ts_guard_spec spec = {.family = cfg->family, .local = cfg->local,
                               .lport_lo = cfg->lport, .lport_hi = cfg->lport,
@@ -130,6 +149,7 @@ int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
         return -1;
     s.mtu = mtu ? mtu : 1500;
     s.on_tcp = on_tcp;
+    s.on_icmp = on_icmp;
     s.ctx = &v;
     v.count = cfg->count ? cfg->count : 1;
     if (s.guard)
@@ -183,6 +203,8 @@ int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
         res->outcome = TS_DRIVE_FAILED;
         snprintf(err, errlen, "%s", e2);
     }
+    for (unsigned i = 0; i < v.n; i++)
+        tcb_release(&v.t[i]);
     free(v.t);
     return 0;
 }

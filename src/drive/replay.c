@@ -343,7 +343,8 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     snprintf(filter, sizeof filter,
              "(tcp and src host %s and src port %u and dst host %s and dst port %u)"
              " or %s", r0, (unsigned)cfg.rport, l0, (unsigned)lport,
-             cfg.family == 6 ? "(icmp6 and ip6[40] == 1)" : "(icmp and icmp[0] == 3)");
+             cfg.family == 6 ? "(icmp6 and (ip6[40] == 1 or ip6[40] == 2))"
+                              : "(icmp and icmp[0] == 3)");
     struct ts_guard_spec spec = {.family = cfg.family, .local = local,
                               .lport_lo = lport, .lport_hi = lport,
                               .remote = cfg.remote, .rport = cfg.rport,
@@ -447,6 +448,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
         res->conns_ok = 1;
     else
         res->conns_failed = 1;
+    tcb_release(&t);
     char e2[320];
     if (dsess_close(&s, e2, sizeof e2) < 0 && res->outcome == TS_DRIVE_OK) {
         res->outcome = TS_DRIVE_FAILED;

@@ -104,10 +104,18 @@ int dsess_open(struct dsess *s, const struct ts_drive_cfg *cfg,
                                      .family = cfg->family,
                                      .set_mark = true,
                                      .mark = cfg->mark ? cfg->mark : 0x7473};
-    /* In immediate mode each slot of libpcap's ring holds one snaplen-sized
-     * frame: libpcap's 2 MiB default is about 8 frames of 256 KiB, and a
-     * burst of the peer's segments overran it.  32 MiB holds 128. */
-    struct ts_capture_cfg pcfg = {.immediate = true, .snaplen = 262144, .buffer_kib = 32768};
+    /* In immediate mode libpcap's ring (TPACKET_V2) has one slot per
+     * frame, each the snap length long: the snap length is the largest
+     * frame a path can bring (an IP datagram of 65535 bytes and its link
+     * header; a 256 KiB one made 4 times fewer slots), and the ring holds
+     * a whole window of the peer's segments at 1 KiB each, plus the ACKs
+     * of a burst of ours. */
+    uint32_t win = cfg->win ? cfg->win : 64240;
+    uint32_t slots = 384 + win / 1024;
+    if (slots > 2048)
+        slots = 2048;
+    struct ts_capture_cfg pcfg = {.immediate = true, .snaplen = DSESS_SNAPLEN,
+                                  .buffer_kib = (int)(slots * ((DSESS_SNAPLEN + 1023) / 1024))};
 
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
@@ -153,9 +161,27 @@ fail:
     return -1;
 }
 
+/* libpcap's drop count: said once when it first grows, kept in the result.
+ * A dropped frame is one the peer sends again (its RTO or our SACK), so
+ * the session goes on. */
+static void check_drops(struct dsess *s)
+{
+    uint64_t recv = 0, drop = 0, ifdrop = 0;
+    if (!s->cap || !ts_capture_stats(s->cap, &recv, &drop, &ifdrop))
+        return;
+    if (drop > s->res->capture_drops) {
+        if (!s->res->capture_drops)
+            dsess_note(s, "the capture dropped frames (libpcap's ring was "
+                       "full): the peer will send them again");
+        s->res->capture_drops = drop;
+    }
+}
+
 int dsess_close(struct dsess *s, char *err, size_t errlen)
 {
     int rc = 0;
+
+    check_drops(s);
 
     if (s->cs)
         dsess_verdicts(s, true);
@@ -215,6 +241,11 @@ static int dispatch(struct dsess *s)
                                 sizeof s->ioerr);
     if (n < 0)
         s->io_failed = true;
+    uint64_t now = dsess_mono();
+    if (now - s->drops_checked >= 100000000u) {
+        s->drops_checked = now;
+        check_drops(s);
+    }
     return n;
 }
 

@@ -1,19 +1,38 @@
-/* One connection seen from our side: a small TCB (RFC 9293 §3.3.1) that
- * decides which segment to craft next.  Our own state moves through the
- * tracer's state table (ts_fsm_step), the same one that infers both
- * endpoints' states from the wire.
+/* One connection seen from our side: a TCB (RFC 9293 §3.3.1) that decides
+ * which segment to craft next.  Our own state moves through the tracer's
+ * state table (ts_fsm_step), the same one that infers both endpoints' states
+ * from the wire.
  *
- * What it does, and what it leaves out on purpose:
- * - sends our data in segments of the effective MSS (RFC 9293 §3.7.1: the
- *   peer's MSS option, our path MTU, less the timestamp option) within the
- *   peer's window (scaled, RFC 7323 §2.3);
- * - retransmits the segment at snd_una when the RTO (RFC 6298) runs out,
- *   backing off, at most cfg->retries times; RTT samples follow Karn;
- * - accepts the peer's data in order only (out-of-order data is answered
- *   with a duplicate ACK, and the peer retransmits), ACKs every segment at
- *   once (no delayed ACK), keeps timestamps (RFC 7323 §4.3) and never sends
- *   SACK blocks (allowed by RFC 2018);
- * - no congestion control: these sessions are a handful of segments.
+ * Sending:
+ * - segments of the effective MSS (RFC 9293 §3.7.1: the peer's MSS option,
+ *   the path MTU — lowered by ICMP "fragmentation needed" / "packet too
+ *   big", RFC 1191 / 8201 — less the timestamp option), within the peer's
+ *   window (scaled, RFC 7323 §2.3; updated by the SND.WL1/WL2 rule) and the
+ *   congestion window (RFC 5681: initial window of RFC 6928, slow start,
+ *   congestion avoidance); no runt segments while data is in flight
+ *   (sender-side silly window avoidance, RFC 9293 §3.8.6.2.1);
+ * - the RTO of RFC 6298 (Karn's rule, or timestamps' echo, RFC 7323 §4),
+ *   doubled per expiry up to the maximum, collapsed again when an ACK
+ *   moves snd_una (as Linux does: progress means the path works); after an
+ *   expiry the window drops to one segment and everything from snd_una not
+ *   SACKed is sent again;
+ * - fast retransmit on three duplicate ACKs, then loss recovery: RFC 6675
+ *   (the SACK scoreboard, pipe, NextSeg) when SACK was agreed, NewReno
+ *   (RFC 6582) when not;
+ * - the persist timer against a zero window: a one-byte probe of new data
+ *   (RFC 9293 §3.8.6.1), backing off like the RTO;
+ * - giving up on a segment takes both cfg->retries retransmissions and
+ *   cfg->timeout_ns without progress (an ACK of new data, or new data from
+ *   the peer): a slow path is not a dead one.
+ * Receiving:
+ * - in-order data goes straight to the output; data ahead of RCV.NXT but in
+ *   the window is held (reasm.c) and delivered when the hole fills; every
+ *   segment is ACKed at once (no delayed ACK, so a duplicate ACK for
+ *   out-of-order data goes out at once, RFC 5681 §4.2), with SACK blocks
+ *   when SACK was agreed (RFC 2018); the window we advertise is what we can
+ *   hold, and stays open because delivery is synchronous;
+ * - our pure ACKs carry a sequence number inside the peer's window even
+ *   when it shrank below what we sent (as Linux's tcp_acceptable_seq).
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +51,30 @@ static uint64_t rto_min(const struct tcb *t)
 static uint64_t rto_max(const struct tcb *t)
 {
     return t->s->cfg->rto_max_ns ? t->s->cfg->rto_max_ns : 60 * NS_S;
+}
+
+/* The RTO before back-off: RFC 6298 §2, or the initial one before any
+ * sample. */
+static uint64_t rto_base(const struct tcb *t)
+{
+    uint64_t r;
+    if (!t->have_rtt)
+        r = t->s->cfg->rto_ns ? t->s->cfg->rto_ns : NS_S;
+    else {
+        uint64_t k = 4 * t->rttvar;
+        r = t->srtt + (k > NS_MS ? k : NS_MS); /* G = 1 ms */
+        if (r < rto_min(t))
+            r = rto_min(t);
+    }
+    return r > rto_max(t) ? rto_max(t) : r;
+}
+
+static void set_rto(struct tcb *t)
+{
+    uint64_t r = rto_base(t);
+    for (unsigned i = 0; i < t->backoff && r < rto_max(t); i++)
+        r *= 2;
+    t->rto = r > rto_max(t) ? rto_max(t) : r;
 }
 
 static void set_state(struct tcb *t, enum ts_fsm_event e)
@@ -53,6 +96,11 @@ static void note_time_wait(struct tcb *t)
     }
 }
 
+void tcb_release(struct tcb *t)
+{
+    reasm_free(&t->rq);
+}
+
 static void finish(struct tcb *t, enum ts_drive_outcome o, const char *msg)
 {
     if (t->done)
@@ -60,7 +108,18 @@ static void finish(struct tcb *t, enum ts_drive_outcome o, const char *msg)
     t->done = true;
     t->outcome = o;
     t->rexmit_at = 0;
+    t->persist_at = 0;
     snprintf(t->msg, sizeof t->msg, "%s", msg ? msg : "");
+    tcb_release(t);
+}
+
+/* The window we advertise, in bytes: what the reassembly ring can hold. */
+static uint32_t our_window(const struct tcb *t)
+{
+    uint32_t w = t->s->cfg->win ? t->s->cfg->win : 64240;
+    if (w > (64u << 20))
+        w = 64u << 20;
+    return w;
 }
 
 void tcb_init(struct tcb *t, struct dsess *s, bool server,
@@ -80,8 +139,11 @@ void tcb_init(struct tcb *t, struct dsess *s, bool server,
     t->tmpl.dport = rp;
     t->iss = iss;
     t->snd_una = t->snd_nxt = t->snd_max = iss;
-    t->rto = s->cfg->rto_ns ? s->cfg->rto_ns : NS_S;
+    set_rto(t);
     t->mtu = s->mtu;
+    t->rcv_wnd = our_window(t);
+    t->ssthresh = UINT32_MAX;
+    t->recover = iss;
     ts_craft_rng_u32(&s->rng, &r);
     t->ts_off = r;
     t->ts_base = dsess_mono();
@@ -106,10 +168,15 @@ static uint32_t tsval(const struct tcb *t)
     return t->ts_off + (uint32_t)((dsess_mono() - t->ts_base) / NS_MS);
 }
 
+static uint32_t ip_tcp_hdr(const struct tcb *t)
+{
+    return t->s->cfg->family == 6 ? 60 : 40;
+}
+
 static uint16_t our_mss(const struct tcb *t)
 {
     const struct ts_drive_cfg *c = t->s->cfg;
-    uint32_t hdr = c->family == 6 ? 60 : 40;
+    uint32_t hdr = ip_tcp_hdr(t);
     if (c->syn.mss)
         return c->syn.mss;
     uint32_t mtu = t->mtu ? t->mtu : 1500;
@@ -149,7 +216,7 @@ static void syn_options(struct tcb *t, struct ts_craft_opts *o, bool synack)
 
 static uint16_t adv_window(const struct tcb *t, bool syn)
 {
-    uint32_t w = t->s->cfg->win ? t->s->cfg->win : 64240;
+    uint32_t w = t->rcv_wnd;
     if (!syn && t->ws_ok)
         w >>= t->rcv_shift;
     return (uint16_t)(w > 65535 ? 65535 : w);
@@ -168,10 +235,22 @@ static int emit(struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len)
     g.win = (flags & TS_TH_RST) ? 0 : adv_window(t, syn);
     if (syn)
         syn_options(t, &g.opt, (flags & TS_TH_ACK) != 0);
-    else if (t->ts_ok && !(flags & TS_TH_RST)) {
-        ts_craft_opts_add_nop(&g.opt, e, sizeof e);
-        ts_craft_opts_add_nop(&g.opt, e, sizeof e);
-        ts_craft_opts_add_ts(&g.opt, tsval(t), t->ts_recent, e, sizeof e);
+    else if (!(flags & TS_TH_RST)) {
+        if (t->ts_ok) {
+            ts_craft_opts_add_nop(&g.opt, e, sizeof e);
+            ts_craft_opts_add_nop(&g.opt, e, sizeof e);
+            ts_craft_opts_add_ts(&g.opt, tsval(t), t->ts_recent, e, sizeof e);
+        }
+        if (t->sack_ok && t->rq.n) {
+            /* 40 option bytes: 3 blocks beside timestamps, else 4 */
+            uint32_t blk[4][2];
+            unsigned n = reasm_sack(&t->rq, t->rcv_nxt, blk, t->ts_ok ? 3 : 4);
+            if (n) {
+                ts_craft_opts_add_nop(&g.opt, e, sizeof e);
+                ts_craft_opts_add_nop(&g.opt, e, sizeof e);
+                ts_craft_opts_add_sack(&g.opt, (const uint32_t(*)[2])blk, n, e, sizeof e);
+            }
+        }
     }
     if (len) {
         uint32_t off = seq - (t->iss + 1);
@@ -184,6 +263,19 @@ static int emit(struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len)
     }
     t->emitted++;
     return 0;
+}
+
+/* A pure ACK.  Its sequence number stays inside the peer's window even when
+ * the window shrank below what we sent: a receiver drops a segment whose
+ * seq is beyond it (RFC 9293 §3.10.7.4), ACK or not. */
+static int send_ack(struct tcb *t)
+{
+    uint32_t seq = t->snd_nxt;
+    uint32_t we = t->snd_una + t->snd_wnd;
+    if (t->st != TS_SYN_SENT && t->st != TS_SYN_RCVD && ts_seq_gt(seq, we) &&
+        ts_seq_ge(we, t->snd_una))
+        seq = we;
+    return emit(t, TS_TH_ACK, seq, 0);
 }
 
 static uint32_t data_end(const struct tcb *t)
@@ -208,35 +300,189 @@ static void start_timing(struct tcb *t, uint32_t end)
     }
 }
 
-/* New data and our FIN, as far as the peer's window allows. */
-static void output(struct tcb *t)
+static bool sending_state(const struct tcb *t)
 {
-    if (t->done || (t->st != TS_ESTABLISHED && t->st != TS_CLOSE_WAIT &&
-                    t->st != TS_FIN_WAIT_1 && t->st != TS_CLOSING &&
-                    t->st != TS_LAST_ACK))
-        return;
-    uint32_t end = data_end(t);
-    while (ts_seq_lt(t->snd_nxt, end) && !t->fin_sent) {
-        uint32_t wnd_end = t->snd_una + t->snd_wnd;
-        if (!ts_seq_lt(t->snd_nxt, wnd_end))
+    return t->st == TS_ESTABLISHED || t->st == TS_CLOSE_WAIT ||
+           t->st == TS_FIN_WAIT_1 || t->st == TS_CLOSING || t->st == TS_LAST_ACK;
+}
+
+/* RFC 6675 §4 SetPipe: our bytes the network still holds, in segments of
+ * smss: neither SACKed nor taken for lost count once, and a second time if
+ * retransmitted (below HighRxt). */
+static uint32_t sack_pipe(const struct tcb *t)
+{
+    uint32_t p = 0, seq = t->snd_una;
+    while (ts_seq_lt(seq, t->snd_max)) {
+        uint32_t re;
+        if (sboard_has(&t->sb, seq, &re)) {
+            seq = re;
+            continue;
+        }
+        uint32_t end = sboard_next_sacked(&t->sb, seq, t->snd_max);
+        if (end - seq > t->smss)
+            end = seq + t->smss;
+        uint32_t len = end - seq;
+        if (!sboard_is_lost(&t->sb, seq, t->smss))
+            p += len;
+        if (ts_seq_lt(seq, t->high_rxt))
+            p += len;
+        seq = end;
+    }
+    return p;
+}
+
+/* What congestion control counts as in flight. */
+static uint32_t in_flight(const struct tcb *t)
+{
+    if (t->sack_ok && t->in_recovery)
+        return sack_pipe(t);
+    /* after an RTO snd_nxt went back to snd_una: what lies between it and
+     * snd_max is taken for lost */
+    uint32_t f = t->snd_nxt - t->snd_una;
+    for (unsigned i = 0; i < t->sb.n; i++) {
+        uint32_t l = t->sb.run[i][0], r = t->sb.run[i][1];
+        if (ts_seq_ge(l, t->snd_nxt))
             break;
-        uint32_t len = end - t->snd_nxt;
+        if (ts_seq_gt(r, t->snd_nxt))
+            r = t->snd_nxt;
+        f -= r - l;
+    }
+    return f;
+}
+
+/* Send [seq, seq+len) of our data; a retransmission when below snd_max. */
+static int send_data(struct tcb *t, uint32_t seq, uint32_t len)
+{
+    uint32_t end = data_end(t);
+    bool rexmit = ts_seq_lt(seq, t->snd_max);
+    if (emit(t, TS_TH_ACK | (seq + len == end ? TS_TH_PSH : 0), seq, len) < 0)
+        return -1;
+    if (rexmit) {
+        t->s->res->retransmissions++;
+        t->timing = false; /* Karn: no sample across a retransmission */
+    }
+    if (ts_seq_gt(seq + len, t->snd_max)) {
+        uint32_t fresh = seq + len - (rexmit ? t->snd_max : seq);
+        t->s->res->bytes_sent += fresh;
+        t->snd_max = seq + len;
+        if (!rexmit)
+            start_timing(t, t->snd_max);
+    }
+    arm_rexmit(t);
+    return 0;
+}
+
+/* RFC 6675 §4 NextSeg() and the loop of §5 (C): send while pipe leaves
+ * room for a segment. */
+static void recovery_output(struct tcb *t)
+{
+    uint32_t end = data_end(t);
+    for (unsigned burst = 0; burst < 64 && !t->done; burst++) {
+        uint32_t p = sack_pipe(t);
+        if (p + t->smss > t->cwnd)
+            return;
+        uint32_t high = sboard_high(&t->sb, t->snd_una);
+        uint32_t from = ts_seq_gt(t->high_rxt, t->snd_una) ? t->high_rxt : t->snd_una;
+        uint32_t seq = 0, len = 0;
+        bool found = false;
+        /* (1) the first hole above HighRxt taken for lost; (3) else the
+         * first hole below the highest SACKed byte */
+        for (int pass = 1; pass <= 3 && !found; pass += 2) {
+            for (uint32_t s = from; ts_seq_lt(s, high);) {
+                uint32_t re;
+                if (sboard_has(&t->sb, s, &re)) {
+                    s = re;
+                    continue;
+                }
+                if (pass == 3 || sboard_is_lost(&t->sb, s, t->smss)) {
+                    seq = s;
+                    len = sboard_next_sacked(&t->sb, s, high) - s;
+                    found = true;
+                }
+                break; /* IsLost falls with s: the first hole decides */
+            }
+            if (!found && pass == 1 && ts_seq_lt(t->snd_max, end) &&
+                ts_seq_lt(t->snd_max, t->snd_una + t->snd_wnd)) {
+                /* (2) new data */
+                seq = t->snd_max;
+                len = end - seq;
+                uint32_t w = t->snd_una + t->snd_wnd - seq;
+                if (len > w)
+                    len = w;
+                found = true;
+            }
+        }
+        if (!found)
+            return;
         if (len > t->smss)
             len = t->smss;
-        if (len > wnd_end - t->snd_nxt)
+        if (t->fin_sent && ts_seq_ge(seq, t->fin_seq))
+            return; /* only the FIN is left: the RTO sends it */
+        if (ts_seq_gt(seq + len, end))
+            len = end - seq;
+        if (!len)
+            return;
+        bool rexmit = ts_seq_lt(seq, t->snd_max);
+        if (send_data(t, seq, len) < 0)
+            return;
+        if (rexmit && ts_seq_gt(seq + len, t->high_rxt))
+            t->high_rxt = seq + len;
+        if (ts_seq_gt(t->snd_max, t->snd_nxt))
+            t->snd_nxt = t->snd_max;
+    }
+}
+
+/* New data, what an RTO left to send again, and our FIN, as far as the
+ * peer's window and the congestion window allow. */
+static void output(struct tcb *t)
+{
+    if (t->done || !sending_state(t))
+        return;
+    if (t->in_recovery && t->sack_ok) {
+        recovery_output(t);
+        return;
+    }
+    uint32_t end = data_end(t);
+    /* a burst is bounded: the capture ring must not fill with the ACKs of
+     * segments sent before we read them; what is left goes when they come */
+    for (unsigned burst = 0; !t->done && burst < 64;) {
+        uint32_t re;
+        if (ts_seq_lt(t->snd_nxt, t->snd_max) && sboard_has(&t->sb, t->snd_nxt, &re)) {
+            t->snd_nxt = re; /* SACKed: the peer has it */
+            continue;
+        }
+        if (!ts_seq_lt(t->snd_nxt, end))
+            break;
+        uint32_t len = end - t->snd_nxt;
+        bool rexmit = ts_seq_lt(t->snd_nxt, t->snd_max);
+        if (rexmit) {
+            uint32_t lim = sboard_next_sacked(&t->sb, t->snd_nxt, t->snd_max);
+            if (len > lim - t->snd_nxt)
+                len = lim - t->snd_nxt;
+        }
+        if (len > t->smss)
+            len = t->smss;
+        uint32_t wnd_end = t->snd_una + t->snd_wnd;
+        if (!ts_seq_lt(t->snd_nxt, wnd_end))
+            break; /* the peer's window is full (or closed: persist) */
+        uint32_t flight = in_flight(t);
+        if (len > wnd_end - t->snd_nxt) {
+            /* no runt segment while others are in flight: their ACKs will
+             * open the window */
+            if (flight)
+                break;
             len = wnd_end - t->snd_nxt;
-        bool last = t->snd_nxt + len == end;
-        if (emit(t, TS_TH_ACK | (last ? TS_TH_PSH : 0), t->snd_nxt, len) < 0)
+        }
+        if (flight && flight + len > t->cwnd)
+            break;
+        if (send_data(t, t->snd_nxt, len) < 0)
             return;
         t->snd_nxt += len;
-        if (ts_seq_gt(t->snd_nxt, t->snd_max)) {
-            t->snd_max = t->snd_nxt;
-            start_timing(t, t->snd_nxt);
-        }
-        t->s->res->bytes_sent += len;
-        arm_rexmit(t);
+        burst++;
     }
-    if (t->fin_wanted && !t->fin_sent && t->snd_nxt == end) {
+    if (t->done)
+        return;
+    if (t->fin_wanted && !t->fin_sent && t->snd_nxt == end && t->snd_max == end) {
         t->fin_seq = t->snd_nxt;
         if (emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0) < 0)
             return;
@@ -244,6 +490,13 @@ static void output(struct tcb *t)
         t->snd_nxt = t->snd_max = t->fin_seq + 1;
         start_timing(t, t->snd_nxt);
         set_state(t, TS_EV_SND_FIN);
+        arm_rexmit(t);
+    } else if (t->fin_sent && t->snd_nxt == t->fin_seq) {
+        /* after an RTO: the data is out again, now the FIN */
+        if (emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0) < 0)
+            return;
+        t->s->res->retransmissions++;
+        t->snd_nxt = t->fin_seq + 1;
         arm_rexmit(t);
     }
 }
@@ -265,29 +518,49 @@ int tcb_connect(struct tcb *t)
     return 0;
 }
 
+/* The payload bytes per segment for an MTU and the agreed options. */
+static uint16_t seg_size(const struct tcb *t, uint32_t mtu)
+{
+    uint32_t hdr = ip_tcp_hdr(t);
+    /* RFC 9293 §3.7.1: no option means 536 (IPv4) / 1220 (IPv6) */
+    uint32_t m = t->peer_mss ? t->peer_mss : (t->s->cfg->family == 6 ? 1220 : 536);
+    if (!mtu)
+        mtu = 1500;
+    if (mtu > hdr && m > mtu - hdr)
+        m = mtu - hdr;
+    if (t->ts_ok)
+        m = m > 12 ? m - 12 : 1;
+    if (m < 8)
+        m = 8; /* RFC 8201 / 1191 floors keep it far above this */
+    return (uint16_t)(m > 65535 ? 65535 : m);
+}
+
 /* What the peer's SYN or SYN+ACK says about the rest of the connection. */
 static void take_syn_options(struct tcb *t, const struct ts_seg *g)
 {
     const struct ts_drive_syn_opts *w = &t->s->cfg->syn;
     const struct ts_opts *o = &g->opt;
-    uint32_t hdr = t->s->cfg->family == 6 ? 60 : 40;
 
     t->peer_mss = (o->present & TS_HAS_MSS) ? o->mss : 0;
-    /* RFC 9293 §3.7.1: no option means 536 (IPv4) / 1220 (IPv6) */
-    uint32_t m = t->peer_mss ? t->peer_mss : (t->s->cfg->family == 6 ? 1220 : 536);
-    uint32_t mtu = t->mtu ? t->mtu : 1500;
-    if (mtu > hdr && m > mtu - hdr)
-        m = mtu - hdr;
     t->ws_ok = w->wscale && (o->present & TS_HAS_WSCALE);
     t->snd_shift = t->ws_ok ? (o->wscale > 14 ? 14 : o->wscale) : 0;
     t->rcv_shift = t->ws_ok ? w->wscale_shift : 0;
+    if (!t->ws_ok && t->rcv_wnd > 65535)
+        t->rcv_wnd = 65535; /* no scaling: this is all we can say */
     t->sack_ok = w->sackok && (o->present & TS_HAS_SACKOK);
     t->ts_ok = w->ts && (o->present & TS_HAS_TS);
-    if (t->ts_ok) {
+    if (t->ts_ok)
         t->ts_recent = o->tsval;
-        m = m > 12 ? m - 12 : 1;
-    }
-    t->smss = (uint16_t)(m > 65535 ? 65535 : m);
+    t->smss = seg_size(t, t->mtu);
+    /* RFC 6928 initial window; RFC 5681 §3.1: ssthresh as high as may be */
+    uint32_t iw = 10u * t->smss;
+    uint32_t cap = 2u * t->smss > 14600 ? 2u * t->smss : 14600;
+    t->cwnd = iw < cap ? iw : cap;
+    t->ssthresh = UINT32_MAX;
+    t->snd_wnd = g->win; /* a SYN's window is never scaled */
+    t->snd_wl1 = g->seq;
+    t->snd_wl2 = g->ack;
+    reasm_init(&t->rq, g->seq + 1, t->rcv_wnd);
 }
 
 int tcb_accept(struct tcb *t, const struct ts_seg *syn)
@@ -295,7 +568,6 @@ int tcb_accept(struct tcb *t, const struct ts_seg *syn)
     t->irs = syn->seq;
     t->rcv_nxt = syn->seq + 1;
     take_syn_options(t, syn);
-    t->snd_wnd = syn->win; /* never scaled on a SYN */
     set_state(t, TS_EV_RCV_SYN);
     if (emit(t, TS_TH_SYN | TS_TH_ACK, t->iss, 0) < 0)
         return -1;
@@ -311,7 +583,7 @@ int tcb_accept(struct tcb *t, const struct ts_seg *syn)
 
 static void rtt_sample(struct tcb *t, uint64_t r)
 {
-    /* RFC 6298 §2.2 and §2.3, alpha 1/8, beta 1/4, G = 1 ms */
+    /* RFC 6298 §2.2 and §2.3, alpha 1/8, beta 1/4 */
     if (!t->have_rtt) {
         t->srtt = r;
         t->rttvar = r / 2;
@@ -321,54 +593,158 @@ static void rtt_sample(struct tcb *t, uint64_t r)
         t->rttvar = (3 * t->rttvar + d) / 4;
         t->srtt = (7 * t->srtt + r) / 8;
     }
-    uint64_t k = 4 * t->rttvar;
-    t->rto = t->srtt + (k > NS_MS ? k : NS_MS);
-    if (t->rto < rto_min(t))
-        t->rto = rto_min(t);
-    if (t->rto > rto_max(t))
-        t->rto = rto_max(t);
 }
 
-static void ack_advanced(struct tcb *t, uint32_t ack)
+/* RFC 5681 §3.1: slow start below ssthresh (one SMSS per ACK at most,
+ * RFC 3465 L = 1), congestion avoidance above. */
+static void grow_cwnd(struct tcb *t, uint32_t acked)
+{
+    if (t->cwnd >= (1u << 30))
+        return;
+    if (t->cwnd < t->ssthresh)
+        t->cwnd += acked < t->smss ? acked : t->smss;
+    else {
+        uint32_t inc = (uint32_t)((uint64_t)t->smss * t->smss / (t->cwnd ? t->cwnd : 1));
+        t->cwnd += inc ? inc : 1;
+    }
+}
+
+static void enter_recovery(struct tcb *t, const char *why)
+{
+    uint32_t flight = t->snd_max - t->snd_una;
+    uint32_t half = flight / 2;
+    t->ssthresh = half > 2u * t->smss ? half : 2u * t->smss;
+    t->in_recovery = true;
+    t->recover = t->snd_max;
+    t->s->res->fast_retransmits++;
+    /* the first segment taken for lost goes now, whatever the window
+     * (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4) */
+    uint32_t len = t->snd_max - t->snd_una;
+    uint32_t lim = sboard_next_sacked(&t->sb, t->snd_una, t->snd_max);
+    if (len > lim - t->snd_una)
+        len = lim - t->snd_una;
+    if (len > t->smss)
+        len = t->smss;
+    if (t->fin_sent && ts_seq_ge(t->snd_una + len, t->fin_seq + 1))
+        len = t->fin_seq - t->snd_una;
+    dsess_note(t->s, "#%u fast retransmit of our data at %u (%s; %s)", t->no,
+               t->snd_una - t->iss, why,
+               t->sack_ok ? "SACK recovery, RFC 6675" : "NewReno, RFC 6582");
+    if (t->sack_ok)
+        t->cwnd = t->ssthresh;
+    else
+        t->cwnd = t->ssthresh + 3u * t->smss;
+    t->high_rxt = t->snd_una;
+    if (len) {
+        if (send_data(t, t->snd_una, len) < 0)
+            return;
+        t->high_rxt = t->snd_una + len;
+    } else if (t->fin_sent && t->snd_una == t->fin_seq) {
+        emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0);
+        t->s->res->retransmissions++;
+    }
+    t->rexmit_at = 0;
+    arm_rexmit(t);
+}
+
+/* An ACK that moved snd_una to ack. */
+static void ack_advanced(struct tcb *t, uint32_t ack, const struct ts_seg *g)
 {
     uint64_t now = dsess_mono();
-    if (t->timing && ts_seq_ge(ack, t->timed_seq)) {
+    uint32_t acked = ack - t->snd_una;
+
+    if (t->ts_ok && (g->opt.present & TS_HAS_TS) && g->opt.tsecr &&
+        (int32_t)(tsval(t) - g->opt.tsecr) >= 0) {
+        /* RFC 7323 §4.1: the echo times retransmissions too */
+        rtt_sample(t, (uint64_t)(tsval(t) - g->opt.tsecr) * NS_MS);
+        t->timing = false;
+    } else if (t->timing && ts_seq_ge(ack, t->timed_seq)) {
         rtt_sample(t, now - t->timed_at);
         t->timing = false;
     }
     t->snd_una = ack;
     if (ts_seq_lt(t->snd_nxt, ack))
         t->snd_nxt = ack;
+    sboard_ack(&t->sb, ack);
     t->tries = 0;
+    t->backoff = 0; /* progress: the path works, drop the back-off */
+    set_rto(t);
     t->rexmit_at = 0;
+    t->dupacks = 0;
+    t->last_act = now;
+
+    if (t->in_recovery) {
+        if (ts_seq_ge(ack, t->recover)) {
+            /* full ACK: recovery is over (RFC 6582 §3.2 step 3) */
+            uint32_t flight = t->snd_max - t->snd_una;
+            uint32_t c = flight + t->smss;
+            t->cwnd = t->sack_ok || c > t->ssthresh ? t->ssthresh : c;
+            t->in_recovery = false;
+        } else if (!t->sack_ok) {
+            /* partial ACK: the next hole goes now, the window deflates */
+            uint32_t len = t->snd_max - t->snd_una;
+            if (len > t->smss)
+                len = t->smss;
+            if (t->fin_sent && ts_seq_ge(t->snd_una + len, t->fin_seq + 1))
+                len = t->fin_seq - t->snd_una;
+            if (len)
+                send_data(t, t->snd_una, len);
+            t->cwnd = t->cwnd > acked ? t->cwnd - acked : t->smss;
+            if (acked >= t->smss)
+                t->cwnd += t->smss;
+        }
+    } else if (t->st != TS_SYN_SENT && t->st != TS_SYN_RCVD) {
+        grow_cwnd(t, acked);
+    }
     if (ts_seq_lt(t->snd_una, t->snd_max))
         arm_rexmit(t);
-    t->last_act = now;
 }
 
-static void deliver(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
+/* Hand n in-order bytes on. */
+static void deliver_bytes(struct tcb *t, const uint8_t *p, uint32_t n)
 {
-    uint32_t len = g->payload_len;
+    if (t->s->data_tap)
+        t->s->data_tap(t->s, p, n);
+    if (t->s->cfg->hooks.data)
+        t->s->cfg->hooks.data(t->s->cfg->hooks.user, t->no, p, n);
+    t->rcv_nxt += n;
+    t->s->res->bytes_received += n;
+    t->got_data = true;
+    t->last_act = dsess_mono();
+}
+
+static void take_fin(struct tcb *t);
+
+/* The peer's payload: in order to the output, ahead of rcv_nxt held, below
+ * it dropped.  Then what was held and is now in order, and a FIN that was
+ * waiting for it. */
+static void receive(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
+{
+    uint32_t len = g->payload_len, seq = g->seq;
+    const uint8_t *p = frame + g->payload_off;
+    uint32_t wnd_end = t->rcv_nxt + t->rcv_wnd;
+
+    if (len > g->payload_caplen)
+        len = g->payload_caplen; /* never: intact segments only */
     if (!len)
         return;
-    if (ts_seq_le(g->seq, t->rcv_nxt) && ts_seq_gt(g->seq + len, t->rcv_nxt)) {
-        uint32_t skip = t->rcv_nxt - g->seq;
+    if (ts_seq_le(seq, t->rcv_nxt) && ts_seq_gt(seq + len, t->rcv_nxt)) {
+        uint32_t skip = t->rcv_nxt - seq;
         uint32_t n = len - skip;
-        /* only what was captured can be handed on (snaplen is 256 KiB) */
-        if (skip + n > g->payload_caplen)
-            n = g->payload_caplen > skip ? g->payload_caplen - skip : 0;
-        if (n == 0)
-            return;
-        if (t->s->data_tap)
-            t->s->data_tap(t->s, frame + g->payload_off + skip, n);
-        if (t->s->cfg->hooks.data)
-            t->s->cfg->hooks.data(t->s->cfg->hooks.user, t->no,
-                                  frame + g->payload_off + skip, n);
-        t->rcv_nxt += n;
-        t->s->res->bytes_received += n;
-        t->got_data = true;
-        t->last_act = dsess_mono();
+        if (ts_seq_gt(t->rcv_nxt + n, wnd_end))
+            n = wnd_end - t->rcv_nxt;
+        deliver_bytes(t, p + skip, n);
+    } else if (ts_seq_gt(seq, t->rcv_nxt) && ts_seq_lt(seq, wnd_end)) {
+        t->s->res->out_of_order++;
+        if (reasm_add(&t->rq, t->rcv_nxt, seq, p, len) < 0)
+            t->s->res->ooo_dropped++;
     }
+    const uint8_t *q;
+    uint32_t n;
+    while ((n = reasm_pop(&t->rq, t->rcv_nxt, &q)) != 0)
+        deliver_bytes(t, q, n);
+    if (t->peer_fin_ahead && t->rcv_nxt == t->peer_fin_seq)
+        take_fin(t);
 }
 
 static void synsent_input(struct tcb *t, const struct ts_seg *g)
@@ -394,8 +770,7 @@ static void synsent_input(struct tcb *t, const struct ts_seg *g)
     t->irs = g->seq;
     t->rcv_nxt = g->seq + 1;
     take_syn_options(t, g);
-    t->snd_wnd = g->win; /* a SYN's window is never scaled */
-    ack_advanced(t, g->ack);
+    ack_advanced(t, g->ack, g);
     set_state(t, TS_EV_RCV_SYNACK);
     t->est_at = t->last_act;
     if (emit(t, TS_TH_ACK, t->snd_nxt, 0) < 0)
@@ -415,6 +790,78 @@ static void synsent_input(struct tcb *t, const struct ts_seg *g)
         res->hs_ns_median = res->hs_ns_p99 = hs; /* one connection: itself */
 }
 
+/* The peer's FIN, now in order: ACK it on its own, as a stack does before
+ * its application closes, so that CLOSE_WAIT shows on the wire. */
+static void take_fin(struct tcb *t)
+{
+    t->peer_fin = true;
+    t->peer_fin_ahead = false;
+    t->rcv_nxt++;
+    set_state(t, TS_EV_RCV_FIN);
+    t->last_act = dsess_mono();
+    send_ack(t);
+}
+
+/* The ACK field and the window of a segment in a synchronized state. */
+static void process_ack(struct tcb *t, const struct ts_seg *g, bool *dup)
+{
+    uint32_t ack = g->ack;
+    bool news = false;
+
+    *dup = false;
+    if (t->probe_out && ack == t->snd_max + 1) {
+        /* the window probe's byte was taken */
+        t->probe_out = false;
+        t->snd_max = t->snd_nxt = ack;
+        t->s->res->bytes_sent++;
+    }
+    if (ts_seq_gt(ack, t->snd_max))
+        return; /* ACKs what we never sent: nothing to learn */
+    if (t->sack_ok && (g->opt.present & TS_HAS_SACK))
+        for (unsigned i = 0; i < g->opt.sack_n && i < TS_MAX_SACK; i++)
+            news |= sboard_add(&t->sb, g->opt.sack[i][0], g->opt.sack[i][1],
+                               t->snd_una, t->snd_max);
+    uint32_t wnd = (uint32_t)g->win << t->snd_shift;
+    bool wnd_same = wnd == t->snd_wnd;
+    /* RFC 9293 §3.10.7.4: a window only from a segment not older than the
+     * one that set the current window */
+    if (ts_seq_lt(t->snd_wl1, g->seq) ||
+        (t->snd_wl1 == g->seq && ts_seq_le(t->snd_wl2, ack))) {
+        if (wnd > t->snd_wnd)
+            t->last_act = dsess_mono(); /* an opening window is progress */
+        t->snd_wnd = wnd;
+        t->snd_wl1 = g->seq;
+        t->snd_wl2 = ack;
+    }
+    if (ts_seq_gt(ack, t->snd_una)) {
+        ack_advanced(t, ack, g);
+        return;
+    }
+    /* RFC 5681 §2 (and RFC 6675 §2 with SACK): a duplicate ACK */
+    if (ack == t->snd_una && t->snd_una != t->snd_max && !g->payload_len &&
+        !(g->flags & (TS_TH_SYN | TS_TH_FIN)) && (wnd_same || news))
+        *dup = true;
+}
+
+static void dup_ack(struct tcb *t)
+{
+    t->dupacks++;
+    t->s->res->dup_acks++;
+    if (t->in_recovery) {
+        if (!t->sack_ok)
+            t->cwnd += t->smss; /* RFC 6582 §3.2 step 4: inflate */
+        return;
+    }
+    /* RFC 6582 §3.2 step 2: not again for losses in what was in flight
+     * when the last recovery or RTO began */
+    if (ts_seq_lt(t->snd_una, t->recover))
+        return;
+    if (t->dupacks >= 3)
+        enter_recovery(t, "3 duplicate ACKs");
+    else if (t->sack_ok && sboard_is_lost(&t->sb, t->snd_una, t->smss))
+        enter_recovery(t, "SACKed data above it");
+}
+
 void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
 {
     if (t->done)
@@ -426,13 +873,13 @@ void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
         return;
     }
     unsigned emitted = t->emitted;
-    bool need_ack = false;
+    bool need_ack = false, dup = false;
     uint32_t rcv_before = t->rcv_nxt;
 
     if (g->flags & TS_TH_RST) {
         /* RFC 5961 §3.2 asks for an exact match; a window check is enough
          * against a peer that is a real stack, not an attacker. */
-        uint32_t w = adv_window(t, false) << (t->ws_ok ? t->rcv_shift : 0);
+        uint32_t w = t->rcv_wnd;
         if (ts_seq_ge(g->seq, t->rcv_nxt) && ts_seq_lt(g->seq, t->rcv_nxt + (w ? w : 1))) {
             set_state(t, TS_EV_RST);
             finish(t, TS_DRIVE_RESET, "the peer reset the connection (RST)");
@@ -445,10 +892,8 @@ void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
             /* the client did not get our SYN+ACK: send it again */
             emit(t, TS_TH_SYN | TS_TH_ACK, t->iss, 0);
         } else if (!t->server && (g->flags & TS_TH_ACK)) {
-            need_ack = true; /* our ACK of its SYN+ACK was lost */
+            send_ack(t); /* our ACK of its SYN+ACK was lost */
         }
-        if (need_ack)
-            emit(t, TS_TH_ACK, t->snd_nxt, 0);
         return;
     }
     if (!(g->flags & TS_TH_ACK))
@@ -456,14 +901,18 @@ void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
     if (t->st == TS_SYN_RCVD) {
         if (g->ack != t->iss + 1)
             return;
-        ack_advanced(t, g->ack);
+        ack_advanced(t, g->ack, g);
         set_state(t, TS_EV_RCV_ACK_SYN);
         t->est_at = t->last_act;
-    } else if (ts_seq_gt(g->ack, t->snd_una) && ts_seq_le(g->ack, t->snd_max)) {
-        ack_advanced(t, g->ack);
+        t->snd_wnd = (uint32_t)g->win << t->snd_shift;
+        t->snd_wl1 = g->seq;
+        t->snd_wl2 = g->ack;
+    } else {
+        process_ack(t, g, &dup);
     }
-    t->snd_wnd = (uint32_t)g->win << t->snd_shift;
-    if (t->fin_sent && !t->fin_acked && ts_seq_ge(g->ack, t->fin_seq + 1)) {
+    if (t->done)
+        return;
+    if (t->fin_sent && !t->fin_acked && ts_seq_ge(t->snd_una, t->fin_seq + 1)) {
         t->fin_acked = true;
         set_state(t, TS_EV_RCV_ACK_FIN);
     }
@@ -471,32 +920,41 @@ void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
         t->ts_recent = g->opt.tsval;
 
     if (g->payload_len) {
-        deliver(t, g, frame);
+        receive(t, g, frame);
         need_ack = true; /* in order: ACK it; otherwise a duplicate ACK */
+        if (t->done)
+            return;
     }
     if (g->flags & TS_TH_FIN) {
-        if (!t->peer_fin && g->seq + g->payload_len == t->rcv_nxt) {
-            t->peer_fin = true;
-            t->rcv_nxt++;
-            set_state(t, TS_EV_RCV_FIN);
-            t->last_act = dsess_mono();
-            /* ACK the FIN on its own, as a stack does before its
-             * application closes: CLOSE_WAIT shows on the wire */
-            if (emit(t, TS_TH_ACK, t->snd_nxt, 0) < 0)
+        uint32_t fseq = g->seq + g->payload_len;
+        if (t->peer_fin) {
+            need_ack = true; /* a retransmitted FIN (e.g. in TIME_WAIT) */
+        } else if (fseq == t->rcv_nxt) {
+            take_fin(t);
+            if (t->done)
                 return;
             need_ack = false;
             emitted = t->emitted;
+        } else if (ts_seq_gt(fseq, t->rcv_nxt) &&
+                   ts_seq_le(fseq, t->rcv_nxt + t->rcv_wnd)) {
+            t->peer_fin_ahead = true; /* taken when the hole before it fills */
+            t->peer_fin_seq = fseq;
+            need_ack = true;
         } else {
-            need_ack = true; /* a retransmitted FIN (e.g. in TIME_WAIT) */
+            need_ack = true;
         }
     }
+    if (dup)
+        dup_ack(t);
+    if (t->done)
+        return;
     if (t->st == TS_CLOSED && !t->done) {
         finish(t, TS_DRIVE_OK, NULL); /* LAST_ACK -> CLOSED */
         return;
     }
     tcb_step(t);
     if (need_ack && t->emitted == emitted && !t->done)
-        emit(t, TS_TH_ACK, t->snd_nxt, 0);
+        send_ack(t);
     note_time_wait(t);
 }
 
@@ -505,6 +963,32 @@ void tcb_icmp(struct tcb *t, const struct ts_drive_icmp *ic)
     char txt[200], m[300];
 
     ts_drive_icmp_text(ic, txt, sizeof txt);
+    if (ts_drive_icmp_too_big(ic)) {
+        /* RFC 1191 / 8201: lower the path MTU (never below the minimum of
+         * the IP version) and send again at the new size what was lost */
+        uint32_t floor = t->s->cfg->family == 6 ? 1280 : 576;
+        uint32_t mtu = ic->mtu >= floor ? ic->mtu : floor;
+        uint32_t cur = t->mtu ? t->mtu : 1500;
+        if (t->st == TS_SYN_SENT || t->st == TS_SYN_RCVD || !t->smss ||
+            mtu >= cur) {
+            dsess_note(t->s, "#%u %s (ignored: %s)", t->no, txt,
+                       mtu >= cur ? "not below the path MTU we use"
+                                  : "the handshake is not done");
+            return;
+        }
+        t->mtu = mtu;
+        t->smss = seg_size(t, mtu);
+        t->s->res->pmtu_updates++;
+        dsess_note(t->s, "#%u %s: path MTU %u, segments of %u bytes", t->no,
+                   txt, (unsigned)mtu, (unsigned)t->smss);
+        /* as Linux's tcp_simple_retransmit: no congestion signal, resend
+         * from snd_una at the new size */
+        if (ts_seq_lt(t->snd_una, t->snd_max) && !t->in_recovery) {
+            t->snd_nxt = t->snd_una;
+            output(t);
+        }
+        return;
+    }
     if (t->st == TS_SYN_SENT) {
         snprintf(m, sizeof m, "%s about our SYN", txt);
         dsess_note(t->s, "#%u %s", t->no, m);
@@ -525,9 +1009,7 @@ bool tcb_session_over(struct tcb *t)
         return true;
     }
     if (t->s->io_failed) {
-        t->done = true;
-        t->outcome = TS_DRIVE_FAILED;
-        snprintf(t->msg, sizeof t->msg, "%s", t->s->ioerr);
+        finish(t, TS_DRIVE_FAILED, t->s->ioerr);
         return true;
     }
     return false;
@@ -554,7 +1036,16 @@ static const char *what_at_una(const struct tcb *t)
     return "data";
 }
 
-static void retransmit(struct tcb *t)
+/* Whether a synchronized connection gives up on the segment at snd_una:
+ * after cfg->retries retransmissions and cfg->timeout_ns without progress,
+ * both. */
+static bool give_up(const struct tcb *t, uint64_t now)
+{
+    const struct ts_drive_cfg *c = t->s->cfg;
+    return t->tries >= c->retries && now - t->last_act >= c->timeout_ns;
+}
+
+static void retransmit_handshake(struct tcb *t)
 {
     const struct ts_drive_cfg *c = t->s->cfg;
     const char *what = what_at_una(t);
@@ -564,38 +1055,129 @@ static void retransmit(struct tcb *t)
         snprintf(m, sizeof m, "no answer to our %s after %u transmission%s "
                  "(RTO backed off to %.3f s)", what, t->tries + 1,
                  t->tries ? "s" : "", (double)t->rto / 1e9);
-        if (t->st != TS_SYN_SENT && t->st != TS_SYN_RCVD)
-            tcb_abort(t, TS_DRIVE_TIMEOUT, m);
-        else {
-            set_state(t, TS_EV_RST);
-            finish(t, TS_DRIVE_TIMEOUT, m);
-        }
+        set_state(t, TS_EV_RST);
+        finish(t, TS_DRIVE_TIMEOUT, m);
         return;
     }
     t->tries++;
     t->timing = false; /* Karn: no sample from a retransmitted segment */
-    t->rto *= 2;       /* RFC 6298 §5.5 */
-    if (t->rto > rto_max(t))
-        t->rto = rto_max(t);
+    t->backoff++;      /* RFC 6298 §5.5 */
+    set_rto(t);
     t->s->res->retransmissions++;
     dsess_note(t->s, "#%u retransmitting our %s (try %u of %u, next RTO "
                "%.3f s)", t->no, what, t->tries + 1, c->retries + 1,
                (double)t->rto / 1e9);
     if (t->st == TS_SYN_SENT)
         emit(t, TS_TH_SYN, t->iss, 0);
-    else if (t->st == TS_SYN_RCVD)
+    else
         emit(t, TS_TH_SYN | TS_TH_ACK, t->iss, 0);
-    else if (t->fin_sent && t->snd_una == t->fin_seq)
+    t->rexmit_at = dsess_mono() + t->rto;
+}
+
+static void abort_silent(struct tcb *t, uint64_t now)
+{
+    char m[300];
+    snprintf(m, sizeof m, "no answer to our %s after %u transmissions and "
+             "%.3f s without progress (--retries, --timeout; RTO backed off "
+             "to %.3f s)", what_at_una(t), t->tries + 1,
+             (double)(now - t->last_act) / 1e9, (double)t->rto / 1e9);
+    tcb_abort(t, TS_DRIVE_TIMEOUT, m);
+}
+
+/* The RTO ran out on a synchronized connection: RFC 5681 §3.1 (equation
+ * 4, then a loss window of one segment), RFC 6298 §5.5-5.6 (back off,
+ * resend the earliest segment), RFC 6675 §5.1 (keep the scoreboard; resend
+ * what it does not hold). */
+static void rto_expired(struct tcb *t, uint64_t now)
+{
+    if (give_up(t, now)) {
+        abort_silent(t, now);
+        return;
+    }
+    const char *what = what_at_una(t);
+    uint32_t flight = t->snd_max - t->snd_una;
+    uint32_t half = flight / 2;
+    t->ssthresh = half > 2u * t->smss ? half : 2u * t->smss;
+    t->cwnd = t->smss;
+    t->in_recovery = false;
+    t->dupacks = 0;
+    t->recover = t->snd_max;
+    t->high_rxt = t->snd_una;
+    t->tries++;
+    t->timing = false;
+    t->backoff++;
+    set_rto(t);
+    dsess_note(t->s, "#%u retransmitting our %s (try %u, next RTO %.3f s)",
+               t->no, what, t->tries + 1, (double)t->rto / 1e9);
+    /* the segment at snd_una goes whatever the window (a zero window is
+     * probed this way too) */
+    if (t->fin_sent && t->snd_una == t->fin_seq) {
         emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0);
-    else {
-        uint32_t end = data_end(t);
-        uint32_t len = end - t->snd_una;
+        t->s->res->retransmissions++;
+        t->snd_nxt = t->fin_seq + 1;
+    } else {
+        uint32_t len = t->snd_max - t->snd_una;
+        if (t->fin_sent)
+            len = t->fin_seq - t->snd_una;
+        uint32_t lim = sboard_next_sacked(&t->sb, t->snd_una, t->snd_max);
+        if (len > lim - t->snd_una)
+            len = lim - t->snd_una;
         if (len > t->smss)
             len = t->smss;
-        emit(t, TS_TH_ACK | (t->snd_una + len == end ? TS_TH_PSH : 0),
-             t->snd_una, len);
+        if (len && send_data(t, t->snd_una, len) < 0)
+            return;
+        t->snd_nxt = t->snd_una + len;
+        t->high_rxt = t->snd_nxt;
     }
-    t->rexmit_at = dsess_mono() + t->rto;
+    t->rexmit_at = now + t->rto;
+}
+
+/* The persist timer (RFC 9293 §3.8.6.1): our data waits, the peer's window
+ * is closed and nothing of ours is in flight to bring its update. */
+static bool persist_wanted(const struct tcb *t)
+{
+    return sending_state(t) && t->snd_una == t->snd_max && !t->probe_out &&
+           ts_seq_lt(t->snd_nxt, data_end(t)) &&
+           !ts_seq_lt(t->snd_nxt, t->snd_una + t->snd_wnd);
+}
+
+static void persist(struct tcb *t, uint64_t now)
+{
+    const struct ts_drive_cfg *c = t->s->cfg;
+    char m[300];
+
+    if (!persist_wanted(t) && !t->probe_out) {
+        t->persist_at = 0;
+        t->persist_n = 0;
+        return;
+    }
+    if (!t->persist_at) {
+        uint64_t d = rto_base(t);
+        for (unsigned i = 0; i < t->persist_n && d < rto_max(t); i++)
+            d *= 2;
+        t->persist_at = now + (d > rto_max(t) ? rto_max(t) : d);
+        return;
+    }
+    if (now < t->persist_at)
+        return;
+    if (now - t->last_act >= c->timeout_ns) {
+        snprintf(m, sizeof m, "the peer's window stayed closed for %.3f s "
+                 "(%u window probe%s answered; --timeout)",
+                 (double)(now - t->last_act) / 1e9, t->persist_n,
+                 t->persist_n == 1 ? "" : "s");
+        tcb_abort(t, TS_DRIVE_TIMEOUT, m);
+        return;
+    }
+    /* one byte of new data beyond the closed window: the peer answers it
+     * with its window, and takes the byte once the window is open */
+    uint32_t seq = t->snd_nxt;
+    if (emit(t, TS_TH_ACK, seq, 1) < 0)
+        return;
+    t->probe_out = true;
+    t->persist_n++;
+    t->s->res->window_probes++;
+    t->persist_at = 0;
+    persist(t, now); /* the next one, backed off */
 }
 
 static bool all_acked(const struct tcb *t)
@@ -631,10 +1213,24 @@ void tcb_step(struct tcb *t)
 
     if (t->done)
         return;
-    if (t->rexmit_at && now >= t->rexmit_at) {
-        retransmit(t);
+    if (t->st == TS_SYN_SENT || t->st == TS_SYN_RCVD) {
+        if (t->rexmit_at && now >= t->rexmit_at)
+            retransmit_handshake(t);
+        return;
+    }
+    if (t->rexmit_at) {
+        if (now >= t->rexmit_at)
+            rto_expired(t, now);
+        else if (give_up(t, now))
+            abort_silent(t, now);
         if (t->done)
             return;
+    }
+    if (t->probe_out && (ts_seq_lt(t->snd_nxt, t->snd_una + t->snd_wnd) ||
+                         t->snd_una != t->snd_max)) {
+        t->probe_out = false; /* the window opened: the byte goes again */
+        t->persist_at = 0;
+        t->persist_n = 0;
     }
     if (t->st == TS_TIME_WAIT) {
         note_time_wait(t);
@@ -650,8 +1246,10 @@ void tcb_step(struct tcb *t)
         return;
     }
     if (t->st != TS_ESTABLISHED && t->st != TS_CLOSE_WAIT &&
-        t->st != TS_FIN_WAIT_2)
+        t->st != TS_FIN_WAIT_2) {
+        output(t);
         return;
+    }
 
     /* the server's reply: after the client's first data, its FIN, or a
      * quiet --linger after the handshake */
@@ -662,6 +1260,9 @@ void tcb_step(struct tcb *t)
         t->out_queued = true;
     }
     output(t);
+    if (t->done)
+        return;
+    persist(t, now);
     if (t->done)
         return;
 
@@ -706,6 +1307,9 @@ uint64_t tcb_deadline(const struct tcb *t)
     if (t->done)
         return 0;
     EARLIEST(t->rexmit_at);
+    if (t->rexmit_at && t->st != TS_SYN_SENT && t->st != TS_SYN_RCVD)
+        EARLIEST(t->last_act + c->timeout_ns);
+    EARLIEST(t->persist_at);
     if (t->st == TS_TIME_WAIT)
         EARLIEST(t->tw_until);
     if (t->st == TS_ESTABLISHED || t->st == TS_CLOSE_WAIT ||

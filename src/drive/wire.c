@@ -84,6 +84,8 @@ int ts_drive_icmp_parse(const uint8_t *ip, uint32_t len, struct ts_drive_icmp *i
         ic->code = ip[ihl + 1];
         if (ic->type != 3)
             return -1;
+        if (ic->code == 4) /* RFC 1191 §4: next-hop MTU in the low 16 bits */
+            ic->mtu = rd16(ip + ihl + 6);
         return quoted_tcp(ip + ihl + 8, len - ihl - 8, ic);
     }
     if ((ip[0] >> 4) == 6) {
@@ -94,11 +96,20 @@ int ts_drive_icmp_parse(const uint8_t *ip, uint32_t len, struct ts_drive_icmp *i
         memcpy(ic->from.a, ip + 8, 16);
         ic->type = ip[40];
         ic->code = ip[41];
-        if (ic->type != 1)
+        if (ic->type == 2) /* RFC 4443 §3.2: packet too big, MTU at 4 */
+            ic->mtu = (uint32_t)ip[44] << 24 | (uint32_t)ip[45] << 16 |
+                      (uint32_t)ip[46] << 8 | ip[47];
+        else if (ic->type != 1)
             return -1;
         return quoted_tcp(ip + 48, len - 48, ic);
     }
     return -1;
+}
+
+bool ts_drive_icmp_too_big(const struct ts_drive_icmp *ic)
+{
+    return (ic->family == 4 && ic->type == 3 && ic->code == 4) ||
+           (ic->family == 6 && ic->type == 2);
 }
 
 const char *ts_drive_icmp_text(const struct ts_drive_icmp *ic, char *buf, size_t len)
@@ -125,6 +136,18 @@ const char *ts_drive_icmp_text(const struct ts_drive_icmp *ic, char *buf, size_t
     if (ic->family == 6 && ic->code < sizeof v6 / sizeof v6[0])
         what = v6[ic->code];
     ts_addr_str(&ic->from, from, sizeof from);
+    if (ts_drive_icmp_too_big(ic)) {
+        if (ic->family == 6)
+            snprintf(buf, len, "ICMPv6 packet too big (MTU %u) from %s",
+                     (unsigned)ic->mtu, from);
+        else if (ic->mtu)
+            snprintf(buf, len, "ICMP destination unreachable (fragmentation "
+                     "needed, next-hop MTU %u) from %s", (unsigned)ic->mtu, from);
+        else
+            snprintf(buf, len, "ICMP destination unreachable (fragmentation "
+                     "needed) from %s", from);
+        return buf;
+    }
     if (what)
         snprintf(buf, len, "ICMP%s destination unreachable (%s) from %s",
                  ic->family == 6 ? "v6" : "", what, from);

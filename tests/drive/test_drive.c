@@ -1,7 +1,8 @@
 /* Unit tests of the driver's pieces that need no root: the ICMP
- * destination-unreachable parser and the link-header skip (src/drive/wire.c)
- * on hand-made bytes, the guard's nftables text (src/drive/guard.c), and the
- * names of closes and outcomes. */
+ * destination-unreachable and packet-too-big parser and the link-header skip
+ * (src/drive/wire.c) on hand-made bytes, the guard's nftables text
+ * (src/drive/guard.c), the receive reassembly and the SACK scoreboard
+ * (src/drive/reasm.c), and the names of closes and outcomes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,6 +170,138 @@ static void test_names(void **state)
     assert_int_equal(cfg.wake_fd, -1);
 }
 
+
+/* IPv4 fragmentation needed (RFC 1191): next-hop MTU 1400 about our data
+ * segment; IPv6 packet too big: MTU 1280. */
+static void test_icmp_too_big(void **state)
+{
+    uint8_t b4[sizeof icmp4], b6[sizeof icmp6];
+    struct ts_drive_icmp ic;
+    char txt[200];
+    (void)state;
+    memcpy(b4, icmp4, sizeof b4);
+    b4[21] = 4;                  /* code 4: fragmentation needed */
+    b4[26] = 0x05, b4[27] = 0x78; /* next-hop MTU 1400 */
+    assert_int_equal(ts_drive_icmp_parse(b4, sizeof b4, &ic), 0);
+    assert_true(ts_drive_icmp_too_big(&ic));
+    assert_int_equal(ic.mtu, 1400);
+    assert_non_null(strstr(ts_drive_icmp_text(&ic, txt, sizeof txt), "next-hop MTU 1400"));
+    memcpy(b6, icmp6, sizeof b6);
+    b6[40] = 2, b6[41] = 0;      /* type 2: packet too big */
+    b6[44] = 0, b6[45] = 0, b6[46] = 0x05, b6[47] = 0x00; /* MTU 1280 */
+    assert_int_equal(ts_drive_icmp_parse(b6, sizeof b6, &ic), 0);
+    assert_true(ts_drive_icmp_too_big(&ic));
+    assert_int_equal(ic.mtu, 1280);
+    assert_int_equal(ic.in_sport, 40001);
+    /* an unreachable is not "too big" */
+    assert_int_equal(ts_drive_icmp_parse(icmp4, sizeof icmp4, &ic), 0);
+    assert_false(ts_drive_icmp_too_big(&ic));
+    /* other ICMPv6 types are not ours */
+    b6[40] = 3;
+    assert_int_equal(ts_drive_icmp_parse(b6, sizeof b6, &ic), -1);
+}
+
+/* Out-of-order data is held and handed back in order, across the ring's
+ * wrap and the sequence space's; SACK blocks name the latest run first. */
+static void test_reasm(void **state)
+{
+    struct reasm q;
+    uint8_t data[9000];
+    const uint8_t *p;
+    uint32_t blk[4][2];
+    (void)state;
+    for (unsigned i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7 + 1);
+    uint32_t base = 0xfffff000u; /* the sequence space wraps inside */
+    reasm_init(&q, base, 6000);
+    assert_int_equal(q.size, 8192);
+    uint32_t nxt = base;
+    /* 1000..2000 and 3000..4000 arrive before 0..1000 */
+    assert_int_equal(reasm_add(&q, nxt, base + 1000, data + 1000, 1000), 0);
+    assert_int_equal(reasm_add(&q, nxt, base + 3000, data + 3000, 1000), 0);
+    assert_int_equal(q.n, 2);
+    assert_int_equal(reasm_pop(&q, nxt, &p), 0); /* the hole is first */
+    assert_int_equal(reasm_sack(&q, nxt, blk, 4), 2);
+    assert_int_equal(blk[0][0], base + 3000); /* the latest first */
+    assert_int_equal(blk[1][0], base + 1000);
+    assert_int_equal(blk[1][1], base + 2000);
+    /* a duplicate changes nothing; an overlap merges */
+    assert_int_equal(reasm_add(&q, nxt, base + 1000, data + 1000, 1000), 0);
+    assert_int_equal(reasm_add(&q, nxt, base + 1500, data + 1500, 1600), 0);
+    assert_int_equal(q.n, 1);
+    assert_int_equal(q.run[0][0], base + 1000);
+    assert_int_equal(q.run[0][1], base + 4000);
+    /* the hole fills (delivered by the caller): the rest pops in order */
+    nxt += 1000;
+    uint32_t got = 0;
+    uint8_t out[9000];
+    uint32_t n;
+    while ((n = reasm_pop(&q, nxt, &p)) != 0) {
+        memcpy(out + 1000 + got, p, n);
+        got += n;
+        nxt += n;
+    }
+    assert_int_equal(got, 3000);
+    assert_memory_equal(out + 1000, data + 1000, 3000);
+    assert_int_equal(q.n, 0);
+    /* beyond the ring: only what fits is held; below rcv_nxt: nothing */
+    assert_int_equal(reasm_add(&q, nxt, nxt + 8000, data, 1000), 0);
+    assert_int_equal(q.run[0][1], nxt + 8192);
+    assert_int_equal(reasm_add(&q, nxt, nxt - 500, data, 400), 0);
+    assert_int_equal(q.n, 1);
+    /* no room for another run: refused, nothing changed */
+    reasm_free(&q);
+    reasm_init(&q, 0, 65536);
+    for (unsigned i = 0; i < REASM_RUNS; i++)
+        assert_int_equal(reasm_add(&q, 0, 100 + i * 200, data, 100), 0);
+    assert_int_equal(reasm_add(&q, 0, 100 + REASM_RUNS * 200, data, 100), -1);
+    assert_int_equal(q.n, REASM_RUNS);
+    /* but a segment joining two runs is taken */
+    assert_int_equal(reasm_add(&q, 0, 150, data, 200), 0);
+    assert_int_equal(q.n, REASM_RUNS - 1);
+    reasm_free(&q);
+}
+
+/* The scoreboard: merges, forgets below the cumulative ACK, refuses
+ * D-SACK and blocks beyond what was sent, and IsLost of RFC 6675. */
+static void test_sboard(void **state)
+{
+    struct sboard b;
+    uint32_t re;
+    (void)state;
+    sboard_clear(&b);
+    uint32_t una = 1000, max = 20000, mss = 1000;
+    assert_false(sboard_add(&b, 500, 1000, una, max));    /* D-SACK */
+    assert_false(sboard_add(&b, 19000, 21000, una, max)); /* never sent */
+    assert_true(sboard_add(&b, 3000, 4000, una, max));
+    assert_false(sboard_add(&b, 3000, 4000, una, max));   /* known */
+    assert_false(sboard_is_lost(&b, una, mss));           /* 1000 bytes above */
+    assert_true(sboard_add(&b, 4000, 5000, una, max));    /* adjacent: merged */
+    assert_int_equal(b.n, 1);
+    assert_true(sboard_has(&b, 4500, &re));
+    assert_int_equal(re, 5000);
+    assert_false(sboard_is_lost(&b, una, mss));           /* 2000: not more than 2 MSS */
+    assert_true(sboard_add(&b, 6000, 6100, una, max));
+    assert_true(sboard_is_lost(&b, una, mss));            /* 2100 bytes above */
+    assert_false(sboard_is_lost(&b, 5000, mss));
+    assert_int_equal(sboard_next_sacked(&b, una, max), 3000);
+    assert_int_equal(sboard_next_sacked(&b, 5000, max), 6000);
+    assert_int_equal(sboard_next_sacked(&b, 6000, max), max);
+    assert_int_equal(sboard_high(&b, una), 6100);
+    /* three runs above: lost, whatever the bytes */
+    sboard_clear(&b);
+    sboard_add(&b, 2000, 2010, una, max);
+    sboard_add(&b, 3000, 3010, una, max);
+    assert_false(sboard_is_lost(&b, una, mss));
+    sboard_add(&b, 4000, 4010, una, max);
+    assert_true(sboard_is_lost(&b, una, mss));
+    /* the cumulative ACK passes some */
+    sboard_ack(&b, 3005);
+    assert_int_equal(b.n, 2);
+    assert_int_equal(b.run[0][0], 3005);
+    assert_int_equal(sboard_bytes(&b), 15);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +310,9 @@ int main(void)
         cmocka_unit_test(test_ip_offset),
         cmocka_unit_test(test_guard_text),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_icmp_too_big),
+        cmocka_unit_test(test_reasm),
+        cmocka_unit_test(test_sboard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
