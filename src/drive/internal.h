@@ -204,6 +204,8 @@ struct tcb {
     uint64_t persist_at;     /* 0: no persist timer */
     unsigned persist_n;      /* probes sent since the window closed */
     bool probe_out;          /* a window probe's byte is beyond snd_max */
+    bool probe_answered;     /* the peer answered the latest probe */
+    unsigned probes_unanswered; /* probes in a row with no answer */
 
     uint64_t rto, srtt, rttvar;
     unsigned backoff;        /* RTO doublings since the last progress */

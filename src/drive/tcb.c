@@ -242,9 +242,19 @@ static int emit(struct tcb *t, uint8_t flags, uint32_t seq, uint32_t len)
             ts_craft_opts_add_ts(&g.opt, tsval(t), t->ts_recent, e, sizeof e);
         }
         if (t->sack_ok && t->rq.n) {
-            /* 40 option bytes: 3 blocks beside timestamps, else 4 */
+            /* 40 option bytes: 3 blocks beside timestamps, else 4; and a
+             * segment with data only what the MSS leaves (smss counts the
+             * timestamps alone), as Linux's tcp_current_mss: a full one
+             * carries none */
             uint32_t blk[4][2];
-            unsigned n = reasm_sack(&t->rq, t->rcv_nxt, blk, t->ts_ok ? 3 : 4);
+            unsigned max = t->ts_ok ? 3 : 4;
+            if (len) {
+                uint32_t room = len < t->smss ? t->smss - len : 0;
+                unsigned fit = room >= 4 + 8 ? (room - 4) / 8 : 0;
+                if (fit < max)
+                    max = fit;
+            }
+            unsigned n = max ? reasm_sack(&t->rq, t->rcv_nxt, blk, max) : 0;
             if (n) {
                 ts_craft_opts_add_nop(&g.opt, e, sizeof e);
                 ts_craft_opts_add_nop(&g.opt, e, sizeof e);
@@ -809,6 +819,10 @@ static void process_ack(struct tcb *t, const struct ts_seg *g, bool *dup)
     bool news = false;
 
     *dup = false;
+    if (t->probe_out) {
+        t->probe_answered = true;
+        t->probes_unanswered = 0;
+    }
     if (t->probe_out && ack == t->snd_max + 1) {
         /* the window probe's byte was taken */
         t->probe_out = false;
@@ -835,6 +849,16 @@ static void process_ack(struct tcb *t, const struct ts_seg *g, bool *dup)
     }
     if (ts_seq_gt(ack, t->snd_una)) {
         ack_advanced(t, ack, g);
+        return;
+    }
+    uint64_t now = dsess_mono();
+    if (t->probe_out && t->snd_wnd == 0 &&
+        now - t->last_act >= t->s->cfg->timeout_ns) {
+        char m[200];
+        snprintf(m, sizeof m, "the peer's window stayed closed for %.3f s "
+                 "(%u window probe%s; --timeout)", (double)(now - t->last_act) / 1e9,
+                 t->persist_n, t->persist_n == 1 ? "" : "s");
+        tcb_abort(t, TS_DRIVE_TIMEOUT, m);
         return;
     }
     /* RFC 5681 §2 (and RFC 6675 §2 with SACK): a duplicate ACK */
@@ -1160,11 +1184,13 @@ static void persist(struct tcb *t, uint64_t now)
     }
     if (now < t->persist_at)
         return;
-    if (now - t->last_act >= c->timeout_ns) {
-        snprintf(m, sizeof m, "the peer's window stayed closed for %.3f s "
-                 "(%u window probe%s answered; --timeout)",
-                 (double)(now - t->last_act) / 1e9, t->persist_n,
-                 t->persist_n == 1 ? "" : "s");
+    /* --timeout without progress ends the wait on the peer's word (its
+     * answer to a probe still says zero: process_ack), or on its silence:
+     * more than --retries probes in a row unanswered */
+    if (now - t->last_act >= c->timeout_ns && t->probes_unanswered > c->retries) {
+        snprintf(m, sizeof m, "no answer to our last %u window probes "
+                 "(the peer's window was closed; --retries, --timeout)",
+                 t->probes_unanswered);
         tcb_abort(t, TS_DRIVE_TIMEOUT, m);
         return;
     }
@@ -1174,6 +1200,9 @@ static void persist(struct tcb *t, uint64_t now)
     if (emit(t, TS_TH_ACK, seq, 1) < 0)
         return;
     t->probe_out = true;
+    if (t->persist_n && !t->probe_answered)
+        t->probes_unanswered++;
+    t->probe_answered = false;
     t->persist_n++;
     t->s->res->window_probes++;
     t->persist_at = 0;
