@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "internal.h"
 #include "tcpshake/inject.h"
 
@@ -208,6 +209,14 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
     if (!s.hs_samples)
         s.hs_cap = 0;
     for (unsigned i = 0; i < count; i++) {
+        /* stopped while the guard went in, or between two connections: no
+         * connection is begun only to be aborted */
+        if (dsess_stopped(&s)) {
+            res->outcome = TS_DRIVE_INTERRUPTED;
+            snprintf(err, errlen, "interrupted after %u of %u connection%s",
+                     res->conns_ok, count, count == 1 ? "" : "s");
+            break;
+        }
         uint32_t iss = cfg->isn;
         if (!cfg->isn_set)
             ts_craft_rng_u32(&s.rng, &iss);
@@ -246,12 +255,6 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
         res->hs_ns_p99 = s.hs_samples[(uint64_t)(s.hs_n - 1) * 99 / 100];
     }
     free(s.hs_samples);
-    char e2[320];
-    if (dsess_close(&s, e2, sizeof e2) < 0) {
-        if (res->outcome == TS_DRIVE_OK) {
-            res->outcome = TS_DRIVE_FAILED;
-            snprintf(err, errlen, "%s", e2);
-        }
-    }
+    ts_drive_close_report(&s, res, err, errlen);
     return 0;
 }

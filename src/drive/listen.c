@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "internal.h"
 #include "tcpshake/inject.h"
 
@@ -178,11 +179,7 @@ int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
         res->outcome = v.worst;
         snprintf(err, errlen, "%s", v.msg);
     }
-    char e2[320];
-    if (dsess_close(&s, e2, sizeof e2) < 0 && res->outcome == TS_DRIVE_OK) {
-        res->outcome = TS_DRIVE_FAILED;
-        snprintf(err, errlen, "%s", e2);
-    }
+    ts_drive_close_report(&s, res, err, errlen);
     free(v.t);
     return 0;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "internal.h"
 #include "tcpshake/inject.h"
 
@@ -383,6 +384,12 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     s.on_icmp = on_icmp;
     s.ctx = &L;
     rc = 0;
+    if (dsess_stopped(&s)) { /* stopped while the guard went in */
+        res->outcome = TS_DRIVE_INTERRUPTED;
+        snprintf(err, errlen, "interrupted before the replay began");
+        ts_drive_close_report(&s, res, err, errlen);
+        goto out;
+    }
 
     dsess_note(&s, "replaying connection %llu of %s: client %u bytes in %u "
                "step%s, server %u bytes%s%s", (unsigned long long)r.id, pcap,
@@ -478,11 +485,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
         res->conns_ok = 1;
     else
         res->conns_failed = 1;
-    char e2[320];
-    if (dsess_close(&s, e2, sizeof e2) < 0 && res->outcome == TS_DRIVE_OK) {
-        res->outcome = TS_DRIVE_FAILED;
-        snprintf(err, errlen, "%s", e2);
-    }
+    ts_drive_close_report(&s, res, err, errlen);
 out:
     free(r.cdata);
     free(r.sdata);
