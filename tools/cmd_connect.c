@@ -145,6 +145,8 @@ static void usage(const struct ts_drive_cli *c, FILE *f)
     case TS_DRIVE_CMD_LISTEN:
         fputs("usage: tcpshake listen PORT [OPTIONS]\n"
               "  --addr ADDR         our address (default: any address; -6 for IPv6)\n"
+              "                      one of this host's; refused when a kernel socket\n"
+              "                      already listens on PORT there\n"
               "  -4                  IPv4 when --addr is not given (the default)\n"
               "  -6                  IPv6 when --addr is not given\n"
               "  --reply TEXT|@FILE  sent after the client's first data\n"

@@ -148,6 +148,8 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
         snprintf(err, errlen, "connect: no peer address");
         return -1;
     }
+    if (ts_drive_check_root(cfg->remote.family, err, errlen) < 0)
+        return -1;
     if (ts_inject_route_get(&cfg->remote, &rsrc, &mtu, err, errlen) < 0)
         return -1;
     if (!local.family)

@@ -1,10 +1,196 @@
-/* The host around a drive session (env.h): for now the guard's removal,
- * reported on every outcome.
+/* The host around a drive session (env.h): privileges, the kernel's own
+ * sockets (from /proc/net/tcp and tcp6: this network namespace's), and the
+ * guard's removal reported on every outcome.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "env.h"
+
+int ts_drive_check_root(uint8_t family, char *err, size_t errlen)
+{
+    int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
+                    IPPROTO_RAW);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    if (errno == EPERM || errno == EACCES)
+        snprintf(err, errlen, "needs root (or CAP_NET_RAW and CAP_NET_ADMIN): "
+                 "a raw socket was refused; run it as root (sudo)");
+    else
+        snprintf(err, errlen, "raw socket: %s", strerror(errno));
+    return -1;
+}
+
+static socklen_t sockaddr_of(const struct ts_addr *a, uint16_t port,
+                             struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (a->family == 6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        memcpy(&s6->sin6_addr, a->a, 16);
+        return sizeof *s6;
+    }
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(port);
+    memcpy(&s4->sin_addr, a->a, 4);
+    return sizeof *s4;
+}
+
+int ts_drive_check_own_addr(const struct ts_addr *a, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    char s[64];
+    socklen_t n = sockaddr_of(a, 0, &ss);
+    int fd = socket(a->family == 6 ? AF_INET6 : AF_INET,
+                    SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return 0; /* cannot tell: let the session find out */
+    int rc = bind(fd, (struct sockaddr *)&ss, n);
+    int e = errno;
+    close(fd);
+    if (rc == 0 || e != EADDRNOTAVAIL)
+        return 0;
+    snprintf(err, errlen, "--addr %s: not an address of this host (no "
+             "interface has it): clients could not reach us there",
+             ts_addr_str(a, s, sizeof s));
+    return -1;
+}
+
+/* ---- the kernel's TCP sockets ---------------------------------------------- */
+
+#define ST_LISTEN 0x0a
+
+struct ksock {
+    struct ts_addr addr;
+    unsigned port, state;
+};
+
+/* Every socket of /proc/net/tcp (family 4) or tcp6 (6), until fn returns
+ * nonzero; that value is returned (0: all seen, or the file is missing). */
+static int each_ksock(uint8_t family, int (*fn)(void *u, const struct ksock *k),
+                      void *u)
+{
+    FILE *f = fopen(family == 6 ? "/proc/net/tcp6" : "/proc/net/tcp", "re");
+    char line[512], hex[40];
+    int rc = 0;
+
+    if (!f)
+        return 0;
+    while (!rc && fgets(line, sizeof line, f)) {
+        struct ksock k = {.addr.family = family};
+        if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", hex,
+                   &k.port, &k.state) != 3)
+            continue; /* the heading */
+        size_t words = family == 6 ? 4 : 1;
+        if (strlen(hex) != words * 8)
+            continue;
+        /* each 32-bit word printed as the host reads it from memory */
+        for (size_t w = 0; w < words; w++) {
+            char part[9];
+            memcpy(part, hex + w * 8, 8);
+            part[8] = '\0';
+            uint32_t v = (uint32_t)strtoul(part, NULL, 16);
+            memcpy(k.addr.a + w * 4, &v, 4);
+        }
+        rc = fn(u, &k);
+    }
+    fclose(f);
+    return rc;
+}
+
+static bool addr_is_any(const struct ts_addr *a)
+{
+    static const uint8_t zero[16];
+    return memcmp(a->a, zero, a->family == 6 ? 16 : 4) == 0;
+}
+
+/* ::ffff:a.b.c.d -> a.b.c.d */
+static bool v4_mapped(const struct ts_addr *a6, struct ts_addr *a4)
+{
+    static const uint8_t pre[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a6->a, pre, 12) != 0)
+        return false;
+    memset(a4, 0, sizeof *a4);
+    a4->family = 4;
+    memcpy(a4->a, a6->a + 12, 4);
+    return true;
+}
+
+struct lcheck {
+    const struct ts_addr *local; /* family 0: any */
+    uint8_t family;
+    uint16_t port;
+    struct ts_addr found;
+};
+
+/* Would an IPv4 connection to local:port reach an IPv6 wildcard listener?
+ * Only when it is not IPV6_V6ONLY: ask the kernel with a bind. */
+static bool dual_stack_listener(const struct lcheck *c)
+{
+    struct ts_addr any4 = {.family = 4};
+    struct sockaddr_storage ss;
+    socklen_t n = sockaddr_of(c->local->family ? c->local : &any4, c->port, &ss);
+    int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return true;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc = bind(fd, (struct sockaddr *)&ss, n);
+    int e = errno;
+    close(fd);
+    return rc < 0 && e == EADDRINUSE;
+}
+
+static int listener_in_the_way(void *u, const struct ksock *k)
+{
+    struct lcheck *c = u;
+    struct ts_addr a = k->addr, m;
+
+    if (k->state != ST_LISTEN || k->port != c->port)
+        return 0;
+    if (c->family == 4 && a.family == 6) {
+        if (v4_mapped(&a, &m))
+            a = m;
+        else if (!addr_is_any(&a) || !dual_stack_listener(c))
+            return 0;
+    }
+    if (c->local->family && !addr_is_any(&a) && a.family == c->local->family &&
+        ts_addr_cmp(&a, c->local) != 0)
+        return 0;
+    c->found = k->addr;
+    return 1;
+}
+
+int ts_drive_check_listeners(const struct ts_addr *local, uint8_t family,
+                             uint16_t port, char *err, size_t errlen)
+{
+    static const struct ts_addr none;
+    struct lcheck c = {.local = local, .family = local->family ? local->family : family,
+                       .port = port};
+    char s[64];
+
+    if (local->family && addr_is_any(local))
+        c.local = &none; /* --addr 0.0.0.0 or ::, every address */
+
+    if (!each_ksock(c.family, listener_in_the_way, &c) &&
+        !(c.family == 4 && each_ksock(6, listener_in_the_way, &c)))
+        return 0;
+    snprintf(err, errlen, "port %u already has a listening socket on %s",
+             (unsigned)port, ts_addr_str(&c.found, s, sizeof s));
+    return -1;
+}
 
 /* ---- the end of a session ------------------------------------------------------ */
 

@@ -115,6 +115,14 @@ int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
         snprintf(err, errlen, "listen: no port");
         return -1;
     }
+    if (ts_drive_check_root(cfg->family, err, errlen) < 0)
+        return -1;
+    /* a client's SYN would reach both that socket and us: refuse rather
+     * than fight the kernel for its connections */
+    if ((cfg->local.family && ts_drive_check_own_addr(&cfg->local, err, errlen) < 0) ||
+        ts_drive_check_listeners(&cfg->local, cfg->family, cfg->lport, err,
+                                 errlen) < 0)
+        return -1;
     if (cfg->local.family) {
         ts_addr_str(&cfg->local, a, sizeof a);
         snprintf(filter, sizeof filter, "tcp and dst host %s and dst port %u",

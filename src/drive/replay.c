@@ -342,6 +342,8 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     memset(res, 0, sizeof *res);
     if (load(pcap, &r, err, errlen) < 0)
         goto out;
+    if (ts_drive_check_root(cfg.remote.family, err, errlen) < 0)
+        goto out;
     if (ts_inject_route_get(&cfg.remote, &rsrc, &mtu, err, errlen) < 0)
         goto out;
     if (!local.family)
