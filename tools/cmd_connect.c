@@ -140,7 +140,8 @@ static void usage(const struct ts_drive_cli *c, FILE *f)
               "  --isn N             our initial sequence number (default: random)\n"
               "  --src ADDR          our address (default: the route's source)\n"
               "  --count N           N connections one after another, on the next\n"
-              "                      ports (default 1)\n", f);
+              "                      ports (default 1; the block is held against\n"
+              "                      concurrent sessions)\n", f);
         break;
     case TS_DRIVE_CMD_LISTEN:
         fputs("usage: tcpshake listen PORT [OPTIONS]\n"

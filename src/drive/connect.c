@@ -1,7 +1,9 @@
 /* ts_drive_connect: we are the client.  One session (socket, capture, guard)
  * for cfg->count connections one after another, each from the next source
  * port of a block chosen outside the kernel's ephemeral range, so the
- * kernel never picks one of them for a socket of its own meanwhile.
+ * kernel never picks one of them for a socket of its own meanwhile, and
+ * reserved for the session's life, so no concurrent session draws an
+ * overlapping one (env.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +142,7 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
     uint32_t mtu = 0;
     unsigned count = cfg->count ? cfg->count : 1;
     uint16_t base;
+    int hold = -1;
     char filter[512], la[80], ra[80], ports[32];
     struct ts_craft_rng rng;
 
@@ -162,9 +165,10 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
             return -1;
         }
         base = cfg->lport;
-    } else if (ts_drive_pick_ports(&rng, count, &base) < 0) {
+    } else if (ts_drive_reserve_ports(&rng, count, &base, &hold) < 0) {
         snprintf(err, errlen, "connect: no block of %u free source ports "
-                 "outside the ephemeral range: give --sport", count);
+                 "outside the ephemeral range (not used by a kernel socket, "
+                 "not held by another session): give --sport", count);
         return -1;
     }
     bracket(&local, la, sizeof la);
@@ -190,8 +194,10 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
                               .remote = cfg->remote, .rport = cfg->rport,
                               .mark = cfg->mark ? cfg->mark : 0x7473};
     if (dsess_open(&s, cfg, res, &local, filter,
-                   cfg->no_guard ? NULL : &spec, err, errlen) < 0)
+                   cfg->no_guard ? NULL : &spec, err, errlen) < 0) {
+        ts_drive_release_ports(hold);
         return -1;
+    }
     s.mtu = mtu;
     s.on_tcp = on_tcp;
     s.on_icmp = on_icmp;
@@ -258,5 +264,6 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
     }
     free(s.hs_samples);
     ts_drive_close_report(&s, res, err, errlen);
+    ts_drive_release_ports(hold);
     return 0;
 }

@@ -1,9 +1,11 @@
 /* The host around a drive session (env.h): privileges, the kernel's own
- * sockets (from /proc/net/tcp and tcp6: this network namespace's), and the
- * guard's removal reported on every outcome.
+ * sockets (from /proc/net/tcp and tcp6: this network namespace's), source
+ * port blocks reserved between concurrent sessions, and the guard's removal
+ * reported on every outcome.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +192,104 @@ int ts_drive_check_listeners(const struct ts_addr *local, uint8_t family,
     snprintf(err, errlen, "port %u already has a listening socket on %s",
              (unsigned)port, ts_addr_str(&c.found, s, sizeof s));
     return -1;
+}
+
+/* ---- source port blocks ------------------------------------------------------ */
+
+static int mark_used(void *u, const struct ksock *k)
+{
+    uint8_t *used = u;
+    used[k->port / 8] |= (uint8_t)(1u << (k->port % 8));
+    return 0;
+}
+
+static bool block_free(const uint8_t *used, unsigned base, unsigned n)
+{
+    for (unsigned p = base; p < base + n; p++)
+        if (used[p / 8] & (1u << (p % 8)))
+            return false;
+    return true;
+}
+
+static int lock_file(void)
+{
+    static const char *const paths[] = {"/run/lock/tcpshake-ports.lock",
+                                        "/run/tcpshake-ports.lock",
+                                        "/var/lock/tcpshake-ports.lock"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        int fd = open(paths[i], O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd >= 0)
+            return fd;
+    }
+    return -1;
+}
+
+static bool take(int fd, unsigned base, unsigned n)
+{
+    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+                      .l_start = (off_t)base, .l_len = (off_t)n};
+    return fd < 0 || fcntl(fd, F_OFD_SETLK, &l) == 0;
+}
+
+int ts_drive_reserve_ports(struct ts_craft_rng *rng, unsigned n, uint16_t *base,
+                           int *hold)
+{
+    unsigned lo = 32768, hi = 60999;
+    uint8_t used[65536 / 8];
+    uint32_t v = 0;
+    FILE *f;
+
+    *hold = -1;
+    if (n == 0 || n > 65535)
+        return -1;
+    if ((f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re"))) {
+        if (fscanf(f, "%u %u", &lo, &hi) != 2 || lo > hi || hi > 65535) {
+            lo = 32768;
+            hi = 60999;
+        }
+        fclose(f);
+    }
+    memset(used, 0, sizeof used);
+    each_ksock(4, mark_used, used);
+    each_ksock(6, mark_used, used);
+    /* the two stretches outside the ephemeral range, above first (as
+     * ts_drive_pick_ports); bases first..last in each */
+    struct stretch {
+        unsigned first, last;
+    } r[2];
+    unsigned nr = 0;
+    if (hi < 65535 && 65535 - hi >= n)
+        r[nr++] = (struct stretch){hi + 1, 65535 - n + 1};
+    if (lo > 1024 && lo - 1024 >= n)
+        r[nr++] = (struct stretch){1024, lo - n};
+    if (!nr)
+        return -1;
+
+    int fd = lock_file();
+    ts_craft_rng_u32(rng, &v);
+    /* from a random base in the first stretch, every base in turn (wrapping
+     * round within it), then the second stretch the same way */
+    for (unsigned i = 0; i < nr; i++) {
+        unsigned span = r[i].last - r[i].first + 1;
+        unsigned start = v % span;
+        for (unsigned j = 0; j < span; j++) {
+            unsigned b = r[i].first + (start + j) % span;
+            if (!block_free(used, b, n) || !take(fd, b, n))
+                continue;
+            *base = (uint16_t)b;
+            *hold = fd;
+            return 0;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+void ts_drive_release_ports(int hold)
+{
+    if (hold >= 0)
+        close(hold); /* the lock goes with its open file description */
 }
 
 /* ---- the end of a session ------------------------------------------------------ */

@@ -337,7 +337,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     char filter[512], l0[64], r0[64];
     struct dsess s;
     struct tcb t;
-    int rc = -1;
+    int rc = -1, hold = -1;
 
     memset(res, 0, sizeof *res);
     if (load(pcap, &r, err, errlen) < 0)
@@ -362,7 +362,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     uint16_t lport = cfg.lport;
     struct ts_craft_rng rng;
     ts_craft_rng_init(&rng);
-    if (!lport && ts_drive_pick_ports(&rng, 1, &lport) < 0) {
+    if (!lport && ts_drive_reserve_ports(&rng, 1, &lport, &hold) < 0) {
         snprintf(err, errlen, "replay: no free source port outside the "
                  "ephemeral range: give --sport");
         goto out;
@@ -489,6 +489,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
         res->conns_failed = 1;
     ts_drive_close_report(&s, res, err, errlen);
 out:
+    ts_drive_release_ports(hold);
     free(r.cdata);
     free(r.sdata);
     free(r.chold);
