@@ -7,8 +7,8 @@
  * ruleset, shielded from the signals that stop a session: in a process group
  * of its own (a terminal's Ctrl-C goes to the whole foreground group), and
  * with SIGINT, SIGQUIT, SIGTSTP, SIGHUP and SIGTERM blocked, so that one
- * sent to our group before the child has left it stays pending, unseen, and
- * goes with nft.  An nft killed halfway would leave the table behind, or be
+ * sent to our group before the child has left it stays pending, unseen,
+ * until nft exits.  An nft killed halfway would leave the table behind, or be
  * taken for a refusal, while we ourselves stop cleanly: we decide when.
  */
 #include <errno.h>

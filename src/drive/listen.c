@@ -117,8 +117,10 @@ int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
     }
     if (ts_drive_check_root(cfg->family, err, errlen) < 0)
         return -1;
-    /* a client's SYN would reach both that socket and us: refuse rather
-     * than fight the kernel for its connections */
+    /* refused at the start: an address of another host, where no client
+     * could reach us, and a port a kernel socket listens on, where a
+     * client's SYN would reach both it and us and we would end up fighting
+     * the kernel for its connection */
     if ((cfg->local.family && ts_drive_check_own_addr(&cfg->local, err, errlen) < 0) ||
         ts_drive_check_listeners(&cfg->local, cfg->family, cfg->lport, err,
                                  errlen) < 0)
