@@ -140,11 +140,14 @@ static void usage(const struct ts_drive_cli *c, FILE *f)
               "  --isn N             our initial sequence number (default: random)\n"
               "  --src ADDR          our address (default: the route's source)\n"
               "  --count N           N connections one after another, on the next\n"
-              "                      ports (default 1)\n", f);
+              "                      ports (default 1; the block is held against\n"
+              "                      concurrent sessions)\n", f);
         break;
     case TS_DRIVE_CMD_LISTEN:
         fputs("usage: tcpshake listen PORT [OPTIONS]\n"
               "  --addr ADDR         our address (default: any address; -6 for IPv6)\n"
+              "                      one of this host's; refused when a kernel socket\n"
+              "                      already listens on PORT there\n"
               "  -4                  IPv4 when --addr is not given (the default)\n"
               "  -6                  IPv6 when --addr is not given\n"
               "  --reply TEXT|@FILE  sent after the client's first data\n"

@@ -1,12 +1,15 @@
 /* ts_drive_connect: we are the client.  One session (socket, capture, guard)
  * for cfg->count connections one after another, each from the next source
  * port of a block chosen outside the kernel's ephemeral range, so the
- * kernel never picks one of them for a socket of its own meanwhile.
+ * kernel never picks one of them for a socket of its own meanwhile, and
+ * reserved for the session's life, so no concurrent session draws an
+ * overlapping one (env.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "internal.h"
 #include "tcpshake/inject.h"
 
@@ -64,42 +67,6 @@ void ts_drive_cfg_init(struct ts_drive_cfg *cfg)
     cfg->wake_fd = -1;
 }
 
-/* The kernel's ephemeral range (ip_local_port_range). */
-static void ephemeral_range(unsigned *lo, unsigned *hi)
-{
-    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-    *lo = 32768;
-    *hi = 60999;
-    if (f) {
-        if (fscanf(f, "%u %u", lo, hi) != 2) {
-            *lo = 32768;
-            *hi = 60999;
-        }
-        fclose(f);
-    }
-}
-
-/* A random block of n source ports outside the ephemeral range. */
-int ts_drive_pick_ports(struct ts_craft_rng *rng, unsigned n, uint16_t *base)
-{
-    unsigned lo, hi, r;
-    uint32_t v = 0;
-
-    ephemeral_range(&lo, &hi);
-    ts_craft_rng_u32(rng, &v);
-    if (hi < 65535 && 65535 - hi >= n) {
-        r = 65535 - hi - n + 1; /* number of possible bases above */
-        *base = (uint16_t)(hi + 1 + v % r);
-        return 0;
-    }
-    if (lo > 1024 && lo - 1024 >= n) {
-        r = lo - 1024 - n + 1;
-        *base = (uint16_t)(1024 + v % r);
-        return 0;
-    }
-    return -1;
-}
-
 static void on_tcp(struct dsess *s, const struct ts_seg *seg, const uint8_t *frame)
 {
     struct tcb *t = s->ctx;
@@ -139,6 +106,7 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
     uint32_t mtu = 0;
     unsigned count = cfg->count ? cfg->count : 1;
     uint16_t base;
+    int hold = -1;
     char filter[512], la[80], ra[80], ports[32];
     struct ts_craft_rng rng;
 
@@ -147,6 +115,8 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
         snprintf(err, errlen, "connect: no peer address");
         return -1;
     }
+    if (ts_drive_check_root(cfg->remote.family, err, errlen) < 0)
+        return -1;
     if (ts_inject_route_get(&cfg->remote, &rsrc, &mtu, err, errlen) < 0)
         return -1;
     if (!local.family)
@@ -159,9 +129,10 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
             return -1;
         }
         base = cfg->lport;
-    } else if (ts_drive_pick_ports(&rng, count, &base) < 0) {
+    } else if (ts_drive_reserve_ports(&rng, count, &base, &hold) < 0) {
         snprintf(err, errlen, "connect: no block of %u free source ports "
-                 "outside the ephemeral range: give --sport", count);
+                 "outside the ephemeral range (not used by a kernel socket, "
+                 "not held by another session): give --sport", count);
         return -1;
     }
     bracket(&local, la, sizeof la);
@@ -187,8 +158,10 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
                               .remote = cfg->remote, .rport = cfg->rport,
                               .mark = cfg->mark ? cfg->mark : 0x7473};
     if (dsess_open(&s, cfg, res, &local, filter,
-                   cfg->no_guard ? NULL : &spec, err, errlen) < 0)
+                   cfg->no_guard ? NULL : &spec, err, errlen) < 0) {
+        ts_drive_release_ports(hold);
         return -1;
+    }
     s.mtu = mtu;
     s.on_tcp = on_tcp;
     s.on_icmp = on_icmp;
@@ -208,6 +181,14 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
     if (!s.hs_samples)
         s.hs_cap = 0;
     for (unsigned i = 0; i < count; i++) {
+        /* stopped while the guard went in, or between two connections: no
+         * connection is begun only to be aborted */
+        if (dsess_stopped(&s)) {
+            res->outcome = TS_DRIVE_INTERRUPTED;
+            snprintf(err, errlen, "interrupted after %u of %u connection%s",
+                     res->conns_ok, count, count == 1 ? "" : "s");
+            break;
+        }
         uint32_t iss = cfg->isn;
         if (!cfg->isn_set)
             ts_craft_rng_u32(&s.rng, &iss);
@@ -247,12 +228,7 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
         res->hs_ns_p99 = s.hs_samples[(uint64_t)(s.hs_n - 1) * 99 / 100];
     }
     free(s.hs_samples);
-    char e2[320];
-    if (dsess_close(&s, e2, sizeof e2) < 0) {
-        if (res->outcome == TS_DRIVE_OK) {
-            res->outcome = TS_DRIVE_FAILED;
-            snprintf(err, errlen, "%s", e2);
-        }
-    }
+    ts_drive_close_report(&s, res, err, errlen);
+    ts_drive_release_ports(hold);
     return 0;
 }

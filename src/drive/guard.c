@@ -4,8 +4,12 @@
  * RSTs die and our crafted ones (SO_MARK on the crafting socket) pass.
  *
  * nft is run with posix_spawnp(), its standard input a pipe carrying the
- * ruleset, and with an empty signal mask (the caller may block SIGINT and
- * SIGTERM for its sigwait thread).
+ * ruleset, shielded from the signals that stop a session: in a process group
+ * of its own (a terminal's Ctrl-C goes to the whole foreground group), and
+ * with SIGINT, SIGQUIT, SIGTSTP, SIGHUP and SIGTERM blocked, so that one
+ * sent to our group before the child has left it stays pending, unseen,
+ * until nft exits.  An nft killed halfway would leave the table behind, or be
+ * taken for a refusal, while we ourselves stop cleanly: we decide when.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,7 +42,7 @@ static int run_nft(char *const argv[], const char *input, char *out,
     int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1};
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
-    sigset_t none;
+    sigset_t shield;
     pid_t pid;
     int rc, status;
 
@@ -57,9 +61,15 @@ static int run_nft(char *const argv[], const char *input, char *out,
     posix_spawn_file_actions_adddup2(&fa, o[1], 1);
     posix_spawn_file_actions_adddup2(&fa, e[1], 2);
     posix_spawnattr_init(&at);
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+    sigemptyset(&shield);
+    sigaddset(&shield, SIGINT);
+    sigaddset(&shield, SIGQUIT);
+    sigaddset(&shield, SIGTSTP);
+    sigaddset(&shield, SIGHUP);
+    sigaddset(&shield, SIGTERM);
+    posix_spawnattr_setsigmask(&at, &shield);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
     rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);

@@ -102,9 +102,6 @@ bool dsess_stopped(const struct dsess *s);
 /* The tracker's view of time is the wall clock; timers use the monotonic. */
 uint64_t dsess_mono(void);
 
-/* connect.c: a random block of n source ports outside the kernel's
- * ephemeral range (ip_local_port_range).  -1 if there is no room. */
-int ts_drive_pick_ports(struct ts_craft_rng *rng, unsigned n, uint16_t *base);
 
 /* ---- reasm.c: out-of-order data held for us; the peer's SACK blocks ------- */
 

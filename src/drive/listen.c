@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "internal.h"
 #include "tcpshake/inject.h"
 
@@ -130,6 +131,16 @@ int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
         snprintf(err, errlen, "listen: no port");
         return -1;
     }
+    if (ts_drive_check_root(cfg->family, err, errlen) < 0)
+        return -1;
+    /* refused at the start: an address of another host, where no client
+     * could reach us, and a port a kernel socket listens on, where a
+     * client's SYN would reach both it and us and we would end up fighting
+     * the kernel for its connection */
+    if ((cfg->local.family && ts_drive_check_own_addr(&cfg->local, err, errlen) < 0) ||
+        ts_drive_check_listeners(&cfg->local, cfg->family, cfg->lport, err,
+                                 errlen) < 0)
+        return -1;
     /* the clients' segments, and ICMP saying ours were too big */
     const char *too_big = cfg->family == 6 ? "(icmp6 and ip6[40] == 2)"
                                            : "(icmp and icmp[0] == 3 and icmp[1] == 4)";
@@ -198,11 +209,7 @@ int ts_drive_listen(const struct ts_drive_cfg *cfg, struct ts_drive_result *res,
         res->outcome = v.worst;
         snprintf(err, errlen, "%s", v.msg);
     }
-    char e2[320];
-    if (dsess_close(&s, e2, sizeof e2) < 0 && res->outcome == TS_DRIVE_OK) {
-        res->outcome = TS_DRIVE_FAILED;
-        snprintf(err, errlen, "%s", e2);
-    }
+    ts_drive_close_report(&s, res, err, errlen);
     for (unsigned i = 0; i < v.n; i++)
         tcb_release(&v.t[i]);
     free(v.t);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "internal.h"
 #include "tcpshake/inject.h"
 
@@ -36,7 +37,9 @@ struct rcap {
     struct ts_opts syn_opt, synack_opt;
     uint8_t *cdata, *sdata;   /* the two byte streams, by relative offset */
     uint32_t clen, slen, ccap, scap;
-    bool truncated;           /* some payload was not captured */
+    uint8_t *chold, *shold;   /* 1 where the capture holds the byte (a
+                                 snap length cuts payloads short) */
+    uint32_t chcap, shcap;
     bool cfin, crst, sfin, srst;
     struct step *steps;
     unsigned nsteps, stepcap;
@@ -63,18 +66,20 @@ static void put_stream(struct rcap *r, bool client, uint32_t off,
                        const uint8_t *p, uint32_t caplen, uint32_t len)
 {
     uint8_t **b = client ? &r->cdata : &r->sdata;
+    uint8_t **h = client ? &r->chold : &r->shold;
     uint32_t *cap = client ? &r->ccap : &r->scap;
+    uint32_t *hcap = client ? &r->chcap : &r->shcap;
     uint32_t *n = client ? &r->clen : &r->slen;
 
     if (off > (64u << 20) || len > (64u << 20))
         return;
-    if (grow(b, cap, off + len) < 0) {
+    if (grow(b, cap, off + len) < 0 || grow(h, hcap, off + len) < 0) {
         r->nomem = true;
         return;
     }
-    if (caplen < len)
-        r->truncated = true;
-    memcpy(*b + off, p, caplen < len ? caplen : len);
+    uint32_t have = caplen < len ? caplen : len;
+    memcpy(*b + off, p, have);
+    memset(*h + off, 1, have);
     if (off + len > *n)
         *n = off + len;
 }
@@ -241,14 +246,26 @@ static void on_icmp(struct dsess *s, const struct ts_drive_icmp *ic, uint64_t t_
         tcb_icmp(L->t, ic);
 }
 
+/* Bytes of a stream of n the capture does not hold. */
+static uint32_t missing(const uint8_t *hold, uint32_t n)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        k += !hold[i];
+    return k;
+}
+
 static bool synchronized(const struct tcb *t)
 {
     return t->st != TS_SYN_SENT && t->st != TS_CLOSED && t->st != TS_LISTEN &&
            t->st != TS_SYN_RCVD;
 }
 
+/* live_rst: the live server reset the connection (read before the
+ * outcome is forgiven for a RST the capture also had). */
 static unsigned compare(struct dsess *s, const struct rcap *r,
-                        const struct rlive *L, const struct tcb *t)
+                        const struct rlive *L, const struct tcb *t,
+                        bool live_rst)
 {
     unsigned d = 0;
     static const struct {
@@ -269,15 +286,26 @@ static unsigned compare(struct dsess *s, const struct rcap *r,
             }
         }
     }
-    if (L->got_len != r->slen || memcmp(L->got, r->sdata, r->slen) != 0) {
-        uint32_t k = 0, n = L->got_len < r->slen ? L->got_len : r->slen;
-        while (k < n && L->got[k] == r->sdata[k])
-            k++;
+    /* only the bytes the capture holds are compared; the length is the
+     * wire's, which the capture always has */
+    uint32_t k = 0, n = L->got_len < r->slen ? L->got_len : r->slen;
+    uint32_t miss = missing(r->shold, r->slen);
+    while (k < n && (!r->shold[k] || L->got[k] == r->sdata[k]))
+        k++;
+    if (L->got_len != r->slen || k < n) {
+        char held[96] = "";
+        if (miss)
+            snprintf(held, sizeof held, " (the capture holds %u of them: "
+                     "%u not compared)", r->slen - miss, miss);
         dsess_note(s, "differs: the live server sent %u bytes, the captured "
                    "one %u%s; first difference at byte %u", L->got_len,
-                   r->slen, r->truncated ? " (the capture's payload is "
-                   "truncated: compared as zeros)" : "", k);
+                   r->slen, held, k);
         d++;
+    } else if (miss) {
+        dsess_note(s, "the live server sent the same %u bytes as the "
+                   "capture's, as far as the capture holds them: %u were "
+                   "not captured (snap length) and not compared", r->slen,
+                   miss);
     } else {
         dsess_note(s, "the live server sent the same %u bytes as the "
                    "capture's", r->slen);
@@ -288,7 +316,6 @@ static unsigned compare(struct dsess *s, const struct rcap *r,
                    r->sfin ? "did" : "did not");
         d++;
     }
-    bool live_rst = t->outcome == TS_DRIVE_RESET;
     if (r->srst != live_rst) {
         dsess_note(s, "differs: the live server %s, the captured one %s",
                    live_rst ? "reset the connection" : "sent no RST",
@@ -310,10 +337,12 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     char filter[512], l0[64], r0[64];
     struct dsess s;
     struct tcb t;
-    int rc = -1;
+    int rc = -1, hold = -1;
 
     memset(res, 0, sizeof *res);
     if (load(pcap, &r, err, errlen) < 0)
+        goto out;
+    if (ts_drive_check_root(cfg.remote.family, err, errlen) < 0)
         goto out;
     if (ts_inject_route_get(&cfg.remote, &rsrc, &mtu, err, errlen) < 0)
         goto out;
@@ -333,7 +362,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     uint16_t lport = cfg.lport;
     struct ts_craft_rng rng;
     ts_craft_rng_init(&rng);
-    if (!lport && ts_drive_pick_ports(&rng, 1, &lport) < 0) {
+    if (!lport && ts_drive_reserve_ports(&rng, 1, &lport, &hold) < 0) {
         snprintf(err, errlen, "replay: no free source port outside the "
                  "ephemeral range: give --sport");
         goto out;
@@ -358,11 +387,21 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     s.on_icmp = on_icmp;
     s.ctx = &L;
     rc = 0;
+    if (dsess_stopped(&s)) { /* stopped while the guard went in */
+        res->outcome = TS_DRIVE_INTERRUPTED;
+        snprintf(err, errlen, "interrupted before the replay began");
+        ts_drive_close_report(&s, res, err, errlen);
+        goto out;
+    }
 
     dsess_note(&s, "replaying connection %llu of %s: client %u bytes in %u "
                "step%s, server %u bytes%s%s", (unsigned long long)r.id, pcap,
                r.clen, r.nsteps, r.nsteps == 1 ? "" : "s", r.slen,
                r.sfin ? ", server FIN" : "", r.srst ? ", server RST" : "");
+    uint32_t cmiss = missing(r.chold, r.clen);
+    if (cmiss)
+        dsess_note(&s, "the capture lacks %u of the client's %u bytes (snap "
+                   "length): they are sent as zeros", cmiss, r.clen);
     uint32_t iss = cfg.isn;
     if (!cfg.isn_set)
         ts_craft_rng_u32(&s.rng, &iss);
@@ -426,11 +465,12 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
             d = since + cfg.timeout_ns;
         dsess_wait(&s, d);
     }
-    if (t.outcome == TS_DRIVE_RESET && r.srst)
+    bool live_rst = t.outcome == TS_DRIVE_RESET;
+    if (live_rst && r.srst)
         t.outcome = TS_DRIVE_OK; /* the server reset it, as in the capture */
     dsess_verdicts(&s, true);
     if (t.outcome == TS_DRIVE_OK || t.outcome == TS_DRIVE_RESET) {
-        unsigned d = compare(&s, &r, &L, &t) + late;
+        unsigned d = compare(&s, &r, &L, &t, live_rst) + late;
         if (d && t.outcome == TS_DRIVE_OK) {
             res->outcome = TS_DRIVE_DIFFERS;
             snprintf(err, errlen, "the live server differs from the capture "
@@ -449,14 +489,13 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     else
         res->conns_failed = 1;
     tcb_release(&t);
-    char e2[320];
-    if (dsess_close(&s, e2, sizeof e2) < 0 && res->outcome == TS_DRIVE_OK) {
-        res->outcome = TS_DRIVE_FAILED;
-        snprintf(err, errlen, "%s", e2);
-    }
+    ts_drive_close_report(&s, res, err, errlen);
 out:
+    ts_drive_release_ports(hold);
     free(r.cdata);
     free(r.sdata);
+    free(r.chold);
+    free(r.shold);
     free(r.steps);
     free(L.got);
     return rc;
