@@ -730,16 +730,16 @@ static struct ts_script_expr *parse_primary(struct parser *p, bool result)
             parse_list(p, e, ')', false);
         } else if (is_punct(n, '(') && !result) {
             FAIL(p, &t,
-                 "unknown function '%s' (packetdrill has htons, inet_addr, inet6_addr, "
+                 "unknown function %s (packetdrill has htons, inet_addr, inet6_addr, "
                  "msg_name, msg_iov)",
-                 name);
+                 DESC(&t));
         } else if (is_punct(n, '=') && !result) {
             e = new_expr(p, TS_SCRIPT_EX_WORD, &t);
             e->text = name;
             advance(p);
         } else {
             if (!ts_script_symbol(name, NULL))
-                FAIL(p, &t, "unknown symbol '%s'", name);
+                FAIL(p, &t, "unknown symbol %s", DESC(&t));
             e = new_expr(p, TS_SCRIPT_EX_WORD, &t);
             e->text = name;
             advance(p);
@@ -827,7 +827,7 @@ static void parse_syscall(struct parser *p, struct ts_script_syscall *c)
     struct ts_tok t = p->tok;
     c->name = dup_text(p, t.text, t.len);
     if (!ts_script_syscall_known(c->name))
-        FAIL(p, &t, "unknown system call '%s'", c->name);
+        FAIL(p, &t, "unknown system call %s", DESC(&t));
     advance(p);
     struct ts_script_expr args = {0};
     p->depth = 0;
@@ -842,8 +842,10 @@ static void parse_syscall(struct parser *p, struct ts_script_syscall *c)
     if (p->tok.kind == TOK_WORD) {
         struct ts_tok e = p->tok;
         c->errno_name = dup_text(p, e.text, e.len);
+        if (!ts_script_errno_known(c->errno_name) && ts_script_syscall_known(c->errno_name))
+            FAIL(p, &e, "expected an event's time (0, +0.1, *) before %s", DESC(&e));
         if (!ts_script_errno_known(c->errno_name))
-            FAIL(p, &e, "unknown errno name '%s'", c->errno_name);
+            FAIL(p, &e, "unknown errno name %s", DESC(&e));
         advance(p);
         if (!is_punct(&p->tok, '('))
             FAIL(p, &p->tok, "expected the text of %s in ( ), e.g. %s (%s), not %s",
@@ -864,9 +866,10 @@ static void parse_option_line(struct parser *p)
     char arg;
     const char *refused;
     if (memchr(name, '-', t.len))
-        FAIL(p, &t, "unknown option '--%s' (packetdrill's options are written with '_')", name);
+        FAIL(p, &t, "unknown option %s (packetdrill's options are written with '_')",
+             DESC(&t));
     if (ts_script_option_lookup(name, &arg, &refused) < 0)
-        FAIL(p, &t, "unknown option '--%s'", name);
+        FAIL(p, &t, "unknown option %s", DESC(&t));
     if (refused)
         FAIL(p, &t, "--%s: %s", name, refused);
     s->options = grow(p, s->options, &p->cap_options, s->noptions, sizeof *s->options);
