@@ -22,6 +22,7 @@
 #include "tcpshake/ladder.h"
 #include "tcpshake/pcapng.h"
 #include "tcpshake/render.h"
+#include "tcpshake/script.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/stats.h"
 #include "tcpshake/svg.h"

@@ -1,0 +1,252 @@
+/* tcpshake script: packetdrill's script language, read into a syntax tree.
+ *
+ * A script is options (--tolerance_usecs=10000 ...), then events in order:
+ * each a time, then a packet line (< injected into the stack under test,
+ * > sent by it), a system call with its expected result, or a shell
+ * command in backquotes.  A backquoted command before the first event is
+ * the init command, one after the last the cleanup command (their time is
+ * TS_SCRIPT_TIME_NONE).  docs/script.md has the subset read and what is
+ * refused.
+ *
+ * Parsing is all-or-nothing: the first thing packetdrill would not accept,
+ * or that tcpshake does not handle yet, stops it with one error naming its
+ * line and column; nothing is skipped.  The tree owns all its memory and is
+ * freed at once with ts_script_free.  Times are microseconds, as
+ * packetdrill keeps them.
+ */
+#ifndef TCPSHAKE_SCRIPT_H
+#define TCPSHAKE_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tcpshake/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- limits ----------------------------------------------------------------- */
+
+#define TS_SCRIPT_MAX_BYTES (16u << 20) /* a bigger file is refused */
+#define TS_SCRIPT_MAX_DEPTH 32          /* nesting of [ ] { } ( ) in expressions */
+#define TS_SCRIPT_MAX_SACK 4            /* SACK blocks in one option */
+#define TS_SCRIPT_MAX_OPTS 40           /* TCP options in one packet line */
+#define TS_SCRIPT_MAX_COOKIE 38         /* FO cookie bytes (FOEXP: 36) */
+
+/* ---- times ------------------------------------------------------------------ */
+
+enum ts_script_time_kind {
+    TS_SCRIPT_TIME_NONE, /* the init and cleanup commands */
+    TS_SCRIPT_TIME_ABS,  /* 0.1: since the script's start */
+    TS_SCRIPT_TIME_REL,  /* +0.1: since the previous event */
+    TS_SCRIPT_TIME_ANY,  /* *: whenever (outbound packets only) */
+};
+
+enum ts_script_time_end {
+    TS_SCRIPT_END_NONE,
+    TS_SCRIPT_END_RANGE,    /* 0.1~0.2 or +0.1~+0.2: outbound packets only */
+    TS_SCRIPT_END_BLOCKING, /* +0.1...0.2 call(): a call that returns at end */
+};
+
+struct ts_script_time {
+    enum ts_script_time_kind kind;
+    int64_t usecs;
+    enum ts_script_time_end end;
+    /* RANGE: the range's end, relative like usecs; BLOCKING: when the call
+     * returns, counted from the same origin as usecs (packetdrill's rule) */
+    int64_t end_usecs;
+};
+
+/* ---- packet lines ----------------------------------------------------------- */
+
+enum ts_script_dir {
+    TS_SCRIPT_IN = '<',  /* injected into the stack under test */
+    TS_SCRIPT_OUT = '>', /* the stack under test must send it */
+};
+
+/* TCP header flag bits as on the wire; AE is the 9th (AccECN) bit */
+#define TS_SCRIPT_FIN 0x001u /* F */
+#define TS_SCRIPT_SYN 0x002u /* S */
+#define TS_SCRIPT_RST 0x004u /* R */
+#define TS_SCRIPT_PSH 0x008u /* P */
+#define TS_SCRIPT_ACK 0x010u /* . */
+#define TS_SCRIPT_URG 0x020u /* U */
+#define TS_SCRIPT_ECE 0x040u /* E */
+#define TS_SCRIPT_CWR 0x080u /* W */
+#define TS_SCRIPT_AE 0x100u  /* A */
+
+enum ts_script_ecn {
+    TS_SCRIPT_ECN_ANY,   /* not written: not checked */
+    TS_SCRIPT_ECN_NOECN, /* [noecn] */
+    TS_SCRIPT_ECN_ECT0,  /* [ect0] */
+    TS_SCRIPT_ECN_ECT1,  /* [ect1] */
+    TS_SCRIPT_ECN_ECT01, /* [ect01]: ECT(0) or ECT(1), outbound only */
+    TS_SCRIPT_ECN_CE,    /* [ce] */
+};
+
+enum ts_script_opt_kind {
+    TS_SCRIPT_OPT_EOL,    /* eol */
+    TS_SCRIPT_OPT_NOP,    /* nop */
+    TS_SCRIPT_OPT_MSS,    /* mss N */
+    TS_SCRIPT_OPT_WSCALE, /* wscale N */
+    TS_SCRIPT_OPT_SACKOK, /* sackOK */
+    TS_SCRIPT_OPT_SACK,   /* sack L:R [L:R...] */
+    TS_SCRIPT_OPT_TS,     /* TS val N ecr N */
+    TS_SCRIPT_OPT_FO,     /* FO [COOKIE]: RFC 7413, kind 34 */
+    TS_SCRIPT_OPT_FOEXP,  /* FOEXP [COOKIE]: experimental, kind 254 */
+};
+
+struct ts_script_opt {
+    enum ts_script_opt_kind kind;
+    uint32_t a, b;  /* MSS and WSCALE: a; TS: a val, b ecr */
+    uint8_t nsack;  /* SACK: blocks */
+    struct {
+        uint32_t left, right;
+    } sack[TS_SCRIPT_MAX_SACK];
+    uint8_t cookie_len; /* FO, FOEXP: 0 = no cookie (a cookie request) */
+    uint8_t cookie[TS_SCRIPT_MAX_COOKIE];
+};
+
+struct ts_script_packet {
+    enum ts_script_dir dir;
+    /* [ect0], [tos 0x..], [flowlabel 0x..], [ttl N] and [ECN, flowlabel] */
+    enum ts_script_ecn ecn;
+    bool has_tos, has_flowlabel, has_ttl;
+    uint8_t tos, ttl;
+    uint32_t flowlabel;
+    uint16_t sport, dport; /* 1234>80 before the flags; 0: the defaults */
+    uint16_t flags;        /* TS_SCRIPT_* bits; 0 for "-" */
+    uint32_t seq, end;     /* seq:end(len), end == seq + len */
+    uint16_t len;
+    bool has_ack, has_win, has_urg;
+    uint32_t ack;
+    uint16_t win, urg;
+    bool any_opts; /* <...>: options not checked (outbound only) */
+    size_t nopts;
+    struct ts_script_opt *opts;
+};
+
+/* ---- system calls ----------------------------------------------------------- */
+
+enum ts_script_expr_kind {
+    TS_SCRIPT_EX_INT,      /* 3, -1, 0x10 (hex remembered for printing) */
+    TS_SCRIPT_EX_WORD,     /* SOL_SOCKET, a symbol of names.c */
+    TS_SCRIPT_EX_STRING,   /* "abc" "def": the parts joined, escapes as written */
+    TS_SCRIPT_EX_ELLIPSIS, /* ... */
+    TS_SCRIPT_EX_ARRAY,    /* [a, b] */
+    TS_SCRIPT_EX_STRUCT,   /* {a, b}: sockaddr, linger, pollfd, iovec, ... */
+    TS_SCRIPT_EX_ASSIGN,   /* name=value, inside a struct (kids[0] = kids[1]) */
+    TS_SCRIPT_EX_OR,       /* a|b|c */
+    TS_SCRIPT_EX_CALL,     /* htons(8080), inet_addr("..."), msg_iov(1) */
+};
+
+struct ts_script_expr {
+    enum ts_script_expr_kind kind;
+    unsigned line, col;
+    int64_t num;       /* INT */
+    bool hex;          /* INT written as 0x... */
+    bool trailing_ellipsis; /* STRING followed by ... ("abc"...) */
+    const char *text;  /* WORD, STRING (without the quotes), CALL's name */
+    size_t text_len;   /* STRING's length */
+    size_t nkids;      /* ARRAY, STRUCT, OR, CALL arguments; ASSIGN: 2 */
+    struct ts_script_expr **kids;
+};
+
+struct ts_script_syscall {
+    const char *name;
+    size_t nargs;
+    struct ts_script_expr **args;
+    struct ts_script_expr *result; /* after '=' */
+    const char *errno_name;        /* -1 EINPROGRESS (...): "EINPROGRESS", or NULL */
+    const char *note;              /* the words in ( ), space-separated, or NULL */
+};
+
+/* ---- events, options, the script -------------------------------------------- */
+
+enum ts_script_event_kind {
+    TS_SCRIPT_EV_PACKET,
+    TS_SCRIPT_EV_SYSCALL,
+    TS_SCRIPT_EV_SHELL, /* `command`, text between the backquotes as written */
+};
+
+struct ts_script_event {
+    enum ts_script_event_kind kind;
+    unsigned line, col; /* where its time (or backquote) starts; from 1 */
+    struct ts_script_time time;
+    union {
+        struct ts_script_packet packet;
+        struct ts_script_syscall call;
+        const char *shell;
+    } u;
+};
+
+/* --name=value at the top; value NULL for a flag without one */
+struct ts_script_option {
+    unsigned line, col;
+    const char *name; /* without the dashes: "tolerance_usecs" */
+    const char *value;
+};
+
+struct ts_script {
+    const char *name; /* the file name given, for messages */
+    size_t noptions;
+    struct ts_script_option *options;
+    size_t nevents;
+    struct ts_script_event *events;
+    int init_event;    /* index of the init command's event, or -1 */
+    int cleanup_event; /* index of the cleanup command's event, or -1 */
+    void *priv;        /* the memory: ts_script_free's */
+};
+
+/* ---- parsing, errors -------------------------------------------------------- */
+
+struct ts_script_err {
+    unsigned line, col; /* 0: not about a place in the file (cannot open it) */
+    char msg[256];      /* why, alone */
+    char text[1024];    /* "FILE:LINE:COL: why" (or "FILE: why") */
+};
+
+/* Parse the file at path (the name in messages is the path).  NULL with
+ * *err filled on any error, including a file that cannot be read. */
+TS_API struct ts_script *ts_script_parse_file(const char *path, struct ts_script_err *err);
+
+/* Parse len bytes of text (NUL bytes in them are an error); name is used in
+ * messages (NULL: "<string>"). */
+TS_API struct ts_script *ts_script_parse_string(const char *name, const char *text, size_t len,
+                                                struct ts_script_err *err);
+
+TS_API void ts_script_free(struct ts_script *s);
+
+/* ---- printing --------------------------------------------------------------- */
+
+/* The normalized text of one event or option, as it would be written in a
+ * script (one line except for a shell command's own newlines), snprintf
+ * style: returns the length it needs, writes at most len bytes with the
+ * NUL.  Parsing the printed text gives the same tree. */
+TS_API size_t ts_script_event_format(const struct ts_script_event *ev, char *buf, size_t len);
+TS_API size_t ts_script_option_format(const struct ts_script_option *opt, char *buf,
+                                      size_t len);
+TS_API size_t ts_script_expr_format(const struct ts_script_expr *e, char *buf, size_t len);
+
+/* The whole script, one event a line, each prefixed with its line number
+ * ("  12  +0.1 < S 0:0(0) win 32792 <mss 1000>"); -1 on a write error. */
+TS_API int ts_script_print(FILE *f, const struct ts_script *s);
+
+/* ---- names ------------------------------------------------------------------ */
+
+/* The value on this machine of a symbolic constant a script may use
+ * (SOL_SOCKET, SO_REUSEADDR, O_NONBLOCK, AF_INET, POLLIN, EINPROGRESS ...):
+ * true and *value, or false if the name is not one tcpshake knows. */
+TS_API bool ts_script_symbol(const char *name, int64_t *value);
+
+/* Whether name is a system call packetdrill's language has. */
+TS_API bool ts_script_syscall_known(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,211 @@
+/* The names a script may use: symbolic constants with their values on this
+ * machine, packetdrill's system calls and its script options. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <linux/net_tstamp.h>
+#include <linux/sockios.h>
+
+#include "internal.h"
+
+#ifndef SOL_UDP
+#define SOL_UDP 17 /* Linux defines it only in <linux/udp.h> */
+#endif
+
+#define S(x) {#x, (int64_t)(x)}
+
+static const struct {
+    const char *name;
+    int64_t value;
+} symbols[] = {
+    {"NULL", 0},
+    /* sockets */
+    S(AF_UNSPEC), S(AF_INET), S(AF_INET6), S(PF_INET), S(PF_INET6),
+    S(SOCK_STREAM), S(SOCK_DGRAM), S(SOCK_RAW), S(SOCK_NONBLOCK), S(SOCK_CLOEXEC),
+    S(IPPROTO_IP), S(IPPROTO_IPV6), S(IPPROTO_TCP), S(IPPROTO_UDP), S(IPPROTO_ICMP),
+    S(SOL_SOCKET), S(SOL_IP), S(SOL_IPV6), S(SOL_TCP), S(SOL_UDP),
+    S(SHUT_RD), S(SHUT_WR), S(SHUT_RDWR), S(INADDR_ANY),
+    /* socket options */
+    S(SO_ACCEPTCONN), S(SO_BROADCAST), S(SO_DEBUG), S(SO_DONTROUTE), S(SO_ERROR),
+    S(SO_KEEPALIVE), S(SO_LINGER), S(SO_MARK), S(SO_OOBINLINE), S(SO_PRIORITY),
+    S(SO_RCVBUF), S(SO_RCVLOWAT), S(SO_RCVTIMEO), S(SO_REUSEADDR), S(SO_REUSEPORT),
+    S(SO_SNDBUF), S(SO_SNDLOWAT), S(SO_SNDTIMEO), S(SO_TYPE), S(SO_BINDTODEVICE),
+    S(SO_TIMESTAMP), S(SO_TIMESTAMPING),
+    S(SOF_TIMESTAMPING_TX_HARDWARE), S(SOF_TIMESTAMPING_TX_SOFTWARE),
+    S(SOF_TIMESTAMPING_RX_HARDWARE), S(SOF_TIMESTAMPING_RX_SOFTWARE),
+    S(SOF_TIMESTAMPING_SOFTWARE), S(SOF_TIMESTAMPING_RAW_HARDWARE), S(SOF_TIMESTAMPING_OPT_ID),
+    S(SOF_TIMESTAMPING_TX_SCHED), S(SOF_TIMESTAMPING_TX_ACK), S(SOF_TIMESTAMPING_OPT_CMSG),
+    S(SOF_TIMESTAMPING_OPT_TSONLY), S(SOF_TIMESTAMPING_OPT_STATS),
+#ifdef SO_MAX_PACING_RATE
+    S(SO_MAX_PACING_RATE),
+#endif
+#ifdef SO_ZEROCOPY
+    S(SO_ZEROCOPY),
+#endif
+    S(IP_TOS), S(IP_TTL), S(IP_MTU_DISCOVER), S(IP_MTU), S(IP_RECVERR), S(IP_FREEBIND),
+    S(IP_PMTUDISC_DONT), S(IP_PMTUDISC_WANT), S(IP_PMTUDISC_DO), S(IP_PMTUDISC_PROBE),
+    S(IPV6_MTU_DISCOVER), S(IPV6_MTU), S(IPV6_RECVERR), S(IPV6_TCLASS), S(IPV6_HOPLIMIT),
+    S(IPV6_V6ONLY),
+    S(TCP_NODELAY), S(TCP_MAXSEG), S(TCP_CORK), S(TCP_KEEPIDLE), S(TCP_KEEPINTVL),
+    S(TCP_KEEPCNT), S(TCP_SYNCNT), S(TCP_LINGER2), S(TCP_DEFER_ACCEPT), S(TCP_INFO),
+    S(TCP_QUICKACK), S(TCP_CONGESTION), S(TCP_MD5SIG), S(TCP_USER_TIMEOUT),
+    S(TCP_FASTOPEN), S(TCP_NOTSENT_LOWAT), S(TCP_WINDOW_CLAMP), S(TCP_THIN_LINEAR_TIMEOUTS),
+#ifdef TCP_FASTOPEN_CONNECT
+    S(TCP_FASTOPEN_CONNECT),
+#endif
+#ifdef TCP_FASTOPEN_KEY
+    S(TCP_FASTOPEN_KEY),
+#endif
+#ifdef TCP_FASTOPEN_NO_COOKIE
+    S(TCP_FASTOPEN_NO_COOKIE),
+#endif
+#ifdef TCP_INQ
+    S(TCP_INQ),
+#endif
+#ifdef TCP_CM_INQ
+    S(TCP_CM_INQ),
+#endif
+#ifdef TCP_TX_DELAY
+    S(TCP_TX_DELAY),
+#endif
+    S(TCP_TIMESTAMP),
+    /* files, fcntl */
+    S(O_RDONLY), S(O_WRONLY), S(O_RDWR), S(O_ACCMODE), S(O_CREAT), S(O_EXCL), S(O_TRUNC),
+    S(O_APPEND), S(O_NONBLOCK), S(O_NDELAY), S(O_CLOEXEC),
+    S(F_DUPFD), S(F_GETFD), S(F_SETFD), S(F_GETFL), S(F_SETFL), S(F_GETOWN), S(F_SETOWN),
+    S(F_DUPFD_CLOEXEC), S(FD_CLOEXEC),
+    /* send, recv */
+    S(MSG_OOB), S(MSG_PEEK), S(MSG_DONTROUTE), S(MSG_CTRUNC), S(MSG_TRUNC), S(MSG_EOR),
+    S(MSG_WAITALL), S(MSG_DONTWAIT), S(MSG_NOSIGNAL), S(MSG_MORE), S(MSG_ERRQUEUE),
+    S(MSG_CONFIRM), S(MSG_FASTOPEN),
+#ifdef MSG_ZEROCOPY
+    S(MSG_ZEROCOPY),
+#endif
+    S(SIOCINQ), S(SIOCOUTQ), S(FIONREAD),
+    /* poll, epoll */
+    S(POLLIN), S(POLLPRI), S(POLLOUT), S(POLLRDNORM), S(POLLRDBAND), S(POLLWRNORM),
+    S(POLLWRBAND), S(POLLMSG), S(POLLRDHUP), S(POLLERR), S(POLLHUP), S(POLLNVAL),
+    S(EPOLLIN), S(EPOLLPRI), S(EPOLLOUT), S(EPOLLRDNORM), S(EPOLLRDBAND), S(EPOLLWRNORM),
+    S(EPOLLWRBAND), S(EPOLLMSG), S(EPOLLERR), S(EPOLLHUP), S(EPOLLRDHUP), S(EPOLLONESHOT),
+    S(EPOLLET),
+#ifdef EPOLLEXCLUSIVE
+    S(EPOLLEXCLUSIVE),
+#endif
+    S(EPOLL_CTL_ADD), S(EPOLL_CTL_MOD), S(EPOLL_CTL_DEL),
+    /* errno */
+    S(EPERM), S(ENOENT), S(EINTR), S(EIO), S(EBADF), S(EAGAIN), S(EWOULDBLOCK), S(ENOMEM),
+    S(EACCES), S(EFAULT), S(EBUSY), S(EEXIST), S(EINVAL), S(ENFILE), S(EMFILE), S(ENOSPC),
+    S(ESPIPE), S(EPIPE), S(ERANGE), S(ENOSYS), S(ENOTSOCK), S(EDESTADDRREQ), S(EMSGSIZE),
+    S(EPROTOTYPE), S(ENOPROTOOPT), S(EPROTONOSUPPORT), S(ESOCKTNOSUPPORT), S(EOPNOTSUPP),
+    S(EPFNOSUPPORT), S(EAFNOSUPPORT), S(EADDRINUSE), S(EADDRNOTAVAIL), S(ENETDOWN),
+    S(ENETUNREACH), S(ENETRESET), S(ECONNABORTED), S(ECONNRESET), S(ENOBUFS), S(EISCONN),
+    S(ENOTCONN), S(ESHUTDOWN), S(ETIMEDOUT), S(ECONNREFUSED), S(EHOSTDOWN),
+    S(EHOSTUNREACH), S(EALREADY), S(EINPROGRESS), S(EPROTO), S(ENODATA), S(ENOTTY),
+};
+
+bool ts_script_symbol(const char *name, int64_t *value)
+{
+    for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++)
+        if (!strcmp(symbols[i].name, name)) {
+            if (value)
+                *value = symbols[i].value;
+            return true;
+        }
+    return false;
+}
+
+bool ts_script_errno_known(const char *name)
+{
+    /* every errno of the table above starts with E and is not a poll bit */
+    return name[0] == 'E' && strncmp(name, "EPOLL", 5) && ts_script_symbol(name, NULL);
+}
+
+/* packetdrill's system calls */
+static const char *const syscalls[] = {
+    "socket", "bind", "listen", "accept", "connect", "read", "readv", "recv", "recvfrom",
+    "recvmsg", "write", "writev", "send", "sendto", "sendmsg", "fcntl", "ioctl", "close",
+    "shutdown", "getsockopt", "setsockopt", "poll", "cap_set", "open", "sendfile",
+    "epoll_create", "epoll_ctl", "epoll_wait", "pipe", "splice",
+};
+
+bool ts_script_syscall_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof syscalls / sizeof syscalls[0]; i++)
+        if (!strcmp(syscalls[i], name))
+            return true;
+    return false;
+}
+
+/* packetdrill's options: whether each takes a value, whether it is a
+ * number, and why tcpshake refuses it (NULL: read) */
+static const struct script_optname {
+    const char *name;
+    char arg; /* 'n' a number, 's' any text, '-' none */
+    const char *refused;
+} optnames[] = {
+    {"ip_version", 's', NULL},
+    {"bind_port", 'n', NULL},
+    {"connect_port", 'n', NULL},
+    {"remote_ip", 's', NULL},
+    {"local_ip", 's', NULL},
+    {"gateway_ip", 's', NULL},
+    {"netmask_ip", 's', NULL},
+    {"speed", 'n', NULL},
+    {"mss", 'n', NULL},
+    {"mtu", 'n', NULL},
+    {"init_scripts", 's', NULL},
+    {"tolerance_usecs", 'n', NULL},
+    {"tolerance_percent", 'n', NULL},
+    {"tcp_ts_ecr_scaled", '-', NULL},
+    {"tcp_ts_tick_usecs", 'n', NULL},
+    {"strict_segments", '-', NULL},
+    {"non_fatal", 's', NULL},
+    {"dry_run", '-', NULL},
+    {"debug", '-', NULL},
+    {"verbose", '-', NULL},
+    {"define", 's', "symbol definitions are not supported yet"},
+    {"code_command", 's', "python code is not supported"},
+    {"code_format", 's', "python code is not supported"},
+    {"code_sockopt", 's', "python code is not supported"},
+    {"wire_client", '-', "packetdrill's wire mode is not supported"},
+    {"wire_server", '-', "packetdrill's wire mode is not supported"},
+    {"wire_server_ip", 's', "packetdrill's wire mode is not supported"},
+    {"wire_server_at", 's', "packetdrill's wire mode is not supported"},
+    {"wire_server_port", 's', "packetdrill's wire mode is not supported"},
+    {"wire_client_dev", 's', "packetdrill's wire mode is not supported"},
+    {"wire_server_dev", 's', "packetdrill's wire mode is not supported"},
+    {"so_filename", 's', "user-space stacks loaded as .so are not supported"},
+    {"so_flags", 's', "user-space stacks loaded as .so are not supported"},
+    {"is_anyip", '-', "AnyIP is not supported"},
+    {"send_omit_free", '-', "send_omit_free is not supported"},
+    {"psp_udp_port", 'n', "PSP is not supported"},
+};
+
+int ts_script_option_lookup(const char *name, char *arg, const char **refused)
+{
+    for (size_t i = 0; i < sizeof optnames / sizeof optnames[0]; i++)
+        if (!strcmp(optnames[i].name, name)) {
+            *arg = optnames[i].arg;
+            *refused = optnames[i].refused;
+            return 0;
+        }
+    return -1;
+}
+
+/* functions packetdrill's expressions have */
+bool ts_script_function_known(const char *name)
+{
+    static const char *const fns[] = {"htons", "inet_addr", "inet6_addr", "msg_name",
+                                      "msg_iov"};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (!strcmp(fns[i], name))
+            return true;
+    return false;
+}
