@@ -1,0 +1,355 @@
+/* The agent: system calls of a script, made in the stack's namespace.  See
+ * agent.h for the contract. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+/* The control socket's number in the agent: above anything a script opens. */
+#define AGENT_CTRL_FD 1000
+#define MAX_POLL 64
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int run_shell(const char *cmd)
+{
+    pid_t p = fork();
+    if (p < 0)
+        return -1;
+    if (p == 0) {
+        signal(SIGPIPE, SIG_DFL);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(p, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    return 128 + WTERMSIG(st);
+}
+
+/* One call.  out/outlen: the reply's data. */
+static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
+                    uint32_t *outlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    const struct sockaddr *addr = (const struct sockaddr *)&q->addr;
+    socklen_t alen = q->addrlen > sizeof q->addr ? sizeof q->addr : q->addrlen;
+    size_t room = (size_t)q->a[0] > TS_AGENT_MAX_DATA ? TS_AGENT_MAX_DATA
+                                                      : (size_t)(q->a[0] < 0 ? 0 : q->a[0]);
+    ssize_t n;
+    int r;
+
+    *outlen = 0;
+    switch (q->op) {
+    case TS_AG_SOCKET:
+        return socket(q->a[0], q->a[1], q->a[2]);
+    case TS_AG_BIND:
+        return bind(q->fd, addr, alen);
+    case TS_AG_LISTEN:
+        return listen(q->fd, q->a[0]);
+    case TS_AG_ACCEPT:
+        r = accept(q->fd, (struct sockaddr *)&ss, &sl);
+        if (r >= 0) {
+            memcpy(out, &ss, sl);
+            *outlen = sl;
+        }
+        return r;
+    case TS_AG_GETSOCKNAME:
+        r = getsockname(q->fd, (struct sockaddr *)&ss, &sl);
+        if (r == 0) {
+            memcpy(out, &ss, sl);
+            *outlen = sl;
+        }
+        return r;
+    case TS_AG_CONNECT:
+        return connect(q->fd, addr, alen);
+    case TS_AG_READ:
+        n = read(q->fd, out, room);
+        *outlen = n > 0 ? (uint32_t)n : 0;
+        return n;
+    case TS_AG_RECV:
+        n = recv(q->fd, out, room, q->a[1]);
+        *outlen = n > 0 ? (uint32_t)n : 0;
+        return n;
+    case TS_AG_RECVFROM:
+        n = recvfrom(q->fd, out, room, q->a[1], (struct sockaddr *)&ss, &sl);
+        *outlen = n > 0 ? (uint32_t)n : 0;
+        return n;
+    case TS_AG_WRITE:
+        return write(q->fd, data, q->datalen);
+    case TS_AG_SEND:
+        return send(q->fd, data, q->datalen, q->a[1]);
+    case TS_AG_SENDTO:
+        return sendto(q->fd, data, q->datalen, q->a[1], alen ? addr : NULL, alen);
+    case TS_AG_SHUTDOWN:
+        return shutdown(q->fd, q->a[0]);
+    case TS_AG_CLOSE:
+        if (q->fd == AGENT_CTRL_FD) {
+            errno = EBADF; /* ours, not the script's */
+            return -1;
+        }
+        return close(q->fd);
+    case TS_AG_SETSOCKOPT:
+        return setsockopt(q->fd, q->a[0], q->a[1], data, q->datalen);
+    case TS_AG_GETSOCKOPT: {
+        socklen_t ol = (socklen_t)((size_t)q->a[2] > TS_AGENT_MAX_DATA
+                                       ? TS_AGENT_MAX_DATA
+                                       : (size_t)(q->a[2] < 0 ? 0 : q->a[2]));
+        r = getsockopt(q->fd, q->a[0], q->a[1], out, &ol);
+        if (r == 0)
+            *outlen = ol;
+        return r;
+    }
+    case TS_AG_FCNTL:
+        if (q->a[0] != F_GETFL && q->a[0] != F_SETFL && q->a[0] != F_GETFD &&
+            q->a[0] != F_SETFD) {
+            errno = EINVAL;
+            return -1;
+        }
+        return fcntl(q->fd, q->a[0], q->a[1]);
+    case TS_AG_POLL: {
+        size_t nf = q->datalen / sizeof(struct pollfd);
+        if (nf > MAX_POLL) {
+            errno = EINVAL;
+            return -1;
+        }
+        struct pollfd pf[MAX_POLL];
+        memcpy(pf, data, nf * sizeof pf[0]);
+        r = poll(pf, nf, q->a[0]);
+        memcpy(out, pf, nf * sizeof pf[0]);
+        *outlen = (uint32_t)(nf * sizeof pf[0]);
+        return r;
+    }
+    case TS_AG_SHELL:
+        data[q->datalen < TS_AGENT_MAX_DATA ? q->datalen : TS_AGENT_MAX_DATA - 1] = 0;
+        return run_shell((const char *)data);
+    default:
+        errno = ENOSYS;
+        return -1;
+    }
+}
+
+int ts_agent_serve(int fd)
+{
+    /* +1: room for the NUL a shell command gets */
+    uint8_t *in = malloc(TS_AGENT_MAX_DATA + 1), *out = malloc(TS_AGENT_MAX_DATA);
+    if (!in || !out) {
+        free(in);
+        free(out);
+        return -1;
+    }
+    for (;;) {
+        struct ts_agent_req q;
+        struct iovec iv[2] = {{&q, sizeof q}, {in, TS_AGENT_MAX_DATA}};
+        struct msghdr m = {.msg_iov = iv, .msg_iovlen = 2};
+        ssize_t n = recvmsg(fd, &m, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < (ssize_t)sizeof q)
+            break; /* the runner is gone, or sent garbage */
+        if (q.datalen > (size_t)n - sizeof q)
+            q.datalen = (uint32_t)((size_t)n - sizeof q);
+        struct ts_agent_rep r = {.id = q.id};
+        uint32_t outlen = 0;
+        r.t_start = mono_ns();
+        if (q.op == TS_AG_QUIT) {
+            r.t_end = r.t_start;
+        } else {
+            errno = 0;
+            r.ret = call(&q, in, out, &outlen);
+            r.err = r.ret < 0 ? errno : 0;
+            r.t_end = mono_ns();
+        }
+        r.datalen = outlen;
+        struct iovec ov[2] = {{&r, sizeof r}, {out, outlen}};
+        struct msghdr om = {.msg_iov = ov, .msg_iovlen = 2};
+        while (sendmsg(fd, &om, MSG_NOSIGNAL) < 0)
+            if (errno != EINTR)
+                goto done;
+        if (q.op == TS_AG_QUIT)
+            break;
+    }
+done:
+    free(in);
+    free(out);
+    return 0;
+}
+
+int ts_agent_start(struct ts_agent *ag, const char *netns_path, const char *cwd,
+                   char *err, size_t errlen)
+{
+    int sv[2], nsfd = -1;
+
+    memset(ag, 0, sizeof *ag);
+    ag->fd = -1;
+    ag->pid = -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        snprintf(err, errlen, "agent: socketpair: %s", strerror(errno));
+        return -1;
+    }
+    /* a message must fit the socket's buffer */
+    int sz = (int)(TS_AGENT_MAX_DATA * 2 + 4096);
+    for (int i = 0; i < 2; i++) {
+        setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+        setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    }
+    if (netns_path) {
+        nsfd = open(netns_path, O_RDONLY | O_CLOEXEC);
+        if (nsfd < 0) {
+            snprintf(err, errlen, "agent: %s: %s", netns_path, strerror(errno));
+            close(sv[0]);
+            close(sv[1]);
+            return -1;
+        }
+    }
+    pid_t parent = getpid();
+    pid_t p = fork();
+    if (p < 0) {
+        snprintf(err, errlen, "agent: fork: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        if (nsfd >= 0)
+            close(nsfd);
+        return -1;
+    }
+    if (p == 0) {
+        /* gone with the runner, whatever kills it */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
+        signal(SIGPIPE, SIG_IGN); /* a script may expect EPIPE */
+        signal(SIGINT, SIG_IGN);  /* the runner decides when we end */
+        if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
+            _exit(1);
+        if (cwd && chdir(cwd) < 0)
+            _exit(1);
+        if (dup2(sv[1], AGENT_CTRL_FD) < 0)
+            _exit(1);
+        /* nothing of the runner's between stderr and the control socket:
+         * the script's first socket is 3 */
+        for (int fd = 3; fd < AGENT_CTRL_FD; fd++)
+            close(fd);
+        close_range(AGENT_CTRL_FD + 1, ~0u, 0);
+        _exit(ts_agent_serve(AGENT_CTRL_FD) < 0 ? 1 : 0);
+    }
+    close(sv[1]);
+    if (nsfd >= 0)
+        close(nsfd);
+    ag->pid = p;
+    ag->fd = sv[0];
+    return 0;
+}
+
+int ts_agent_send(struct ts_agent *ag, const struct ts_agent_req *req,
+                  const void *data, char *err, size_t errlen)
+{
+    struct ts_agent_req q = *req;
+    if (ag->fd < 0 || ag->busy) {
+        snprintf(err, errlen, "agent: %s", ag->fd < 0 ? "not running" : "busy");
+        return -1;
+    }
+    if (q.datalen > TS_AGENT_MAX_DATA) {
+        snprintf(err, errlen, "agent: %u bytes is more than a call takes (%u)",
+                 (unsigned)q.datalen, TS_AGENT_MAX_DATA);
+        return -1;
+    }
+    q.id = ++ag->next_id;
+    struct iovec iv[2] = {{&q, sizeof q}, {(void *)data, data ? q.datalen : 0}};
+    struct msghdr m = {.msg_iov = iv, .msg_iovlen = data ? 2 : 1};
+    if (!data)
+        q.datalen = 0;
+    while (sendmsg(ag->fd, &m, MSG_NOSIGNAL) < 0) {
+        if (errno == EINTR)
+            continue;
+        snprintf(err, errlen, "agent: send: %s", strerror(errno));
+        return -1;
+    }
+    ag->busy = true;
+    return 0;
+}
+
+int ts_agent_recv(struct ts_agent *ag, struct ts_agent_rep *rep, void *data,
+                  size_t room, int timeout_ms, char *err, size_t errlen)
+{
+    struct pollfd pf = {.fd = ag->fd, .events = POLLIN};
+    int n;
+
+    if (ag->fd < 0) {
+        snprintf(err, errlen, "agent: not running");
+        return -1;
+    }
+    do
+        n = poll(&pf, 1, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        snprintf(err, errlen, "agent: poll: %s", strerror(errno));
+        return -1;
+    }
+    if (n == 0)
+        return 0;
+    struct iovec iv[2] = {{rep, sizeof *rep}, {data, data ? room : 0}};
+    struct msghdr m = {.msg_iov = iv, .msg_iovlen = data ? 2 : 1};
+    ssize_t got;
+    do
+        got = recvmsg(ag->fd, &m, 0);
+    while (got < 0 && errno == EINTR);
+    if (got < (ssize_t)sizeof *rep) {
+        snprintf(err, errlen, "agent: it ended (%s)",
+                 got < 0 ? strerror(errno) : "no answer");
+        return -1;
+    }
+    if (rep->datalen > (size_t)got - sizeof *rep)
+        rep->datalen = (uint32_t)((size_t)got - sizeof *rep);
+    ag->busy = false;
+    return 1;
+}
+
+void ts_agent_stop(struct ts_agent *ag)
+{
+    if (ag->pid > 0) {
+        char e[128];
+        struct ts_agent_rep r;
+        struct ts_agent_req q = {.op = TS_AG_QUIT};
+        bool asked = !ag->busy && ts_agent_send(ag, &q, NULL, e, sizeof e) == 0;
+        int st;
+        pid_t w = 0;
+        if (asked)
+            ts_agent_recv(ag, &r, NULL, 0, 1000, e, sizeof e);
+        for (int i = 0; i < 100 && (w = waitpid(ag->pid, &st, WNOHANG)) == 0; i++) {
+            if (!asked)
+                break;
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
+        }
+        if (w == 0) {
+            kill(ag->pid, SIGKILL); /* a call that blocks forever */
+            waitpid(ag->pid, &st, 0);
+        }
+        ag->pid = -1;
+    }
+    if (ag->fd >= 0)
+        close(ag->fd);
+    ag->fd = -1;
+    ag->busy = false;
+}

@@ -1,0 +1,98 @@
+/* The script runner's agent: a process inside the network namespace of the
+ * stack under test that makes the script's system calls there, one at a
+ * time and in order, as packetdrill's syscall thread does, and answers each
+ * with its result, errno, start and end time.  Not installed.
+ *
+ * The runner sends a request and goes on (injecting and capturing
+ * segments) while a blocking call (accept, connect, read) waits in the
+ * agent; the answer comes on the control socket when the call returns.
+ *
+ * File descriptors are the agent's own, and the agent keeps 0, 1 and 2 and
+ * nothing else below its control socket, so the first socket() gives 3 as
+ * in packetdrill: a script's `socket(...) = 3` holds as written.
+ */
+#ifndef TCPSHAKE_SCRIPT_AGENT_H
+#define TCPSHAKE_SCRIPT_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+enum ts_agent_op {
+    TS_AG_SOCKET = 1,  /* a[0] domain, a[1] type, a[2] protocol */
+    TS_AG_BIND,        /* fd, addr */
+    TS_AG_LISTEN,      /* fd, a[0] backlog */
+    TS_AG_ACCEPT,      /* fd; reply data: the peer's address */
+    TS_AG_GETSOCKNAME, /* fd; reply data: the address */
+    TS_AG_CONNECT,     /* fd, addr */
+    TS_AG_READ,        /* fd, a[0] count; reply data: the bytes */
+    TS_AG_WRITE,       /* fd, data */
+    TS_AG_SEND,        /* fd, data, a[1] flags */
+    TS_AG_RECV,        /* fd, a[0] count, a[1] flags; reply data: the bytes */
+    TS_AG_SENDTO,      /* fd, data, a[1] flags, addr (none when addrlen 0) */
+    TS_AG_RECVFROM,    /* fd, a[0] count, a[1] flags */
+    TS_AG_SHUTDOWN,    /* fd, a[0] how */
+    TS_AG_CLOSE,       /* fd */
+    TS_AG_SETSOCKOPT,  /* fd, a[0] level, a[1] name, data: the value */
+    TS_AG_GETSOCKOPT,  /* fd, a[0] level, a[1] name, a[2] room; reply data */
+    TS_AG_FCNTL,       /* fd, a[0] cmd, a[1] arg (F_GETFL, F_SETFL) */
+    TS_AG_POLL,        /* data: nfds x struct pollfd, a[0] timeout (ms);
+                          reply data: the pollfds with revents */
+    TS_AG_SHELL,       /* data: a command for /bin/sh -c, run in the
+                          namespace; ret: its exit status */
+    TS_AG_QUIT,
+};
+
+/* The largest data a request or reply carries. */
+#define TS_AGENT_MAX_DATA (256u * 1024u)
+
+struct ts_agent_req {
+    uint32_t op;
+    uint32_t id;          /* echoed in the reply */
+    int32_t fd;
+    int32_t a[4];
+    uint32_t addrlen;     /* 0: no address */
+    struct sockaddr_storage addr;
+    uint32_t datalen;
+    /* datalen bytes follow */
+};
+
+struct ts_agent_rep {
+    uint32_t id;
+    int32_t err;          /* errno when ret is -1, else 0 */
+    int64_t ret;
+    uint64_t t_start, t_end; /* CLOCK_MONOTONIC ns around the call */
+    uint32_t datalen;
+    /* datalen bytes follow */
+};
+
+struct ts_agent {
+    pid_t pid;
+    int fd;               /* the runner's end of the control socket */
+    uint32_t next_id;
+    bool busy;            /* a request is out, its reply not read */
+};
+
+/* Start the agent in the network namespace at netns_path (e.g.
+ * /var/run/netns/NAME; NULL: the caller's own).  cwd: its working folder
+ * (shell lines run relative to the script's folder; NULL: unchanged).
+ * Call it before the caller starts threads (it forks).  -1 with err. */
+int ts_agent_start(struct ts_agent *ag, const char *netns_path, const char *cwd,
+                   char *err, size_t errlen);
+/* Send one request (the agent must be idle).  -1 with err. */
+int ts_agent_send(struct ts_agent *ag, const struct ts_agent_req *req,
+                  const void *data, char *err, size_t errlen);
+/* Read the reply to the request out: 1 with rep (and up to room bytes of
+ * its data in data), 0 when none has come within timeout_ms (-1: wait
+ * without limit), -1 with err when the agent is gone. */
+int ts_agent_recv(struct ts_agent *ag, struct ts_agent_rep *rep, void *data,
+                  size_t room, int timeout_ms, char *err, size_t errlen);
+/* Ask it to quit; kill it if it does not within a second (a call may
+ * block forever); reap it.  Safe on an agent that failed to start. */
+void ts_agent_stop(struct ts_agent *ag);
+
+/* The agent's loop on control socket fd (for tests: run in a child). */
+int ts_agent_serve(int fd);
+
+#endif
