@@ -26,24 +26,45 @@ extern "C" {
 /* Direction of a segment within its connection. */
 enum ts_dir { TS_C2S = 0, TS_S2C = 1 };
 
-/* The role of one segment in its connection's life. */
+/* The role of one segment in its connection's life: X(ID, name, label,
+ * kind).  The name is the JSON and Zeek-side word, the label the text
+ * output's; kind is the ts_role_kind suffix.  One list makes the enum
+ * (TS_ROLE_ID, in this order: the values are ABI), ts_role_name(),
+ * ts_role_label() and ts_role_kind(). */
+#define TS_ROLE_LIST(X)                                                             \
+    X(OTHER, "other", "other", OTHER)                                               \
+    /* SYN */                                                                       \
+    X(HS1, "handshake-1", "handshake 1/3", HANDSHAKE)                               \
+    /* SYN+ACK */                                                                   \
+    X(HS2, "handshake-2", "handshake 2/3", HANDSHAKE)                               \
+    /* the ACK completing it */                                                     \
+    X(HS3, "handshake-3", "handshake 3/3", HANDSHAKE)                               \
+    /* first FIN */                                                                 \
+    X(TD1, "teardown-1", "teardown 1/4", TEARDOWN)                                  \
+    /* ACK of the first FIN */                                                      \
+    X(TD2, "teardown-2", "teardown 2/4", TEARDOWN)                                  \
+    /* second FIN */                                                                \
+    X(TD3, "teardown-3", "teardown 3/4", TEARDOWN)                                  \
+    /* ACK of the second FIN */                                                     \
+    X(TD4, "teardown-4", "teardown 4/4", TEARDOWN)                                  \
+    /* ACK of the first FIN with a FIN */                                           \
+    X(TD23, "teardown-2+3", "teardown 2+3/4", TEARDOWN)                             \
+    /* a SYN crossing the peer's SYN */                                             \
+    X(SIMOPEN_SYN, "simopen-syn", "simultaneous open: SYN", HANDSHAKE)              \
+    /* a SYN+ACK in a simultaneous open */                                          \
+    X(SIMOPEN_SYNACK, "simopen-synack", "simultaneous open: SYN+ACK", HANDSHAKE)    \
+    /* a FIN crossing the peer's FIN */                                             \
+    X(SIMCLOSE_FIN, "simclose-fin", "simultaneous close: FIN", TEARDOWN)            \
+    /* an ACK of a FIN in a simultaneous close */                                   \
+    X(SIMCLOSE_ACK, "simclose-ack", "simultaneous close: ACK", TEARDOWN)            \
+    X(DATA, "data", "data", DATA)                                                   \
+    X(ACK, "ack", "ack", ACK)                                                       \
+    X(RESET, "reset", "reset", RESET)
+
 enum ts_role {
-    TS_ROLE_OTHER = 0,
-    TS_ROLE_HS1,            /* handshake-1: SYN */
-    TS_ROLE_HS2,            /* handshake-2: SYN+ACK */
-    TS_ROLE_HS3,            /* handshake-3: the ACK completing it */
-    TS_ROLE_TD1,            /* teardown-1: first FIN */
-    TS_ROLE_TD2,            /* teardown-2: ACK of the first FIN */
-    TS_ROLE_TD3,            /* teardown-3: second FIN */
-    TS_ROLE_TD4,            /* teardown-4: ACK of the second FIN */
-    TS_ROLE_TD23,           /* teardown-2+3: ACK of the first FIN with a FIN */
-    TS_ROLE_SIMOPEN_SYN,    /* a SYN crossing the peer's SYN */
-    TS_ROLE_SIMOPEN_SYNACK, /* a SYN+ACK in a simultaneous open */
-    TS_ROLE_SIMCLOSE_FIN,   /* a FIN crossing the peer's FIN */
-    TS_ROLE_SIMCLOSE_ACK,   /* an ACK of a FIN in a simultaneous close */
-    TS_ROLE_DATA,
-    TS_ROLE_ACK,
-    TS_ROLE_RESET,
+#define TS_ROLE_ENUM_(id, name, label, kind) TS_ROLE_##id,
+    TS_ROLE_LIST(TS_ROLE_ENUM_)
+#undef TS_ROLE_ENUM_
     TS_ROLE_COUNT
 };
 
@@ -57,43 +78,54 @@ enum ts_role_kind {
     TS_KIND_ACK,
 };
 
-/* Why a RST was sent. */
+/* Why a RST was sent: X(ID, name). */
+#define TS_RST_REASON_LIST(X)                                                   \
+    X(NONE, "none")                                                             \
+    X(REFUSED, "refused") /* answers a SYN: nothing listens */                  \
+    X(ABORT, "abort")     /* in a synchronized state: the connection aborted */ \
+    X(STRAY, "stray")     /* no live connection it belongs to (e.g. after close) */
+
 enum ts_rst_reason {
-    TS_RST_NONE = 0,
-    TS_RST_REFUSED, /* answers a SYN: nothing listens */
-    TS_RST_ABORT,   /* in a synchronized state: the connection is aborted */
-    TS_RST_STRAY,   /* no live connection it belongs to (e.g. after close) */
+#define TS_RST_ENUM_(id, name) TS_RST_##id,
+    TS_RST_REASON_LIST(TS_RST_ENUM_)
+#undef TS_RST_ENUM_
 };
 
-/* Notes on a segment (bits of ts_event.notes). */
+/* Notes on a segment (bits of ts_event.notes): X(ID, bit, name).  One list
+ * makes TS_NOTE_ID = 1u << bit and ts_note_name(); the bits are ABI. */
+#define TS_NOTE_LIST(X) \
+    X(RETRANS, 0, "retransmission")              /* retransmission (of SYN, SYN+ACK, FIN or data) */ \
+    X(SPURIOUS, 1, "spurious-retransmission")    /* spurious retransmission: already acked */ \
+    X(FAST_RETRANS, 2, "fast-retransmission")    /* fast retransmission (after >= 2 dup ACKs) */ \
+    X(OUT_OF_ORDER, 3, "out-of-order") \
+    X(LOST_SEGMENT, 4, "previous-segment-not-captured") /* previous segment not captured */ \
+    X(ACK_UNSEEN, 5, "acked-unseen-segment")     /* ACKs a segment not captured */ \
+    X(DUP_ACK, 6, "dup-ack") \
+    X(KEEPALIVE, 7, "keep-alive") \
+    X(ZERO_WINDOW, 8, "zero-window") \
+    X(ZERO_WINDOW_PROBE, 9, "zero-window-probe") \
+    X(WINDOW_UPDATE, 10, "window-update") \
+    X(WINDOW_FULL, 11, "window-full") \
+    X(BAD_ACK, 12, "bad-ack")                    /* ack not what the handshake/teardown needs; see expected */ \
+    X(BAD_SEQ, 13, "bad-seq")                    /* seq not what it must be; see expected */ \
+    X(HALF_CLOSE, 14, "half-close")              /* data after the other side's FIN */ \
+    X(DATA_ON_SYN, 15, "data-on-syn")            /* TFO: payload on SYN or SYN+ACK */ \
+    X(BAD_CKSUM, 16, "bad-checksum") \
+    X(PICKUP, 17, "midstream-pickup")            /* connection picked up midstream */ \
+    X(FLIPPED, 18, "synack-first")               /* direction flipped: SYN+ACK seen first */ \
+    X(FIN_CROSSED, 19, "fin-crossed")            /* FIN sent before the peer's FIN arrived */ \
+    X(PORT_REUSE, 20, "port-reuse")              /* new SYN on an old tuple: new incarnation */ \
+    X(AFTER_CLOSE, 21, "after-close")            /* segment after the connection closed */ \
+    X(DUPLICATE, 22, "duplicate")                /* exact copy of the previous segment */ \
+    X(RST_DATA, 23, "rst-with-data")             /* RST carrying payload */ \
+    X(BAD_FLAGS, 24, "bad-flags")                /* SYN+FIN, SYN+RST, no flags at all ... */ \
+    X(RST_OUT_OF_WINDOW, 25, "rst-out-of-window") /* RST a receiver would ignore */
+
 enum {
-    TS_NOTE_RETRANS = 1u << 0,        /* retransmission (of SYN, SYN+ACK, FIN or data) */
-    TS_NOTE_SPURIOUS = 1u << 1,       /* spurious retransmission: already acked */
-    TS_NOTE_FAST_RETRANS = 1u << 2,   /* fast retransmission (after >= 2 dup ACKs) */
-    TS_NOTE_OUT_OF_ORDER = 1u << 3,
-    TS_NOTE_LOST_SEGMENT = 1u << 4,   /* previous segment not captured */
-    TS_NOTE_ACK_UNSEEN = 1u << 5,     /* ACKs a segment not captured */
-    TS_NOTE_DUP_ACK = 1u << 6,
-    TS_NOTE_KEEPALIVE = 1u << 7,
-    TS_NOTE_ZERO_WINDOW = 1u << 8,
-    TS_NOTE_ZERO_WINDOW_PROBE = 1u << 9,
-    TS_NOTE_WINDOW_UPDATE = 1u << 10,
-    TS_NOTE_WINDOW_FULL = 1u << 11,
-    TS_NOTE_BAD_ACK = 1u << 12,       /* ack not what the handshake/teardown needs; see expected */
-    TS_NOTE_BAD_SEQ = 1u << 13,       /* seq not what it must be; see expected */
-    TS_NOTE_HALF_CLOSE = 1u << 14,    /* data after the other side's FIN */
-    TS_NOTE_DATA_ON_SYN = 1u << 15,   /* TFO: payload on SYN or SYN+ACK */
-    TS_NOTE_BAD_CKSUM = 1u << 16,
-    TS_NOTE_PICKUP = 1u << 17,        /* connection picked up midstream */
-    TS_NOTE_FLIPPED = 1u << 18,       /* direction flipped: SYN+ACK seen first */
-    TS_NOTE_FIN_CROSSED = 1u << 19,   /* FIN sent before the peer's FIN arrived */
-    TS_NOTE_PORT_REUSE = 1u << 20,    /* new SYN on an old tuple: new incarnation */
-    TS_NOTE_AFTER_CLOSE = 1u << 21,   /* segment after the connection closed */
-    TS_NOTE_DUPLICATE = 1u << 22,     /* exact copy of the previous segment */
-    TS_NOTE_RST_DATA = 1u << 23,      /* RST carrying payload */
-    TS_NOTE_BAD_FLAGS = 1u << 24,     /* SYN+FIN, SYN+RST, no flags at all ... */
-    TS_NOTE_RST_OUT_OF_WINDOW = 1u << 25, /* RST a receiver would ignore */
-    TS_NOTE_LAST = TS_NOTE_RST_OUT_OF_WINDOW,
+#define TS_NOTE_ENUM_(id, bit, name) TS_NOTE_##id = 1u << bit,
+    TS_NOTE_LIST(TS_NOTE_ENUM_)
+#undef TS_NOTE_ENUM_
+    TS_NOTE_LAST = TS_NOTE_RST_OUT_OF_WINDOW
 };
 
 /* Endpoint flags (ts_endpoint.flags). */
@@ -150,25 +182,35 @@ struct ts_endpoint {
     uint32_t zlast;     /* Zeek's last_seq for it (one past its highest) */
 };
 
-/* How a connection was closed, for the verdict. */
+/* How a connection was closed, for the verdict: X(ID, name). */
+#define TS_CLOSE_KIND_LIST(X)                                                   \
+    X(NONE, "none")            /* not closed (still open, or never opened) */   \
+    X(4WAY, "4-way")           /* FIN / ACK / FIN / ACK */                      \
+    X(MERGED, "fin-ack-merged") /* FIN / FIN+ACK / ACK */                      \
+    X(SIMULTANEOUS, "simultaneous")                                             \
+    X(HALF, "half-close")      /* data flowed after the first FIN */            \
+    X(RESET, "reset")                                                           \
+    X(REFUSED, "refused")      /* RST answered the SYN */                       \
+    X(FIN_ONLY, "incomplete")  /* FINs seen but the close was not completed */
+
 enum ts_close_kind {
-    TS_CLOSE_NONE = 0,   /* not closed (still open, or never opened) */
-    TS_CLOSE_4WAY,       /* FIN / ACK / FIN / ACK */
-    TS_CLOSE_MERGED,     /* FIN / FIN+ACK / ACK */
-    TS_CLOSE_SIMULTANEOUS,
-    TS_CLOSE_HALF,       /* data flowed after the first FIN */
-    TS_CLOSE_RESET,
-    TS_CLOSE_REFUSED,    /* RST answered the SYN */
-    TS_CLOSE_FIN_ONLY,   /* FINs seen but the close was not completed */
+#define TS_CLOSE_ENUM_(id, name) TS_CLOSE_##id,
+    TS_CLOSE_KIND_LIST(TS_CLOSE_ENUM_)
+#undef TS_CLOSE_ENUM_
 };
 
-/* Why a connection's verdict is given now. */
+/* Why a connection's verdict is given now: X(ID, name). */
+#define TS_END_REASON_LIST(X)                                                   \
+    X(CLOSED, "closed")   /* closed and TIME_WAIT / quiet period ran out */     \
+    X(IDLE, "idle")       /* idle timeout */                                    \
+    X(REUSED, "reused")   /* a new SYN on the tuple started a new incarnation */ \
+    X(EVICTED, "evicted") /* --max-conns: evicted to make room */               \
+    X(FLUSH, "end")       /* end of capture / exit */
+
 enum ts_end_reason {
-    TS_END_CLOSED = 0, /* closed and TIME_WAIT / quiet period ran out */
-    TS_END_IDLE,       /* idle timeout */
-    TS_END_REUSED,     /* a new SYN on the tuple started a new incarnation */
-    TS_END_EVICTED,    /* --max-conns: evicted to make room */
-    TS_END_FLUSH,      /* end of capture / exit */
+#define TS_END_ENUM_(id, name) TS_END_##id,
+    TS_END_REASON_LIST(TS_END_ENUM_)
+#undef TS_END_ENUM_
 };
 
 /* Tracker bookkeeping, first in every stored record (not for users). */
