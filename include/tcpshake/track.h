@@ -128,60 +128,6 @@ enum {
     TS_NOTE_LAST = TS_NOTE_RST_OUT_OF_WINDOW
 };
 
-/* Endpoint flags (ts_endpoint.flags). */
-enum {
-    TS_EP_SYN = 1u << 0,        /* sent a SYN (isn valid) */
-    TS_EP_SYNACK = 1u << 1,     /* its SYN carried ACK */
-    TS_EP_FIN = 1u << 2,        /* sent a FIN (fin_seq valid) */
-    TS_EP_RST = 1u << 3,        /* sent a RST */
-    TS_EP_DATA = 1u << 4,       /* sent payload */
-    TS_EP_SEEN = 1u << 5,       /* sent anything */
-    TS_EP_ACKED = 1u << 6,      /* lastack valid */
-    TS_EP_GOT_SYN = 1u << 7,    /* receipt of the peer's SYN proven */
-    TS_EP_GOT_FIN = 1u << 8,    /* receipt of the peer's FIN proven */
-    TS_EP_WSCALE = 1u << 9,     /* sent window scale on its SYN */
-    TS_EP_BASE = 1u << 10,      /* base (relative seq origin) known */
-    TS_EP_FIN_ACKED = 1u << 11, /* its FIN was acknowledged */
-    TS_EP_ZEROWIN = 1u << 12,   /* last window advertised was 0 */
-    TS_EP_LAST_KA = 1u << 13,   /* its last segment was a keep-alive */
-    /* Receipt of the peer's SYN (FIN) implied by the order of one path: a
-     * later segment of the peer reached it, so the SYN (FIN) did first.  It
-     * answers a SYN or FIN at once, so an ACK of its own SYN or FIN that came
-     * behind is applied when it has answered (docs/states.md, in flight). */
-    TS_EP_IMPL_SYN = 1u << 14,
-    TS_EP_IMPL_FIN = 1u << 15,
-};
-
-/* One side of a connection, as seen from its own segments.  Sequence numbers
- * are raw; compare them only with the wrap-safe helpers. */
-struct ts_endpoint {
-    uint32_t isn;     /* ISN (its SYN's seq), or base - 1 when no SYN was seen */
-    uint32_t nxt;     /* highest seq + len (+SYN/FIN) sent */
-    uint32_t lastack; /* last ACK value it sent */
-    uint32_t fin_seq; /* seq of its FIN */
-    uint64_t bytes;   /* payload bytes sent (wire lengths) */
-    uint32_t segs;    /* segments sent */
-    uint32_t retrans; /* retransmissions */
-    uint32_t last_flag_seq[3]; /* Zeek: seq of its last SYN, FIN, RST */
-    uint16_t flags;   /* TS_EP_* */
-    uint16_t win;     /* last raw window */
-    uint8_t wscale;   /* window scale it announced (valid with TS_EP_WSCALE) */
-    uint8_t state;    /* enum ts_state */
-    uint8_t dupacks;  /* duplicate ACKs in a row */
-    uint8_t zcount[4]; /* Zeek c, g, t, w counters (saturating) */
-    uint16_t last_ipid; /* IPv4 id of its last segment (duplicate check) */
-    uint32_t last_seq;  /* seq of its last segment */
-    uint8_t last_flags; /* flags of its last segment */
-    uint8_t passive;    /* it left LISTEN for SYN_RCVD (a RST there returns it) */
-    uint16_t last_cksum; /* TCP checksum field of its last segment */
-    uint32_t last_len;  /* payload length of its last segment */
-    /* times as microseconds since the connection's first segment, compared
-     * only over short spans (mod 2^32, valid for gaps under 71 minutes) */
-    uint32_t t_nxt_us;  /* when nxt last advanced (tshark's nextseqtime) */
-    uint32_t t_seg_us;  /* when its last segment passed (tshark's lastacktime) */
-    uint32_t zlast;     /* Zeek's last_seq for it (one past its highest) */
-};
-
 /* How a connection was closed, for the verdict: X(ID, name). */
 #define TS_CLOSE_KIND_LIST(X)                                                   \
     X(NONE, "none")            /* not closed (still open, or never opened) */   \
@@ -213,49 +159,66 @@ enum ts_end_reason {
 #undef TS_END_ENUM_
 };
 
-/* Tracker bookkeeping, first in every stored record (not for users). */
-struct ts_conn_link {
-    uint32_t hnext, lru_prev, lru_next;
-    uint8_t lru_list; /* 0 open list, 1 closed list */
-    uint8_t touched;  /* active since queued on its list */
-    uint8_t compact;  /* fitted the compact form at every store so far */
+/* A connection: a record the tracker owns, whose layout is internal and
+ * changes between releases.  A pointer to one (in an event or a verdict
+ * callback) is valid until the next call into the tracker.  Read it with
+ * ts_conn_view() or the accessors below. */
+struct ts_conn;
+
+/* One side of a connection, as ts_conn_view() gives it. */
+struct ts_conn_side {
+    struct ts_addr addr;
+    uint16_t port;
+    uint8_t state;      /* enum ts_state when the view was taken */
+    uint8_t wscale;     /* window scale it announced (valid with sent_wscale) */
+    bool sent_syn;      /* isn is the seq of its SYN */
+    bool sent_wscale;   /* its SYN carried a window scale */
+    bool sent_fin;
+    bool sent_rst;
+    bool fin_acked;     /* its FIN was acknowledged */
+    uint32_t isn;       /* its ISN, or the base of its relative numbers when
+                           no SYN was seen (seq - 1 of its first segment) */
+    uint64_t bytes;     /* payload bytes sent (wire lengths) */
+    uint32_t segs;      /* segments sent */
+    uint32_t retrans;   /* retransmissions */
 };
 
-/* A connection.  Read-only for everyone but the tracker.  A pointer to one
- * (in an event or a verdict callback) is valid until the next call into the
- * tracker. */
-struct ts_conn {
-    struct ts_conn_link link;
-    uint64_t id;               /* 1, 2, 3 ... in order of first segment */
-    struct ts_addr addr[2];    /* [TS_C2S] client, [TS_S2C] server */
-    uint16_t port[2];          /* client port, server port */
-    uint64_t t_first, t_last;  /* ns */
+/* A connection as a library user sees it: a copy, filled by ts_conn_view().
+ * Its layout is part of the ABI (libtcpshake.so.0): it changes only with a
+ * new soname, however the tracker's own record changes. */
+struct ts_conn_view {
+    uint64_t id;                 /* 1, 2, 3 ... in order of first segment */
+    struct ts_conn_side side[2]; /* [TS_C2S] client, [TS_S2C] server */
+    uint64_t t_first, t_last;    /* ns since the epoch */
     uint64_t t_syn, t_synack, t_hs_ack; /* ns; 0 = not seen */
-    struct ts_endpoint ep[2];  /* [TS_C2S] client, [TS_S2C] server */
-    uint8_t completeness;      /* tshark tcp.completeness bits */
-    uint8_t closed_by;         /* 0 none, 1 client, 2 server (first FIN or RST) */
-    uint8_t close_kind;        /* enum ts_close_kind */
-    uint8_t rst_reason;        /* enum ts_rst_reason of the first RST */
-    uint8_t hist_len;
-    char history[23];          /* Zeek history; '+' marks truncation */
-    uint32_t zflags;           /* Zeek "once" letters seen, per direction */
-    uint8_t flipped;           /* orientation came from a SYN+ACK seen first */
-    uint8_t zeek_orig_server;  /* Zeek's originator is our server */
-    uint8_t zeek_flip;         /* Zeek flipped the roles at creation ('^') */
-    uint8_t zstate[2];         /* Zeek endpoint states, [originator], [responder] */
-    uint8_t zprev[2];          /* ... and each one's state before its last change */
-    uint8_t pickup;            /* no handshake seen */
-    uint8_t simopen, simclose; /* simultaneous open / close happened */
-    uint8_t half_closed;       /* data after a FIN */
-    uint8_t merged;            /* a FIN+ACK acked the first FIN (teardown-2+3) */
-    uint32_t tkey;             /* ts_seg.tun_key of its segments (0: none, or
-                                  keyed on the inner tuple alone) */
-    uint8_t zsplit;            /* Zeek would have ended its record and started
-                                  another: a segment came more than
-                                  tcp_close_delay after Zeek's close */
-    uint64_t zclose;           /* when Zeek took the connection for closed
-                                  (ns; 0 = not yet) */
+    uint8_t close_kind;          /* enum ts_close_kind */
+    uint8_t closed_by;           /* 0 none, 1 client, 2 server (first FIN or RST) */
+    uint8_t rst_reason;          /* enum ts_rst_reason of the first RST */
+    uint8_t completeness;        /* tshark tcp.completeness bits */
+    bool flipped;                /* orientation came from a SYN+ACK seen first */
+    bool pickup;                 /* no handshake seen */
+    bool simopen, simclose;      /* simultaneous open / close happened */
+    bool half_closed;            /* data after a FIN */
+    bool merged;                 /* a FIN+ACK acked the first FIN (teardown-2+3) */
+    uint32_t tunnel_key;         /* ts_seg.tun_key of its segments (0: none,
+                                    or keyed on the inner tuple alone) */
+    char history[24];            /* Zeek's history, NUL-terminated; '+' at
+                                    the end marks truncation */
 };
+
+/* Fill *v from c. */
+TS_API void ts_conn_view(const struct ts_conn *c, struct ts_conn_view *v);
+
+/* What a verdict line wants most, one field at a time. */
+TS_API uint64_t ts_conn_id(const struct ts_conn *c);
+TS_API const struct ts_addr *ts_conn_addr(const struct ts_conn *c, enum ts_dir d);
+TS_API uint16_t ts_conn_port(const struct ts_conn *c, enum ts_dir d);
+TS_API enum ts_state ts_conn_state(const struct ts_conn *c, enum ts_dir d);
+TS_API enum ts_close_kind ts_conn_close_kind(const struct ts_conn *c);
+TS_API int ts_conn_closed_by(const struct ts_conn *c); /* 0 none, 1 client, 2 server */
+/* Zeek's history: its length, with *s pointed at its characters (not
+ * NUL-terminated; valid as long as c is). */
+TS_API size_t ts_conn_history(const struct ts_conn *c, const char **s);
 
 /* What one segment did. */
 struct ts_event {
@@ -325,8 +288,8 @@ struct ts_track_stats {
 };
 TS_API void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st);
 
-/* Payload bytes and segments one direction sent (TS_C2S / TS_S2C).  Use
- * these rather than the endpoint fields: the record layout may change. */
+/* Payload bytes, segments and retransmissions one direction sent (TS_C2S /
+ * TS_S2C), as in ts_conn_view(). */
 TS_API uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d);
 TS_API uint32_t ts_conn_segs(const struct ts_conn *c, enum ts_dir d);
 TS_API uint32_t ts_conn_retrans(const struct ts_conn *c, enum ts_dir d);

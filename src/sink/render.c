@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tcpshake/communityid.h"
+#include "../conn.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/verdict.h"
 

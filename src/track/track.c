@@ -88,6 +88,84 @@ void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st)
     st->bytes_per_embryo = ct_embryo_size() + sizeof(struct ct_bucket);
 }
 
+void ts_conn_view(const struct ts_conn *c, struct ts_conn_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->id = c->id;
+    for (int d = 0; d < 2; d++) {
+        const struct ts_endpoint *ep = &c->ep[d];
+        struct ts_conn_side *sd = &v->side[d];
+        sd->addr = c->addr[d];
+        sd->port = c->port[d];
+        sd->state = ep->state;
+        sd->wscale = ep->wscale;
+        sd->sent_syn = ep->flags & TS_EP_SYN;
+        sd->sent_wscale = ep->flags & TS_EP_WSCALE;
+        sd->sent_fin = ep->flags & TS_EP_FIN;
+        sd->sent_rst = ep->flags & TS_EP_RST;
+        sd->fin_acked = ep->flags & TS_EP_FIN_ACKED;
+        sd->isn = ep->isn;
+        sd->bytes = ep->bytes;
+        sd->segs = ep->segs;
+        sd->retrans = ep->retrans;
+    }
+    v->t_first = c->t_first;
+    v->t_last = c->t_last;
+    v->t_syn = c->t_syn;
+    v->t_synack = c->t_synack;
+    v->t_hs_ack = c->t_hs_ack;
+    v->close_kind = c->close_kind;
+    v->closed_by = c->closed_by;
+    v->rst_reason = c->rst_reason;
+    v->completeness = c->completeness;
+    v->flipped = c->flipped;
+    v->pickup = c->pickup;
+    v->simopen = c->simopen;
+    v->simclose = c->simclose;
+    v->half_closed = c->half_closed;
+    v->merged = c->merged;
+    v->tunnel_key = c->tkey;
+    _Static_assert(sizeof v->history > sizeof c->history, "room for the NUL");
+    memcpy(v->history, c->history, c->hist_len);
+    v->history[c->hist_len] = '\0';
+}
+
+uint64_t ts_conn_id(const struct ts_conn *c)
+{
+    return c->id;
+}
+
+const struct ts_addr *ts_conn_addr(const struct ts_conn *c, enum ts_dir d)
+{
+    return &c->addr[d];
+}
+
+uint16_t ts_conn_port(const struct ts_conn *c, enum ts_dir d)
+{
+    return c->port[d];
+}
+
+enum ts_state ts_conn_state(const struct ts_conn *c, enum ts_dir d)
+{
+    return (enum ts_state)c->ep[d].state;
+}
+
+enum ts_close_kind ts_conn_close_kind(const struct ts_conn *c)
+{
+    return (enum ts_close_kind)c->close_kind;
+}
+
+int ts_conn_closed_by(const struct ts_conn *c)
+{
+    return c->closed_by;
+}
+
+size_t ts_conn_history(const struct ts_conn *c, const char **s)
+{
+    *s = c->history;
+    return c->hist_len;
+}
+
 uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d)
 {
     return c->ep[d].bytes;
