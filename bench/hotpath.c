@@ -109,9 +109,10 @@ static void track_timed(struct ts_tracker *t, const struct ts_seg *s, struct ts_
     uint64_t v0 = nverdicts, c0 = ticks();
     ts_track(t, s, ev);
     uint64_t dc = ticks() - c0;
-    int k = nverdicts != v0                                                  ? CLASS_VERDICT
-            : ev->conn && ev->conn->ep[0].segs + ev->conn->ep[1].segs == 1 ? CLASS_NEW
-                                                                           : ev->role;
+    int k = nverdicts != v0 ? CLASS_VERDICT
+            : ev->conn && ts_conn_segs(ev->conn, TS_C2S) + ts_conn_segs(ev->conn, TS_S2C) == 1
+                ? CLASS_NEW
+                : ev->role;
     class_cycles[k] += dc;
     class_calls[k]++;
 }
@@ -122,7 +123,7 @@ static int render; /* 0 none, 1 text, 2 json */
 static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
 {
     (void)user;
-    verdicts += c->id;
+    verdicts += ts_conn_id(c);
     nverdicts++;
     if (render)
         ts_render_conn(&out, &rcfg, c, why);

@@ -27,18 +27,21 @@ static void endpoint(char *buf, size_t len, const struct ts_addr *a, uint16_t po
     snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", s, (unsigned)port);
 }
 
-/* The sink's only op.  c is valid during the call only. */
+/* The sink's only op.  c is valid during the call only; struct ts_conn is
+ * opaque, read through ts_conn_view() (a copy) or the accessors. */
 static void on_conn(void *self, const struct ts_conn *c, enum ts_end_reason why)
 {
     FILE *out = self;
+    struct ts_conn_view v;
     char cli[80], srv[80];
-    endpoint(cli, sizeof cli, &c->addr[TS_C2S], c->port[TS_C2S]);
-    endpoint(srv, sizeof srv, &c->addr[TS_S2C], c->port[TS_S2C]);
-    fprintf(out, "%" PRIu64 " %s > %s  close %s", c->id, cli, srv,
-            ts_close_kind_name((enum ts_close_kind)c->close_kind));
-    if (c->closed_by)
-        fprintf(out, " by %s", c->closed_by == 1 ? "client" : "server");
-    fprintf(out, "  zeek %s %.*s", ts_zeek_conn_state(c), (int)c->hist_len, c->history);
+    ts_conn_view(c, &v);
+    endpoint(cli, sizeof cli, &v.side[TS_C2S].addr, v.side[TS_C2S].port);
+    endpoint(srv, sizeof srv, &v.side[TS_S2C].addr, v.side[TS_S2C].port);
+    fprintf(out, "%" PRIu64 " %s > %s  close %s", v.id, cli, srv,
+            ts_close_kind_name((enum ts_close_kind)v.close_kind));
+    if (v.closed_by)
+        fprintf(out, " by %s", v.closed_by == 1 ? "client" : "server");
+    fprintf(out, "  zeek %s %s", ts_zeek_conn_state(c), v.history);
     int64_t rtt = ts_rtt_syn_synack_us(c);
     if (rtt >= 0)
         fprintf(out, "  rtt %" PRId64 " us", rtt);

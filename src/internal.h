@@ -2,6 +2,7 @@
 #ifndef TCPSHAKE_INTERNAL_H
 #define TCPSHAKE_INTERNAL_H
 
+#include "conn.h"
 #include "tcpshake/decode.h"
 #include "tcpshake/track.h"
 

@@ -279,138 +279,171 @@ static int payload(struct ts_drive_cli *c, const char *opt, const char *text)
     return 0;
 }
 
-int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***pos,
-                    int *npos)
+/* The option parsers below take getopt's ch and optarg and return
+ * OPT_NEXT when they stored it, OPT_NOT_MINE for an option of another
+ * group, or an exit status. */
+enum { OPT_NEXT = -1, OPT_NOT_MINE = -2 };
+
+/* What the SYN offers and where the connection runs from: --mss, --no-mss,
+ * --wscale, --sackok, --ts, --win, --sport, --isn, --src, --addr, --data,
+ * --reply. */
+static int parse_segment_opt(struct ts_drive_cli *c, int ch)
 {
     struct ts_drive_cfg *g = &c->cfg;
     uint64_t v;
-    int ch;
-    bool want6 = false, want4 = false;
 
-    optind = 0;
-    opterr = 0;
-    /* positional arguments may come anywhere (GNU getopt permutes) */
-    while ((ch = getopt_long(argc, argv, ":i:w:qS46h", long_opts, NULL)) != -1) {
-        switch (ch) {
-        case O_MSS:
-            if (num(c, "--mss", optarg, 1, 65535, &v) < 0) return EXIT_USAGE;
-            g->syn.mss = (uint16_t)v;
-            break;
-        case O_NOMSS: g->syn.no_mss = true; break;
-        case O_WSCALE:
-            if (num(c, "--wscale", optarg, 0, 14, &v) < 0) return EXIT_USAGE;
-            g->syn.wscale = true;
-            g->syn.wscale_shift = (uint8_t)v;
-            break;
-        case O_SACKOK: g->syn.sackok = true; break;
-        case O_TS: g->syn.ts = true; break;
-        case O_WIN:
-            if (num(c, "--win", optarg, 0, 1u << 30, &v) < 0) return EXIT_USAGE;
-            g->win = (uint32_t)v; /* above 65535 only with --wscale: see below */
-            break;
-        case O_SPORT:
-            if (c->cmd == TS_DRIVE_CMD_LISTEN) return fail(c, "--sport: the port is the argument");
-            if (num(c, "--sport", optarg, 1, 65535, &v) < 0) return EXIT_USAGE;
-            g->lport = (uint16_t)v;
-            break;
-        case O_ISN:
-            if (num(c, "--isn", optarg, 0, UINT32_MAX, &v) < 0) return EXIT_USAGE;
-            g->isn = (uint32_t)v;
-            g->isn_set = true;
-            break;
-        case O_SRC:
-        case O_ADDR: {
-            char e[256];
-            bool hp;
-            uint16_t p;
-            if (ts_craft_parse_endpoint(optarg, false, &g->local, &p, &hp, e,
-                                     sizeof e) < 0)
-                return fail(c, "%s", e);
-            if (hp)
-                return fail(c, "%s %s: an address without a port",
-                            ch == O_SRC ? "--src" : "--addr", optarg);
-            break;
-        }
-        case O_DATA:
-            if (c->cmd != TS_DRIVE_CMD_CONNECT)
-                return fail(c, "--data is for connect (listen: --reply)");
-            if (payload(c, "--data", optarg) < 0) return EXIT_USAGE;
-            break;
-        case O_REPLY:
-            if (c->cmd != TS_DRIVE_CMD_LISTEN)
-                return fail(c, "--reply is for listen (connect: --data)");
-            if (payload(c, "--reply", optarg) < 0) return EXIT_USAGE;
-            break;
-        case O_CLOSE:
-            if (ts_drive_close_parse(optarg, &g->close) < 0)
-                return cli_fail(c->name, "--close", "'%s': active, passive, rst or none", optarg);
-            break;
-        case O_RTO:
-        case O_RTOMIN:
-            if (num(c, ch == O_RTO ? "--rto" : "--rto-min", optarg, 1, 600000, &v) < 0)
-                return EXIT_USAGE;
-            if (ch == O_RTO) g->rto_ns = v * 1000000ull;
-            else g->rto_min_ns = v * 1000000ull;
-            break;
-        case O_RETRIES:
-            if (num(c, "--retries", optarg, 0, 30, &v) < 0) return EXIT_USAGE;
-            g->retries = (unsigned)v;
-            break;
-        case O_TIMEOUT:
-            if (secs(c, "--timeout", optarg, 86400, &g->timeout_ns) < 0) return EXIT_USAGE;
-            break;
-        case O_LINGER:
-            if (secs(c, "--linger", optarg, 3600, &g->linger_ns) < 0) return EXIT_USAGE;
-            break;
-        case O_TIMEWAIT:
-            if (secs(c, "--time-wait", optarg, 3600, &g->time_wait_ns) < 0) return EXIT_USAGE;
-            break;
-        case O_NOGUARD: g->no_guard = true; break;
-        case O_MARK:
-            if (num(c, "--mark", optarg, 1, UINT32_MAX, &v) < 0) return EXIT_USAGE; /* the kernel's RSTs carry 0 */
-            g->mark = (uint32_t)v;
-            break;
-        case O_COUNT:
-            if (c->cmd == TS_DRIVE_CMD_REPLAY) return fail(c, "--count is for connect and listen");
-            if (num(c, "--count", optarg, 1, 60000, &v) < 0) return EXIT_USAGE;
-            g->count = (unsigned)v;
-            break;
-        case O_OUT: c->outfile = optarg; break;
-        case 'w': c->wfile = optarg; break;
-        case O_JSON: c->json = true; break;
-        case O_LADDER: c->ladder = true; break;
-        case O_WIDTH:
-            if (num(c, "--width", optarg, TS_LADDER_WIDTH_MIN, TS_LADDER_WIDTH_MAX, &v) < 0) return EXIT_USAGE;
-            c->width = (unsigned)v;
-            break;
-        case O_SVG: c->svg_path = optarg; break;
-        case O_ZEEK: c->zeek_path = optarg; break;
-        case O_STATS: c->stats = true; break;
-        case 'q': c->quiet = true; break;
-        case 'S': c->abs_seq = true; break;
-        case O_COLOR:
-            if (cli_color(c->name, "--color", optarg, &c->color) < 0) return EXIT_USAGE;
-            break;
-        case O_TO:
-            if (c->cmd != TS_DRIVE_CMD_REPLAY) return fail(c, "--to is for replay");
-            c->addr_text = optarg;
-            break;
-        case O_CONN:
-            if (c->cmd != TS_DRIVE_CMD_REPLAY) return fail(c, "--conn is for replay");
-            if (num(c, "--conn", optarg, 1, UINT32_MAX, &v) < 0) return EXIT_USAGE;
-            g->count = (unsigned)v; /* replay: the connection number */
-            c->conn_set = true;
-            break;
-        case 'i': g->iface = optarg; break;
-        case '4': want4 = true; break;
-        case '6': want6 = true; break;
-        case 'h':
-            usage(c, stdout);
-            return EXIT_DONE;
-        default:
-            return cli_getopt_error(c->name, ch, argv, optind, optopt);
-        }
+    switch (ch) {
+    case O_MSS:
+        if (num(c, "--mss", optarg, 1, 65535, &v) < 0) return EXIT_USAGE;
+        g->syn.mss = (uint16_t)v;
+        break;
+    case O_NOMSS: g->syn.no_mss = true; break;
+    case O_WSCALE:
+        if (num(c, "--wscale", optarg, 0, 14, &v) < 0) return EXIT_USAGE;
+        g->syn.wscale = true;
+        g->syn.wscale_shift = (uint8_t)v;
+        break;
+    case O_SACKOK: g->syn.sackok = true; break;
+    case O_TS: g->syn.ts = true; break;
+    case O_WIN:
+        if (num(c, "--win", optarg, 0, 1u << 30, &v) < 0) return EXIT_USAGE;
+        g->win = (uint32_t)v; /* above 65535 only with --wscale: see below */
+        break;
+    case O_SPORT:
+        if (c->cmd == TS_DRIVE_CMD_LISTEN) return fail(c, "--sport: the port is the argument");
+        if (num(c, "--sport", optarg, 1, 65535, &v) < 0) return EXIT_USAGE;
+        g->lport = (uint16_t)v;
+        break;
+    case O_ISN:
+        if (num(c, "--isn", optarg, 0, UINT32_MAX, &v) < 0) return EXIT_USAGE;
+        g->isn = (uint32_t)v;
+        g->isn_set = true;
+        break;
+    case O_SRC:
+    case O_ADDR: {
+        char e[256];
+        bool hp;
+        uint16_t p;
+        if (ts_craft_parse_endpoint(optarg, false, &g->local, &p, &hp, e,
+                                 sizeof e) < 0)
+            return fail(c, "%s", e);
+        if (hp)
+            return fail(c, "%s %s: an address without a port",
+                        ch == O_SRC ? "--src" : "--addr", optarg);
+        break;
     }
+    case O_DATA:
+        if (c->cmd != TS_DRIVE_CMD_CONNECT)
+            return fail(c, "--data is for connect (listen: --reply)");
+        if (payload(c, "--data", optarg) < 0) return EXIT_USAGE;
+        break;
+    case O_REPLY:
+        if (c->cmd != TS_DRIVE_CMD_LISTEN)
+            return fail(c, "--reply is for listen (connect: --data)");
+        if (payload(c, "--reply", optarg) < 0) return EXIT_USAGE;
+        break;
+    default:
+        return OPT_NOT_MINE;
+    }
+    return OPT_NEXT;
+}
+
+/* How the connection is run and ended: --close, --rto, --rto-min,
+ * --retries, --timeout, --linger, --time-wait, --no-rst-guard, --mark,
+ * --count, --to, --conn, -i. */
+static int parse_run_opt(struct ts_drive_cli *c, int ch)
+{
+    struct ts_drive_cfg *g = &c->cfg;
+    uint64_t v;
+
+    switch (ch) {
+    case O_CLOSE:
+        if (ts_drive_close_parse(optarg, &g->close) < 0)
+            return cli_fail(c->name, "--close", "'%s': active, passive, rst or none", optarg);
+        break;
+    case O_RTO:
+    case O_RTOMIN:
+        if (num(c, ch == O_RTO ? "--rto" : "--rto-min", optarg, 1, 600000, &v) < 0)
+            return EXIT_USAGE;
+        if (ch == O_RTO) g->rto_ns = v * 1000000ull;
+        else g->rto_min_ns = v * 1000000ull;
+        break;
+    case O_RETRIES:
+        if (num(c, "--retries", optarg, 0, 30, &v) < 0) return EXIT_USAGE;
+        g->retries = (unsigned)v;
+        break;
+    case O_TIMEOUT:
+        if (secs(c, "--timeout", optarg, 86400, &g->timeout_ns) < 0) return EXIT_USAGE;
+        break;
+    case O_LINGER:
+        if (secs(c, "--linger", optarg, 3600, &g->linger_ns) < 0) return EXIT_USAGE;
+        break;
+    case O_TIMEWAIT:
+        if (secs(c, "--time-wait", optarg, 3600, &g->time_wait_ns) < 0) return EXIT_USAGE;
+        break;
+    case O_NOGUARD: g->no_guard = true; break;
+    case O_MARK:
+        if (num(c, "--mark", optarg, 1, UINT32_MAX, &v) < 0) return EXIT_USAGE; /* the kernel's RSTs carry 0 */
+        g->mark = (uint32_t)v;
+        break;
+    case O_COUNT:
+        if (c->cmd == TS_DRIVE_CMD_REPLAY) return fail(c, "--count is for connect and listen");
+        if (num(c, "--count", optarg, 1, 60000, &v) < 0) return EXIT_USAGE;
+        g->count = (unsigned)v;
+        break;
+    case O_TO:
+        if (c->cmd != TS_DRIVE_CMD_REPLAY) return fail(c, "--to is for replay");
+        c->addr_text = optarg;
+        break;
+    case O_CONN:
+        if (c->cmd != TS_DRIVE_CMD_REPLAY) return fail(c, "--conn is for replay");
+        if (num(c, "--conn", optarg, 1, UINT32_MAX, &v) < 0) return EXIT_USAGE;
+        g->count = (unsigned)v; /* replay: the connection number */
+        c->conn_set = true;
+        break;
+    case 'i': g->iface = optarg; break;
+    default:
+        return OPT_NOT_MINE;
+    }
+    return OPT_NEXT;
+}
+
+/* What is shown and written: --out, -w, --json, --ladder, --width, --svg,
+ * --zeek-log, --stats, -q, -S, --color. */
+static int parse_output_opt(struct ts_drive_cli *c, int ch)
+{
+    uint64_t v;
+
+    switch (ch) {
+    case O_OUT: c->outfile = optarg; break;
+    case 'w': c->wfile = optarg; break;
+    case O_JSON: c->json = true; break;
+    case O_LADDER: c->ladder = true; break;
+    case O_WIDTH:
+        if (num(c, "--width", optarg, TS_LADDER_WIDTH_MIN, TS_LADDER_WIDTH_MAX, &v) < 0) return EXIT_USAGE;
+        c->width = (unsigned)v;
+        break;
+    case O_SVG: c->svg_path = optarg; break;
+    case O_ZEEK: c->zeek_path = optarg; break;
+    case O_STATS: c->stats = true; break;
+    case 'q': c->quiet = true; break;
+    case 'S': c->abs_seq = true; break;
+    case O_COLOR:
+        if (cli_color(c->name, "--color", optarg, &c->color) < 0) return EXIT_USAGE;
+        break;
+    default:
+        return OPT_NOT_MINE;
+    }
+    return OPT_NEXT;
+}
+
+/* What holds only for the options together: -4 against -6 and --addr, the
+ * window against --wscale, no output path given twice or as another's.
+ * Returns -1 to go on, or an exit status. */
+static int parse_check(struct ts_drive_cli *c, bool want4, bool want6)
+{
+    struct ts_drive_cfg *g = &c->cfg;
+
     if (want4 && want6)
         return fail(c, "-4 and -6 exclude each other");
     /* the window field has 16 bits; more needs window scaling (whichever
@@ -422,12 +455,42 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
         if ((want4 && g->family == 6) || (want6 && g->family == 4))
             return fail(c, "--addr and %s disagree", want4 ? "-4" : "-6");
     }
-    {
-        const char *opts[] = {"--out", "-w", "--svg", "--zeek-log"};
-        const char *paths[] = {c->outfile, c->wfile, c->svg_path, c->zeek_path};
-        if (outputs_check_paths(c->name, NULL, opts, paths, 4) < 0)
-            return EXIT_USAGE;
+    const char *opts[] = {"--out", "-w", "--svg", "--zeek-log"};
+    const char *paths[] = {c->outfile, c->wfile, c->svg_path, c->zeek_path};
+    if (outputs_check_paths(c->name, NULL, opts, paths, 4) < 0)
+        return EXIT_USAGE;
+    return -1;
+}
+
+int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***pos,
+                    int *npos)
+{
+    int ch, r;
+    bool want6 = false, want4 = false;
+
+    optind = 0;
+    opterr = 0;
+    /* positional arguments may come anywhere (GNU getopt permutes) */
+    while ((ch = getopt_long(argc, argv, ":i:w:qS46h", long_opts, NULL)) != -1) {
+        switch (ch) {
+        case '4': want4 = true; continue;
+        case '6': want6 = true; continue;
+        case 'h':
+            usage(c, stdout);
+            return EXIT_DONE;
+        }
+        r = parse_segment_opt(c, ch);
+        if (r == OPT_NOT_MINE)
+            r = parse_run_opt(c, ch);
+        if (r == OPT_NOT_MINE)
+            r = parse_output_opt(c, ch);
+        if (r == OPT_NOT_MINE)
+            return cli_getopt_error(c->name, ch, argv, optind, optopt);
+        if (r != OPT_NEXT)
+            return r;
     }
+    if ((r = parse_check(c, want4, want6)) >= 0)
+        return r;
     *pos = argv + optind;
     *npos = argc - optind;
     return -1;

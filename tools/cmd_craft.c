@@ -165,149 +165,150 @@ static int num(const char *what, const char *text, uint64_t max,
     return cli_uint("craft", opt, text, 0, max, out);
 }
 
-/* Parse argv into c.  Returns -1 to go on, or an exit status. */
-static int parse_args(int argc, char **argv, struct ts_craft_cli *c)
+/* One option (getopt's ch, its optarg) into c.  Returns -1 to go on, or an
+ * exit status. */
+static int parse_option(struct ts_craft_cli *c, int ch, char **argv, bool *have_data)
 {
-    char err[512], msg[600];
+    char err[512];
     uint64_t v;
-    int ch;
-    bool have_data = false;
 
-    ts_craft_seg_init(&c->seg);
-    c->count = 1;
-    optind = 0; /* GNU: reinitialise; argv[0] is "craft" */
-    opterr = 0; /* our own one-line messages */
-    while ((ch = getopt_long(argc, argv, ":i:c:w:qZ:h", long_opts, NULL)) !=
-           -1) {
-        switch (ch) {
-        case O_SRC: c->src_text = optarg; break;
-        case O_DST: c->dst_text = optarg; break;
-        case O_SEQ:
-            if (num("seq", optarg, UINT32_MAX, &v) < 0)
-                return EXIT_NOTHING;
-            c->seg.seq = (uint32_t)v;
-            c->seq_set = true;
-            break;
-        case O_ACK:
-            if (num("ack", optarg, UINT32_MAX, &v) < 0)
-                return EXIT_NOTHING;
-            c->seg.ack = (uint32_t)v;
-            break;
-        case O_FLAGS:
-            if (ts_craft_flags_parse(optarg, &c->seg.flags, err, sizeof(err)) <
-                0)
-                return fail(err);
-            c->flags_set = true;
-            break;
-        case O_WIN:
-            if (num("win", optarg, 0xffff, &v) < 0)
-                return EXIT_NOTHING;
-            c->seg.win = (uint16_t)v;
-            c->win_set = true;
-            break;
-        case O_URP:
-            if (num("urp", optarg, 0xffff, &v) < 0)
-                return EXIT_NOTHING;
-            c->seg.urp = (uint16_t)v;
-            break;
-        case O_OPT:
-            /* repeated --opt lists append */
-            if (ts_craft_opts_parse(&c->seg.opt, optarg, err, sizeof(err)) < 0)
-                return fail(err);
-            c->opt_set = true;
-            break;
-        case O_DATA:
-        case O_HEX:
-            if (have_data)
-                return fail("give one payload (--data or --hex)");
-            have_data = true;
-            if ((ch == O_DATA ? ts_craft_payload_text : ts_craft_payload_hex)(
-                    optarg, 65535, &c->payload, &c->seg.payload_len, err,
-                    sizeof(err)) < 0)
-                return fail(err);
-            c->seg.payload = c->payload;
-            break;
-        case O_TTL:
-            if (num("ttl", optarg, 255, &v) < 0)
-                return EXIT_NOTHING;
-            c->seg.ttl = (uint8_t)v;
-            break;
-        case O_TOS:
-            if (num("tos", optarg, 255, &v) < 0)
-                return EXIT_NOTHING;
-            c->seg.tos = (uint8_t)v;
-            break;
-        case O_ID:
-            if (num("id", optarg, 0xffff, &v) < 0)
-                return EXIT_NOTHING;
-            c->seg.ip_id = (uint16_t)v;
-            c->id_set = true;
-            break;
-        case O_DF: c->seg.df = true; break;
-        case O_NODF: c->seg.df = false; break;
-        case O_BADCK: c->seg.bad_cksum = true; break;
-        case 'i': c->iface = optarg; break;
-        case O_DSTMAC:
-        case O_SRCMAC:
-            if (ts_craft_parse_mac(optarg, ch == O_DSTMAC ? c->dst_mac
-                                                       : c->src_mac,
-                                err, sizeof(err)) < 0)
-                return fail(err);
-            if (ch == O_DSTMAC)
-                c->dst_mac_set = true;
-            else
-                c->src_mac_set = true;
-            break;
-        case 'c':
-            if (num("c", optarg, UINT64_MAX, &c->count) < 0)
-                return EXIT_NOTHING;
-            break;
-        case O_RATE: {
-            char *end;
-            errno = 0;
-            c->rate = strtod(optarg, &end);
-            if (errno || *end || !(c->rate > 0) || c->rate > 1e9)
-                return cli_fail("craft", "--rate", "'%s' is not a number of segments "
-                                "per second, more than 0 and at most 1e9", optarg);
-            break;
-        }
-        case O_FLOOD: c->flood = true; break;
-        case 'w': c->wfile = optarg; break;
-        case O_DRY: c->dry_run = true; break;
-        case 'q': c->quiet = true; break;
-        case O_JSON: c->json = true; break;
-        case O_MARK:
-            if (num("mark", optarg, UINT32_MAX, &v) < 0)
-                return EXIT_NOTHING;
-            c->mark = (uint32_t)v;
-            c->mark_set = true;
-            break;
-        case 'Z': c->user = optarg; break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            return cli_getopt_error("craft", ch, argv, optind, optopt);
-        }
+    switch (ch) {
+    case O_SRC: c->src_text = optarg; break;
+    case O_DST: c->dst_text = optarg; break;
+    case O_SEQ:
+        if (num("seq", optarg, UINT32_MAX, &v) < 0)
+            return EXIT_NOTHING;
+        c->seg.seq = (uint32_t)v;
+        c->seq_set = true;
+        break;
+    case O_ACK:
+        if (num("ack", optarg, UINT32_MAX, &v) < 0)
+            return EXIT_NOTHING;
+        c->seg.ack = (uint32_t)v;
+        break;
+    case O_FLAGS:
+        if (ts_craft_flags_parse(optarg, &c->seg.flags, err, sizeof(err)) < 0)
+            return fail(err);
+        c->flags_set = true;
+        break;
+    case O_WIN:
+        if (num("win", optarg, 0xffff, &v) < 0)
+            return EXIT_NOTHING;
+        c->seg.win = (uint16_t)v;
+        c->win_set = true;
+        break;
+    case O_URP:
+        if (num("urp", optarg, 0xffff, &v) < 0)
+            return EXIT_NOTHING;
+        c->seg.urp = (uint16_t)v;
+        break;
+    case O_OPT:
+        /* repeated --opt lists append */
+        if (ts_craft_opts_parse(&c->seg.opt, optarg, err, sizeof(err)) < 0)
+            return fail(err);
+        c->opt_set = true;
+        break;
+    case O_DATA:
+    case O_HEX:
+        if (*have_data)
+            return fail("give one payload (--data or --hex)");
+        *have_data = true;
+        if ((ch == O_DATA ? ts_craft_payload_text : ts_craft_payload_hex)(
+                optarg, 65535, &c->payload, &c->seg.payload_len, err, sizeof(err)) < 0)
+            return fail(err);
+        c->seg.payload = c->payload;
+        break;
+    case O_TTL:
+        if (num("ttl", optarg, 255, &v) < 0)
+            return EXIT_NOTHING;
+        c->seg.ttl = (uint8_t)v;
+        break;
+    case O_TOS:
+        if (num("tos", optarg, 255, &v) < 0)
+            return EXIT_NOTHING;
+        c->seg.tos = (uint8_t)v;
+        break;
+    case O_ID:
+        if (num("id", optarg, 0xffff, &v) < 0)
+            return EXIT_NOTHING;
+        c->seg.ip_id = (uint16_t)v;
+        c->id_set = true;
+        break;
+    case O_DF: c->seg.df = true; break;
+    case O_NODF: c->seg.df = false; break;
+    case O_BADCK: c->seg.bad_cksum = true; break;
+    case 'i': c->iface = optarg; break;
+    case O_DSTMAC:
+    case O_SRCMAC:
+        if (ts_craft_parse_mac(optarg, ch == O_DSTMAC ? c->dst_mac : c->src_mac, err,
+                               sizeof(err)) < 0)
+            return fail(err);
+        if (ch == O_DSTMAC)
+            c->dst_mac_set = true;
+        else
+            c->src_mac_set = true;
+        break;
+    case 'c':
+        if (num("c", optarg, UINT64_MAX, &c->count) < 0)
+            return EXIT_NOTHING;
+        break;
+    case O_RATE: {
+        char *end;
+        errno = 0;
+        c->rate = strtod(optarg, &end);
+        if (errno || *end || !(c->rate > 0) || c->rate > 1e9)
+            return cli_fail("craft", "--rate", "'%s' is not a number of segments "
+                            "per second, more than 0 and at most 1e9", optarg);
+        break;
     }
+    case O_FLOOD: c->flood = true; break;
+    case 'w': c->wfile = optarg; break;
+    case O_DRY: c->dry_run = true; break;
+    case 'q': c->quiet = true; break;
+    case O_JSON: c->json = true; break;
+    case O_MARK:
+        if (num("mark", optarg, UINT32_MAX, &v) < 0)
+            return EXIT_NOTHING;
+        c->mark = (uint32_t)v;
+        c->mark_set = true;
+        break;
+    case 'Z': c->user = optarg; break;
+    default:
+        return cli_getopt_error("craft", ch, argv, optind, optopt);
+    }
+    return -1;
+}
+
+/* The operand: exactly one segment type.  Returns -1 to go on, or an exit
+ * status. */
+static int parse_type(struct ts_craft_cli *c, int argc, char **argv)
+{
+    char msg[600];
+    size_t t, ntypes = sizeof(seg_types) / sizeof(seg_types[0]);
+
     if (optind >= argc)
         return fail("which segment? syn, synack, ack, fin, rst, data or "
                     "segment (tcpshake craft --help)");
-    size_t t;
-    for (t = 0; t < sizeof(seg_types) / sizeof(seg_types[0]); t++)
+    for (t = 0; t < ntypes; t++)
         if (strcmp(argv[optind], seg_types[t].name) == 0)
             break;
-    if (t == sizeof(seg_types) / sizeof(seg_types[0])) {
+    if (t == ntypes) {
         snprintf(msg, sizeof(msg), "unknown segment type '%s' (syn, synack, "
                  "ack, fin, rst, data, segment)", argv[optind]);
         return fail(msg);
     }
     c->type = (enum seg_type)t;
     if (optind + 1 < argc) {
-        snprintf(msg, sizeof(msg), "unexpected argument '%s'",
-                 argv[optind + 1]);
+        snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind + 1]);
         return fail(msg);
     }
+    return -1;
+}
+
+/* Options that need or exclude others, then what the type implies for what
+ * was not given.  Returns -1 to go on, or an exit status. */
+static int check_and_default(struct ts_craft_cli *c)
+{
     if (!c->dst_text)
         return fail("--dst ADDR:PORT is required");
     if (c->rate > 0 && c->flood)
@@ -321,6 +322,30 @@ static int parse_args(int argc, char **argv, struct ts_craft_cli *c)
     if (!c->win_set && c->type == T_RST)
         c->seg.win = 0; /* as a kernel's RST carries */
     return -1;
+}
+
+/* Parse argv into c: the options, the segment type, then their checks.
+ * Returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, struct ts_craft_cli *c)
+{
+    int ch, r;
+    bool have_data = false;
+
+    ts_craft_seg_init(&c->seg);
+    c->count = 1;
+    optind = 0; /* GNU: reinitialise; argv[0] is "craft" */
+    opterr = 0; /* our own one-line messages */
+    while ((ch = getopt_long(argc, argv, ":i:c:w:qZ:h", long_opts, NULL)) != -1) {
+        if (ch == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        if ((r = parse_option(c, ch, argv, &have_data)) >= 0)
+            return r;
+    }
+    if ((r = parse_type(c, argc, argv)) >= 0)
+        return r;
+    return check_and_default(c);
 }
 
 /* Addresses, MACs, default options; lookups the kernel answers without any
@@ -437,30 +462,27 @@ static int flush_some(struct ts_craft_session *sess, uint64_t *sent, char *err,
     return r < 0 ? -1 : 1;
 }
 
-static int run(struct ts_craft_cli *c)
-{
-    char err[512], msg[700];
-    struct ts_inject_iface ifc = {0};
-    struct ts_craft_session_cfg scfg = {0};
-    struct ts_craft_session *sess = NULL;
-    struct ts_craft_pcap *pcap = NULL;
-    struct ts_out *out = NULL;
-    struct ts_render_cfg rc = {.abs_seq = true, .numeric = true, .json = c->json};
+/* One run, from the open session to the summary. */
+struct craft_run {
+    bool sending;                  /* not -w, not --dry-run */
+    struct ts_craft_session *sess;
+    struct ts_craft_pcap *pcap;    /* -w */
+    struct ts_out *out;
+    FILE *tf;                      /* where the segments are printed */
+    struct ts_render_cfg rc;
     struct ts_craft_rng rng;
-    struct ts_craft_frame f;
     struct ts_inject_pace pace;
-    struct sigaction sa;
-    bool sending = !c->wfile && !c->dry_run;
-    const char *user = c->user ? c->user : ts_inject_sudo_user();
-    uint64_t sent = 0, t0, t_first = 0, t_last = 0, wall0, interval_ns;
-    uint32_t mtu = 0;
-    int rc_exit = 0, r;
+    double pps;                    /* 0: no pacing */
+    uint64_t interval_ns, wall0;
+    uint64_t sent, t_first, t_last;
+    int rc_exit;
+};
 
-    if (user && strcmp(user, "root") == 0)
-        user = NULL;
-    if ((r = resolve(c, sending, &mtu, &ifc)) >= 0)
-        return r;
-
+/* The segment fits IP's length field and, when sent, the MTU.  Returns -1
+ * to go on, or an exit status. */
+static int check_size(const struct ts_craft_cli *c, bool sending, uint32_t mtu)
+{
+    char msg[700];
     uint32_t ip_len = ts_craft_seg_ip_len(&c->seg);
     /* IPv4 counts its header in the 16-bit length, IPv6 does not. */
     if (c->seg.dst.family == 4 ? ip_len > 65535 : ip_len - 40 > 65535) {
@@ -477,9 +499,18 @@ static int run(struct ts_craft_cli *c)
                           : "raw sockets do not fragment");
         return fail(msg);
     }
+    return -1;
+}
+
+/* The session (a socket when sending), root given up as early as it can be,
+ * and the pcap for -w.  Returns -1 to go on, or an exit status. */
+static int open_session(const struct ts_craft_cli *c, const char *user, struct craft_run *r)
+{
+    char err[512];
+    struct ts_craft_session_cfg scfg = {0};
 
     scfg.family = c->seg.dst.family;
-    scfg.via = !sending ? TS_CRAFT_VIA_BUILD
+    scfg.via = !r->sending ? TS_CRAFT_VIA_BUILD
                : c->iface ? TS_CRAFT_VIA_LINK : TS_CRAFT_VIA_RAW;
     scfg.iface = c->iface;
     scfg.ether = c->iface != NULL;
@@ -488,47 +519,40 @@ static int run(struct ts_craft_cli *c)
     scfg.set_mark = c->mark_set;
     scfg.mark = c->mark;
 
-    if (sending) {
-        if (ts_inject_check_privileges(scfg.via, scfg.family, err, sizeof(err)) <
-            0)
+    if (r->sending) {
+        if (ts_inject_check_privileges(scfg.via, scfg.family, err, sizeof(err)) < 0)
             return fail(err);
-        sess = ts_craft_open(&scfg, err, sizeof(err));
-        if (!sess)
+        r->sess = ts_craft_open(&scfg, err, sizeof(err));
+        if (!r->sess)
             return fail(err);
         /* The socket is open: give up root (tcpdump's -Z). */
         if (user && ts_inject_drop_privileges(user, err, sizeof(err)) < 0) {
-            ts_craft_close(sess);
+            ts_craft_close(r->sess);
             return fail(err);
         }
-    } else {
-        /* Nothing needs root: drop it before creating the file. */
-        if (user && ts_inject_drop_privileges(user, err, sizeof(err)) < 0)
+        return -1;
+    }
+    /* Nothing needs root: drop it before creating the file. */
+    if (user && ts_inject_drop_privileges(user, err, sizeof(err)) < 0)
+        return fail(err);
+    r->sess = ts_craft_open(&scfg, err, sizeof(err));
+    if (!r->sess)
+        return fail(err);
+    if (c->wfile) {
+        r->pcap = ts_craft_pcap_open(c->wfile, scfg.ether ? TS_DLT_EN10MB
+                                                          : TS_DLT_LINKTYPE_RAW,
+                                     err, sizeof(err));
+        if (!r->pcap) {
+            ts_craft_close(r->sess);
             return fail(err);
-        sess = ts_craft_open(&scfg, err, sizeof(err));
-        if (!sess)
-            return fail(err);
-        if (c->wfile) {
-            pcap = ts_craft_pcap_open(c->wfile, scfg.ether ? TS_DLT_EN10MB
-                                                        : TS_DLT_LINKTYPE_RAW,
-                                   err, sizeof(err));
-            if (!pcap) {
-                ts_craft_close(sess);
-                return fail(err);
-            }
         }
     }
+    return -1;
+}
 
-    out = malloc(sizeof(*out));
-    if (!out) {
-        ts_craft_close(sess);
-        ts_craft_pcap_close(pcap, err, sizeof(err));
-        return fail(strerror(errno));
-    }
-    /* Segments go to stdout, or stderr when the pcap does. */
-    FILE *tf = (c->wfile && strcmp(c->wfile, "-") == 0) ? stderr : stdout;
-    ts_out_init(out, tf, !c->flood && isatty(fileno(tf)));
-    if (c->flood)
-        c->quiet = true; /* printing would be the bottleneck */
+static void catch_signals(void)
+{
+    struct sigaction sa;
 
     ts_craft_stop = 0;
     memset(&sa, 0, sizeof(sa));
@@ -536,126 +560,187 @@ static int run(struct ts_craft_cli *c)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: sleeps end at once */
     sigaction(SIGTERM, &sa, NULL);
+}
 
-    ts_craft_rng_init(&rng);
-    double pps = c->flood ? 0 : c->rate > 0 ? c->rate : 1;
-    interval_ns = pps > 0 ? (uint64_t)(1e9 / pps) : 0;
-    wall0 = ts_inject_wall_ns();
-    t0 = ts_inject_now_ns();
-    ts_inject_pace_init(&pace, sending ? pps : 0, t0);
+/* A failure that ends the run: 1 once something went out, else 2.  Returns
+ * false, for `return stop_with(...)` out of a step. */
+static bool stop_with(struct craft_run *r, const char *msg)
+{
+    fail(msg);
+    r->rc_exit = r->sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
+    return false;
+}
 
-    for (uint64_t i = 0; (c->count == 0 || i < c->count) && !ts_craft_stop; i++) {
-        if (sending && i > 0 && !c->flood) {
-            while (ts_inject_pace_wait(&pace, i) < 0 && !ts_craft_stop)
-                ;
-            if (ts_craft_stop)
-                break;
-        }
-        if (randomize(c, &rng) < 0) {
-            snprintf(msg, sizeof(msg), "getrandom: %s", strerror(errno));
-            fail(msg);
-            rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
+/* --flood: batched, frames go out TS_CRAFT_BATCH at a time.  A full queue is
+ * flushed and the frame queued again; only no room in the kernel (ENOBUFS,
+ * EAGAIN) or a signal is worth another try.  A hard error ends the flood (it
+ * used to be overwritten by the next ts_craft_queue(), and the loop spun on
+ * a full queue).  False when the run ends. */
+static bool flood_one(struct craft_run *r, const struct ts_craft_frame *f)
+{
+    char err[512];
+    int q;
+
+    while ((q = ts_craft_queue(r->sess, f, err, sizeof(err))) == 1 && !ts_craft_stop) {
+        if ((q = flush_some(r->sess, &r->sent, err, sizeof(err))) < 0)
             break;
-        }
-        if (ts_craft_build(sess, &c->seg, &f, err, sizeof(err)) < 0) {
-            fail(err);
-            rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
-            break;
-        }
-        uint64_t t_ns = 0;
-        if (sending && t_first == 0) {
-            /* the rate runs from the first send, not from before its frame
-             * was built (under a sanitizer that took 4 ms, and 5 segments at
-             * 50/s went out in 76 ms) */
-            t_first = ts_inject_now_ns();
-            ts_inject_pace_init(&pace, pps, t_first);
-        }
-        if (sending && c->flood) {
-            /* Batched: frames go out TS_CRAFT_BATCH at a time.  A full
-             * queue is flushed and the frame queued again; only no room in
-             * the kernel (ENOBUFS, EAGAIN) or a signal is worth another try.
-             * A hard error ends the flood (it used to be overwritten by the
-             * next ts_craft_queue(), and the loop spun on a full queue). */
-            while ((r = ts_craft_queue(sess, &f, err, sizeof(err))) == 1 &&
-                   !ts_craft_stop) {
-                if ((r = flush_some(sess, &sent, err, sizeof(err))) < 0)
-                    break;
-            }
-            if (r < 0) {
-                fail(err);
-                rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
-                break;
-            }
-            continue; /* --flood is quiet */
-        } else if (sending) {
-            while ((r = ts_craft_write(sess, &f, err, sizeof(err))) == 1 &&
-                   !ts_craft_stop)
-                ; /* no room in the socket buffer: try the same frame again */
-            if (r < 0) {
-                fail(err);
-                rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
-                break;
-            }
-            if (r == 1)
-                break;
-            t_last = ts_inject_now_ns();
-            if (!c->quiet)
-                t_ns = ts_inject_wall_ns();
-        } else {
-            /* -w / --dry-run: segment i stamped where the pacing puts it */
-            t_ns = wall0 + i * interval_ns;
-            if (pcap && ts_craft_pcap_write(pcap, t_ns, f.data, f.len, err,
-                                         sizeof(err)) < 0) {
-                fail(err);
-                rc_exit = EXIT_SENT_FAIL;
-                break;
-            }
-        }
-        sent++;
+    }
+    if (q < 0)
+        return stop_with(r, err);
+    return true;
+}
+
+/* Segment i: wait its turn, fill in the random fields, build it, then send,
+ * queue or store it, and print it.  False when the run ends. */
+static bool emit_one(struct ts_craft_cli *c, struct craft_run *r, uint64_t i)
+{
+    char err[512], msg[700];
+    struct ts_craft_frame f;
+    int w;
+
+    if (r->sending && i > 0 && !c->flood) {
+        while (ts_inject_pace_wait(&r->pace, i) < 0 && !ts_craft_stop)
+            ;
+        if (ts_craft_stop)
+            return false;
+    }
+    if (randomize(c, &r->rng) < 0) {
+        snprintf(msg, sizeof(msg), "getrandom: %s", strerror(errno));
+        return stop_with(r, msg);
+    }
+    if (ts_craft_build(r->sess, &c->seg, &f, err, sizeof(err)) < 0)
+        return stop_with(r, err);
+    uint64_t t_ns = 0;
+    if (r->sending && r->t_first == 0) {
+        /* the rate runs from the first send, not from before its frame was
+         * built (under a sanitizer that took 4 ms, and 5 segments at 50/s
+         * went out in 76 ms) */
+        r->t_first = ts_inject_now_ns();
+        ts_inject_pace_init(&r->pace, r->pps, r->t_first);
+    }
+    if (r->sending && c->flood)
+        return flood_one(r, &f); /* --flood is quiet, and counts as it flushes */
+    if (r->sending) {
+        while ((w = ts_craft_write(r->sess, &f, err, sizeof(err))) == 1 && !ts_craft_stop)
+            ; /* no room in the socket buffer: try the same frame again */
+        if (w < 0)
+            return stop_with(r, err);
+        if (w == 1)
+            return false;
+        r->t_last = ts_inject_now_ns();
         if (!c->quiet)
-            print_frame(out, &rc, &f, t_ns);
-    }
-    /* What a flood still has queued goes out, even after ^C. */
-    if (sess && ts_craft_session_via(sess) != TS_CRAFT_VIA_BUILD && rc_exit == 0) {
-        for (int tries = 0; ts_craft_queued(sess) && tries < 1000; tries++) {
-            if (flush_some(sess, &sent, err, sizeof(err)) < 0) {
-                fail(err);
-                rc_exit = sent ? EXIT_SENT_FAIL : EXIT_NOTHING;
-                break;
-            }
+            t_ns = ts_inject_wall_ns();
+    } else {
+        /* -w / --dry-run: segment i stamped where the pacing puts it */
+        t_ns = r->wall0 + i * r->interval_ns;
+        if (r->pcap && ts_craft_pcap_write(r->pcap, t_ns, f.data, f.len, err,
+                                           sizeof(err)) < 0) {
+            fail(err);
+            r->rc_exit = EXIT_SENT_FAIL;
+            return false;
         }
     }
-    if (sending && c->flood)
-        t_last = ts_inject_now_ns();
+    r->sent++;
+    if (!c->quiet)
+        print_frame(r->out, &r->rc, &f, t_ns);
+    return true;
+}
 
-    if (pcap && ts_craft_pcap_close(pcap, err, sizeof(err)) < 0) {
-        fail(err);
-        rc_exit = EXIT_SENT_FAIL;
+/* What a flood still has queued goes out, even after ^C. */
+static void drain(struct craft_run *r)
+{
+    char err[512];
+
+    if (!r->sess || ts_craft_session_via(r->sess) == TS_CRAFT_VIA_BUILD || r->rc_exit != 0)
+        return;
+    for (int tries = 0; ts_craft_queued(r->sess) && tries < 1000; tries++) {
+        if (flush_some(r->sess, &r->sent, err, sizeof(err)) < 0) {
+            stop_with(r, err);
+            return;
+        }
     }
-    ts_out_flush(out);
-    free(out);
-    ts_craft_close(sess);
+}
 
+/* The summary is for people: off stdout when that carries JSON lines or the
+ * pcap itself. */
+static void summary(const struct ts_craft_cli *c, const struct craft_run *r)
+{
     /* From the first send to the end of the last: n segments, n-1 gaps. */
-    double secs = t_last > t_first ? (double)(t_last - t_first) / 1e9 : 0;
+    double secs = r->t_last > r->t_first ? (double)(r->t_last - r->t_first) / 1e9 : 0;
+    unsigned long long sent = r->sent;
     const char *s_ = sent == 1 ? "" : "s";
-    /* The summary is for people: off stdout when that carries JSON lines or
-     * the pcap itself. */
-    FILE *sf = (c->json || tf == stderr) ? stderr : stdout;
-    if (sending && sent > 1)
-        fprintf(sf, "%llu segments sent in %.3f s (%.0f pps)\n",
-                (unsigned long long)sent, secs,
+    FILE *sf = (c->json || r->tf == stderr) ? stderr : stdout;
+
+    if (r->sending && sent > 1)
+        fprintf(sf, "%llu segments sent in %.3f s (%.0f pps)\n", sent, secs,
                 secs > 0 ? (double)(sent - 1) / secs : 0.0);
-    else if (sending)
-        fprintf(sf, "%llu segment%s sent\n", (unsigned long long)sent, s_);
+    else if (r->sending)
+        fprintf(sf, "%llu segment%s sent\n", sent, s_);
     else if (c->wfile)
-        fprintf(sf, "%llu segment%s written to %s, none sent\n",
-                (unsigned long long)sent, s_,
+        fprintf(sf, "%llu segment%s written to %s, none sent\n", sent, s_,
                 strcmp(c->wfile, "-") == 0 ? "stdout" : c->wfile);
     else
-        fprintf(sf, "%llu segment%s built, none sent (dry run)\n",
-                (unsigned long long)sent, s_);
-    return rc_exit;
+        fprintf(sf, "%llu segment%s built, none sent (dry run)\n", sent, s_);
+}
+
+/* Resolve, check the size, open, then emit segments until the count, a
+ * signal or an error; drain, close, and summarise. */
+static int run(struct ts_craft_cli *c)
+{
+    char err[512];
+    struct ts_inject_iface ifc = {0};
+    struct craft_run r = {
+        .sending = !c->wfile && !c->dry_run,
+        .rc = {.abs_seq = true, .numeric = true, .json = c->json},
+    };
+    const char *user = c->user ? c->user : ts_inject_sudo_user();
+    uint32_t mtu = 0;
+    int x;
+
+    if (user && strcmp(user, "root") == 0)
+        user = NULL;
+    if ((x = resolve(c, r.sending, &mtu, &ifc)) >= 0)
+        return x;
+    if ((x = check_size(c, r.sending, mtu)) >= 0)
+        return x;
+    if ((x = open_session(c, user, &r)) >= 0)
+        return x;
+
+    r.out = malloc(sizeof(*r.out));
+    if (!r.out) {
+        ts_craft_close(r.sess);
+        ts_craft_pcap_close(r.pcap, err, sizeof(err));
+        return fail(strerror(errno));
+    }
+    /* Segments go to stdout, or stderr when the pcap does. */
+    r.tf = (c->wfile && strcmp(c->wfile, "-") == 0) ? stderr : stdout;
+    ts_out_init(r.out, r.tf, !c->flood && isatty(fileno(r.tf)));
+    if (c->flood)
+        c->quiet = true; /* printing would be the bottleneck */
+
+    catch_signals();
+    ts_craft_rng_init(&r.rng);
+    r.pps = c->flood ? 0 : c->rate > 0 ? c->rate : 1;
+    r.interval_ns = r.pps > 0 ? (uint64_t)(1e9 / r.pps) : 0;
+    r.wall0 = ts_inject_wall_ns();
+    ts_inject_pace_init(&r.pace, r.sending ? r.pps : 0, ts_inject_now_ns());
+
+    for (uint64_t i = 0; (c->count == 0 || i < c->count) && !ts_craft_stop; i++)
+        if (!emit_one(c, &r, i))
+            break;
+    drain(&r);
+    if (r.sending && c->flood)
+        r.t_last = ts_inject_now_ns();
+
+    if (r.pcap && ts_craft_pcap_close(r.pcap, err, sizeof(err)) < 0) {
+        fail(err);
+        r.rc_exit = EXIT_SENT_FAIL;
+    }
+    ts_out_flush(r.out);
+    free(r.out);
+    ts_craft_close(r.sess);
+    summary(c, &r);
+    return r.rc_exit;
 }
 
 int cmd_craft(int argc, char **argv)

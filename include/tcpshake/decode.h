@@ -154,26 +154,32 @@ enum ts_cksum {
                       offload on the capturing host, not corruption */
 };
 
-/* Anomaly bits, stored in struct ts_seg.anomalies.  Each has a stable name
- * (ts_anomaly_name) used in text and JSON notes. */
+/* Anomaly bits, stored in struct ts_seg.anomalies: X(ID, bit, name).  One
+ * list makes TS_AN_ID = 1u << bit (the bits are ABI) and the stable name
+ * ts_anomaly_name() gives it in text and JSON notes. */
+#define TS_ANOMALY_LIST(X) \
+    X(TRUNC_LINK, 0, "truncated-link")         /* link header cut short */ \
+    X(TRUNC_IP, 1, "truncated-ip")             /* IP header cut short */ \
+    X(BAD_IP, 2, "bad-ip-header")              /* version/IHL/total length impossible */ \
+    X(BAD_IPLEN, 3, "bad-ip-length")           /* IP total length beyond the frame */ \
+    X(FRAG, 4, "ip-fragment")                  /* IP fragment (first: decoded; others: not TCP) */ \
+    X(TRUNC_TCP, 5, "truncated-tcp")           /* TCP header cut short */ \
+    X(BAD_DOFF, 6, "bad-data-offset")          /* data offset < 5 or past the segment */ \
+    X(BAD_OPT, 7, "bad-option")                /* an option with an impossible length */ \
+    X(TRUNC_OPT, 8, "truncated-options")       /* options area cut short by the snaplen */ \
+    X(SHORT_CAP, 9, "short-capture")           /* payload not wholly captured (snaplen) */ \
+    X(BAD_CKSUM, 10, "bad-checksum")           /* TCP checksum wrong */ \
+    X(TSO, 11, "tso-super-segment")            /* IPv4 total length 0 (TSO super-segment) */ \
+    X(BAD_EXTHDR, 12, "bad-ipv6-ext-header")   /* IPv6 extension header chain malformed */ \
+    X(BAD_IPCKSUM, 13, "bad-ip-checksum")      /* IPv4 header checksum wrong */ \
+    X(TUN_DEPTH, 14, "tunnel-depth")           /* more encapsulation layers than kept */ \
+    X(BAD_TUN, 15, "bad-tunnel-header")        /* a tunnel header malformed or cut short */
+
 enum {
-    TS_AN_TRUNC_LINK = 1u << 0,   /* link header cut short */
-    TS_AN_TRUNC_IP = 1u << 1,     /* IP header cut short */
-    TS_AN_BAD_IP = 1u << 2,       /* version/IHL/total length impossible */
-    TS_AN_BAD_IPLEN = 1u << 3,    /* IP total length beyond the frame */
-    TS_AN_FRAG = 1u << 4,         /* IP fragment (first: decoded; others: not TCP) */
-    TS_AN_TRUNC_TCP = 1u << 5,    /* TCP header cut short */
-    TS_AN_BAD_DOFF = 1u << 6,     /* data offset < 5 or past the segment */
-    TS_AN_BAD_OPT = 1u << 7,      /* an option with an impossible length */
-    TS_AN_TRUNC_OPT = 1u << 8,    /* options area cut short by the snaplen */
-    TS_AN_SHORT_CAP = 1u << 9,    /* payload not wholly captured (snaplen) */
-    TS_AN_BAD_CKSUM = 1u << 10,   /* TCP checksum wrong */
-    TS_AN_TSO = 1u << 11,         /* IPv4 total length 0 (TSO super-segment) */
-    TS_AN_BAD_EXTHDR = 1u << 12,  /* IPv6 extension header chain malformed */
-    TS_AN_BAD_IPCKSUM = 1u << 13, /* IPv4 header checksum wrong */
-    TS_AN_TUN_DEPTH = 1u << 14,   /* more encapsulation layers than kept */
-    TS_AN_BAD_TUN = 1u << 15,     /* a tunnel header malformed or cut short */
-    TS_AN_LAST = TS_AN_BAD_TUN,
+#define TS_ANOMALY_ENUM_(id, bit, name) TS_AN_##id = 1u << bit,
+    TS_ANOMALY_LIST(TS_ANOMALY_ENUM_)
+#undef TS_ANOMALY_ENUM_
+    TS_AN_LAST = TS_AN_BAD_TUN
 };
 
 /* One decoded TCP segment, host byte order.  Nothing points into the packet. */

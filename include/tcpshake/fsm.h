@@ -17,36 +17,52 @@
 extern "C" {
 #endif
 
+/* The RFC 9293 states: X(ID, name).  One list makes enum ts_state (TS_ID,
+ * in this order: the values are ABI) and ts_state_name(). */
+#define TS_STATE_LIST(X)                                                        \
+    X(CLOSED, "CLOSED")                                                         \
+    X(LISTEN, "LISTEN")                                                         \
+    X(SYN_SENT, "SYN_SENT")                                                     \
+    X(SYN_RCVD, "SYN_RCVD")                                                     \
+    X(ESTABLISHED, "ESTABLISHED")                                               \
+    X(FIN_WAIT_1, "FIN_WAIT_1")                                                 \
+    X(FIN_WAIT_2, "FIN_WAIT_2")                                                 \
+    X(CLOSE_WAIT, "CLOSE_WAIT")                                                 \
+    X(CLOSING, "CLOSING")                                                       \
+    X(LAST_ACK, "LAST_ACK")                                                     \
+    X(TIME_WAIT, "TIME_WAIT")
+
 enum ts_state {
-    TS_CLOSED = 0,
-    TS_LISTEN,
-    TS_SYN_SENT,
-    TS_SYN_RCVD,
-    TS_ESTABLISHED,
-    TS_FIN_WAIT_1,
-    TS_FIN_WAIT_2,
-    TS_CLOSE_WAIT,
-    TS_CLOSING,
-    TS_LAST_ACK,
-    TS_TIME_WAIT,
+#define TS_STATE_ENUM_(id, name) TS_##id,
+    TS_STATE_LIST(TS_STATE_ENUM_)
+#undef TS_STATE_ENUM_
     TS_STATE_COUNT
 };
 
-/* Events on one endpoint. */
+/* Events on one endpoint: X(ID, name), making enum ts_fsm_event (TS_EV_ID)
+ * and ts_fsm_event_name(). */
+#define TS_FSM_EVENT_LIST(X)                                                    \
+    X(SND_SYN, "snd-syn")            /* it sent a SYN (no ACK) */               \
+    X(SND_SYNACK, "snd-synack")      /* it sent a SYN+ACK */                    \
+    X(SND_FIN, "snd-fin")            /* it sent a FIN */                        \
+    X(RCV_SYN, "rcv-syn")            /* it received the peer's SYN (proven),    \
+                                        its own SYN (if any) not yet            \
+                                        acknowledged */                         \
+    X(RCV_SYNACK, "rcv-synack")      /* it received the peer's SYN and its own  \
+                                        SYN was acknowledged: the handshake is  \
+                                        complete for it */                      \
+    X(RCV_ACK_SYN, "rcv-ack-of-syn") /* its SYN was acknowledged */             \
+    X(RCV_FIN, "rcv-fin")            /* it received the peer's FIN (proven) */  \
+    X(RCV_ACK_FIN, "rcv-ack-of-fin") /* its FIN was acknowledged */             \
+    X(RST, "rst")                    /* it sent or received an acceptable RST */ \
+    X(TIMEOUT, "timeout")            /* TIME_WAIT's 2 MSL ran out */            \
+    X(PICKUP, "pickup")              /* traffic without a handshake: assume     \
+                                        ESTABLISHED */
+
 enum ts_fsm_event {
-    TS_EV_SND_SYN = 0,   /* it sent a SYN (no ACK) */
-    TS_EV_SND_SYNACK,    /* it sent a SYN+ACK */
-    TS_EV_SND_FIN,       /* it sent a FIN */
-    TS_EV_RCV_SYN,       /* it received the peer's SYN (proven), its own SYN
-                            (if any) not yet acknowledged */
-    TS_EV_RCV_SYNACK,    /* it received the peer's SYN and its own SYN was
-                            acknowledged: the handshake is complete for it */
-    TS_EV_RCV_ACK_SYN,   /* its SYN was acknowledged */
-    TS_EV_RCV_FIN,       /* it received the peer's FIN (proven) */
-    TS_EV_RCV_ACK_FIN,   /* its FIN was acknowledged */
-    TS_EV_RST,           /* it sent or received an acceptable RST */
-    TS_EV_TIMEOUT,       /* TIME_WAIT's 2 MSL ran out */
-    TS_EV_PICKUP,        /* traffic without a handshake: assume ESTABLISHED */
+#define TS_FSM_EVENT_ENUM_(id, name) TS_EV_##id,
+    TS_FSM_EVENT_LIST(TS_FSM_EVENT_ENUM_)
+#undef TS_FSM_EVENT_ENUM_
     TS_EV_COUNT
 };
 

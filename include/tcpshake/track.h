@@ -26,24 +26,45 @@ extern "C" {
 /* Direction of a segment within its connection. */
 enum ts_dir { TS_C2S = 0, TS_S2C = 1 };
 
-/* The role of one segment in its connection's life. */
+/* The role of one segment in its connection's life: X(ID, name, label,
+ * kind).  The name is the JSON and Zeek-side word, the label the text
+ * output's; kind is the ts_role_kind suffix.  One list makes the enum
+ * (TS_ROLE_ID, in this order: the values are ABI), ts_role_name(),
+ * ts_role_label() and ts_role_kind(). */
+#define TS_ROLE_LIST(X)                                                             \
+    X(OTHER, "other", "other", OTHER)                                               \
+    /* SYN */                                                                       \
+    X(HS1, "handshake-1", "handshake 1/3", HANDSHAKE)                               \
+    /* SYN+ACK */                                                                   \
+    X(HS2, "handshake-2", "handshake 2/3", HANDSHAKE)                               \
+    /* the ACK completing it */                                                     \
+    X(HS3, "handshake-3", "handshake 3/3", HANDSHAKE)                               \
+    /* first FIN */                                                                 \
+    X(TD1, "teardown-1", "teardown 1/4", TEARDOWN)                                  \
+    /* ACK of the first FIN */                                                      \
+    X(TD2, "teardown-2", "teardown 2/4", TEARDOWN)                                  \
+    /* second FIN */                                                                \
+    X(TD3, "teardown-3", "teardown 3/4", TEARDOWN)                                  \
+    /* ACK of the second FIN */                                                     \
+    X(TD4, "teardown-4", "teardown 4/4", TEARDOWN)                                  \
+    /* ACK of the first FIN with a FIN */                                           \
+    X(TD23, "teardown-2+3", "teardown 2+3/4", TEARDOWN)                             \
+    /* a SYN crossing the peer's SYN */                                             \
+    X(SIMOPEN_SYN, "simopen-syn", "simultaneous open: SYN", HANDSHAKE)              \
+    /* a SYN+ACK in a simultaneous open */                                          \
+    X(SIMOPEN_SYNACK, "simopen-synack", "simultaneous open: SYN+ACK", HANDSHAKE)    \
+    /* a FIN crossing the peer's FIN */                                             \
+    X(SIMCLOSE_FIN, "simclose-fin", "simultaneous close: FIN", TEARDOWN)            \
+    /* an ACK of a FIN in a simultaneous close */                                   \
+    X(SIMCLOSE_ACK, "simclose-ack", "simultaneous close: ACK", TEARDOWN)            \
+    X(DATA, "data", "data", DATA)                                                   \
+    X(ACK, "ack", "ack", ACK)                                                       \
+    X(RESET, "reset", "reset", RESET)
+
 enum ts_role {
-    TS_ROLE_OTHER = 0,
-    TS_ROLE_HS1,            /* handshake-1: SYN */
-    TS_ROLE_HS2,            /* handshake-2: SYN+ACK */
-    TS_ROLE_HS3,            /* handshake-3: the ACK completing it */
-    TS_ROLE_TD1,            /* teardown-1: first FIN */
-    TS_ROLE_TD2,            /* teardown-2: ACK of the first FIN */
-    TS_ROLE_TD3,            /* teardown-3: second FIN */
-    TS_ROLE_TD4,            /* teardown-4: ACK of the second FIN */
-    TS_ROLE_TD23,           /* teardown-2+3: ACK of the first FIN with a FIN */
-    TS_ROLE_SIMOPEN_SYN,    /* a SYN crossing the peer's SYN */
-    TS_ROLE_SIMOPEN_SYNACK, /* a SYN+ACK in a simultaneous open */
-    TS_ROLE_SIMCLOSE_FIN,   /* a FIN crossing the peer's FIN */
-    TS_ROLE_SIMCLOSE_ACK,   /* an ACK of a FIN in a simultaneous close */
-    TS_ROLE_DATA,
-    TS_ROLE_ACK,
-    TS_ROLE_RESET,
+#define TS_ROLE_ENUM_(id, name, label, kind) TS_ROLE_##id,
+    TS_ROLE_LIST(TS_ROLE_ENUM_)
+#undef TS_ROLE_ENUM_
     TS_ROLE_COUNT
 };
 
@@ -57,163 +78,147 @@ enum ts_role_kind {
     TS_KIND_ACK,
 };
 
-/* Why a RST was sent. */
+/* Why a RST was sent: X(ID, name). */
+#define TS_RST_REASON_LIST(X)                                                   \
+    X(NONE, "none")                                                             \
+    X(REFUSED, "refused") /* answers a SYN: nothing listens */                  \
+    X(ABORT, "abort")     /* in a synchronized state: the connection aborted */ \
+    X(STRAY, "stray")     /* no live connection it belongs to (e.g. after close) */
+
 enum ts_rst_reason {
-    TS_RST_NONE = 0,
-    TS_RST_REFUSED, /* answers a SYN: nothing listens */
-    TS_RST_ABORT,   /* in a synchronized state: the connection is aborted */
-    TS_RST_STRAY,   /* no live connection it belongs to (e.g. after close) */
+#define TS_RST_ENUM_(id, name) TS_RST_##id,
+    TS_RST_REASON_LIST(TS_RST_ENUM_)
+#undef TS_RST_ENUM_
 };
 
-/* Notes on a segment (bits of ts_event.notes). */
+/* Notes on a segment (bits of ts_event.notes): X(ID, bit, name).  One list
+ * makes TS_NOTE_ID = 1u << bit and ts_note_name(); the bits are ABI. */
+#define TS_NOTE_LIST(X) \
+    X(RETRANS, 0, "retransmission")              /* retransmission (of SYN, SYN+ACK, FIN or data) */ \
+    X(SPURIOUS, 1, "spurious-retransmission")    /* spurious retransmission: already acked */ \
+    X(FAST_RETRANS, 2, "fast-retransmission")    /* fast retransmission (after >= 2 dup ACKs) */ \
+    X(OUT_OF_ORDER, 3, "out-of-order") \
+    X(LOST_SEGMENT, 4, "previous-segment-not-captured") /* previous segment not captured */ \
+    X(ACK_UNSEEN, 5, "acked-unseen-segment")     /* ACKs a segment not captured */ \
+    X(DUP_ACK, 6, "dup-ack") \
+    X(KEEPALIVE, 7, "keep-alive") \
+    X(ZERO_WINDOW, 8, "zero-window") \
+    X(ZERO_WINDOW_PROBE, 9, "zero-window-probe") \
+    X(WINDOW_UPDATE, 10, "window-update") \
+    X(WINDOW_FULL, 11, "window-full") \
+    X(BAD_ACK, 12, "bad-ack")                    /* ack not what the handshake/teardown needs; see expected */ \
+    X(BAD_SEQ, 13, "bad-seq")                    /* seq not what it must be; see expected */ \
+    X(HALF_CLOSE, 14, "half-close")              /* data after the other side's FIN */ \
+    X(DATA_ON_SYN, 15, "data-on-syn")            /* TFO: payload on SYN or SYN+ACK */ \
+    X(BAD_CKSUM, 16, "bad-checksum") \
+    X(PICKUP, 17, "midstream-pickup")            /* connection picked up midstream */ \
+    X(FLIPPED, 18, "synack-first")               /* direction flipped: SYN+ACK seen first */ \
+    X(FIN_CROSSED, 19, "fin-crossed")            /* FIN sent before the peer's FIN arrived */ \
+    X(PORT_REUSE, 20, "port-reuse")              /* new SYN on an old tuple: new incarnation */ \
+    X(AFTER_CLOSE, 21, "after-close")            /* segment after the connection closed */ \
+    X(DUPLICATE, 22, "duplicate")                /* exact copy of the previous segment */ \
+    X(RST_DATA, 23, "rst-with-data")             /* RST carrying payload */ \
+    X(BAD_FLAGS, 24, "bad-flags")                /* SYN+FIN, SYN+RST, no flags at all ... */ \
+    X(RST_OUT_OF_WINDOW, 25, "rst-out-of-window") /* RST a receiver would ignore */
+
 enum {
-    TS_NOTE_RETRANS = 1u << 0,        /* retransmission (of SYN, SYN+ACK, FIN or data) */
-    TS_NOTE_SPURIOUS = 1u << 1,       /* spurious retransmission: already acked */
-    TS_NOTE_FAST_RETRANS = 1u << 2,   /* fast retransmission (after >= 2 dup ACKs) */
-    TS_NOTE_OUT_OF_ORDER = 1u << 3,
-    TS_NOTE_LOST_SEGMENT = 1u << 4,   /* previous segment not captured */
-    TS_NOTE_ACK_UNSEEN = 1u << 5,     /* ACKs a segment not captured */
-    TS_NOTE_DUP_ACK = 1u << 6,
-    TS_NOTE_KEEPALIVE = 1u << 7,
-    TS_NOTE_ZERO_WINDOW = 1u << 8,
-    TS_NOTE_ZERO_WINDOW_PROBE = 1u << 9,
-    TS_NOTE_WINDOW_UPDATE = 1u << 10,
-    TS_NOTE_WINDOW_FULL = 1u << 11,
-    TS_NOTE_BAD_ACK = 1u << 12,       /* ack not what the handshake/teardown needs; see expected */
-    TS_NOTE_BAD_SEQ = 1u << 13,       /* seq not what it must be; see expected */
-    TS_NOTE_HALF_CLOSE = 1u << 14,    /* data after the other side's FIN */
-    TS_NOTE_DATA_ON_SYN = 1u << 15,   /* TFO: payload on SYN or SYN+ACK */
-    TS_NOTE_BAD_CKSUM = 1u << 16,
-    TS_NOTE_PICKUP = 1u << 17,        /* connection picked up midstream */
-    TS_NOTE_FLIPPED = 1u << 18,       /* direction flipped: SYN+ACK seen first */
-    TS_NOTE_FIN_CROSSED = 1u << 19,   /* FIN sent before the peer's FIN arrived */
-    TS_NOTE_PORT_REUSE = 1u << 20,    /* new SYN on an old tuple: new incarnation */
-    TS_NOTE_AFTER_CLOSE = 1u << 21,   /* segment after the connection closed */
-    TS_NOTE_DUPLICATE = 1u << 22,     /* exact copy of the previous segment */
-    TS_NOTE_RST_DATA = 1u << 23,      /* RST carrying payload */
-    TS_NOTE_BAD_FLAGS = 1u << 24,     /* SYN+FIN, SYN+RST, no flags at all ... */
-    TS_NOTE_RST_OUT_OF_WINDOW = 1u << 25, /* RST a receiver would ignore */
-    TS_NOTE_LAST = TS_NOTE_RST_OUT_OF_WINDOW,
+#define TS_NOTE_ENUM_(id, bit, name) TS_NOTE_##id = 1u << bit,
+    TS_NOTE_LIST(TS_NOTE_ENUM_)
+#undef TS_NOTE_ENUM_
+    TS_NOTE_LAST = TS_NOTE_RST_OUT_OF_WINDOW
 };
 
-/* Endpoint flags (ts_endpoint.flags). */
-enum {
-    TS_EP_SYN = 1u << 0,        /* sent a SYN (isn valid) */
-    TS_EP_SYNACK = 1u << 1,     /* its SYN carried ACK */
-    TS_EP_FIN = 1u << 2,        /* sent a FIN (fin_seq valid) */
-    TS_EP_RST = 1u << 3,        /* sent a RST */
-    TS_EP_DATA = 1u << 4,       /* sent payload */
-    TS_EP_SEEN = 1u << 5,       /* sent anything */
-    TS_EP_ACKED = 1u << 6,      /* lastack valid */
-    TS_EP_GOT_SYN = 1u << 7,    /* receipt of the peer's SYN proven */
-    TS_EP_GOT_FIN = 1u << 8,    /* receipt of the peer's FIN proven */
-    TS_EP_WSCALE = 1u << 9,     /* sent window scale on its SYN */
-    TS_EP_BASE = 1u << 10,      /* base (relative seq origin) known */
-    TS_EP_FIN_ACKED = 1u << 11, /* its FIN was acknowledged */
-    TS_EP_ZEROWIN = 1u << 12,   /* last window advertised was 0 */
-    TS_EP_LAST_KA = 1u << 13,   /* its last segment was a keep-alive */
-    /* Receipt of the peer's SYN (FIN) implied by the order of one path: a
-     * later segment of the peer reached it, so the SYN (FIN) did first.  It
-     * answers a SYN or FIN at once, so an ACK of its own SYN or FIN that came
-     * behind is applied when it has answered (docs/states.md, in flight). */
-    TS_EP_IMPL_SYN = 1u << 14,
-    TS_EP_IMPL_FIN = 1u << 15,
-};
+/* How a connection was closed, for the verdict: X(ID, name). */
+#define TS_CLOSE_KIND_LIST(X)                                                   \
+    X(NONE, "none")            /* not closed (still open, or never opened) */   \
+    X(4WAY, "4-way")           /* FIN / ACK / FIN / ACK */                      \
+    X(MERGED, "fin-ack-merged") /* FIN / FIN+ACK / ACK */                      \
+    X(SIMULTANEOUS, "simultaneous")                                             \
+    X(HALF, "half-close")      /* data flowed after the first FIN */            \
+    X(RESET, "reset")                                                           \
+    X(REFUSED, "refused")      /* RST answered the SYN */                       \
+    X(FIN_ONLY, "incomplete")  /* FINs seen but the close was not completed */
 
-/* One side of a connection, as seen from its own segments.  Sequence numbers
- * are raw; compare them only with the wrap-safe helpers. */
-struct ts_endpoint {
-    uint32_t isn;     /* ISN (its SYN's seq), or base - 1 when no SYN was seen */
-    uint32_t nxt;     /* highest seq + len (+SYN/FIN) sent */
-    uint32_t lastack; /* last ACK value it sent */
-    uint32_t fin_seq; /* seq of its FIN */
-    uint64_t bytes;   /* payload bytes sent (wire lengths) */
-    uint32_t segs;    /* segments sent */
-    uint32_t retrans; /* retransmissions */
-    uint32_t last_flag_seq[3]; /* Zeek: seq of its last SYN, FIN, RST */
-    uint16_t flags;   /* TS_EP_* */
-    uint16_t win;     /* last raw window */
-    uint8_t wscale;   /* window scale it announced (valid with TS_EP_WSCALE) */
-    uint8_t state;    /* enum ts_state */
-    uint8_t dupacks;  /* duplicate ACKs in a row */
-    uint8_t zcount[4]; /* Zeek c, g, t, w counters (saturating) */
-    uint16_t last_ipid; /* IPv4 id of its last segment (duplicate check) */
-    uint32_t last_seq;  /* seq of its last segment */
-    uint8_t last_flags; /* flags of its last segment */
-    uint8_t passive;    /* it left LISTEN for SYN_RCVD (a RST there returns it) */
-    uint16_t last_cksum; /* TCP checksum field of its last segment */
-    uint32_t last_len;  /* payload length of its last segment */
-    /* times as microseconds since the connection's first segment, compared
-     * only over short spans (mod 2^32, valid for gaps under 71 minutes) */
-    uint32_t t_nxt_us;  /* when nxt last advanced (tshark's nextseqtime) */
-    uint32_t t_seg_us;  /* when its last segment passed (tshark's lastacktime) */
-    uint32_t zlast;     /* Zeek's last_seq for it (one past its highest) */
-};
-
-/* How a connection was closed, for the verdict. */
 enum ts_close_kind {
-    TS_CLOSE_NONE = 0,   /* not closed (still open, or never opened) */
-    TS_CLOSE_4WAY,       /* FIN / ACK / FIN / ACK */
-    TS_CLOSE_MERGED,     /* FIN / FIN+ACK / ACK */
-    TS_CLOSE_SIMULTANEOUS,
-    TS_CLOSE_HALF,       /* data flowed after the first FIN */
-    TS_CLOSE_RESET,
-    TS_CLOSE_REFUSED,    /* RST answered the SYN */
-    TS_CLOSE_FIN_ONLY,   /* FINs seen but the close was not completed */
+#define TS_CLOSE_ENUM_(id, name) TS_CLOSE_##id,
+    TS_CLOSE_KIND_LIST(TS_CLOSE_ENUM_)
+#undef TS_CLOSE_ENUM_
 };
 
-/* Why a connection's verdict is given now. */
+/* Why a connection's verdict is given now: X(ID, name). */
+#define TS_END_REASON_LIST(X)                                                   \
+    X(CLOSED, "closed")   /* closed and TIME_WAIT / quiet period ran out */     \
+    X(IDLE, "idle")       /* idle timeout */                                    \
+    X(REUSED, "reused")   /* a new SYN on the tuple started a new incarnation */ \
+    X(EVICTED, "evicted") /* --max-conns: evicted to make room */               \
+    X(FLUSH, "end")       /* end of capture / exit */
+
 enum ts_end_reason {
-    TS_END_CLOSED = 0, /* closed and TIME_WAIT / quiet period ran out */
-    TS_END_IDLE,       /* idle timeout */
-    TS_END_REUSED,     /* a new SYN on the tuple started a new incarnation */
-    TS_END_EVICTED,    /* --max-conns: evicted to make room */
-    TS_END_FLUSH,      /* end of capture / exit */
+#define TS_END_ENUM_(id, name) TS_END_##id,
+    TS_END_REASON_LIST(TS_END_ENUM_)
+#undef TS_END_ENUM_
 };
 
-/* Tracker bookkeeping, first in every stored record (not for users). */
-struct ts_conn_link {
-    uint32_t hnext, lru_prev, lru_next;
-    uint8_t lru_list; /* 0 open list, 1 closed list */
-    uint8_t touched;  /* active since queued on its list */
-    uint8_t compact;  /* fitted the compact form at every store so far */
+/* A connection: a record the tracker owns, whose layout is internal and
+ * changes between releases.  A pointer to one (in an event or a verdict
+ * callback) is valid until the next call into the tracker.  Read it with
+ * ts_conn_view() or the accessors below. */
+struct ts_conn;
+
+/* One side of a connection, as ts_conn_view() gives it. */
+struct ts_conn_side {
+    struct ts_addr addr;
+    uint16_t port;
+    uint8_t state;      /* enum ts_state when the view was taken */
+    uint8_t wscale;     /* window scale it announced (valid with sent_wscale) */
+    bool sent_syn;      /* isn is the seq of its SYN */
+    bool sent_wscale;   /* its SYN carried a window scale */
+    bool sent_fin;
+    bool sent_rst;
+    bool fin_acked;     /* its FIN was acknowledged */
+    uint32_t isn;       /* its ISN, or the base of its relative numbers when
+                           no SYN was seen (seq - 1 of its first segment) */
+    uint64_t bytes;     /* payload bytes sent (wire lengths) */
+    uint32_t segs;      /* segments sent */
+    uint32_t retrans;   /* retransmissions */
 };
 
-/* A connection.  Read-only for everyone but the tracker.  A pointer to one
- * (in an event or a verdict callback) is valid until the next call into the
- * tracker. */
-struct ts_conn {
-    struct ts_conn_link link;
-    uint64_t id;               /* 1, 2, 3 ... in order of first segment */
-    struct ts_addr addr[2];    /* [TS_C2S] client, [TS_S2C] server */
-    uint16_t port[2];          /* client port, server port */
-    uint64_t t_first, t_last;  /* ns */
+/* A connection as a library user sees it: a copy, filled by ts_conn_view().
+ * Its layout is part of the ABI (libtcpshake.so.0): it changes only with a
+ * new soname, however the tracker's own record changes. */
+struct ts_conn_view {
+    uint64_t id;                 /* 1, 2, 3 ... in order of first segment */
+    struct ts_conn_side side[2]; /* [TS_C2S] client, [TS_S2C] server */
+    uint64_t t_first, t_last;    /* ns since the epoch */
     uint64_t t_syn, t_synack, t_hs_ack; /* ns; 0 = not seen */
-    struct ts_endpoint ep[2];  /* [TS_C2S] client, [TS_S2C] server */
-    uint8_t completeness;      /* tshark tcp.completeness bits */
-    uint8_t closed_by;         /* 0 none, 1 client, 2 server (first FIN or RST) */
-    uint8_t close_kind;        /* enum ts_close_kind */
-    uint8_t rst_reason;        /* enum ts_rst_reason of the first RST */
-    uint8_t hist_len;
-    char history[23];          /* Zeek history; '+' marks truncation */
-    uint32_t zflags;           /* Zeek "once" letters seen, per direction */
-    uint8_t flipped;           /* orientation came from a SYN+ACK seen first */
-    uint8_t zeek_orig_server;  /* Zeek's originator is our server */
-    uint8_t zeek_flip;         /* Zeek flipped the roles at creation ('^') */
-    uint8_t zstate[2];         /* Zeek endpoint states, [originator], [responder] */
-    uint8_t zprev[2];          /* ... and each one's state before its last change */
-    uint8_t pickup;            /* no handshake seen */
-    uint8_t simopen, simclose; /* simultaneous open / close happened */
-    uint8_t half_closed;       /* data after a FIN */
-    uint8_t merged;            /* a FIN+ACK acked the first FIN (teardown-2+3) */
-    uint32_t tkey;             /* ts_seg.tun_key of its segments (0: none, or
-                                  keyed on the inner tuple alone) */
-    uint8_t zsplit;            /* Zeek would have ended its record and started
-                                  another: a segment came more than
-                                  tcp_close_delay after Zeek's close */
-    uint64_t zclose;           /* when Zeek took the connection for closed
-                                  (ns; 0 = not yet) */
+    uint8_t close_kind;          /* enum ts_close_kind */
+    uint8_t closed_by;           /* 0 none, 1 client, 2 server (first FIN or RST) */
+    uint8_t rst_reason;          /* enum ts_rst_reason of the first RST */
+    uint8_t completeness;        /* tshark tcp.completeness bits */
+    bool flipped;                /* orientation came from a SYN+ACK seen first */
+    bool pickup;                 /* no handshake seen */
+    bool simopen, simclose;      /* simultaneous open / close happened */
+    bool half_closed;            /* data after a FIN */
+    bool merged;                 /* a FIN+ACK acked the first FIN (teardown-2+3) */
+    uint32_t tunnel_key;         /* ts_seg.tun_key of its segments (0: none,
+                                    or keyed on the inner tuple alone) */
+    char history[24];            /* Zeek's history, NUL-terminated; '+' at
+                                    the end marks truncation */
 };
+
+/* Fill *v from c. */
+TS_API void ts_conn_view(const struct ts_conn *c, struct ts_conn_view *v);
+
+/* What a verdict line wants most, one field at a time. */
+TS_API uint64_t ts_conn_id(const struct ts_conn *c);
+TS_API const struct ts_addr *ts_conn_addr(const struct ts_conn *c, enum ts_dir d);
+TS_API uint16_t ts_conn_port(const struct ts_conn *c, enum ts_dir d);
+TS_API enum ts_state ts_conn_state(const struct ts_conn *c, enum ts_dir d);
+TS_API enum ts_close_kind ts_conn_close_kind(const struct ts_conn *c);
+TS_API int ts_conn_closed_by(const struct ts_conn *c); /* 0 none, 1 client, 2 server */
+/* Zeek's history: its length, with *s pointed at its characters (not
+ * NUL-terminated; valid as long as c is). */
+TS_API size_t ts_conn_history(const struct ts_conn *c, const char **s);
 
 /* What one segment did. */
 struct ts_event {
@@ -283,8 +288,8 @@ struct ts_track_stats {
 };
 TS_API void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st);
 
-/* Payload bytes and segments one direction sent (TS_C2S / TS_S2C).  Use
- * these rather than the endpoint fields: the record layout may change. */
+/* Payload bytes, segments and retransmissions one direction sent (TS_C2S /
+ * TS_S2C), as in ts_conn_view(). */
 TS_API uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d);
 TS_API uint32_t ts_conn_segs(const struct ts_conn *c, enum ts_dir d);
 TS_API uint32_t ts_conn_retrans(const struct ts_conn *c, enum ts_dir d);

@@ -8,7 +8,7 @@
  * written at its verdict, with the 21 columns of Zeek's conn.log up to
  * Zeek 6 (Zeek 7 appends ip_proto; we do not write it).  Zeek's originator
  * is our client unless the tracker says Zeek would have flipped the
- * connection (ts_conn.zeek_orig_server).
+ * connection.
  *
  * Columns Zeek fills from analyses we do not run: service is unset (no
  * protocol detection), local_orig / local_resp are unset (as in Zeek without

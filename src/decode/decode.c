@@ -1472,41 +1472,23 @@ bool ts_dlt_supported(int dlt)
     }
 }
 
+/* The anomaly bits are 0 .. n-1 with TS_AN_LAST the highest: the switch
+ * below refuses a bit used twice, these a gap or a wrong TS_AN_LAST. */
+#define ANOMALY_OR(id, bit, name) | TS_AN_##id
+#define ANOMALY_ONE(id, bit, name) + 1
+_Static_assert((0u TS_ANOMALY_LIST(ANOMALY_OR)) == ((uint32_t)TS_AN_LAST << 1) - 1u,
+               "TS_ANOMALY_LIST: bits not contiguous, or TS_AN_LAST not the last");
+_Static_assert((uint32_t)TS_AN_LAST == 1u << ((0 TS_ANOMALY_LIST(ANOMALY_ONE)) - 1),
+               "TS_ANOMALY_LIST: a bit used twice");
+#undef ANOMALY_OR
+#undef ANOMALY_ONE
+
 const char *ts_anomaly_name(uint32_t bit)
 {
     switch (bit) {
-    case TS_AN_TRUNC_LINK:
-        return "truncated-link";
-    case TS_AN_TRUNC_IP:
-        return "truncated-ip";
-    case TS_AN_BAD_IP:
-        return "bad-ip-header";
-    case TS_AN_BAD_IPLEN:
-        return "bad-ip-length";
-    case TS_AN_FRAG:
-        return "ip-fragment";
-    case TS_AN_TRUNC_TCP:
-        return "truncated-tcp";
-    case TS_AN_BAD_DOFF:
-        return "bad-data-offset";
-    case TS_AN_BAD_OPT:
-        return "bad-option";
-    case TS_AN_TRUNC_OPT:
-        return "truncated-options";
-    case TS_AN_SHORT_CAP:
-        return "short-capture";
-    case TS_AN_BAD_CKSUM:
-        return "bad-checksum";
-    case TS_AN_TSO:
-        return "tso-super-segment";
-    case TS_AN_BAD_EXTHDR:
-        return "bad-ipv6-ext-header";
-    case TS_AN_BAD_IPCKSUM:
-        return "bad-ip-checksum";
-    case TS_AN_TUN_DEPTH:
-        return "tunnel-depth";
-    case TS_AN_BAD_TUN:
-        return "bad-tunnel-header";
+#define ANOMALY_NAME(id, b, name) case TS_AN_##id: return name;
+    TS_ANOMALY_LIST(ANOMALY_NAME)
+#undef ANOMALY_NAME
     default:
         return NULL;
     }

@@ -119,13 +119,13 @@ static void on_cap(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
     if (!ev.conn)
         return;
     if (!r->id) {
-        bool pick = r->want ? ev.conn->id == r->want
+        bool pick = r->want ? ev.conn_id == r->want
                             : ev.role == TS_ROLE_HS1 && ev.dir == TS_C2S;
         if (!pick)
             return;
-        r->id = ev.conn->id;
+        r->id = ev.conn_id;
     }
-    if (ev.conn->id != r->id)
+    if (ev.conn_id != r->id)
         return;
     bool client = ev.dir == TS_C2S;
     if ((g.flags & TS_TH_SYN) && client && !r->have_syn) {

@@ -6,6 +6,7 @@
  * sleeps until the other side moves (spsc_wait.h). */
 #include "pipe.h"
 #include "spsc_wait.h"
+#include "../conn.h"
 
 #include <pthread.h>
 #include <stddef.h>

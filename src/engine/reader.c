@@ -13,6 +13,7 @@
  * a verdict, and when it finishes. */
 #include "reader.h"
 #include "spsc_wait.h"
+#include "../conn.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

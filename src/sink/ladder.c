@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "tcpshake/fsm.h"
+#include "../conn.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/verdict.h"
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "tcpshake/fsm.h"
+#include "../conn.h"
 #include "tcpshake/sink.h"
 
 #define DEFAULT_SNAPLEN 262144u

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tcpshake/communityid.h"
+#include "../conn.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/verdict.h"
 
@@ -411,39 +412,18 @@ static void put_jaddr(struct ts_out *o, const struct ts_addr *a)
 }
 
 
-/* ts_state_name(), padded for put_name (checked against fsm.c by a test) */
+/* ts_state_name() and ts_role_label(), padded for put_name: made from the
+ * same lists (fsm.h, track.h) */
 static const struct name32 state_names32[TS_STATE_COUNT] = {
-    {"CLOSED", 6},
-    {"LISTEN", 6},
-    {"SYN_SENT", 8},
-    {"SYN_RCVD", 8},
-    {"ESTABLISHED", 11},
-    {"FIN_WAIT_1", 10},
-    {"FIN_WAIT_2", 10},
-    {"CLOSE_WAIT", 10},
-    {"CLOSING", 7},
-    {"LAST_ACK", 8},
-    {"TIME_WAIT", 9},
+#define STATE_NAME32(id, name) [TS_##id] = {name, sizeof name - 1},
+    TS_STATE_LIST(STATE_NAME32)
+#undef STATE_NAME32
 };
 
-/* ts_role_label(), padded for put_name */
 static const struct name32 role_labels32[TS_ROLE_COUNT] = {
-    {"other", 5},
-    {"handshake 1/3", 13},
-    {"handshake 2/3", 13},
-    {"handshake 3/3", 13},
-    {"teardown 1/4", 12},
-    {"teardown 2/4", 12},
-    {"teardown 3/4", 12},
-    {"teardown 4/4", 12},
-    {"teardown 2+3/4", 14},
-    {"simultaneous open: SYN", 22},
-    {"simultaneous open: SYN+ACK", 26},
-    {"simultaneous close: FIN", 23},
-    {"simultaneous close: ACK", 23},
-    {"data", 4},
-    {"ack", 3},
-    {"reset", 5},
+#define ROLE_LABEL32(id, name, label, kind) [TS_ROLE_##id] = {label, sizeof label - 1},
+    TS_ROLE_LIST(ROLE_LABEL32)
+#undef ROLE_LABEL32
 };
 
 /* ---- colours ---------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tcpshake/verdict.h"
+#include "../conn.h"
 #include "tcpshake/sink.h"
 
 #define N_NOTES 32 /* bit positions of TS_NOTE_* */

@@ -26,6 +26,7 @@
 
 #include "tcpshake/fsm.h"
 #include "tcpshake/ladder.h"
+#include "../conn.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/verdict.h"
 

@@ -16,6 +16,7 @@
  */
 #include "tcpshake/zeeklog.h"
 #include "tcpshake/communityid.h"
+#include "../conn.h"
 #include "tcpshake/sink.h"
 
 #include <errno.h>

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "tcpshake/decode.h"
+#include "../conn.h"
 #include "tcpshake/track.h"
 
 #define CT_NIL 0u

@@ -32,21 +32,15 @@ static const signed char fsm_table[TS_STATE_COUNT][TS_EV_COUNT] = {
 /* clang-format on */
 
 static const char *const state_names[TS_STATE_COUNT] = {
-    [TS_CLOSED] = "CLOSED",           [TS_LISTEN] = "LISTEN",
-    [TS_SYN_SENT] = "SYN_SENT",       [TS_SYN_RCVD] = "SYN_RCVD",
-    [TS_ESTABLISHED] = "ESTABLISHED", [TS_FIN_WAIT_1] = "FIN_WAIT_1",
-    [TS_FIN_WAIT_2] = "FIN_WAIT_2",   [TS_CLOSE_WAIT] = "CLOSE_WAIT",
-    [TS_CLOSING] = "CLOSING",         [TS_LAST_ACK] = "LAST_ACK",
-    [TS_TIME_WAIT] = "TIME_WAIT",
+#define STATE_NAME(id, name) [TS_##id] = name,
+    TS_STATE_LIST(STATE_NAME)
+#undef STATE_NAME
 };
 
 static const char *const event_names[TS_EV_COUNT] = {
-    [TS_EV_SND_SYN] = "snd-syn",         [TS_EV_SND_SYNACK] = "snd-synack",
-    [TS_EV_SND_FIN] = "snd-fin",         [TS_EV_RCV_SYN] = "rcv-syn",
-    [TS_EV_RCV_SYNACK] = "rcv-synack",   [TS_EV_RCV_ACK_SYN] = "rcv-ack-of-syn",
-    [TS_EV_RCV_FIN] = "rcv-fin",         [TS_EV_RCV_ACK_FIN] = "rcv-ack-of-fin",
-    [TS_EV_RST] = "rst",                 [TS_EV_TIMEOUT] = "timeout",
-    [TS_EV_PICKUP] = "pickup",
+#define EVENT_NAME(id, name) [TS_EV_##id] = name,
+    TS_FSM_EVENT_LIST(EVENT_NAME)
+#undef EVENT_NAME
 };
 
 const char *ts_state_name(enum ts_state s)

@@ -1,7 +1,9 @@
-/* Names of roles, notes, reset reasons, close kinds: the vocabulary of text
- * and JSON output, and the formatters every output shares (flag letters,
- * endpoints).  Changing one changes the output format; tests/unit/
- * test_names.c checks each name is unique and documented in README.md. */
+/* Names of roles, notes, reset reasons, close kinds, end reasons: the
+ * vocabulary of text and JSON output, made from the lists in track.h (the
+ * enums are made from the same lists), and the formatters every output
+ * shares (flag letters, endpoints).  Changing a name changes the output
+ * format; tests/unit/test_names.c checks each name is unique and documented
+ * in README.md. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,41 +11,21 @@
 #include "tcpshake/track.h"
 
 static const char *const role_names[TS_ROLE_COUNT] = {
-    [TS_ROLE_OTHER] = "other",
-    [TS_ROLE_HS1] = "handshake-1",
-    [TS_ROLE_HS2] = "handshake-2",
-    [TS_ROLE_HS3] = "handshake-3",
-    [TS_ROLE_TD1] = "teardown-1",
-    [TS_ROLE_TD2] = "teardown-2",
-    [TS_ROLE_TD3] = "teardown-3",
-    [TS_ROLE_TD4] = "teardown-4",
-    [TS_ROLE_TD23] = "teardown-2+3",
-    [TS_ROLE_SIMOPEN_SYN] = "simopen-syn",
-    [TS_ROLE_SIMOPEN_SYNACK] = "simopen-synack",
-    [TS_ROLE_SIMCLOSE_FIN] = "simclose-fin",
-    [TS_ROLE_SIMCLOSE_ACK] = "simclose-ack",
-    [TS_ROLE_DATA] = "data",
-    [TS_ROLE_ACK] = "ack",
-    [TS_ROLE_RESET] = "reset",
+#define ROLE_NAME(id, name, label, kind) [TS_ROLE_##id] = name,
+    TS_ROLE_LIST(ROLE_NAME)
+#undef ROLE_NAME
 };
 
 static const char *const role_labels[TS_ROLE_COUNT] = {
-    [TS_ROLE_OTHER] = "other",
-    [TS_ROLE_HS1] = "handshake 1/3",
-    [TS_ROLE_HS2] = "handshake 2/3",
-    [TS_ROLE_HS3] = "handshake 3/3",
-    [TS_ROLE_TD1] = "teardown 1/4",
-    [TS_ROLE_TD2] = "teardown 2/4",
-    [TS_ROLE_TD3] = "teardown 3/4",
-    [TS_ROLE_TD4] = "teardown 4/4",
-    [TS_ROLE_TD23] = "teardown 2+3/4",
-    [TS_ROLE_SIMOPEN_SYN] = "simultaneous open: SYN",
-    [TS_ROLE_SIMOPEN_SYNACK] = "simultaneous open: SYN+ACK",
-    [TS_ROLE_SIMCLOSE_FIN] = "simultaneous close: FIN",
-    [TS_ROLE_SIMCLOSE_ACK] = "simultaneous close: ACK",
-    [TS_ROLE_DATA] = "data",
-    [TS_ROLE_ACK] = "ack",
-    [TS_ROLE_RESET] = "reset",
+#define ROLE_LABEL(id, name, label, kind) [TS_ROLE_##id] = label,
+    TS_ROLE_LIST(ROLE_LABEL)
+#undef ROLE_LABEL
+};
+
+static const unsigned char role_kinds[TS_ROLE_COUNT] = {
+#define ROLE_KIND(id, name, label, kind) [TS_ROLE_##id] = TS_KIND_##kind,
+    TS_ROLE_LIST(ROLE_KIND)
+#undef ROLE_KIND
 };
 
 const char *ts_role_name(enum ts_role r)
@@ -58,61 +40,36 @@ const char *ts_role_label(enum ts_role r)
 
 enum ts_role_kind ts_role_kind(enum ts_role r)
 {
-    switch (r) {
-    case TS_ROLE_HS1: case TS_ROLE_HS2: case TS_ROLE_HS3:
-    case TS_ROLE_SIMOPEN_SYN: case TS_ROLE_SIMOPEN_SYNACK:
-        return TS_KIND_HANDSHAKE;
-    case TS_ROLE_TD1: case TS_ROLE_TD2: case TS_ROLE_TD3: case TS_ROLE_TD4:
-    case TS_ROLE_TD23: case TS_ROLE_SIMCLOSE_FIN: case TS_ROLE_SIMCLOSE_ACK:
-        return TS_KIND_TEARDOWN;
-    case TS_ROLE_RESET: return TS_KIND_RESET;
-    case TS_ROLE_DATA: return TS_KIND_DATA;
-    case TS_ROLE_ACK: return TS_KIND_ACK;
-    case TS_ROLE_OTHER: case TS_ROLE_COUNT: break;
-    }
-    return TS_KIND_OTHER;
+    return (unsigned)r < TS_ROLE_COUNT ? (enum ts_role_kind)role_kinds[r] : TS_KIND_OTHER;
 }
 
 const char *ts_rst_reason_name(enum ts_rst_reason r)
 {
     switch (r) {
-    case TS_RST_NONE: return "none";
-    case TS_RST_REFUSED: return "refused";
-    case TS_RST_ABORT: return "abort";
-    case TS_RST_STRAY: return "stray";
+#define RST_NAME(id, name) case TS_RST_##id: return name;
+    TS_RST_REASON_LIST(RST_NAME)
+#undef RST_NAME
     }
     return "?";
 }
 
+/* The note bits are 0 .. n-1 with TS_NOTE_LAST the highest: the switch below
+ * refuses a bit used twice, these a gap or a wrong TS_NOTE_LAST. */
+#define NOTE_OR(id, bit, name) | TS_NOTE_##id
+#define NOTE_ONE(id, bit, name) + 1
+_Static_assert((0u TS_NOTE_LIST(NOTE_OR)) == ((uint32_t)TS_NOTE_LAST << 1) - 1u,
+               "TS_NOTE_LIST: bits not contiguous, or TS_NOTE_LAST not the last");
+_Static_assert((uint32_t)TS_NOTE_LAST == 1u << ((0 TS_NOTE_LIST(NOTE_ONE)) - 1),
+               "TS_NOTE_LIST: a bit used twice");
+#undef NOTE_OR
+#undef NOTE_ONE
+
 const char *ts_note_name(uint32_t bit)
 {
     switch (bit) {
-    case TS_NOTE_RETRANS: return "retransmission";
-    case TS_NOTE_SPURIOUS: return "spurious-retransmission";
-    case TS_NOTE_FAST_RETRANS: return "fast-retransmission";
-    case TS_NOTE_OUT_OF_ORDER: return "out-of-order";
-    case TS_NOTE_LOST_SEGMENT: return "previous-segment-not-captured";
-    case TS_NOTE_ACK_UNSEEN: return "acked-unseen-segment";
-    case TS_NOTE_DUP_ACK: return "dup-ack";
-    case TS_NOTE_KEEPALIVE: return "keep-alive";
-    case TS_NOTE_ZERO_WINDOW: return "zero-window";
-    case TS_NOTE_ZERO_WINDOW_PROBE: return "zero-window-probe";
-    case TS_NOTE_WINDOW_UPDATE: return "window-update";
-    case TS_NOTE_WINDOW_FULL: return "window-full";
-    case TS_NOTE_BAD_ACK: return "bad-ack";
-    case TS_NOTE_BAD_SEQ: return "bad-seq";
-    case TS_NOTE_HALF_CLOSE: return "half-close";
-    case TS_NOTE_DATA_ON_SYN: return "data-on-syn";
-    case TS_NOTE_BAD_CKSUM: return "bad-checksum";
-    case TS_NOTE_PICKUP: return "midstream-pickup";
-    case TS_NOTE_FLIPPED: return "synack-first";
-    case TS_NOTE_FIN_CROSSED: return "fin-crossed";
-    case TS_NOTE_PORT_REUSE: return "port-reuse";
-    case TS_NOTE_AFTER_CLOSE: return "after-close";
-    case TS_NOTE_DUPLICATE: return "duplicate";
-    case TS_NOTE_RST_DATA: return "rst-with-data";
-    case TS_NOTE_BAD_FLAGS: return "bad-flags";
-    case TS_NOTE_RST_OUT_OF_WINDOW: return "rst-out-of-window";
+#define NOTE_NAME(id, b, name) case TS_NOTE_##id: return name;
+    TS_NOTE_LIST(NOTE_NAME)
+#undef NOTE_NAME
     default: return NULL;
     }
 }
@@ -120,14 +77,9 @@ const char *ts_note_name(uint32_t bit)
 const char *ts_close_kind_name(enum ts_close_kind k)
 {
     switch (k) {
-    case TS_CLOSE_NONE: return "none";
-    case TS_CLOSE_4WAY: return "4-way";
-    case TS_CLOSE_MERGED: return "fin-ack-merged";
-    case TS_CLOSE_SIMULTANEOUS: return "simultaneous";
-    case TS_CLOSE_HALF: return "half-close";
-    case TS_CLOSE_RESET: return "reset";
-    case TS_CLOSE_REFUSED: return "refused";
-    case TS_CLOSE_FIN_ONLY: return "incomplete";
+#define CLOSE_NAME(id, name) case TS_CLOSE_##id: return name;
+    TS_CLOSE_KIND_LIST(CLOSE_NAME)
+#undef CLOSE_NAME
     }
     return "?";
 }
@@ -135,11 +87,9 @@ const char *ts_close_kind_name(enum ts_close_kind k)
 const char *ts_end_reason_name(enum ts_end_reason r)
 {
     switch (r) {
-    case TS_END_CLOSED: return "closed";
-    case TS_END_IDLE: return "idle";
-    case TS_END_REUSED: return "reused";
-    case TS_END_EVICTED: return "evicted";
-    case TS_END_FLUSH: return "end";
+#define END_NAME(id, name) case TS_END_##id: return name;
+    TS_END_REASON_LIST(END_NAME)
+#undef END_NAME
     }
     return "?";
 }

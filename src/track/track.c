@@ -88,6 +88,84 @@ void ts_tracker_stats(const struct ts_tracker *t, struct ts_track_stats *st)
     st->bytes_per_embryo = ct_embryo_size() + sizeof(struct ct_bucket);
 }
 
+void ts_conn_view(const struct ts_conn *c, struct ts_conn_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->id = c->id;
+    for (int d = 0; d < 2; d++) {
+        const struct ts_endpoint *ep = &c->ep[d];
+        struct ts_conn_side *sd = &v->side[d];
+        sd->addr = c->addr[d];
+        sd->port = c->port[d];
+        sd->state = ep->state;
+        sd->wscale = ep->wscale;
+        sd->sent_syn = ep->flags & TS_EP_SYN;
+        sd->sent_wscale = ep->flags & TS_EP_WSCALE;
+        sd->sent_fin = ep->flags & TS_EP_FIN;
+        sd->sent_rst = ep->flags & TS_EP_RST;
+        sd->fin_acked = ep->flags & TS_EP_FIN_ACKED;
+        sd->isn = ep->isn;
+        sd->bytes = ep->bytes;
+        sd->segs = ep->segs;
+        sd->retrans = ep->retrans;
+    }
+    v->t_first = c->t_first;
+    v->t_last = c->t_last;
+    v->t_syn = c->t_syn;
+    v->t_synack = c->t_synack;
+    v->t_hs_ack = c->t_hs_ack;
+    v->close_kind = c->close_kind;
+    v->closed_by = c->closed_by;
+    v->rst_reason = c->rst_reason;
+    v->completeness = c->completeness;
+    v->flipped = c->flipped;
+    v->pickup = c->pickup;
+    v->simopen = c->simopen;
+    v->simclose = c->simclose;
+    v->half_closed = c->half_closed;
+    v->merged = c->merged;
+    v->tunnel_key = c->tkey;
+    _Static_assert(sizeof v->history > sizeof c->history, "room for the NUL");
+    memcpy(v->history, c->history, c->hist_len);
+    v->history[c->hist_len] = '\0';
+}
+
+uint64_t ts_conn_id(const struct ts_conn *c)
+{
+    return c->id;
+}
+
+const struct ts_addr *ts_conn_addr(const struct ts_conn *c, enum ts_dir d)
+{
+    return &c->addr[d];
+}
+
+uint16_t ts_conn_port(const struct ts_conn *c, enum ts_dir d)
+{
+    return c->port[d];
+}
+
+enum ts_state ts_conn_state(const struct ts_conn *c, enum ts_dir d)
+{
+    return (enum ts_state)c->ep[d].state;
+}
+
+enum ts_close_kind ts_conn_close_kind(const struct ts_conn *c)
+{
+    return (enum ts_close_kind)c->close_kind;
+}
+
+int ts_conn_closed_by(const struct ts_conn *c)
+{
+    return c->closed_by;
+}
+
+size_t ts_conn_history(const struct ts_conn *c, const char **s)
+{
+    *s = c->history;
+    return c->hist_len;
+}
+
 uint64_t ts_conn_bytes(const struct ts_conn *c, enum ts_dir d)
 {
     return c->ep[d].bytes;
@@ -612,99 +690,116 @@ static void update_endpoint(struct ts_conn *c, int d, const struct ts_seg *s)
     snd->last_cksum = s->cksum;
 }
 
-/* Roles and states: see the file comment and docs/states.md. */
-static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg *s,
-                                   struct ts_event *ev)
+/* SYN with FIN or RST, FIN with RST, or no flags at all. */
+static inline void check_flags(uint8_t f, struct ts_event *ev)
+{
+    if (f == 0 || ((f & TS_TH_SYN) && (f & (TS_TH_FIN | TS_TH_RST))) ||
+        ((f & TS_TH_FIN) && (f & TS_TH_RST)))
+        ev->notes |= TS_NOTE_BAD_FLAGS;
+}
+
+/* Why the sender resets: refused (it never sent a SYN, and the receiver's
+ * is not known to have reached it), stray (nothing left to reset) or an
+ * abort. */
+static enum ts_rst_reason rst_reason(const struct ts_conn *c, int d)
+{
+    const struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    if (!(snd->flags & TS_EP_SYN) &&
+        (rcv->state == TS_SYN_SENT || rcv->state == TS_SYN_RCVD) &&
+        !(snd->flags & TS_EP_GOT_SYN))
+        return TS_RST_REFUSED;
+    if (conn_finished(c) || (snd->state == TS_CLOSED && rcv->state == TS_CLOSED) ||
+        (snd->state == TS_LISTEN && rcv->state == TS_CLOSED))
+        return TS_RST_STRAY;
+    return TS_RST_ABORT;
+}
+
+/* A RST: its reason, the close it makes, and both sides' states.  Nothing
+ * else of the segment counts (its ACK field is not processed). */
+static void on_rst(struct ts_conn *c, int d, const struct ts_seg *s, struct ts_event *ev)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    if (s->payload_len)
+        ev->notes |= TS_NOTE_RST_DATA;
+    enum ts_rst_reason why = rst_reason(c, d);
+    ev->rst_reason = (uint8_t)why;
+    /* The sender of a RST has no connection any more (it aborted, or
+     * never had one).  The receiver drops it only if the RST is
+     * acceptable (RFC 9293 §3.10.7); a LISTEN receiver ignores it. */
+    if (why == TS_RST_STRAY && !c->rst_reason && !c->closed_by) {
+        c->rst_reason = (uint8_t)why;
+    } else if (why != TS_RST_STRAY) {
+        if (!c->closed_by) {
+            c->closed_by = (uint8_t)(d + 1);
+            c->rst_reason = (uint8_t)why;
+            c->close_kind = why == TS_RST_REFUSED ? TS_CLOSE_REFUSED : TS_CLOSE_RESET;
+        } else if (c->close_kind != TS_CLOSE_REFUSED && !c->rst_reason) {
+            c->rst_reason = (uint8_t)why;
+        }
+    }
+    /* <SEQ=SEG.ACK><CTL=RST> is how CLOSED, LISTEN and SYN-SENT answer
+     * an unacceptable ACK (RFC 9293 §3.10.7.1-3): from LISTEN or SYN-SENT
+     * the sender keeps its state (Figures 8, 9 and 11). */
+    bool answers_ack = !(s->flags & TS_TH_ACK) && (rcv->flags & TS_EP_ACKED) &&
+                       s->seq == rcv->lastack &&
+                       (snd->state == TS_SYN_SENT || snd->state == TS_LISTEN);
+    if (!answers_ack)
+        set_state(c, d, TS_EV_RST, ev);
+    if (rcv->state == TS_LISTEN || rcv->state == TS_CLOSED) {
+        /* nothing to reset */
+    } else if (!rst_acceptable(c, d, s)) {
+        ev->notes |= TS_NOTE_RST_OUT_OF_WINDOW;
+    } else if (rcv->state == TS_SYN_RCVD && rcv->passive) {
+        /* a passive open goes back to LISTEN (§3.10.7.4, first check) */
+        rcv->state = TS_LISTEN;
+        rcv->passive = 0;
+        rcv->flags &= (uint16_t)~(TS_EP_GOT_SYN | TS_EP_IMPL_SYN);
+    } else {
+        set_state(c, !d, TS_EV_RST, ev);
+    }
+    snd->flags |= TS_EP_RST;
+    ev->role = TS_ROLE_RESET;
+}
+
+/* What the ACK field proved (ack_field), for the SYN, FIN and role steps. */
+struct ack_proof {
+    bool completes_hs; /* the sender's handshake is complete with it */
+    bool acks_fin;     /* it is the sender's first ACK of the peer's FIN */
+    uint16_t answered; /* TS_EP_IMPL_* the sender answers now */
+};
+
+/* The opener ACKs a SYN+ACK the capture missed: its ack proves the peer
+ * sent one with ISN ack - 1 and had received our SYN.  (A raw ack of 0 is
+ * what hand-made captures write for "none": not proof.) */
+static void missed_synack(struct ts_conn *c, int d, const struct ts_seg *s,
+                          struct ts_event *ev)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    if (!((s->flags & (TS_TH_ACK | TS_TH_SYN)) == TS_TH_ACK && s->ack != 0 &&
+          (snd->flags & TS_EP_SYN) && !(snd->flags & TS_EP_SYNACK) &&
+          !(rcv->flags & TS_EP_SYN) && rcv->state == TS_LISTEN))
+        return;
+    rcv->isn = s->ack - 1;
+    rcv->nxt = s->ack;
+    rcv->t_nxt_us = us_since(c, s->t_ns);
+    rcv->flags |= TS_EP_SYN | TS_EP_SYNACK | TS_EP_BASE | TS_EP_GOT_SYN;
+    rcv->passive = 1;
+    set_state(c, !d, TS_EV_RCV_SYN, ev);
+    ev->notes |= TS_NOTE_ACK_UNSEEN;
+}
+
+/* Segments in flight (docs/states.md): one direction is one path, in
+ * order.  A later segment of the sender reaching the receiver means its
+ * SYN or FIN reached it first, whether or not the receiver has said so
+ * yet.  Copies of the SYN or FIN itself imply nothing (the first may
+ * have been lost). */
+static void in_flight(struct ts_conn *c, int d, const struct ts_seg *s, struct ts_event *ev)
 {
     struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
     uint8_t f = s->flags;
-    bool syn = f & TS_TH_SYN, ack = f & TS_TH_ACK, fin = f & TS_TH_FIN;
-    int role = TS_ROLE_OTHER;
-
-    /* SYN with FIN or RST, FIN with RST, or no flags at all */
-    if (f == 0 || (syn && (f & (TS_TH_FIN | TS_TH_RST))) ||
-        ((f & TS_TH_FIN) && (f & TS_TH_RST)))
-        ev->notes |= TS_NOTE_BAD_FLAGS;
-
-    if (f & TS_TH_RST) {
-        role = TS_ROLE_RESET;
-        if (s->payload_len)
-            ev->notes |= TS_NOTE_RST_DATA;
-        enum ts_rst_reason why;
-        if (!(snd->flags & TS_EP_SYN) &&
-            (rcv->state == TS_SYN_SENT || rcv->state == TS_SYN_RCVD) &&
-            !(snd->flags & TS_EP_GOT_SYN))
-            why = TS_RST_REFUSED;
-        else if (conn_finished(c) || (snd->state == TS_CLOSED && rcv->state == TS_CLOSED) ||
-                 (snd->state == TS_LISTEN && rcv->state == TS_CLOSED))
-            why = TS_RST_STRAY;
-        else
-            why = TS_RST_ABORT;
-        ev->rst_reason = (uint8_t)why;
-        /* The sender of a RST has no connection any more (it aborted, or
-         * never had one).  The receiver drops it only if the RST is
-         * acceptable (RFC 9293 §3.10.7); a LISTEN receiver ignores it. */
-        if (why == TS_RST_STRAY && !c->rst_reason && !c->closed_by) {
-            c->rst_reason = (uint8_t)why;
-        } else if (why != TS_RST_STRAY) {
-            if (!c->closed_by) {
-                c->closed_by = (uint8_t)(d + 1);
-                c->rst_reason = (uint8_t)why;
-                c->close_kind = why == TS_RST_REFUSED ? TS_CLOSE_REFUSED : TS_CLOSE_RESET;
-            } else if (c->close_kind != TS_CLOSE_REFUSED && !c->rst_reason) {
-                c->rst_reason = (uint8_t)why;
-            }
-        }
-        /* <SEQ=SEG.ACK><CTL=RST> is how CLOSED, LISTEN and SYN-SENT answer
-         * an unacceptable ACK (RFC 9293 §3.10.7.1-3): from LISTEN or SYN-SENT
-         * the sender keeps its state (Figures 8, 9 and 11). */
-        bool answers_ack = !ack && (rcv->flags & TS_EP_ACKED) && s->seq == rcv->lastack &&
-                           (snd->state == TS_SYN_SENT || snd->state == TS_LISTEN);
-        if (!answers_ack)
-            set_state(c, d, TS_EV_RST, ev);
-        if (rcv->state == TS_LISTEN || rcv->state == TS_CLOSED) {
-            /* nothing to reset */
-        } else if (!rst_acceptable(c, d, s)) {
-            ev->notes |= TS_NOTE_RST_OUT_OF_WINDOW;
-        } else if (rcv->state == TS_SYN_RCVD && rcv->passive) {
-            /* a passive open goes back to LISTEN (§3.10.7.4, first check) */
-            rcv->state = TS_LISTEN;
-            rcv->passive = 0;
-            rcv->flags &= (uint16_t)~(TS_EP_GOT_SYN | TS_EP_IMPL_SYN);
-        } else {
-            set_state(c, !d, TS_EV_RST, ev);
-        }
-        snd->flags |= TS_EP_RST;
-        ev->role = (uint8_t)role;
-        return;
-    }
-
-    /* The ACK field: what it proves the sender received, and what of the
-     * receiver's it acknowledges.  ACK processing precedes FIN processing
-     * (RFC 9293 §3.10.7.4, fifth and eighth checks). */
-    bool completes_hs = false, acks_fin = false;
-    uint16_t answered = 0; /* TS_EP_IMPL_* the sender answers now */
-    if (ack && !syn && s->ack != 0 && (snd->flags & TS_EP_SYN) &&
-        !(snd->flags & TS_EP_SYNACK) && !(rcv->flags & TS_EP_SYN) &&
-        rcv->state == TS_LISTEN) {
-        /* The opener ACKs a SYN+ACK the capture missed: its ack proves the
-         * peer sent one with ISN ack - 1 and had received our SYN.  (A raw
-         * ack of 0 is what hand-made captures write for "none": not proof.) */
-        rcv->isn = s->ack - 1;
-        rcv->nxt = s->ack;
-        rcv->t_nxt_us = us_since(c, s->t_ns);
-        rcv->flags |= TS_EP_SYN | TS_EP_SYNACK | TS_EP_BASE | TS_EP_GOT_SYN;
-        rcv->passive = 1;
-        set_state(c, !d, TS_EV_RCV_SYN, ev);
-        ev->notes |= TS_NOTE_ACK_UNSEEN;
-    }
-    /* Segments in flight (docs/states.md): one direction is one path, in
-     * order.  A later segment of the sender reaching the receiver means its
-     * SYN or FIN reached it first, whether or not the receiver has said so
-     * yet.  Copies of the SYN or FIN itself imply nothing (the first may
-     * have been lost). */
+    bool ack = f & TS_TH_ACK;
     bool acks_new = ack && (!(snd->flags & TS_EP_ACKED) || s->ack != snd->lastack);
-    if ((snd->flags & TS_EP_SYN) && !(syn && !acks_new) &&
+    if ((snd->flags & TS_EP_SYN) && !((f & TS_TH_SYN) && !acks_new) &&
         !(rcv->flags & (TS_EP_GOT_SYN | TS_EP_IMPL_SYN)) &&
         (rcv->state == TS_LISTEN || rcv->state == TS_SYN_SENT)) {
         /* the SYN carried an ACK of the receiver's own SYN (a SYN+ACK): the
@@ -715,159 +810,232 @@ static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg
         set_state(c, !d, own_acked ? TS_EV_RCV_SYNACK : TS_EV_RCV_SYN, ev);
         rcv->flags |= TS_EP_IMPL_SYN;
     }
-    if ((snd->flags & TS_EP_FIN) && !(fin && !acks_new) &&
+    if ((snd->flags & TS_EP_FIN) && !((f & TS_TH_FIN) && !acks_new) &&
         !(rcv->flags & (TS_EP_GOT_FIN | TS_EP_IMPL_FIN)) &&
         ts_fsm_next((enum ts_state)rcv->state, TS_EV_RCV_FIN) >= 0) {
         set_state(c, !d, TS_EV_RCV_FIN, ev);
         rcv->flags |= TS_EP_IMPL_FIN;
     }
+}
 
-    if (ack) {
-        if ((rcv->flags & TS_EP_SYN) && ts_seq_ge(s->ack, rcv->isn + 1)) {
-            if (!(snd->flags & TS_EP_GOT_SYN)) {
-                snd->flags |= TS_EP_GOT_SYN;
-                bool own_acked = (snd->flags & TS_EP_SYN) &&
-                                 (rcv->flags & TS_EP_GOT_SYN);
-                if (snd->flags & TS_EP_IMPL_SYN) {
-                    answered |= TS_EP_IMPL_SYN; /* its state has the SYN already */
-                } else {
-                    if (snd->state == TS_LISTEN)
-                        snd->passive = 1;
-                    set_state(c, d, own_acked ? TS_EV_RCV_SYNACK : TS_EV_RCV_SYN, ev);
-                }
-                completes_hs = own_acked && !syn;
-                if (completes_hs && c->t_hs_ack == 0)
-                    c->t_hs_ack = s->t_ns;
+/* The ACK field acknowledges the receiver's SYN: the sender has it, and the
+ * receiver's SYN is acked.  Or it should and does not. */
+static void ack_of_syn(struct ts_conn *c, int d, const struct ts_seg *s,
+                       struct ts_event *ev, struct ack_proof *p)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    bool syn = s->flags & TS_TH_SYN;
+    if ((rcv->flags & TS_EP_SYN) && ts_seq_ge(s->ack, rcv->isn + 1)) {
+        if (!(snd->flags & TS_EP_GOT_SYN)) {
+            snd->flags |= TS_EP_GOT_SYN;
+            bool own_acked = (snd->flags & TS_EP_SYN) && (rcv->flags & TS_EP_GOT_SYN);
+            if (snd->flags & TS_EP_IMPL_SYN) {
+                p->answered |= TS_EP_IMPL_SYN; /* its state has the SYN already */
+            } else {
+                if (snd->state == TS_LISTEN)
+                    snd->passive = 1;
+                set_state(c, d, own_acked ? TS_EV_RCV_SYNACK : TS_EV_RCV_SYN, ev);
             }
-            if (!(rcv->flags & TS_EP_IMPL_SYN))
-                set_state(c, !d, TS_EV_RCV_ACK_SYN, ev);
-        } else if ((rcv->flags & TS_EP_SYN) && !(snd->flags & TS_EP_GOT_SYN)) {
-            /* an ACK that should acknowledge the peer's SYN and does not */
+            p->completes_hs = own_acked && !syn;
+            if (p->completes_hs && c->t_hs_ack == 0)
+                c->t_hs_ack = s->t_ns;
+        }
+        if (!(rcv->flags & TS_EP_IMPL_SYN))
+            set_state(c, !d, TS_EV_RCV_ACK_SYN, ev);
+    } else if ((rcv->flags & TS_EP_SYN) && !(snd->flags & TS_EP_GOT_SYN)) {
+        /* an ACK that should acknowledge the peer's SYN and does not */
+        ev->notes |= TS_NOTE_BAD_ACK;
+        ev->expected = rcv->isn + 1;
+        /* From a LISTEN side that sent no SYN, a bare ACK is what a
+         * synchronized connection of an older incarnation answers a new
+         * SYN with: that side is half-open (RFC 9293 Figure 9). */
+        if (!syn && !(s->flags & TS_TH_FIN) && snd->state == TS_LISTEN &&
+            !(snd->flags & TS_EP_SYN))
+            set_state(c, d, TS_EV_PICKUP, ev);
+    }
+}
+
+/* The ACK field acknowledges the receiver's FIN: the sender has it, and the
+ * receiver's FIN is acked. */
+static void ack_of_fin(struct ts_conn *c, int d, const struct ts_seg *s,
+                       struct ts_event *ev, struct ack_proof *p)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    if (!(rcv->flags & TS_EP_FIN) || !ts_seq_ge(s->ack, rcv->fin_seq + 1))
+        return;
+    if (!(snd->flags & TS_EP_GOT_FIN)) {
+        snd->flags |= TS_EP_GOT_FIN;
+        if (snd->flags & TS_EP_IMPL_FIN)
+            p->answered |= TS_EP_IMPL_FIN;
+        else
+            set_state(c, d, TS_EV_RCV_FIN, ev);
+        p->acks_fin = true;
+    }
+    if (!(rcv->flags & TS_EP_FIN_ACKED)) {
+        rcv->flags |= TS_EP_FIN_ACKED;
+        if (!(rcv->flags & TS_EP_IMPL_FIN))
+            set_state(c, !d, TS_EV_RCV_ACK_FIN, ev);
+    }
+}
+
+/* The ACK field: what it proves the sender received, and what of the
+ * receiver's it acknowledges.  ACK processing precedes FIN processing
+ * (RFC 9293 §3.10.7.4, fifth and eighth checks). */
+static void ack_field(struct ts_conn *c, int d, const struct ts_seg *s,
+                      struct ts_event *ev, struct ack_proof *p)
+{
+    missed_synack(c, d, s, ev);
+    in_flight(c, d, s, ev);
+    if (s->flags & TS_TH_ACK) {
+        ack_of_syn(c, d, s, ev, p);
+        ack_of_fin(c, d, s, ev, p);
+    }
+}
+
+/* A SYN or SYN+ACK: the sender's ISN, window scale and state.  Returns its
+ * role. */
+static enum ts_role on_syn(struct ts_conn *c, int d, const struct ts_seg *s,
+                           struct ts_event *ev)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    enum ts_role role;
+    if (s->payload_len)
+        ev->notes |= TS_NOTE_DATA_ON_SYN;
+    if (!(s->flags & TS_TH_ACK)) {
+        if ((rcv->flags & TS_EP_SYN) && !(rcv->flags & TS_EP_SYNACK) &&
+            !(snd->flags & TS_EP_GOT_SYN)) {
+            role = TS_ROLE_SIMOPEN_SYN;
+            c->simopen = 1;
+        } else {
+            role = TS_ROLE_HS1;
+        }
+        if (c->t_syn == 0)
+            c->t_syn = s->t_ns;
+        set_state(c, d, TS_EV_SND_SYN, ev);
+    } else {
+        role = c->simopen ? TS_ROLE_SIMOPEN_SYNACK : TS_ROLE_HS2;
+        snd->flags |= TS_EP_SYNACK;
+        if (c->t_synack == 0)
+            c->t_synack = s->t_ns;
+        /* a SYN+ACK must acknowledge exactly the peer's ISN + 1 */
+        if ((rcv->flags & TS_EP_SYN) && s->ack != rcv->isn + 1) {
             ev->notes |= TS_NOTE_BAD_ACK;
             ev->expected = rcv->isn + 1;
-            /* From a LISTEN side that sent no SYN, a bare ACK is what a
-             * synchronized connection of an older incarnation answers a new
-             * SYN with: that side is half-open (RFC 9293 Figure 9). */
-            if (!syn && !fin && snd->state == TS_LISTEN && !(snd->flags & TS_EP_SYN))
-                set_state(c, d, TS_EV_PICKUP, ev);
         }
-        if ((rcv->flags & TS_EP_FIN) && ts_seq_ge(s->ack, rcv->fin_seq + 1)) {
-            if (!(snd->flags & TS_EP_GOT_FIN)) {
-                snd->flags |= TS_EP_GOT_FIN;
-                if (snd->flags & TS_EP_IMPL_FIN)
-                    answered |= TS_EP_IMPL_FIN;
-                else
-                    set_state(c, d, TS_EV_RCV_FIN, ev);
-                acks_fin = true;
-            }
-            if (!(rcv->flags & TS_EP_FIN_ACKED)) {
-                rcv->flags |= TS_EP_FIN_ACKED;
-                if (!(rcv->flags & TS_EP_IMPL_FIN))
-                    set_state(c, !d, TS_EV_RCV_ACK_FIN, ev);
-            }
-        }
+        if (snd->state == TS_LISTEN)
+            snd->passive = 1;
+        set_state(c, d, TS_EV_SND_SYNACK, ev);
     }
-
-    if (syn) {
-        if (s->payload_len)
-            ev->notes |= TS_NOTE_DATA_ON_SYN;
-        if (!ack) {
-            if ((rcv->flags & TS_EP_SYN) && !(rcv->flags & TS_EP_SYNACK) &&
-                !(snd->flags & TS_EP_GOT_SYN)) {
-                role = TS_ROLE_SIMOPEN_SYN;
-                c->simopen = 1;
-            } else {
-                role = TS_ROLE_HS1;
-            }
-            if (c->t_syn == 0)
-                c->t_syn = s->t_ns;
-            set_state(c, d, TS_EV_SND_SYN, ev);
-        } else {
-            role = c->simopen ? TS_ROLE_SIMOPEN_SYNACK : TS_ROLE_HS2;
-            snd->flags |= TS_EP_SYNACK;
-            if (c->t_synack == 0)
-                c->t_synack = s->t_ns;
-            /* a SYN+ACK must acknowledge exactly the peer's ISN + 1 */
-            if ((rcv->flags & TS_EP_SYN) && s->ack != rcv->isn + 1) {
-                ev->notes |= TS_NOTE_BAD_ACK;
-                ev->expected = rcv->isn + 1;
-            }
-            if (snd->state == TS_LISTEN)
-                snd->passive = 1;
-            set_state(c, d, TS_EV_SND_SYNACK, ev);
-        }
-        if (!(snd->flags & TS_EP_SYN)) {
-            snd->flags |= TS_EP_SYN;
-            snd->isn = s->seq;
-        } else if (s->seq != snd->isn) {
-            ev->notes |= TS_NOTE_BAD_SEQ;
-            ev->expected = snd->isn;
-        }
-        if (s->opt.present & TS_HAS_WSCALE) {
-            snd->flags |= TS_EP_WSCALE;
-            snd->wscale = s->opt.wscale;
-        }
+    if (!(snd->flags & TS_EP_SYN)) {
+        snd->flags |= TS_EP_SYN;
+        snd->isn = s->seq;
+    } else if (s->seq != snd->isn) {
+        ev->notes |= TS_NOTE_BAD_SEQ;
+        ev->expected = snd->isn;
     }
-
-    if (fin) {
-        if (!(snd->flags & TS_EP_FIN)) {
-            snd->flags |= TS_EP_FIN;
-            snd->fin_seq = s->seq + s->payload_len + (syn ? 1u : 0u);
-            if (!c->closed_by)
-                c->closed_by = (uint8_t)(d + 1);
-        } else if (s->seq + s->payload_len != snd->fin_seq) {
-            ev->notes |= TS_NOTE_BAD_SEQ;
-            ev->expected = snd->fin_seq - s->payload_len;
-        }
-        if (!(rcv->flags & TS_EP_FIN)) {
-            role = TS_ROLE_TD1;
-        } else if (!(snd->flags & TS_EP_GOT_FIN)) {
-            /* the peer's FIN is out and this FIN does not acknowledge it:
-             * they crossed (RFC 9293 §3.6, simultaneous close) */
-            role = TS_ROLE_SIMCLOSE_FIN;
-            c->simclose = 1;
-            ev->notes |= TS_NOTE_FIN_CROSSED;
-        } else if (acks_fin) {
-            role = TS_ROLE_TD23;
-            c->merged = 1;
-        } else {
-            role = TS_ROLE_TD3;
-        }
-        if (!syn)
-            set_state(c, d, TS_EV_SND_FIN, ev);
-        if (!ack && (snd->flags & TS_EP_SEEN))
-            ev->notes |= TS_NOTE_BAD_FLAGS; /* FIN without ACK midway */
-    } else if (!syn) {
-        if (acks_fin) {
-            if (c->simclose)
-                role = TS_ROLE_SIMCLOSE_ACK;
-            else if (snd->flags & TS_EP_FIN)
-                role = TS_ROLE_TD4;
-            else
-                role = TS_ROLE_TD2;
-        } else if (completes_hs) {
-            role = TS_ROLE_HS3;
-        } else if (s->payload_len) {
-            role = TS_ROLE_DATA;
-        } else if (ack) {
-            role = TS_ROLE_ACK;
-        }
+    if (s->opt.present & TS_HAS_WSCALE) {
+        snd->flags |= TS_EP_WSCALE;
+        snd->wscale = s->opt.wscale;
     }
+    return role;
+}
 
-    if (s->payload_len && (rcv->flags & TS_EP_FIN) && !syn) {
+/* A FIN: where it lies, who closed first, and which FIN of the teardown it
+ * is.  Returns its role. */
+static enum ts_role on_fin(struct ts_conn *c, int d, const struct ts_seg *s,
+                           struct ts_event *ev, const struct ack_proof *p)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    bool syn = s->flags & TS_TH_SYN;
+    enum ts_role role;
+    if (!(snd->flags & TS_EP_FIN)) {
+        snd->flags |= TS_EP_FIN;
+        snd->fin_seq = s->seq + s->payload_len + (syn ? 1u : 0u);
+        if (!c->closed_by)
+            c->closed_by = (uint8_t)(d + 1);
+    } else if (s->seq + s->payload_len != snd->fin_seq) {
+        ev->notes |= TS_NOTE_BAD_SEQ;
+        ev->expected = snd->fin_seq - s->payload_len;
+    }
+    if (!(rcv->flags & TS_EP_FIN)) {
+        role = TS_ROLE_TD1;
+    } else if (!(snd->flags & TS_EP_GOT_FIN)) {
+        /* the peer's FIN is out and this FIN does not acknowledge it:
+         * they crossed (RFC 9293 §3.6, simultaneous close) */
+        role = TS_ROLE_SIMCLOSE_FIN;
+        c->simclose = 1;
+        ev->notes |= TS_NOTE_FIN_CROSSED;
+    } else if (p->acks_fin) {
+        role = TS_ROLE_TD23;
+        c->merged = 1;
+    } else {
+        role = TS_ROLE_TD3;
+    }
+    if (!syn)
+        set_state(c, d, TS_EV_SND_FIN, ev);
+    if (!(s->flags & TS_TH_ACK) && (snd->flags & TS_EP_SEEN))
+        ev->notes |= TS_NOTE_BAD_FLAGS; /* FIN without ACK midway */
+    return role;
+}
+
+/* The role of a segment with neither SYN nor FIN (nor RST). */
+static enum ts_role plain_role(const struct ts_conn *c, int d, const struct ts_seg *s,
+                               const struct ack_proof *p)
+{
+    if (p->acks_fin) {
+        if (c->simclose)
+            return TS_ROLE_SIMCLOSE_ACK;
+        return (c->ep[d].flags & TS_EP_FIN) ? TS_ROLE_TD4 : TS_ROLE_TD2;
+    }
+    if (p->completes_hs)
+        return TS_ROLE_HS3;
+    if (s->payload_len)
+        return TS_ROLE_DATA;
+    if (s->flags & TS_TH_ACK)
+        return TS_ROLE_ACK;
+    return TS_ROLE_OTHER;
+}
+
+/* It has answered the SYN or FIN it was only implied to have: the ACKs of
+ * its own SYN or FIN that came behind reach it now. */
+static void apply_answered(struct ts_conn *c, int d, uint16_t answered, struct ts_event *ev)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    snd->flags &= (uint16_t)~answered;
+    if ((answered & TS_EP_IMPL_SYN) && (snd->flags & TS_EP_SYN) &&
+        (rcv->flags & TS_EP_GOT_SYN))
+        set_state(c, d, TS_EV_RCV_ACK_SYN, ev);
+    if ((answered & TS_EP_IMPL_FIN) && (snd->flags & TS_EP_FIN_ACKED))
+        set_state(c, d, TS_EV_RCV_ACK_FIN, ev);
+}
+
+/* Roles and states: see the file comment and docs/states.md.  The steps,
+ * in the order their proofs build on each other: a RST alone; else the ACK
+ * field, then the SYN, then the FIN, then the role. */
+static void handshake_and_teardown(struct ts_conn *c, int d, const struct ts_seg *s,
+                                   struct ts_event *ev)
+{
+    uint8_t f = s->flags;
+    check_flags(f, ev);
+    if (f & TS_TH_RST) {
+        on_rst(c, d, s, ev);
+        return;
+    }
+    struct ack_proof p = {false, false, 0};
+    ack_field(c, d, s, ev, &p);
+    enum ts_role role = TS_ROLE_OTHER;
+    if (f & TS_TH_SYN)
+        role = on_syn(c, d, s, ev);
+    if (f & TS_TH_FIN)
+        role = on_fin(c, d, s, ev, &p);
+    else if (!(f & TS_TH_SYN))
+        role = plain_role(c, d, s, &p);
+    if (s->payload_len && (c->ep[!d].flags & TS_EP_FIN) && !(f & TS_TH_SYN)) {
         ev->notes |= TS_NOTE_HALF_CLOSE;
         c->half_closed = 1;
     }
-    /* It has answered the SYN or FIN it was only implied to have: the ACKs
-     * of its own SYN or FIN that came behind reach it now. */
-    if (answered) {
-        snd->flags &= (uint16_t)~answered;
-        if ((answered & TS_EP_IMPL_SYN) && (snd->flags & TS_EP_SYN) &&
-            (rcv->flags & TS_EP_GOT_SYN))
-            set_state(c, d, TS_EV_RCV_ACK_SYN, ev);
-        if ((answered & TS_EP_IMPL_FIN) && (snd->flags & TS_EP_FIN_ACKED))
-            set_state(c, d, TS_EV_RCV_ACK_FIN, ev);
-    }
+    if (p.answered)
+        apply_answered(c, d, p.answered, ev);
     ev->role = (uint8_t)role;
 }
 
@@ -891,70 +1059,69 @@ static void close_kind_update(struct ts_conn *c)
         c->close_kind = TS_CLOSE_4WAY;
 }
 
-void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
+/* A pure SYN on a tracked tuple with a new ISN, or any SYN once both sides
+ * are closed (as Zeek and current tshark do), opens a new incarnation: the
+ * old one's verdict is given and it is forgotten.  True when it was. */
+static bool reuse_tuple(struct ts_tracker *t, uint32_t idx, const struct ts_conn *c, int d,
+                        const struct ts_seg *s, struct ts_event *ev)
 {
-    memset(ev, 0, sizeof *ev);
-    ts_tracker_expire(t, s->t_ns);
+    const struct ts_endpoint *snd = &c->ep[d];
+    bool other_isn = (snd->flags & TS_EP_SYN) && s->seq != snd->isn;
+    if (!other_isn && !conn_finished(c))
+        return false;
+    conn_end(t, idx, TS_END_REUSED);
+    ev->notes |= TS_NOTE_PORT_REUSE;
+    return true;
+}
 
-    int d = TS_C2S;
-    uint32_t idx = ct_find(&t->ct, s, &d);
-    struct ts_conn *c = idx != CT_NIL ? ct_load(&t->ct, idx, &t->scratch) : NULL;
+/* A new connection for s: who is the client, and what a missed SYN or a
+ * midstream start proves about both sides.  *d is s's direction in it. */
+static struct ts_conn *open_conn(struct ts_tracker *t, const struct ts_seg *s, int *d,
+                                 struct ts_event *ev)
+{
     uint8_t f = s->flags;
-    bool pure_syn = (f & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == TS_TH_SYN;
-
-    if (c && pure_syn) {
-        const struct ts_endpoint *snd = &c->ep[d];
-        /* a new ISN, or any SYN once both sides are closed (as Zeek and
-         * current tshark do), opens a new incarnation */
-        bool other_isn = (snd->flags & TS_EP_SYN) && s->seq != snd->isn;
-        if (other_isn || conn_finished(c)) {
-            conn_end(t, idx, TS_END_REUSED);
-            c = NULL;
-            idx = CT_NIL;
-            ev->notes |= TS_NOTE_PORT_REUSE;
+    bool sender_client = true;
+    bool zflip = zeek_flips(s);
+    if ((f & TS_TH_SYN) && (f & TS_TH_ACK)) {
+        sender_client = false; /* the SYN+ACK's sender is the server */
+    } else if (!(f & TS_TH_SYN)) {
+        /* midstream: orient by ports as Zeek does */
+        sender_client = !zeek_flips(s);
+    }
+    struct ts_conn *c = conn_new(t, s, sender_client);
+    c->zeek_flip = zflip;
+    *d = sender_client ? TS_C2S : TS_S2C;
+    if ((f & TS_TH_SYN) && (f & TS_TH_ACK)) {
+        /* The SYN was missed, but the SYN+ACK's ack proves the client
+         * sent one with ISN ack - 1: the client is in SYN_SENT. */
+        struct ts_endpoint *cl = &c->ep[TS_C2S];
+        cl->isn = s->ack - 1;
+        cl->nxt = s->ack;
+        cl->flags |= TS_EP_SYN | TS_EP_BASE;
+        cl->state = TS_SYN_SENT;
+        c->flipped = 1;
+        ev->notes |= TS_NOTE_FLIPPED;
+        /* Zeek keeps the SYN+ACK's sender as originator unless its port
+         * looks like a server's and the other does not */
+        c->zeek_orig_server = !zeek_flips(s);
+    } else if (!(f & TS_TH_SYN)) {
+        c->pickup = 1;
+        if (!(f & TS_TH_RST)) {
+            ev->notes |= TS_NOTE_PICKUP;
+            set_state(c, 0, TS_EV_PICKUP, ev);
+            set_state(c, 1, TS_EV_PICKUP, ev);
+        } else {
+            c->ep[0].state = TS_CLOSED;
+            c->ep[1].state = TS_CLOSED;
         }
     }
+    return c;
+}
 
-    if (!c) {
-        bool sender_client = true;
-        bool zflip = zeek_flips(s);
-        if ((f & TS_TH_SYN) && (f & TS_TH_ACK)) {
-            sender_client = false; /* the SYN+ACK's sender is the server */
-        } else if (!(f & TS_TH_SYN)) {
-            /* midstream: orient by ports as Zeek does */
-            sender_client = !zeek_flips(s);
-        }
-        c = conn_new(t, s, sender_client);
-        c->zeek_flip = zflip;
-        d = sender_client ? TS_C2S : TS_S2C;
-        if ((f & TS_TH_SYN) && (f & TS_TH_ACK)) {
-            /* The SYN was missed, but the SYN+ACK's ack proves the client
-             * sent one with ISN ack - 1: the client is in SYN_SENT. */
-            struct ts_endpoint *cl = &c->ep[TS_C2S];
-            cl->isn = s->ack - 1;
-            cl->nxt = s->ack;
-            cl->flags |= TS_EP_SYN | TS_EP_BASE;
-            cl->state = TS_SYN_SENT;
-            c->flipped = 1;
-            ev->notes |= TS_NOTE_FLIPPED;
-            /* Zeek keeps the SYN+ACK's sender as originator unless its port
-             * looks like a server's and the other does not */
-            c->zeek_orig_server = !zeek_flips(s);
-        } else if (!(f & TS_TH_SYN)) {
-            c->pickup = 1;
-            if (!(f & TS_TH_RST)) {
-                ev->notes |= TS_NOTE_PICKUP;
-                set_state(c, 0, TS_EV_PICKUP, ev);
-                set_state(c, 1, TS_EV_PICKUP, ev);
-            } else {
-                c->ep[0].state = TS_CLOSED;
-                c->ep[1].state = TS_CLOSED;
-            }
-        }
-    } else {
-        c->t_last = s->t_ns > c->t_last ? s->t_ns : c->t_last;
-    }
-
+/* The event's connection, direction and states before the segment. */
+static void event_begin(const struct ts_conn *c, int d, const struct ts_seg *s,
+                        struct ts_event *ev)
+{
     ev->conn = c;
     ev->dir = (uint8_t)d;
     ev->old_state[0] = c->ep[0].state;
@@ -962,25 +1129,35 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
     if ((ev->notes & TS_NOTE_FLIPPED) && c->ep[0].segs + c->ep[1].segs == 0)
         ev->old_state[TS_C2S] = TS_CLOSED; /* SYN_SENT is this segment's proof */
     if (conn_finished(c) && (c->ep[0].segs + c->ep[1].segs) > 0 &&
-        !(f & TS_TH_RST))
+        !(s->flags & TS_TH_RST))
         ev->notes |= TS_NOTE_AFTER_CLOSE;
+}
 
-    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+/* What the segment is: its sequence and ACK analysis, then (unless it is a
+ * duplicate, which repeats its original's role without changing anything)
+ * its role and the states it moves; notes on the segment alone last. */
+static void analyse(struct ts_conn *c, int d, const struct ts_seg *s, struct ts_event *ev)
+{
     analyse_seq(c, d, s, ev);
     if (!(ev->notes & TS_NOTE_DUPLICATE)) {
         analyse_ack(c, d, s, ev);
         analyse_window(c, d, s, ev);
         handshake_and_teardown(c, d, s, ev);
     } else {
-        /* a duplicate repeats its original's role without changing anything */
         ev->role = TS_ROLE_OTHER;
     }
-    if (s->win == 0 && !(f & (TS_TH_SYN | TS_TH_FIN | TS_TH_RST)))
+    if (s->win == 0 && !(s->flags & (TS_TH_SYN | TS_TH_FIN | TS_TH_RST)))
         ev->notes |= TS_NOTE_ZERO_WINDOW;
     if (s->cksum_state == TS_CK_BAD)
         ev->notes |= TS_NOTE_BAD_CKSUM;
+}
 
-    /* relative numbers: tshark's bases (ISN; seq - 1 / ack - 1 when no SYN) */
+/* The sender's record after the segment, and the relative numbers: tshark's
+ * bases (ISN; seq - 1 / ack - 1 when no SYN was seen). */
+static void account(struct ts_conn *c, int d, const struct ts_seg *s, struct ts_event *ev)
+{
+    struct ts_endpoint *snd = &c->ep[d], *rcv = &c->ep[!d];
+    uint8_t f = s->flags;
     if (!(rcv->flags & TS_EP_BASE) && (f & TS_TH_ACK)) {
         rcv->isn = s->ack - 1;
         rcv->nxt = s->ack;
@@ -999,12 +1176,23 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
         snd->flags |= TS_EP_LAST_KA;
     else
         snd->flags &= (uint16_t)~TS_EP_LAST_KA;
+}
 
+/* The verdict's bookkeeping: tshark's completeness, the close kind, Zeek's
+ * history and states. */
+static void verdict_update(struct ts_conn *c, int d, const struct ts_seg *s,
+                           const struct ts_event *ev)
+{
     c->completeness |= ts_completeness_bits(c, s);
     close_kind_update(c);
     bool orig = c->zeek_orig_server ? d == TS_S2C : d == TS_C2S;
     zk_on_segment(c, orig, s, ev->notes);
+}
 
+/* The event's states after the segment, and the right value behind a
+ * bad-ack or bad-seq note relative to the ISN it is about. */
+static void event_end(const struct ts_conn *c, int d, struct ts_event *ev)
+{
     ev->new_state[0] = c->ep[0].state;
     ev->new_state[1] = c->ep[1].state;
     ev->conn_id = c->id;
@@ -1012,8 +1200,13 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
         ev->expected_rel = ev->expected - c->ep[!d].isn;
     else if (ev->notes & TS_NOTE_BAD_SEQ)
         ev->expected_rel = ev->expected - c->ep[d].isn;
+}
 
-    /* store: the list it belongs on; a new connection may first need room */
+/* Store c (at idx, or new when CT_NIL) on the list its states call for; a
+ * new connection may first need room, made by evicting the oldest closed,
+ * else the oldest open one. */
+static void store(struct ts_tracker *t, uint32_t idx, struct ts_conn *c, struct ts_event *ev)
+{
     int want = conn_finished(c) ? CT_CLOSED : CT_OPEN;
     if (idx == CT_NIL && t->ct.live >= t->cfg.max_conns) {
         uint32_t victim = ct_oldest(&t->ct, CT_CLOSED);
@@ -1028,4 +1221,32 @@ void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
         ev->conn = NULL; /* out of memory: shown untracked, not remembered */
         ev->conn_id = 0;
     }
+}
+
+/* Expire, find (or open) the connection, analyse the segment, account for
+ * it, and store the connection. */
+void ts_track(struct ts_tracker *t, const struct ts_seg *s, struct ts_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ts_tracker_expire(t, s->t_ns);
+
+    int d = TS_C2S;
+    uint32_t idx = ct_find(&t->ct, s, &d);
+    struct ts_conn *c = idx != CT_NIL ? ct_load(&t->ct, idx, &t->scratch) : NULL;
+    if (c && (s->flags & (TS_TH_SYN | TS_TH_ACK | TS_TH_RST)) == TS_TH_SYN &&
+        reuse_tuple(t, idx, c, d, s, ev)) {
+        c = NULL;
+        idx = CT_NIL;
+    }
+    if (!c)
+        c = open_conn(t, s, &d, ev);
+    else
+        c->t_last = s->t_ns > c->t_last ? s->t_ns : c->t_last;
+
+    event_begin(c, d, s, ev);
+    analyse(c, d, s, ev);
+    account(c, d, s, ev);
+    verdict_update(c, d, s, ev);
+    event_end(c, d, ev);
+    store(t, idx, c, ev);
 }

@@ -28,6 +28,7 @@
 #include "tcpshake/engine.h"
 #include "tcpshake/filter.h"
 #include "tcpshake/sink.h"
+#include "../../src/conn.h" /* white-box: builds and reads connection records */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -35,6 +35,7 @@
 #include "tcpshake/render.h"
 #include "tcpshake/svg.h"
 #include "tcpshake/track.h"
+#include "../../src/conn.h" /* white-box: builds and reads connection records */
 
 static const char *captures_dir = "captures";
 

@@ -19,6 +19,7 @@
 #include "tcpshake/fsm.h"
 #include "tcpshake/pcapng.h"
 #include "tcpshake/track.h"
+#include "../../src/conn.h" /* white-box: builds and reads connection records */
 
 /* ---- a memory FILE ------------------------------------------------------- */
 

@@ -393,6 +393,58 @@ static void test_textbook_4way(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* The public view of a connection (ts_conn_view and the accessors) says
+ * what the record says. */
+static void test_conn_view(void **state)
+{
+    (void)state;
+    struct rec r;
+    struct ts_tracker *t = tracker(&r, NULL);
+    struct tuple tp = tuple4(40000);
+    int bad = run("view", t, &tp, textbook, N(textbook), NULL);
+    expire_after(t, 65);
+    assert_int_equal(r.n, 1);
+    const struct ts_conn *c = &r.v[0].c;
+    struct ts_conn_view v;
+    memset(&v, 0xa5, sizeof v);
+    ts_conn_view(c, &v);
+    assert_int_equal(v.id, c->id);
+    assert_int_equal(ts_conn_id(c), c->id);
+    for (int d = 0; d < 2; d++) {
+        const struct ts_conn_side *sd = &v.side[d];
+        assert_memory_equal(&sd->addr, &c->addr[d], sizeof sd->addr);
+        assert_memory_equal(ts_conn_addr(c, (enum ts_dir)d), &c->addr[d], sizeof sd->addr);
+        assert_int_equal(sd->port, c->port[d]);
+        assert_int_equal(ts_conn_port(c, (enum ts_dir)d), c->port[d]);
+        assert_int_equal(sd->state, TS_CLOSED);
+        assert_int_equal(ts_conn_state(c, (enum ts_dir)d), TS_CLOSED);
+        assert_true(sd->sent_syn && sd->sent_fin && sd->fin_acked && !sd->sent_rst);
+        assert_int_equal(sd->isn, c->ep[d].isn);
+        assert_int_equal(sd->bytes, ts_conn_bytes(c, (enum ts_dir)d));
+        assert_int_equal(sd->segs, ts_conn_segs(c, (enum ts_dir)d));
+        assert_int_equal(sd->retrans, 0);
+    }
+    assert_int_equal(v.side[TS_C2S].port, 40000);
+    assert_int_equal(v.side[TS_S2C].port, 80);
+    assert_int_equal(v.side[TS_C2S].bytes, 10);
+    assert_int_equal(v.side[TS_S2C].bytes, 20);
+    assert_int_equal(v.close_kind, TS_CLOSE_4WAY);
+    assert_int_equal(ts_conn_close_kind(c), TS_CLOSE_4WAY);
+    assert_int_equal(v.closed_by, 1);
+    assert_int_equal(ts_conn_closed_by(c), 1);
+    assert_int_equal(v.completeness, c->completeness);
+    assert_int_equal(v.t_syn, c->t_syn);
+    assert_int_equal(v.t_first, c->t_first);
+    assert_false(v.flipped || v.pickup || v.simopen || v.simclose || v.merged);
+    assert_string_equal(v.history, "ShADadFf");
+    const char *h;
+    size_t n = ts_conn_history(c, &h);
+    assert_int_equal(n, 8);
+    assert_memory_equal(h, "ShADadFf", 8);
+    ts_tracker_free(t);
+    assert_int_equal(bad, 0);
+}
+
 static void test_server_first_close(void **state)
 {
     (void)state;
@@ -1978,6 +2030,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_textbook_4way),
+        cmocka_unit_test(test_conn_view),
         cmocka_unit_test(test_server_first_close),
         cmocka_unit_test(test_merged_close),
         cmocka_unit_test(test_half_close),

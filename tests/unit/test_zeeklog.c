@@ -21,6 +21,7 @@
 #include "tcpshake/decode.h"
 #include "tcpshake/track.h"
 #include "tcpshake/zeeklog.h"
+#include "../../src/conn.h" /* white-box: builds and reads connection records */
 
 #define T0_NS 1700000000000000000ull
 
