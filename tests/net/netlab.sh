@@ -32,6 +32,7 @@
 #   netlab_block ab|ba             drop every packet R forwards that way
 #   netlab_unblock                 stop that
 #   netlab_counts                  one line: what the impairment did so far
+#                                  (and impair's seed: seed=S repeats it)
 #   netlab_frames_ok               the MTU-sized-frame settings are in place
 #   netlab_bg NS CMD...            run CMD in namespace NS in the background
 #                                  (its pid is killed at the end)
@@ -205,7 +206,7 @@ netlab_counts() {
     if [ -n "$NL_IMPAIR_PID" ] && kill -0 "$NL_IMPAIR_PID" 2>/dev/null; then
         kill -USR1 "$NL_IMPAIR_PID" 2>/dev/null
         sleep 0.1
-        out="$out$(grep -v ready "$NL_DIR/impair.$NL_IMPAIR_N.log" | tail -n1)"
+        out="$out$(grep -v ready "$NL_DIR/impair.$NL_IMPAIR_N.log" | tail -n1) $(grep -o '(seed [0-9]*)' "$NL_DIR/impair.$NL_IMPAIR_N.log")"
     fi
     echo "${out:-no impairment}"
 }
