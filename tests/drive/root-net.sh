@@ -25,6 +25,10 @@
 #   update: R drops everything from the peer for 1 s as it starts reading
 #   again, so only our zero-window probes (persist timer) can find the
 #   window open.
+# tcpshake runs with --timeout 5 (meant as a limit on no progress, issue
+# 16) and --time-wait 0.2, inside a wall-clock limit per run (10 s; 15 s
+# for 2 MB; 20 s for the zero-window cells, where kernel to kernel the
+# lost update costs about 7 s): past it, SIGTERM.
 # Each run: exit 0 within the run's limit, the bytes exact at both ends
 # (cmp), the peer's view ok (it read all, everything it sent acknowledged,
 # EOF), no nft guard left; at the end no namespace, link, nft table or
