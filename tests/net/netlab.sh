@@ -251,7 +251,7 @@ netlab_down() {
         ip netns del "$ns" 2>/dev/null
     done
     NL_UP=0
-    [ -n "$NL_DIR" ] && rm -rf "$NL_DIR"
+    [ -n "$NL_DIR" ] && [ -z "${NETLAB_KEEP:-}" ] && rm -rf "$NL_DIR"
     return 0
 }
 
