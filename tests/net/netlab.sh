@@ -62,7 +62,22 @@ NL_B4=198.19.$NETLAB_ID.2 NL_R4B=198.19.$NETLAB_ID.254
 NL_A6=2001:db8:$NETLAB_ID:a::1 NL_R6A=2001:db8:$NETLAB_ID:a::fe
 NL_B6=2001:db8:$NETLAB_ID:b::2 NL_R6B=2001:db8:$NETLAB_ID:b::fe
 NL_QUEUE=1
-NL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/netlab.XXXXXX") || exit 1
+# What a netlab user killed with SIGKILL left (no trap ran): namespaces
+# nlIDxPID[arb] and directories netlab.nlIDxPID.* whose PID is gone.
+netlab_reap() {
+    local x pid
+    for x in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^nl[0-9]+x[0-9]+[arb]$'); do
+        pid=${x#nl*x} pid=${pid%?}
+        kill -0 "$pid" 2>/dev/null || ip netns del "$x" 2>/dev/null
+    done
+    for x in "${TMPDIR:-/tmp}"/netlab.nl*x*.*; do
+        [ -d "$x" ] || continue
+        pid=${x##*/netlab.nl*x} pid=${pid%%.*}
+        kill -0 "$pid" 2>/dev/null || rm -rf "$x"
+    done
+}
+netlab_reap
+NL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/netlab.$NL_TAG.XXXXXX") || exit 1
 NL_PIDS=()
 NL_IMPAIR_PID=
 NL_IMPAIR_N=0
