@@ -151,6 +151,8 @@ uint32_t sboard_bytes(const struct sboard *b);
 
 /* ---- tcb.c: one connection, our side ------------------------------------- */
 
+#define TCB_RXT_MAX 32
+
 struct tcb {
     struct dsess *s;
     unsigned no;             /* connection number, for the data hook */
@@ -198,6 +200,15 @@ struct tcb {
     uint32_t recover;        /* RecoveryPoint: snd_max when recovery began */
     uint32_t high_rxt;       /* RFC 6675 HighRxt */
     struct sboard sb;
+    struct {
+        uint32_t seq, end, mark; /* mark: snd_max when it went */
+        uint64_t at;             /* when it went */
+    } rxt[TCB_RXT_MAX];      /* retransmissions in this recovery, in order */
+    unsigned nrxt;
+    uint64_t tlp_at;         /* tail loss probe due (0: none) */
+    uint64_t rack_at;        /* recovery timer due (0: none) */
+    uint32_t rack_lost_upto; /* holes below it are taken for lost */
+    bool tlp_out;            /* one was sent for this tail */
     uint64_t persist_at;     /* 0: no persist timer */
     unsigned persist_n;      /* probes sent since the window closed */
     bool probe_out;          /* a window probe's byte is beyond snd_max */

@@ -144,6 +144,7 @@ void tcb_init(struct tcb *t, struct dsess *s, bool server,
     t->rcv_wnd = our_window(t);
     t->ssthresh = UINT32_MAX;
     t->recover = iss;
+    t->rack_lost_upto = iss;
     ts_craft_rng_u32(&s->rng, &r);
     t->ts_off = r;
     t->ts_base = dsess_mono();
@@ -316,6 +317,18 @@ static bool sending_state(const struct tcb *t)
            t->st == TS_FIN_WAIT_1 || t->st == TS_CLOSING || t->st == TS_LAST_ACK;
 }
 
+/* IsLost, or given up on by the recovery timer (rack_fire). */
+static bool seg_lost(const struct tcb *t, uint32_t seq)
+{
+    return ts_seq_lt(seq, t->rack_lost_upto) || sboard_is_lost(&t->sb, seq, t->smss);
+}
+
+/* Whether new data could still go, now or when the window opens. */
+static bool more_to_send(const struct tcb *t)
+{
+    return !t->fin_sent && ts_seq_lt(t->snd_max, data_end(t));
+}
+
 /* RFC 6675 §4 SetPipe: our bytes the network still holds, in segments of
  * smss: neither SACKed nor taken for lost count once, and a second time if
  * retransmitted (below HighRxt). */
@@ -332,7 +345,7 @@ static uint32_t sack_pipe(const struct tcb *t)
         if (end - seq > t->smss)
             end = seq + t->smss;
         uint32_t len = end - seq;
-        if (!sboard_is_lost(&t->sb, seq, t->smss))
+        if (!seg_lost(t, seq))
             p += len;
         if (ts_seq_lt(seq, t->high_rxt))
             p += len;
@@ -382,6 +395,97 @@ static int send_data(struct tcb *t, uint32_t seq, uint32_t len)
     return 0;
 }
 
+/* Retransmissions in the current recovery, in the order they went out,
+ * each with snd_max at the time: RFC 6675 alone never sends a hole twice
+ * before the RTO, so a lost retransmission cost 200 ms or more.  As Linux's
+ * tcp_mark_lost_retrans did (before RACK, RFC 8985): a retransmission is
+ * lost when the peer SACKs data sent after it (above its mark), or a later
+ * retransmission arrived. */
+static void rxt_record(struct tcb *t, uint32_t seq, uint32_t end)
+{
+    if (t->nrxt == TCB_RXT_MAX) {
+        memmove(&t->rxt[0], &t->rxt[1], (TCB_RXT_MAX - 1) * sizeof t->rxt[0]);
+        t->nrxt--;
+    }
+    t->rxt[t->nrxt].seq = seq;
+    t->rxt[t->nrxt].end = end;
+    t->rxt[t->nrxt].mark = t->snd_max;
+    t->rxt[t->nrxt].at = dsess_mono();
+    t->nrxt++;
+}
+
+static bool rxt_arrived(const struct tcb *t, unsigned i)
+{
+    return ts_seq_le(t->rxt[i].end, t->snd_una) ||
+           sboard_has(&t->sb, t->rxt[i].seq, NULL);
+}
+
+/* A hole whose retransmission is still on its way: not sent again. */
+static bool rxt_in_flight(const struct tcb *t, uint32_t seq, uint32_t *end)
+{
+    for (unsigned i = 0; i < t->nrxt; i++)
+        if (ts_seq_ge(seq, t->rxt[i].seq) && ts_seq_lt(seq, t->rxt[i].end)) {
+            *end = t->rxt[i].end;
+            return true;
+        }
+    return false;
+}
+
+static void rxt_detect_lost(struct tcb *t)
+{
+    uint32_t high = sboard_high(&t->sb, t->snd_una);
+    int last_arrived = -1;
+    for (unsigned i = 0; i < t->nrxt; i++)
+        if (rxt_arrived(t, i))
+            last_arrived = (int)i;
+    unsigned k = 0;
+    for (unsigned i = 0; i < t->nrxt; i++) {
+        if (rxt_arrived(t, i))
+            continue;
+        if (ts_seq_gt(high, t->rxt[i].mark) || (int)i < last_arrived) {
+            /* lost again: NextSeg may send it once more */
+            if (ts_seq_lt(t->rxt[i].seq, t->high_rxt))
+                t->high_rxt = t->rxt[i].seq;
+            t->s->res->lost_retransmits++;
+            continue;
+        }
+        t->rxt[k++] = t->rxt[i];
+    }
+    t->nrxt = k;
+}
+
+/* The recovery timer, after RACK (RFC 8985 §6.3): when the ACK clock stops
+ * in a recovery for 5/4 SRTT (plus 2 ms), what the peer has not SACKed
+ * below its highest SACK, and retransmissions older than that, are taken
+ * for lost — instead of waiting for the RTO with holes it would never
+ * fill: the scoreboard's IsLost wants 3 segments SACKed above a hole, and a
+ * tail has fewer. */
+static uint64_t rack_delay(const struct tcb *t)
+{
+    return t->srtt + t->srtt / 4 + 2 * NS_MS;
+}
+
+static void rack_fire(struct tcb *t, uint64_t now)
+{
+    t->rack_at = 0;
+    if (!t->in_recovery || !t->sack_ok)
+        return;
+    uint32_t high = sboard_high(&t->sb, t->snd_una);
+    if (ts_seq_gt(high, t->rack_lost_upto))
+        t->rack_lost_upto = high;
+    unsigned k = 0;
+    for (unsigned i = 0; i < t->nrxt; i++) {
+        if (now - t->rxt[i].at >= rack_delay(t)) {
+            if (ts_seq_lt(t->rxt[i].seq, t->high_rxt))
+                t->high_rxt = t->rxt[i].seq;
+            t->s->res->lost_retransmits++;
+            continue;
+        }
+        t->rxt[k++] = t->rxt[i];
+    }
+    t->nrxt = k;
+}
+
 /* RFC 6675 §4 NextSeg() and the loop of §5 (C): send while pipe leaves
  * room for a segment. */
 static void recovery_output(struct tcb *t)
@@ -400,13 +504,17 @@ static void recovery_output(struct tcb *t)
         for (int pass = 1; pass <= 3 && !found; pass += 2) {
             for (uint32_t s = from; ts_seq_lt(s, high);) {
                 uint32_t re;
-                if (sboard_has(&t->sb, s, &re)) {
+                if (sboard_has(&t->sb, s, &re) || rxt_in_flight(t, s, &re)) {
                     s = re;
                     continue;
                 }
-                if (pass == 3 || sboard_is_lost(&t->sb, s, t->smss)) {
+                if (pass == 3 || seg_lost(t, s)) {
                     seq = s;
                     len = sboard_next_sacked(&t->sb, s, high) - s;
+                    for (unsigned i = 0; i < t->nrxt; i++)
+                        if (ts_seq_gt(t->rxt[i].seq, s) &&
+                            ts_seq_lt(t->rxt[i].seq, s + len))
+                            len = t->rxt[i].seq - s;
                     found = true;
                 }
                 break; /* IsLost falls with s: the first hole decides */
@@ -435,8 +543,11 @@ static void recovery_output(struct tcb *t)
         bool rexmit = ts_seq_lt(seq, t->snd_max);
         if (send_data(t, seq, len) < 0)
             return;
-        if (rexmit && ts_seq_gt(seq + len, t->high_rxt))
-            t->high_rxt = seq + len;
+        if (rexmit) {
+            rxt_record(t, seq, seq + len);
+            if (ts_seq_gt(seq + len, t->high_rxt))
+                t->high_rxt = seq + len;
+        }
         if (ts_seq_gt(t->snd_max, t->snd_nxt))
             t->snd_nxt = t->snd_max;
     }
@@ -645,10 +756,15 @@ static void enter_recovery(struct tcb *t, const char *why)
     else
         t->cwnd = t->ssthresh + 3u * t->smss;
     t->high_rxt = t->snd_una;
+    t->nrxt = 0;
+    t->rack_lost_upto = t->snd_una;
+    if (t->sack_ok)
+        t->rack_at = dsess_mono() + rack_delay(t);
     if (len) {
         if (send_data(t, t->snd_una, len) < 0)
             return;
         t->high_rxt = t->snd_una + len;
+        rxt_record(t, t->snd_una, t->snd_una + len);
     } else if (t->fin_sent && t->snd_una == t->fin_seq) {
         emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0);
         t->s->res->retransmissions++;
@@ -677,6 +793,8 @@ static void ack_advanced(struct tcb *t, uint32_t ack, const struct ts_seg *g)
         t->snd_nxt = ack;
     sboard_ack(&t->sb, ack);
     t->tries = 0;
+    t->tlp_at = 0;
+    t->tlp_out = false;
     t->backoff = 0; /* progress: the path works, drop the back-off */
     set_rto(t);
     t->rexmit_at = 0;
@@ -690,6 +808,8 @@ static void ack_advanced(struct tcb *t, uint32_t ack, const struct ts_seg *g)
             uint32_t c = flight + t->smss;
             t->cwnd = t->sack_ok || c > t->ssthresh ? t->ssthresh : c;
             t->in_recovery = false;
+            t->nrxt = 0;
+            t->rack_at = 0;
         } else if (!t->sack_ok) {
             /* partial ACK: the next hole goes now, the window deflates */
             uint32_t len = t->snd_max - t->snd_una;
@@ -861,9 +981,12 @@ static void process_ack(struct tcb *t, const struct ts_seg *g, bool *dup)
         tcb_abort(t, TS_DRIVE_TIMEOUT, m);
         return;
     }
-    /* RFC 5681 §2 (and RFC 6675 §2 with SACK): a duplicate ACK */
+    /* RFC 5681 §2: a duplicate ACK; with SACK agreed, any ACK at snd_una
+     * carrying SACK blocks (RFC 6675 §2; a D-SACK of a probe included): a
+     * receiver that reads opens its window on the same ACK */
+    bool sacks = t->sack_ok && (g->opt.present & TS_HAS_SACK) && g->opt.sack_n;
     if (ack == t->snd_una && t->snd_una != t->snd_max && !g->payload_len &&
-        !(g->flags & (TS_TH_SYN | TS_TH_FIN)) && (wnd_same || news))
+        !(g->flags & (TS_TH_SYN | TS_TH_FIN)) && (wnd_same || news || sacks))
         *dup = true;
 }
 
@@ -880,10 +1003,21 @@ static void dup_ack(struct tcb *t)
      * when the last recovery or RTO began */
     if (ts_seq_lt(t->snd_una, t->recover))
         return;
-    if (t->dupacks >= 3)
-        enter_recovery(t, "3 duplicate ACKs");
-    else if (t->sack_ok && sboard_is_lost(&t->sb, t->snd_una, t->smss))
+    /* RFC 5827 early retransmit: with fewer than 4 segments out and
+     * nothing new to send, fewer duplicate ACKs can ever come */
+    uint32_t out = t->snd_max - t->snd_una;
+    unsigned oseg = (unsigned)((out + t->smss - 1) / t->smss);
+    unsigned thresh = 3;
+    if (!more_to_send(t) && oseg > 1 && oseg < 4)
+        thresh = oseg - 1;
+    if (t->dupacks >= thresh) {
+        char why[64];
+        snprintf(why, sizeof why, "%u duplicate ACK%s%s", t->dupacks,
+                 t->dupacks == 1 ? "" : "s", thresh < 3 ? ", early retransmit" : "");
+        enter_recovery(t, why);
+    } else if (t->sack_ok && sboard_is_lost(&t->sb, t->snd_una, t->smss)) {
         enter_recovery(t, "SACKed data above it");
+    }
 }
 
 void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
@@ -933,6 +1067,10 @@ void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
         t->snd_wl2 = g->ack;
     } else {
         process_ack(t, g, &dup);
+        if (t->in_recovery && t->sack_ok && t->nrxt)
+            rxt_detect_lost(t);
+        if (t->in_recovery && t->sack_ok)
+            t->rack_at = dsess_mono() + rack_delay(t);
     }
     if (t->done)
         return;
@@ -1124,6 +1262,10 @@ static void rto_expired(struct tcb *t, uint64_t now)
     t->ssthresh = half > 2u * t->smss ? half : 2u * t->smss;
     t->cwnd = t->smss;
     t->in_recovery = false;
+    t->nrxt = 0;
+    t->tlp_at = 0;
+    t->rack_at = 0;
+    t->rack_lost_upto = t->snd_una;
     t->dupacks = 0;
     t->recover = t->snd_max;
     t->high_rxt = t->snd_una;
@@ -1209,6 +1351,50 @@ static void persist(struct tcb *t, uint64_t now)
     persist(t, now); /* the next one, backed off */
 }
 
+/* RFC 8985 §7 tail loss probe: when the last segments of a flight may be
+ * lost, no duplicate ACK can come to say so, and only the RTO (200 ms at
+ * least) would find out.  After 2 SRTT (plus 200 ms for a lone segment, the
+ * peer's delayed ACK) of silence, the last segment goes again; its ACK or
+ * SACK starts a fast recovery.  One probe per tail. */
+static void tlp_arm(struct tcb *t, uint64_t now)
+{
+    if (t->tlp_at || t->tlp_out || !t->have_rtt || t->in_recovery ||
+        !sending_state(t) || t->snd_una == t->snd_max || t->probe_out ||
+        (more_to_send(t) && ts_seq_lt(t->snd_nxt, t->snd_una + t->snd_wnd)) ||
+        t->tries)
+        return;
+    uint64_t pto = 2 * t->srtt;
+    if (pto < 10 * NS_MS)
+        pto = 10 * NS_MS;
+    if (t->snd_max - t->snd_una <= t->smss)
+        pto += 200 * NS_MS;
+    if (t->rexmit_at && now + pto >= t->rexmit_at)
+        return; /* the RTO comes first anyway */
+    t->tlp_at = now + pto;
+}
+
+static void tlp_fire(struct tcb *t, uint64_t now)
+{
+    t->tlp_at = 0;
+    if (t->in_recovery || t->snd_una == t->snd_max || !sending_state(t))
+        return;
+    t->tlp_out = true;
+    t->s->res->tail_probes++;
+    if (t->fin_sent && t->snd_max == t->fin_seq + 1) {
+        if (emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0) < 0)
+            return;
+        t->s->res->retransmissions++;
+    } else {
+        uint32_t hi = t->fin_sent ? t->fin_seq : t->snd_max;
+        uint32_t len = hi - t->snd_una;
+        if (len > t->smss)
+            len = t->smss;
+        if (len && send_data(t, hi - len, len) < 0)
+            return;
+    }
+    t->rexmit_at = now + t->rto; /* RFC 8985 §7.3: the RTO from the probe */
+}
+
 static bool all_acked(const struct tcb *t)
 {
     return t->out_queued && t->snd_una == data_end(t) &&
@@ -1255,6 +1441,13 @@ void tcb_step(struct tcb *t)
         if (t->done)
             return;
     }
+    if (t->tlp_at && now >= t->tlp_at) {
+        tlp_fire(t, now);
+        if (t->done)
+            return;
+    }
+    if (t->rack_at && now >= t->rack_at)
+        rack_fire(t, now);
     if (t->probe_out && (ts_seq_lt(t->snd_nxt, t->snd_una + t->snd_wnd) ||
                          t->snd_una != t->snd_max)) {
         t->probe_out = false; /* the window opened: the byte goes again */
@@ -1277,6 +1470,7 @@ void tcb_step(struct tcb *t)
     if (t->st != TS_ESTABLISHED && t->st != TS_CLOSE_WAIT &&
         t->st != TS_FIN_WAIT_2) {
         output(t);
+        tlp_arm(t, now);
         return;
     }
 
@@ -1294,6 +1488,7 @@ void tcb_step(struct tcb *t)
     persist(t, now);
     if (t->done)
         return;
+    tlp_arm(t, now);
 
     if (t->st == TS_FIN_WAIT_2) {
         if (now - t->last_act >= c->timeout_ns) {
@@ -1339,6 +1534,8 @@ uint64_t tcb_deadline(const struct tcb *t)
     if (t->rexmit_at && t->st != TS_SYN_SENT && t->st != TS_SYN_RCVD)
         EARLIEST(t->last_act + c->timeout_ns);
     EARLIEST(t->persist_at);
+    EARLIEST(t->tlp_at);
+    EARLIEST(t->rack_at);
     if (t->st == TS_TIME_WAIT)
         EARLIEST(t->tw_until);
     if (t->st == TS_ESTABLISHED || t->st == TS_CLOSE_WAIT ||

@@ -194,7 +194,9 @@ EOF
     wait_file "$d/result"
     check "$n: exit 0" [ "$rc" = 0 ]
     check "$n: the server received exactly our data" cmp -s "$dir/req" "$d/got"
-    has $n 'retransmitting our data \(try 2[,)]'
+    # the first segment lost, the other two ACKed twice: RFC 5827's early
+    # retransmit (2 duplicate ACKs with 3 segments out), not the RTO
+    has $n 'fast retransmit of our data at 1 \(2 duplicate ACKs, early retransmit'
     has $n 'retransmitting our FIN \(try 2[,)]'
     has $n "$A\.[0-9]+ > .*seq 1:1201 .*\{retransmission"
     has $n 'teardown 1/4 .*\{retransmission\}'
