@@ -21,7 +21,9 @@
 #   the client must read exactly Q.
 # Zero window (zw-*): a kernel peer whose receive buffer is small stops
 #   reading for 3 s, then reads all (connect: the server reads our --data;
-#   listen: the client reads our --reply).  zw-*-6 also loses the window
+#   listen: the client reads our --reply).  zw-stuck-4: a server that never
+#   reads again: exit 5 with "the peer's window stayed closed", --timeout
+#   after the last progress.  zw-*-6 also loses the window
 #   update: R drops everything from the peer for 1 s as it starts reading
 #   again, so only our zero-window probes (persist timer) can find the
 #   window open.
@@ -289,6 +291,24 @@ for fam in 4 6; do
         listen_end $n 100 $ZW
     fi
 done
+
+# A peer that never reads again: the window stays closed, our probes are
+# answered with a zero window, and --timeout after the last progress the
+# session ends (exit 5), saying so, with the probes counted.
+n=zw-stuck-4
+if wanted $n; then
+    echo "# $n: the server never reads again"
+    connect_run $n 4 $ZW $LIMIT_ZW --rcvbuf 16384 --stall 60
+    wait "$tpid"; rc=$?
+    kill "$ppid" 2>/dev/null
+    echo "cell $n: exit $rc; $(tail -n 1 "$W/$n.err" 2>/dev/null)"
+    f0=$fails
+    check "$n: exit 5 (silence) within ${LIMIT_ZW}s" [ "$rc" = 5 ]
+    check "$n: says the window stayed closed" grep -q "the peer's window stayed closed for" "$W/$n.err"
+    check "$n: window probes on the final line" grep -q "window probe" "$W/$n.trace"
+    check "$n: no nft guard left in A" sh -c "! ip netns exec $NL_A nft list tables | grep -q tcpshake_guard"
+    [ "$fails" != "$f0" ] && failed_cells+=("$n: exit $rc")
+fi
 
 # everything gone?
 netlab_down
