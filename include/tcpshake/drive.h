@@ -101,7 +101,8 @@ struct ts_drive_cfg {
     uint32_t isn;
     struct ts_drive_syn_opts syn;
     uint32_t win;              /* window we advertise (bytes; above 65535 only with
-                                  syn.wscale); 0 = 64240 */
+                                  syn.wscale); 0 = 64240, or 4 MiB when
+                                  syn.wscale is offered */
 
     const uint8_t *data;       /* connect: what we send; listen: the reply */
     uint32_t data_len;
@@ -153,6 +154,7 @@ struct ts_drive_result {
     uint32_t fast_retransmits; /* loss recoveries begun by duplicate ACKs or SACK */
     uint32_t lost_retransmits; /* retransmissions found lost again in recovery */
     uint32_t tail_probes;      /* tail loss probes sent (RFC 8985 §7) */
+    uint32_t spurious_recoveries; /* recoveries undone: reordering (D-SACK) */
     uint32_t dup_acks;         /* duplicate ACKs received */
     uint32_t out_of_order;     /* segments of the peer's that came ahead of a hole */
     uint32_t ooo_dropped;      /* ... of which none could be held */

@@ -44,6 +44,9 @@ int ts_drive_iface_of(const struct ts_addr *a, char *name, size_t len);
  * (or left to send-side offload by the capturing host), its IPv4 header
  * checksum right, and the whole segment captured. */
 bool ts_drive_seg_intact(const struct ts_seg *seg);
+/* The window we advertise: cfg->win, or 64240, or 4 MiB with window
+ * scaling offered (at most 65535 << shift). */
+uint32_t ts_drive_default_window(const struct ts_drive_cfg *cfg);
 
 /* The capture's snap length: the largest IP datagram and a link header. */
 #define DSESS_SNAPLEN (65535 + 64)
@@ -143,8 +146,9 @@ bool sboard_add(struct sboard *b, uint32_t l, uint32_t r, uint32_t una, uint32_t
 bool sboard_has(const struct sboard *b, uint32_t seq, uint32_t *run_end);
 /* The first SACKed byte above seq, or limit if none is below it. */
 uint32_t sboard_next_sacked(const struct sboard *b, uint32_t seq, uint32_t limit);
-/* RFC 6675 IsLost(seq). */
-bool sboard_is_lost(const struct sboard *b, uint32_t seq, uint32_t smss);
+/* RFC 6675 IsLost(seq), DupThresh given (3 unless reordering was seen). */
+bool sboard_is_lost(const struct sboard *b, uint32_t seq, uint32_t smss,
+                    unsigned dupthresh);
 /* The right edge of the highest SACKed run (una when none). */
 uint32_t sboard_high(const struct sboard *b, uint32_t una);
 uint32_t sboard_bytes(const struct sboard *b);
@@ -205,6 +209,12 @@ struct tcb {
         uint64_t at;             /* when it went */
     } rxt[TCB_RXT_MAX];      /* retransmissions in this recovery, in order */
     unsigned nrxt;
+    /* reordering taken for loss (RFC 3708, RFC 6675 §8): the window before
+     * the last recovery, and its retransmissions not yet shown spurious by
+     * a D-SACK (RFC 2883); DupThresh grows with each undone recovery */
+    uint32_t prior_cwnd, prior_ssthresh;
+    int undo_retrans;        /* -1: nothing to undo */
+    unsigned dupthresh;
     uint64_t tlp_at;         /* tail loss probe due (0: none) */
     uint64_t rack_at;        /* recovery timer due (0: none) */
     uint32_t rack_lost_upto; /* holes below it are taken for lost */

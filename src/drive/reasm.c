@@ -235,10 +235,11 @@ uint32_t sboard_next_sacked(const struct sboard *b, uint32_t seq, uint32_t limit
     return limit;
 }
 
-bool sboard_is_lost(const struct sboard *b, uint32_t seq, uint32_t smss)
+bool sboard_is_lost(const struct sboard *b, uint32_t seq, uint32_t smss,
+                    unsigned dupthresh)
 {
-    /* RFC 6675 §4: DupThresh (3) discontiguous SACKed runs above seq, or
-     * more than (DupThresh - 1) * SMSS bytes SACKed above it */
+    /* RFC 6675 §4: DupThresh discontiguous SACKed runs above seq, or more
+     * than (DupThresh - 1) * SMSS bytes SACKed above it */
     unsigned runs = 0;
     uint32_t bytes = 0;
     for (unsigned i = 0; i < b->n; i++) {
@@ -248,7 +249,7 @@ bool sboard_is_lost(const struct sboard *b, uint32_t seq, uint32_t smss)
         runs++;
         bytes += b->run[i][1] - l;
     }
-    return runs >= 3 || bytes > 2u * smss;
+    return runs >= dupthresh || (uint64_t)bytes > (uint64_t)(dupthresh - 1) * smss;
 }
 
 uint32_t sboard_high(const struct sboard *b, uint32_t una)

@@ -56,6 +56,18 @@ static void emit_frame(struct dsess *s, uint64_t t, const uint8_t *p, uint32_t c
         s->cfg->hooks.frame(s->cfg->hooks.user, t, p + seg->ip_off, caplen - seg->ip_off);
 }
 
+uint32_t ts_drive_default_window(const struct ts_drive_cfg *cfg)
+{
+    if (cfg->win)
+        return cfg->win;
+    if (!cfg->syn.wscale)
+        return 64240;
+    /* with window scaling, a window for a long fat path, as Linux's
+     * autotuning reaches (tcp_rmem's maximum is 6 MiB) */
+    uint64_t w = (uint64_t)65535 << cfg->syn.wscale_shift;
+    return w < (4u << 20) ? (uint32_t)w : (4u << 20);
+}
+
 bool ts_drive_seg_intact(const struct ts_seg *seg)
 {
     if (seg->anomalies & (TS_AN_BAD_IPCKSUM | TS_AN_SHORT_CAP | TS_AN_BAD_IPLEN))
@@ -110,10 +122,10 @@ int dsess_open(struct dsess *s, const struct ts_drive_cfg *cfg,
      * header; a 256 KiB one made 4 times fewer slots), and the ring holds
      * a whole window of the peer's segments at 1 KiB each, plus the ACKs
      * of a burst of ours. */
-    uint32_t win = cfg->win ? cfg->win : 64240;
+    uint32_t win = ts_drive_default_window(cfg);
     uint32_t slots = 384 + win / 1024;
-    if (slots > 2048)
-        slots = 2048;
+    if (slots > 1024)
+        slots = 1024; /* 128 MiB of ring: beyond, drops are recovered */
     struct ts_capture_cfg pcfg = {.immediate = true, .snaplen = DSESS_SNAPLEN,
                                   .buffer_kib = (int)(slots * ((DSESS_SNAPLEN + 1023) / 1024))};
 

@@ -116,7 +116,7 @@ static void finish(struct tcb *t, enum ts_drive_outcome o, const char *msg)
 /* The window we advertise, in bytes: what the reassembly ring can hold. */
 static uint32_t our_window(const struct tcb *t)
 {
-    uint32_t w = t->s->cfg->win ? t->s->cfg->win : 64240;
+    uint32_t w = ts_drive_default_window(t->s->cfg);
     if (w > (64u << 20))
         w = 64u << 20;
     return w;
@@ -145,6 +145,8 @@ void tcb_init(struct tcb *t, struct dsess *s, bool server,
     t->ssthresh = UINT32_MAX;
     t->recover = iss;
     t->rack_lost_upto = iss;
+    t->dupthresh = 3;
+    t->undo_retrans = -1;
     ts_craft_rng_u32(&s->rng, &r);
     t->ts_off = r;
     t->ts_base = dsess_mono();
@@ -218,6 +220,8 @@ static void syn_options(struct tcb *t, struct ts_craft_opts *o, bool synack)
 static uint16_t adv_window(const struct tcb *t, bool syn)
 {
     uint32_t w = t->rcv_wnd;
+    if (syn && !t->s->cfg->win && w > 65535)
+        w = 64240; /* our default window: the SYN says what Linux's says */
     if (!syn && t->ws_ok)
         w >>= t->rcv_shift;
     return (uint16_t)(w > 65535 ? 65535 : w);
@@ -320,7 +324,8 @@ static bool sending_state(const struct tcb *t)
 /* IsLost, or given up on by the recovery timer (rack_fire). */
 static bool seg_lost(const struct tcb *t, uint32_t seq)
 {
-    return ts_seq_lt(seq, t->rack_lost_upto) || sboard_is_lost(&t->sb, seq, t->smss);
+    return ts_seq_lt(seq, t->rack_lost_upto) ||
+           sboard_is_lost(&t->sb, seq, t->smss, t->dupthresh);
 }
 
 /* Whether new data could still go, now or when the window opens. */
@@ -383,6 +388,8 @@ static int send_data(struct tcb *t, uint32_t seq, uint32_t len)
     if (rexmit) {
         t->s->res->retransmissions++;
         t->timing = false; /* Karn: no sample across a retransmission */
+        if (t->undo_retrans >= 0)
+            t->undo_retrans++;
     }
     if (ts_seq_gt(seq + len, t->snd_max)) {
         uint32_t fresh = seq + len - (rexmit ? t->snd_max : seq);
@@ -732,6 +739,9 @@ static void grow_cwnd(struct tcb *t, uint32_t acked)
 
 static void enter_recovery(struct tcb *t, const char *why)
 {
+    t->prior_cwnd = t->cwnd;
+    t->prior_ssthresh = t->ssthresh;
+    t->undo_retrans = 0;
     uint32_t flight = t->snd_max - t->snd_una;
     uint32_t half = flight / 2;
     t->ssthresh = half > 2u * t->smss ? half : 2u * t->smss;
@@ -932,6 +942,41 @@ static void take_fin(struct tcb *t)
     send_ack(t);
 }
 
+/* RFC 2883 §4: the first block is a D-SACK (data the peer got twice) when
+ * the ACK covers it, or the second block holds it. */
+static bool dsack(const struct ts_seg *g, uint32_t ack)
+{
+    uint32_t l = g->opt.sack[0][0], r = g->opt.sack[0][1];
+    if (!g->opt.sack_n || !ts_seq_lt(l, r))
+        return false;
+    if (ts_seq_le(r, ack))
+        return true;
+    return g->opt.sack_n > 1 && ts_seq_ge(l, g->opt.sack[1][0]) &&
+           ts_seq_le(r, g->opt.sack[1][1]);
+}
+
+/* A D-SACK: one retransmission of the last recovery was not needed.  When
+ * all were not, the loss was reordering: the window comes back (RFC 3708
+ * §3, as Linux's tcp_try_undo_dsack) and DupThresh grows (RFC 6675 §8). */
+static void spurious(struct tcb *t)
+{
+    if (t->undo_retrans <= 0)
+        return;
+    if (--t->undo_retrans > 0)
+        return;
+    t->undo_retrans = -1;
+    if (t->prior_cwnd > t->cwnd)
+        t->cwnd = t->prior_cwnd;
+    if (t->prior_ssthresh > t->ssthresh)
+        t->ssthresh = t->prior_ssthresh;
+    if (t->dupthresh < 32)
+        t->dupthresh += 2;
+    t->s->res->spurious_recoveries++;
+    dsess_note(t->s, "#%u that recovery was reordering (D-SACKs for every "
+               "retransmission): window restored, duplicate-ACK threshold %u",
+               t->no, t->dupthresh);
+}
+
 /* The ACK field and the window of a segment in a synchronized state. */
 static void process_ack(struct tcb *t, const struct ts_seg *g, bool *dup)
 {
@@ -951,10 +996,13 @@ static void process_ack(struct tcb *t, const struct ts_seg *g, bool *dup)
     }
     if (ts_seq_gt(ack, t->snd_max))
         return; /* ACKs what we never sent: nothing to learn */
-    if (t->sack_ok && (g->opt.present & TS_HAS_SACK))
+    if (t->sack_ok && (g->opt.present & TS_HAS_SACK)) {
+        if (dsack(g, ack))
+            spurious(t);
         for (unsigned i = 0; i < g->opt.sack_n && i < TS_MAX_SACK; i++)
             news |= sboard_add(&t->sb, g->opt.sack[i][0], g->opt.sack[i][1],
                                t->snd_una, t->snd_max);
+    }
     uint32_t wnd = (uint32_t)g->win << t->snd_shift;
     bool wnd_same = wnd == t->snd_wnd;
     /* RFC 9293 §3.10.7.4: a window only from a segment not older than the
@@ -1007,15 +1055,16 @@ static void dup_ack(struct tcb *t)
      * nothing new to send, fewer duplicate ACKs can ever come */
     uint32_t out = t->snd_max - t->snd_una;
     unsigned oseg = (unsigned)((out + t->smss - 1) / t->smss);
-    unsigned thresh = 3;
-    if (!more_to_send(t) && oseg > 1 && oseg < 4)
+    unsigned thresh = t->dupthresh;
+    if (!more_to_send(t) && oseg > 1 && oseg < 4 && oseg - 1 < thresh)
         thresh = oseg - 1;
     if (t->dupacks >= thresh) {
         char why[64];
         snprintf(why, sizeof why, "%u duplicate ACK%s%s", t->dupacks,
-                 t->dupacks == 1 ? "" : "s", thresh < 3 ? ", early retransmit" : "");
+                 t->dupacks == 1 ? "" : "s",
+                 thresh < 3 && thresh < t->dupthresh ? ", early retransmit" : "");
         enter_recovery(t, why);
-    } else if (t->sack_ok && sboard_is_lost(&t->sb, t->snd_una, t->smss)) {
+    } else if (t->sack_ok && sboard_is_lost(&t->sb, t->snd_una, t->smss, t->dupthresh)) {
         enter_recovery(t, "SACKed data above it");
     }
 }
@@ -1262,6 +1311,7 @@ static void rto_expired(struct tcb *t, uint64_t now)
     t->ssthresh = half > 2u * t->smss ? half : 2u * t->smss;
     t->cwnd = t->smss;
     t->in_recovery = false;
+    t->undo_retrans = -1;
     t->nrxt = 0;
     t->tlp_at = 0;
     t->rack_at = 0;

@@ -275,15 +275,15 @@ static void test_sboard(void **state)
     assert_false(sboard_add(&b, 19000, 21000, una, max)); /* never sent */
     assert_true(sboard_add(&b, 3000, 4000, una, max));
     assert_false(sboard_add(&b, 3000, 4000, una, max));   /* known */
-    assert_false(sboard_is_lost(&b, una, mss));           /* 1000 bytes above */
+    assert_false(sboard_is_lost(&b, una, mss, 3));           /* 1000 bytes above */
     assert_true(sboard_add(&b, 4000, 5000, una, max));    /* adjacent: merged */
     assert_int_equal(b.n, 1);
     assert_true(sboard_has(&b, 4500, &re));
     assert_int_equal(re, 5000);
-    assert_false(sboard_is_lost(&b, una, mss));           /* 2000: not more than 2 MSS */
+    assert_false(sboard_is_lost(&b, una, mss, 3));           /* 2000: not more than 2 MSS */
     assert_true(sboard_add(&b, 6000, 6100, una, max));
-    assert_true(sboard_is_lost(&b, una, mss));            /* 2100 bytes above */
-    assert_false(sboard_is_lost(&b, 5000, mss));
+    assert_true(sboard_is_lost(&b, una, mss, 3));            /* 2100 bytes above */
+    assert_false(sboard_is_lost(&b, 5000, mss, 3));
     assert_int_equal(sboard_next_sacked(&b, una, max), 3000);
     assert_int_equal(sboard_next_sacked(&b, 5000, max), 6000);
     assert_int_equal(sboard_next_sacked(&b, 6000, max), max);
@@ -292,14 +292,19 @@ static void test_sboard(void **state)
     sboard_clear(&b);
     sboard_add(&b, 2000, 2010, una, max);
     sboard_add(&b, 3000, 3010, una, max);
-    assert_false(sboard_is_lost(&b, una, mss));
+    assert_false(sboard_is_lost(&b, una, mss, 3));
     sboard_add(&b, 4000, 4010, una, max);
-    assert_true(sboard_is_lost(&b, una, mss));
+    assert_true(sboard_is_lost(&b, una, mss, 3));
     /* the cumulative ACK passes some */
     sboard_ack(&b, 3005);
     assert_int_equal(b.n, 2);
     assert_int_equal(b.run[0][0], 3005);
     assert_int_equal(sboard_bytes(&b), 15);
+    /* a larger DupThresh after reordering: more SACKed above it needed */
+    sboard_clear(&b);
+    sboard_add(&b, 2000, 5500, una, max);
+    assert_true(sboard_is_lost(&b, una, mss, 3));
+    assert_false(sboard_is_lost(&b, una, mss, 5));
 }
 
 int main(void)
