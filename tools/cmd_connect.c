@@ -826,8 +826,8 @@ static int run_connect(struct ts_drive_cli *c, void *arg, char *err, size_t errl
 int cmd_connect(int argc, char **argv)
 {
     struct ts_drive_cli *c = ts_drive_cli_new(TS_DRIVE_CMD_CONNECT);
-    char **pos, what[300];
-    int npos, r;
+    char **pos = NULL, what[300];
+    int npos = 0, r;
 
     if (!c) {
         fputs("tcpshake: connect: out of memory\n", stderr);

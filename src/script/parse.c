@@ -695,6 +695,8 @@ static struct ts_script_expr *parse_primary(struct parser *p, bool result)
                 buf = m;
                 cap = ncap;
             }
+            if (!buf) /* never: alloc does not return NULL; for the analyser */
+                fail_at(p, p->tok.line, p->tok.col, "out of memory");
             memcpy(buf + n, p->tok.text, p->tok.len);
             n += p->tok.len;
             buf[n] = '\0';
@@ -800,6 +802,8 @@ static const char *parse_note(struct parser *p)
             buf = m;
             cap = ncap;
         }
+        if (!buf) /* never: alloc does not return NULL; for the analyser */
+            fail_at(p, p->tok.line, p->tok.col, "out of memory");
         if (n)
             buf[n++] = ' ';
         memcpy(buf + n, p->tok.text, p->tok.len);

@@ -27,8 +27,10 @@ static void ok(const char *text, const char *want)
 {
     struct ts_script_err err;
     struct ts_script *s = parse(text, &err);
-    if (!s)
+    if (!s) {
         fail_msg("%s\nrefused: %s", text, err.text);
+        return;
+    }
     char buf[1024];
     ts_script_event_format(&s->events[s->nevents - 1], buf, sizeof buf);
     if (strcmp(buf, want))
@@ -37,8 +39,10 @@ static void ok(const char *text, const char *want)
     char again[2048];
     snprintf(again, sizeof again, PRE "%s\n", buf);
     struct ts_script *s2 = parse(again, &err);
-    if (!s2)
+    if (!s2) {
         fail_msg("%s\nreprinted refused: %s", buf, err.text);
+        return;
+    }
     char buf2[1024];
     ts_script_event_format(&s2->events[s2->nevents - 1], buf2, sizeof buf2);
     assert_string_equal(buf, buf2);
@@ -286,8 +290,10 @@ static void test_script_level(void **state)
                        "+0 close(3) = 0 // trailing\n"
                        "`cleanup.sh`\n";
     struct ts_script *s = parse(text, &err);
-    if (!s)
+    if (!s) {
         fail_msg("%s", err.text);
+        return;
+    }
     assert_int_equal(s->noptions, 3);
     assert_string_equal(s->options[0].name, "tolerance_usecs");
     assert_string_equal(s->options[0].value, "10000");
