@@ -29,7 +29,7 @@ _tcpshake()
     _init_completion -s -n : || return
 
     if ((cword == 1)); then
-        COMPREPLY=($(compgen -W 'trace craft connect listen replay help
+        COMPREPLY=($(compgen -W 'trace craft connect listen replay script help
             --help --version' -- "$cur"))
         return
     fi
@@ -97,6 +97,22 @@ _tcpshake()
             ;;
         listen)
             opts="--addr -4 -6 --reply --close --count --isn $_tcpshake_drive_opts"
+            ;;
+        script)
+            opts='--parse -6 --ip-version --tolerance-usecs --local-ip --remote-ip
+                --wait -v --verbose --trace --ladder --width -w --tap --json -h --help'
+            args='--ip-version --tolerance-usecs --local-ip --remote-ip --wait
+                --width -w'
+            case $prev in
+                -w) _filedir; return ;;
+                --ip-version) COMPREPLY=($(compgen -W '4 6' -- "$cur")); return ;;
+            esac
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+            else
+                _filedir pkt
+            fi
+            return
             ;;
         replay)
             opts="--to --conn --close --sport --isn --src $_tcpshake_drive_opts"

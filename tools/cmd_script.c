@@ -1,63 +1,246 @@
-/* tcpshake script: packetdrill scripts.  For now only --parse: read each
- * script and print it back normalized, one event a line with its line
- * number, so that what tcpshake understood can be seen; running scripts
- * against a stack comes next (issue 13).
+/* tcpshake script: run packetdrill scripts against the kernel, each in
+ * network namespaces of its own (the library's ts_script_run), or read
+ * them only (--parse).  The command parses options, reports each script's
+ * result (text, TAP or JSON) and feeds the frames of the run to the tracer
+ * (--trace, --ladder) and to -w.
  *
- * Exit status: 0 every script parsed, 2 usage or a script that cannot be
- * parsed ("tcpshake: script: FILE:LINE:COL: why", one per script).
+ * Exit status: 0 every script passed (or parsed), 1 some failed, 2 usage,
+ * a script that cannot be parsed or run, or a run that could not be set
+ * up; 130 interrupted.
  */
 #include <getopt.h>
+#include <langinfo.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
+#include "outputs.h"
+#include "tcpshake/craft.h"
+#include "tcpshake/engine.h"
+#include "tcpshake/render.h"
 #include "tcpshake/script.h"
 
 #define C "script"
 
 static void usage(FILE *f)
 {
-    fputs("usage: tcpshake script --parse FILE.pkt...\n"
-          "  FILE.pkt            packetdrill scripts (docs/script.md has the language)\n"
-          "  --parse             parse each script and print it back normalized, one\n"
+    fputs("usage: tcpshake script [OPTIONS] FILE.pkt...\n"
+          "Run packetdrill scripts against this machine's kernel, each in network\n"
+          "namespaces of its own (needs root); docs/script.md has the language.\n"
+          "  --parse             read each script and print it back normalized, one\n"
           "                      event a line with its line number; run nothing\n"
-          "                      (default: run the scripts, which is not built yet)\n"
+          "  -6, --ip-version 4|6  the family (default: the script's ip_version option,\n"
+          "                      else 4)\n"
+          "  --tolerance-usecs N how far a time may be off (default: the script's\n"
+          "                      tolerance_usecs option, else 4000, as packetdrill)\n"
+          "  --local-ip ADDR     the stack's address (default 198.18.0.1, 2001:db8::1)\n"
+          "  --remote-ip ADDR    the simulated peer's (default 198.18.0.2, 2001:db8::2)\n"
+          "  --wait SECS         how long a segment timed `*` is waited for (default 10)\n"
+          "  -v, --verbose       one line per event as it runs\n"
+          "  --trace             the run through the tracer: every segment, its role and\n"
+          "                      both endpoints' states, then the verdict\n"
+          "  --ladder            the run as a ladder diagram\n"
+          "  --width N           the ladder's columns\n"
+          "  -w FILE             write every frame of the runs to FILE (pcap)\n"
+          "  --tap               TAP version 13, one test per script\n"
+          "  --json              one JSON object per script, then a summary object\n"
           "  -h, --help          this text\n"
-          "Exit: 0 every script parsed, 2 bad arguments or a script that cannot be\n"
-          "parsed (tcpshake: script: FILE:LINE:COL: why).\n",
+          "Exit: 0 every script passed, 1 some failed, 2 bad arguments or a script that\n"
+          "cannot be parsed or run (tcpshake: script: FILE:LINE:COL: why), 130\n"
+          "interrupted.\n",
           f);
 }
 
-enum { O_PARSE = 256 };
+enum {
+    O_PARSE = 256,
+    O_TOL,
+    O_LOCAL,
+    O_REMOTE,
+    O_WAIT,
+    O_TRACE,
+    O_LADDER,
+    O_WIDTH,
+    O_TAP,
+    O_JSON,
+    O_IPV,
+};
 
-int cmd_script(int argc, char **argv)
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
 {
-    static const struct option longopts[] = {
-        {"parse", no_argument, NULL, O_PARSE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    bool parse = false;
-    int ch;
-    optind = 1;
-    opterr = 0; /* our own one-line messages */
-    while ((ch = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case O_PARSE: parse = true; break;
-        case 'h': usage(stdout); return 0;
-        default: return cli_getopt_error(C, ch, argv, optind, optopt);
-        }
-    }
-    if (optind >= argc)
-        return cli_fail(C, NULL, "give one or more FILE.pkt (tcpshake script --help)");
-    if (!parse)
-        return cli_fail(C, NULL, "running scripts is not built yet; --parse checks and "
-                                 "prints them");
+    (void)sig;
+    stop_flag = 1;
+}
 
+struct frame {
+    uint64_t t;
+    uint32_t len, wirelen, seq;
+    uint8_t *p;
+};
+
+struct ctx {
+    bool verbose, json, tap;
+    /* one script's frames: the two directions come from two clocks and
+     * two paths (our sends, the capture), so they are put in time order
+     * before the tracer and -w see them */
+    struct frame *fr;
+    size_t nfr, capfr;
+    struct ts_engine *eng;
+    struct ts_craft_pcap *pcap;
+    bool pcap_failed;
+    char pcap_err[256];
+};
+
+static void hook_frame(void *user, uint64_t t_ns, const uint8_t *p, uint32_t len,
+                       uint32_t wirelen, bool injected)
+{
+    struct ctx *c = user;
+    (void)injected;
+    if (!c->eng && !c->pcap)
+        return;
+    if (c->nfr == c->capfr) {
+        size_t n = c->capfr ? c->capfr * 2 : 256;
+        struct frame *m = realloc(c->fr, n * sizeof *m);
+        if (!m)
+            return;
+        c->fr = m;
+        c->capfr = n;
+    }
+    uint8_t *b = malloc(len ? len : 1);
+    if (!b)
+        return;
+    memcpy(b, p, len);
+    c->fr[c->nfr] = (struct frame){.t = t_ns, .len = len, .wirelen = wirelen,
+                                   .seq = (uint32_t)c->nfr, .p = b};
+    c->nfr++;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const struct frame *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void flush_frames(struct ctx *c)
+{
+    qsort(c->fr, c->nfr, sizeof c->fr[0], by_time);
+    for (size_t i = 0; i < c->nfr; i++) {
+        struct frame *f = &c->fr[i];
+        if (c->eng)
+            ts_engine_feed(c->eng, 1 /* Ethernet */, f->t, f->p, f->len, f->wirelen, NULL);
+        if (c->pcap && !c->pcap_failed &&
+            ts_craft_pcap_write(c->pcap, f->t, f->p, f->len, c->pcap_err,
+                                sizeof c->pcap_err) < 0)
+            c->pcap_failed = true;
+        free(f->p);
+    }
+    c->nfr = 0;
+}
+
+static void hook_event(void *user, const struct ts_script_event *ev, double at, const char *what)
+{
+    struct ctx *c = user;
+    if (!c->verbose)
+        return;
+    char text[1024];
+    ts_script_event_format(ev, text, sizeof text);
+    FILE *f = c->json || c->tap ? stderr : stdout;
+    fprintf(f, "%5u  %10.6f  %s%s%s\n", ev->line, at, text, *what ? "  " : "", what);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", f);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static const char *status_word(enum ts_script_status st)
+{
+    switch (st) {
+    case TS_SCRIPT_PASS: return "pass";
+    case TS_SCRIPT_FAIL: return "fail";
+    case TS_SCRIPT_STOPPED: return "interrupted";
+    default: return "error";
+    }
+}
+
+static void report(const struct ctx *c, unsigned idx, const char *name,
+                   const struct ts_script_result *r)
+{
+    if (c->json) {
+        printf("{\"script\":");
+        json_str(stdout, name);
+        printf(",\"result\":\"%s\"", status_word(r->status));
+        if (r->line)
+            printf(",\"line\":%u,\"col\":%u", r->line, r->col);
+        if (r->status != TS_SCRIPT_PASS) {
+            printf(",\"message\":");
+            json_str(stdout, r->msg);
+            printf(",\"detail\":");
+            json_str(stdout, r->detail);
+        }
+        printf(",\"events\":%zu,\"warnings\":%u,\"seconds\":%.6f}\n", r->events, r->warnings,
+               r->seconds);
+        return;
+    }
+    if (c->tap) {
+        printf("%s %u - %s\n", r->status == TS_SCRIPT_PASS ? "ok" : "not ok", idx, name);
+        if (r->status != TS_SCRIPT_PASS) {
+            printf("  ---\n  result: %s\n", status_word(r->status));
+            if (r->line)
+                printf("  line: %u\n", r->line);
+            printf("  message: ");
+            json_str(stdout, r->msg);
+            printf("\n");
+            if (*r->detail) {
+                printf("  detail: |\n");
+                for (const char *s = r->detail; *s;) {
+                    const char *nl = strchr(s, '\n');
+                    size_t n = nl ? (size_t)(nl - s) : strlen(s);
+                    printf("    %.*s\n", (int)n, s);
+                    s += n + (nl ? 1 : 0);
+                }
+            }
+            printf("  ...\n");
+        }
+        return;
+    }
+    if (r->status == TS_SCRIPT_PASS) {
+        printf("PASS %s (%zu events, %.3f s%s)\n", name, r->events, r->seconds,
+               r->warnings ? ", warnings" : "");
+    } else if (r->line) {
+        printf("%s %s:%u: %s\n", r->status == TS_SCRIPT_FAIL ? "FAIL" : "ERROR", name, r->line,
+               r->msg);
+        fputs(r->detail, stdout);
+    } else {
+        printf("%s %s: %s\n", r->status == TS_SCRIPT_FAIL ? "FAIL" : "ERROR", name, r->msg);
+    }
+}
+
+static int parse_only(int argc, char **argv, int first)
+{
     int status = 0;
-    bool many = argc - optind > 1;
-    for (int i = optind; i < argc; i++) {
+    bool many = argc - first > 1;
+    for (int i = first; i < argc; i++) {
         struct ts_script_err err;
         struct ts_script *s = ts_script_parse_file(argv[i], &err);
         if (!s) {
@@ -75,4 +258,217 @@ int cmd_script(int argc, char **argv)
         ts_script_free(s);
     }
     return status;
+}
+
+int cmd_script(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"parse", no_argument, NULL, O_PARSE},
+        {"ip-version", required_argument, NULL, O_IPV},
+        {"tolerance-usecs", required_argument, NULL, O_TOL},
+        {"local-ip", required_argument, NULL, O_LOCAL},
+        {"remote-ip", required_argument, NULL, O_REMOTE},
+        {"wait", required_argument, NULL, O_WAIT},
+        {"verbose", no_argument, NULL, 'v'},
+        {"trace", no_argument, NULL, O_TRACE},
+        {"ladder", no_argument, NULL, O_LADDER},
+        {"width", required_argument, NULL, O_WIDTH},
+        {"tap", no_argument, NULL, O_TAP},
+        {"json", no_argument, NULL, O_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool parse = false, trace = false, ladder = false;
+    const char *wfile = NULL;
+    struct ts_script_run_cfg cfg = {.tolerance_usecs = -1};
+    struct ctx c = {0};
+    uint64_t v, width = 0;
+    char e[256];
+    int ch;
+    optind = 1;
+    opterr = 0; /* our own one-line messages */
+    while ((ch = getopt_long(argc, argv, "+:h6vw:", longopts, NULL)) != -1) {
+        switch (ch) {
+        case O_PARSE: parse = true; break;
+        case '6': cfg.ip_version = 6; break;
+        case O_IPV:
+            if (strcmp(optarg, "4") && strcmp(optarg, "6"))
+                return cli_fail(C, "--ip-version", "4 or 6, not '%s'", optarg);
+            cfg.ip_version = (uint8_t)(optarg[0] - '0');
+            break;
+        case O_TOL:
+            if (cli_uint(C, "--tolerance-usecs", optarg, 0, 60000000, &v) < 0)
+                return CLI_USAGE;
+            cfg.tolerance_usecs = (int64_t)v;
+            break;
+        case O_LOCAL:
+        case O_REMOTE: {
+            struct ts_addr *a = ch == O_LOCAL ? &cfg.local : &cfg.remote;
+            uint16_t port;
+            bool hp;
+            if (ts_craft_parse_endpoint(optarg, false, a, &port, &hp, e, sizeof e) < 0 || hp)
+                return cli_fail(C, ch == O_LOCAL ? "--local-ip" : "--remote-ip",
+                                "an address, not '%s'", optarg);
+            break;
+        }
+        case O_WAIT:
+            if (cli_secs(C, "--wait", optarg, 0.001, 3600, &cfg.any_wait_ns) < 0)
+                return CLI_USAGE;
+            break;
+        case 'v': c.verbose = true; break;
+        case O_TRACE: trace = true; break;
+        case O_LADDER: ladder = true; break;
+        case O_WIDTH:
+            if (cli_uint(C, "--width", optarg, 40, 1000, &width) < 0)
+                return CLI_USAGE;
+            break;
+        case 'w': wfile = optarg; break;
+        case O_TAP: c.tap = true; break;
+        case O_JSON: c.json = true; break;
+        case 'h': usage(stdout); return 0;
+        default: return cli_getopt_error(C, ch, argv, optind, optopt);
+        }
+    }
+    if (optind >= argc)
+        return cli_fail(C, NULL, "give one or more FILE.pkt (tcpshake script --help)");
+    if (parse)
+        return parse_only(argc, argv, optind);
+    if (c.tap && c.json)
+        return cli_fail(C, NULL, "--tap and --json: choose one");
+    if ((trace || ladder) && (c.tap || c.json))
+        return cli_fail(C, NULL, "--trace and --ladder print text: not with --tap or --json");
+    if (trace && ladder)
+        return cli_fail(C, NULL, "--trace or --ladder: choose one");
+    if ((cfg.local.family || cfg.remote.family) &&
+        (cfg.local.family != cfg.remote.family ||
+         (cfg.ip_version && cfg.ip_version != cfg.local.family)))
+        return cli_fail(C, "--local-ip", "give --local-ip and --remote-ip together, of one "
+                                         "family (the one of --ip-version)");
+    if (cfg.local.family && !cfg.ip_version)
+        cfg.ip_version = cfg.local.family;
+
+    /* every script is read before any runs: a typo in the tenth does not
+     * wait for nine runs */
+    int nscripts = argc - optind;
+    struct ts_script **scripts = calloc((size_t)nscripts, sizeof *scripts);
+    if (!scripts)
+        return cli_fail(C, NULL, "out of memory");
+    int status = 0;
+    for (int i = 0; i < nscripts; i++) {
+        struct ts_script_err err;
+        scripts[i] = ts_script_parse_file(argv[optind + i], &err);
+        if (!scripts[i] || ts_script_check(scripts[i], &err) < 0) {
+            cli_fail(C, NULL, "%s", err.text);
+            status = CLI_USAGE;
+        }
+    }
+    if (status) {
+        for (int i = 0; i < nscripts; i++)
+            ts_script_free(scripts[i]);
+        free(scripts);
+        return status;
+    }
+
+    struct ts_out out;
+    struct outputs outs;
+    bool have_outs = false;
+    if (trace || ladder) {
+        ts_out_init(&out, stdout, true);
+        outputs_init(&outs, C);
+        have_outs = true;
+        struct ts_render_cfg rc = {.numeric = true};
+        const char *cs = nl_langinfo(CODESET);
+        rc.utf8 = cs && !strcmp(cs, "UTF-8");
+        bool ok;
+        if (ladder) {
+            struct winsize ws;
+            unsigned w = (unsigned)width;
+            if (w == 0 && isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0)
+                w = ws.ws_col;
+            struct ts_ladder_cfg lcfg = {.utf8 = rc.utf8, .width = w};
+            ok = outputs_add(&outs, "--ladder", ts_sink_ladder(&out, &lcfg)) == 0;
+        } else {
+            ok = outputs_add(&outs, "--trace", ts_sink_text(&out, &rc, false)) == 0;
+        }
+        if (ok) {
+            struct ts_engine_cfg ecfg;
+            ts_engine_cfg_default(&ecfg);
+            ecfg.track.time_wait_ns = 1;
+            ecfg.threads = 1;
+            ok = (c.eng = outputs_engine(&outs, &ecfg)) != NULL;
+        }
+        if (!ok)
+            status = CLI_USAGE;
+    }
+    if (!status && wfile) {
+        c.pcap = ts_craft_pcap_open(wfile, 1 /* Ethernet */, e, sizeof e);
+        if (!c.pcap)
+            status = cli_fail(C, "-w", "%s", e);
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    cfg.stop = &stop_flag;
+    cfg.frame = hook_frame;
+    cfg.event = hook_event;
+    cfg.user = &c;
+
+    unsigned passed = 0, failed = 0, errors = 0;
+    if (!status && c.tap)
+        printf("TAP version 13\n1..%d\n", nscripts);
+    for (int i = 0; i < nscripts && !status && !stop_flag; i++) {
+        struct ts_script_result res;
+        ts_script_run(scripts[i], &cfg, &res);
+        flush_frames(&c);
+        if (c.eng) {
+            ts_engine_end(c.eng); /* each script's connections end with it */
+            ts_out_flush(&out);
+        }
+        if (res.status == TS_SCRIPT_STOPPED)
+            break;
+        report(&c, (unsigned)i + 1, argv[optind + i], &res);
+        fflush(stdout);
+        if (res.status == TS_SCRIPT_PASS)
+            passed++;
+        else if (res.status == TS_SCRIPT_FAIL)
+            failed++;
+        else
+            errors++;
+    }
+    if (!status && c.json)
+        printf("{\"summary\":true,\"scripts\":%d,\"passed\":%u,\"failed\":%u,\"errors\":%u}\n",
+               nscripts, passed, failed, errors);
+    else if (!status && !c.tap && nscripts > 1 && !stop_flag)
+        printf("%d scripts: %u passed, %u failed%s\n", nscripts, passed, failed,
+               errors ? ", some could not run" : "");
+    if (have_outs) {
+        if (c.eng)
+            outputs_finish(&outs, c.eng);
+        ts_out_flush(&out);
+        if (c.eng)
+            ts_engine_free(c.eng);
+        outputs_close(&outs, 0);
+    }
+    if (c.pcap && ts_craft_pcap_close(c.pcap, e, sizeof e) < 0 && !c.pcap_failed) {
+        c.pcap_failed = true;
+        snprintf(c.pcap_err, sizeof c.pcap_err, "%s", e);
+    }
+    if (c.pcap_failed)
+        cli_fail(C, "-w", "%s", c.pcap_err);
+    for (int i = 0; i < nscripts; i++)
+        ts_script_free(scripts[i]);
+    free(scripts);
+    free(c.fr);
+    if (status)
+        return status;
+    if (stop_flag) {
+        fprintf(stderr, "tcpshake: script: interrupted\n");
+        return 130;
+    }
+    if (errors)
+        return CLI_USAGE;
+    return failed || c.pcap_failed ? 1 : 0;
 }

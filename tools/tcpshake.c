@@ -21,6 +21,7 @@ static void usage(FILE *f)
           "          with crafted segments (and see it traced)\n"
           "  listen  a server made of crafted segments: answer real clients\n"
           "  replay  replay a captured connection's client side against a live server\n"
+          "  script  run packetdrill scripts against the kernel, in namespaces of its own\n"
           "\n"
           "options:\n"
           "  -h, --help     this text\n"

@@ -17,11 +17,13 @@
 #ifndef TCPSHAKE_SCRIPT_H
 #define TCPSHAKE_SCRIPT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tcpshake/decode.h"
 #include "tcpshake/export.h"
 
 #ifdef __cplusplus
@@ -234,6 +236,58 @@ TS_API size_t ts_script_expr_format(const struct ts_script_expr *e, char *buf, s
 /* The whole script, one event a line, each prefixed with its line number
  * ("  12  +0.1 < S 0:0(0) win 32792 <mss 1000>"); -1 on a write error. */
 TS_API int ts_script_print(FILE *f, const struct ts_script *s);
+
+/* ---- running ---------------------------------------------------------------- */
+
+/* Whether tcpshake can run every event of the script (it reads more of
+ * packetdrill's language than it runs): 0, or -1 with err naming the first
+ * line it cannot, and why.  ts_script_run checks this first. */
+TS_API int ts_script_check(const struct ts_script *s, struct ts_script_err *err);
+
+enum ts_script_status {
+    TS_SCRIPT_PASS,    /* every event happened as written */
+    TS_SCRIPT_FAIL,    /* an event did not: line, msg, detail */
+    TS_SCRIPT_ERROR,   /* the script could not be run (msg says why) */
+    TS_SCRIPT_STOPPED, /* *stop was set */
+};
+
+struct ts_script_run_cfg {
+    uint8_t ip_version;      /* 4 or 6; 0: the script's --ip_version, else 4 */
+    int64_t tolerance_usecs; /* < 0: the script's --tolerance_usecs, else 4000 */
+    /* the stack's address and the simulated peer's, one family (family 0:
+     * 198.18.0.1 and 198.18.0.2, or 2001:db8::1 and 2001:db8::2), on a
+     * prefix of this length (0: 24 for IPv4, 64 for IPv6) */
+    struct ts_addr local, remote;
+    unsigned prefix;
+    uint64_t any_wait_ns;    /* how long a `*` packet is waited for (0: 10 s) */
+    volatile sig_atomic_t *stop; /* set from a signal handler: end now */
+    /* Every frame on the wire, both ways, as it goes: Ethernet, time in ns
+     * since the epoch; injected: we sent it.  NULL: none. */
+    void (*frame)(void *user, uint64_t t_ns, const uint8_t *p, uint32_t len,
+                  uint32_t wirelen, bool injected);
+    /* Each event once done, with the time it happened (seconds since the
+     * start) and one line on what happened ("" when all was as written;
+     * a warning under --non_fatal).  NULL: none. */
+    void (*event)(void *user, const struct ts_script_event *ev, double at, const char *what);
+    void *user;
+};
+
+struct ts_script_result {
+    enum ts_script_status status;
+    unsigned line, col;  /* FAIL: the event that failed */
+    char msg[512];       /* FAIL, ERROR, STOPPED: one line */
+    char detail[4096];   /* FAIL: "  script: ...\n  actual: ...\n" lines */
+    size_t events;       /* events run to the end */
+    unsigned warnings;   /* --non_fatal=packet: packets that differed */
+    double seconds;      /* from the first event to the end */
+};
+
+/* Run the script against the kernel in a network namespace of its own
+ * (root is needed), then remove everything it made.  Returns the status
+ * also left in *res. */
+TS_API enum ts_script_status ts_script_run(const struct ts_script *s,
+                                           const struct ts_script_run_cfg *cfg,
+                                           struct ts_script_result *res);
 
 /* ---- names ------------------------------------------------------------------ */
 

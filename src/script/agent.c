@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -141,6 +143,17 @@ static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
         *outlen = (uint32_t)(nf * sizeof pf[0]);
         return r;
     }
+    case TS_AG_IOCTL: {
+        int v = 0;
+        if (q->datalen >= sizeof v)
+            memcpy(&v, data, sizeof v);
+        r = ioctl(q->fd, (unsigned long)(uint32_t)q->a[0], &v);
+        if (r == 0) {
+            memcpy(out, &v, sizeof v);
+            *outlen = sizeof v;
+        }
+        return r;
+    }
     case TS_AG_SHELL:
         data[q->datalen < TS_AGENT_MAX_DATA ? q->datalen : TS_AGENT_MAX_DATA - 1] = 0;
         return run_shell((const char *)data);
@@ -149,6 +162,8 @@ static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
         return -1;
     }
 }
+
+static volatile uint32_t *g_shared; /* in the agent: its page, or NULL */
 
 int ts_agent_serve(int fd)
 {
@@ -172,6 +187,8 @@ int ts_agent_serve(int fd)
             q.datalen = (uint32_t)((size_t)n - sizeof q);
         struct ts_agent_rep r = {.id = q.id};
         uint32_t outlen = 0;
+        if (g_shared)
+            g_shared[0] = q.id;
         r.t_start = mono_ns();
         if (q.op == TS_AG_QUIT) {
             r.t_end = r.t_start;
@@ -181,6 +198,8 @@ int ts_agent_serve(int fd)
             r.err = r.ret < 0 ? errno : 0;
             r.t_end = mono_ns();
         }
+        if (g_shared)
+            g_shared[1] = q.id;
         r.datalen = outlen;
         struct iovec ov[2] = {{&r, sizeof r}, {out, outlen}};
         struct msghdr om = {.msg_iov = ov, .msg_iovlen = 2};
@@ -214,7 +233,8 @@ int ts_agent_start(struct ts_agent *ag, const char *netns_path, const char *cwd,
         setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
         setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
     }
-    if (netns_path) {
+    bool fresh = netns_path && !*netns_path;
+    if (netns_path && !fresh) {
         nsfd = open(netns_path, O_RDONLY | O_CLOEXEC);
         if (nsfd < 0) {
             snprintf(err, errlen, "agent: %s: %s", netns_path, strerror(errno));
@@ -223,6 +243,8 @@ int ts_agent_start(struct ts_agent *ag, const char *netns_path, const char *cwd,
             return -1;
         }
     }
+    void *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ag->shared = pg == MAP_FAILED ? NULL : pg;
     pid_t parent = getpid();
     pid_t p = fork();
     if (p < 0) {
@@ -242,6 +264,14 @@ int ts_agent_start(struct ts_agent *ag, const char *netns_path, const char *cwd,
         signal(SIGINT, SIG_IGN);  /* the runner decides when we end */
         if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
             _exit(1);
+        if (fresh && unshare(CLONE_NEWNET) < 0)
+            _exit(1);
+        setpgid(0, 0);
+        /* packetdrill's shell lines may name it (/tmp/sysctl_restore_$PID.sh):
+         * their parent, as packetdrill is theirs */
+        char pid[24];
+        snprintf(pid, sizeof pid, "%d", (int)getpid());
+        setenv("PACKETDRILL_PID", pid, 1);
         if (cwd && chdir(cwd) < 0)
             _exit(1);
         if (dup2(sv[1], AGENT_CTRL_FD) < 0)
@@ -251,11 +281,13 @@ int ts_agent_start(struct ts_agent *ag, const char *netns_path, const char *cwd,
         for (int fd = 3; fd < AGENT_CTRL_FD; fd++)
             close(fd);
         close_range(AGENT_CTRL_FD + 1, ~0u, 0);
+        g_shared = ag->shared;
         _exit(ts_agent_serve(AGENT_CTRL_FD) < 0 ? 1 : 0);
     }
     close(sv[1]);
     if (nsfd >= 0)
         close(nsfd);
+    setpgid(p, p); /* both sides: no race with the first kill */
     ag->pid = p;
     ag->fd = sv[0];
     return 0;
@@ -331,25 +363,59 @@ void ts_agent_stop(struct ts_agent *ag)
         char e[128];
         struct ts_agent_rep r;
         struct ts_agent_req q = {.op = TS_AG_QUIT};
-        bool asked = !ag->busy && ts_agent_send(ag, &q, NULL, e, sizeof e) == 0;
-        int st;
-        pid_t w = 0;
-        if (asked)
+        if (!ag->busy && ts_agent_send(ag, &q, NULL, e, sizeof e) == 0)
             ts_agent_recv(ag, &r, NULL, 0, 1000, e, sizeof e);
-        for (int i = 0; i < 100 && (w = waitpid(ag->pid, &st, WNOHANG)) == 0; i++) {
-            if (!asked)
-                break;
-            struct timespec ts = {0, 10000000};
-            nanosleep(&ts, NULL);
-        }
-        if (w == 0) {
-            kill(ag->pid, SIGKILL); /* a call that blocks forever */
-            waitpid(ag->pid, &st, 0);
-        }
+        /* the agent and what a shell line left running, killed before the
+         * agent is reaped so that the group's number cannot be reused: a
+         * call blocked forever ends too */
+        kill(-ag->pid, SIGKILL);
+        kill(ag->pid, SIGKILL);
+        int st;
+        while (waitpid(ag->pid, &st, 0) < 0 && errno == EINTR)
+            ;
         ag->pid = -1;
     }
     if (ag->fd >= 0)
         close(ag->fd);
     ag->fd = -1;
     ag->busy = false;
+    if (ag->shared)
+        munmap((void *)ag->shared, 4096);
+    ag->shared = NULL;
+}
+
+/* The agent's scheduling state from /proc/PID/stat: 'R', 'S', 'D' ... */
+static char proc_state(pid_t pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return '?';
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return '?';
+    buf[n] = 0;
+    const char *rp = strrchr(buf, ')'); /* the name may hold anything */
+    return rp && rp[1] == ' ' ? rp[2] : '?';
+}
+
+int ts_agent_wait_blocked(struct ts_agent *ag, int max_ms)
+{
+    if (!ag->shared || ag->pid <= 0)
+        return 0;
+    uint32_t id = ag->next_id;
+    uint64_t until = mono_ns() + (uint64_t)max_ms * 1000000u;
+    while (mono_ns() < until) {
+        if (ag->shared[1] == id)
+            return 1; /* done: the reply is there */
+        if (ag->shared[0] == id) {
+            char st = proc_state(ag->pid);
+            if (st == 'S' || st == 'D')
+                return ag->shared[1] == id || ag->shared[0] == id ? 1 : 0;
+        }
+        sched_yield();
+    }
+    return 0;
 }

@@ -41,6 +41,8 @@ enum ts_agent_op {
                           reply data: the pollfds with revents */
     TS_AG_SHELL,       /* data: a command for /bin/sh -c, run in the
                           namespace; ret: its exit status */
+    TS_AG_IOCTL,       /* fd, a[0] request (SIOCINQ, SIOCOUTQ, FIONBIO...),
+                          data: an int in; reply data: the int out */
     TS_AG_QUIT,
 };
 
@@ -68,14 +70,24 @@ struct ts_agent_rep {
 };
 
 struct ts_agent {
+    /* a page both sides see: [0] the id of the call the agent has started,
+     * [1] the id of the last it finished */
+    volatile uint32_t *shared;
     pid_t pid;
     int fd;               /* the runner's end of the control socket */
     uint32_t next_id;
     bool busy;            /* a request is out, its reply not read */
 };
 
+/* The netns_path that asks for a namespace of the agent's own, made new
+ * (unshare): it lives exactly as long as the agent and its children, so
+ * nothing is left behind whatever ends the run. */
+#define TS_AGENT_NETNS_NEW ""
+
 /* Start the agent in the network namespace at netns_path (e.g.
- * /var/run/netns/NAME; NULL: the caller's own).  cwd: its working folder
+ * /var/run/netns/NAME; NULL: the caller's own; TS_AGENT_NETNS_NEW).  The
+ * agent leads a process group of its own; stopping it kills the group (a
+ * script's shell line may leave a process behind).  cwd: its working folder
  * (shell lines run relative to the script's folder; NULL: unchanged).
  * Call it before the caller starts threads (it forks).  -1 with err. */
 int ts_agent_start(struct ts_agent *ag, const char *netns_path, const char *cwd,
@@ -88,6 +100,12 @@ int ts_agent_send(struct ts_agent *ag, const struct ts_agent_req *req,
  * without limit), -1 with err when the agent is gone. */
 int ts_agent_recv(struct ts_agent *ag, struct ts_agent_rep *rep, void *data,
                   size_t room, int timeout_ms, char *err, size_t errlen);
+/* After sending a request: return once the agent has started the call and
+ * is either done with it or asleep in it (packetdrill waits so for its
+ * system call thread), at most max_ms.  1 done or blocked, 0 not known
+ * within max_ms. */
+int ts_agent_wait_blocked(struct ts_agent *ag, int max_ms);
+
 /* Ask it to quit; kill it if it does not within a second (a call may
  * block forever); reap it.  Safe on an agent that failed to start. */
 void ts_agent_stop(struct ts_agent *ag);

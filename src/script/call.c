@@ -1,0 +1,542 @@
+/* A script's system calls: requests for the agent, results checked.  See
+ * call.h.
+ *
+ * Data a script writes as `...` is zero bytes, as packetdrill sends them,
+ * so the stack's segments carry zeros and the runner checks them for that.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "call.h"
+
+typedef const struct ts_script_expr expr;
+
+static bool is_ellipsis(expr *e)
+{
+    return e && e->kind == TS_SCRIPT_EX_ELLIPSIS;
+}
+
+/* A number: 3, -1, SOL_SOCKET, A|B, htons(8080). */
+static int num(expr *e, int64_t *v)
+{
+    if (!e)
+        return -1;
+    switch (e->kind) {
+    case TS_SCRIPT_EX_INT:
+        *v = e->num;
+        return 0;
+    case TS_SCRIPT_EX_WORD:
+        return ts_script_symbol(e->text, v) ? 0 : -1;
+    case TS_SCRIPT_EX_OR: {
+        int64_t acc = 0, x;
+        for (size_t i = 0; i < e->nkids; i++) {
+            if (num(e->kids[i], &x) < 0)
+                return -1;
+            acc |= x;
+        }
+        *v = acc;
+        return 0;
+    }
+    case TS_SCRIPT_EX_CALL:
+        if (!strcmp(e->text, "htons") && e->nkids == 1 && num(e->kids[0], v) == 0) {
+            *v = htons((uint16_t)*v);
+            return 0;
+        }
+        return -1;
+    default:
+        return -1;
+    }
+}
+
+/* [N]: a one-int array (setsockopt's and getsockopt's values). */
+static int array_int(expr *e, int64_t *v)
+{
+    if (!e || e->kind != TS_SCRIPT_EX_ARRAY || e->nkids != 1)
+        return -1;
+    return num(e->kids[0], v);
+}
+
+/* In a struct: the value of name=value (name may be a call: msg_iov(1)). */
+static expr *field1(expr *e, const char *name);
+
+/* packetdrill writes a linger as {onoff=1, linger=0}; C as l_onoff, l_linger */
+static expr *field(expr *e, const char *name)
+{
+    expr *v = field1(e, name);
+    if (!v && !strncmp(name, "l_", 2))
+        v = field1(e, name + 2);
+    return v;
+}
+
+static expr *field1(expr *e, const char *name)
+{
+    if (!e || e->kind != TS_SCRIPT_EX_STRUCT)
+        return NULL;
+    for (size_t i = 0; i < e->nkids; i++) {
+        expr *k = e->kids[i];
+        if (k->kind == TS_SCRIPT_EX_ASSIGN && k->kids[0]->text &&
+            !strcmp(k->kids[0]->text, name))
+            return k->kids[1];
+    }
+    return NULL;
+}
+
+static size_t unescape(const char *s, size_t n, uint8_t *out, size_t room)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < room; i++) {
+        if (s[i] == '\\' && i + 1 < n) {
+            char c = s[++i];
+            out[o++] = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c == '0' ? 0 : (uint8_t)c;
+        } else {
+            out[o++] = (uint8_t)s[i];
+        }
+    }
+    return o;
+}
+
+/* packetdrill's own default addresses, as scripts write them, are ours. */
+static int parse_addr(const char *text, const struct call_env *env, bool v6, struct ts_addr *a)
+{
+    memset(a, 0, sizeof *a);
+    if (!v6 && !strcmp(text, "192.0.2.1"))
+        return *a = env->remote, 0;
+    if (v6 && !strcasecmp(text, "2001:db8::1") && env->remote.family == 6)
+        return *a = env->remote, 0;
+    if (!v6 && !strncmp(text, "192.168.", 8))
+        return *a = env->local, 0;
+    if (v6 && !strncasecmp(text, "fd3d:fa7b:d17d:", 15))
+        return *a = env->local, 0;
+    a->family = v6 ? 6 : 4;
+    return inet_pton(v6 ? AF_INET6 : AF_INET, text, a->a) == 1 ? 0 : -1;
+}
+
+static void fill_sockaddr(struct ts_agent_req *q, const struct ts_addr *a, uint16_t port)
+{
+    memset(&q->addr, 0, sizeof q->addr);
+    if (a->family == 6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&q->addr;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        memcpy(&s6->sin6_addr, a->a, 16);
+        q->addrlen = sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&q->addr;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
+        memcpy(&s4->sin_addr, a->a, 4);
+        q->addrlen = sizeof *s4;
+    }
+}
+
+/* An address argument: `...` (the side given), or {sa_family=..,
+ * sin_port=htons(N), sin_addr=inet_addr("..")} and its IPv6 form. */
+static int sockaddr_arg(expr *e, const struct call_env *env, bool local,
+                        struct ts_agent_req *q, char *why, size_t n)
+{
+    if (is_ellipsis(e)) {
+        fill_sockaddr(q, local ? &env->local : &env->remote,
+                      local ? env->bind_port : env->connect_port);
+        return 0;
+    }
+    if (e && e->kind == TS_SCRIPT_EX_STRUCT) {
+        int64_t port = 0;
+        expr *pe = field(e, "sin_port");
+        if (!pe)
+            pe = field(e, "sin6_port");
+        if (pe && num(pe, &port) < 0)
+            return snprintf(why, n, "a port tcpshake cannot read"), -1;
+        expr *ae = field(e, "sin_addr");
+        bool v6 = false;
+        if (!ae)
+            ae = field(e, "sin6_addr"), v6 = true;
+        struct ts_addr a;
+        if (ae && ae->kind == TS_SCRIPT_EX_CALL && ae->nkids == 1 &&
+            ae->kids[0]->kind == TS_SCRIPT_EX_STRING) {
+            if (parse_addr(ae->kids[0]->text, env, v6, &a) < 0)
+                return snprintf(why, n, "not an address: %s", ae->kids[0]->text), -1;
+        } else if (!ae) {
+            a = local ? env->local : env->remote;
+        } else {
+            return snprintf(why, n, "an address tcpshake cannot read"), -1;
+        }
+        fill_sockaddr(q, &a, (uint16_t)ntohs((uint16_t)port));
+        return 0;
+    }
+    return snprintf(why, n, "an address is `...` or {sa_family=..., sin_port=htons(N), "
+                            "sin_addr=inet_addr(\"...\")}"),
+           -1;
+}
+
+/* A buffer argument: `...` (zeros) or a string; count bytes of it. */
+static int buffer_arg(expr *e, int64_t count, uint8_t *data, struct ts_agent_req *q,
+                      char *why, size_t n)
+{
+    if (count < 0 || count > (int64_t)TS_AGENT_MAX_DATA)
+        return snprintf(why, n, "%lld bytes: at most %u in one call", (long long)count,
+                        TS_AGENT_MAX_DATA),
+               -1;
+    memset(data, 0, (size_t)count);
+    if (e && e->kind == TS_SCRIPT_EX_STRING)
+        unescape(e->text, e->text_len, data, (size_t)count);
+    else if (!is_ellipsis(e))
+        return snprintf(why, n, "a buffer is `...` or a string"), -1;
+    q->datalen = (uint32_t)count;
+    return 0;
+}
+
+/* iovecs: [{..., 100}, {..., 200}]: their total length */
+static int iov_total(expr *e, int64_t *total)
+{
+    if (!e || e->kind != TS_SCRIPT_EX_ARRAY)
+        return -1;
+    *total = 0;
+    for (size_t i = 0; i < e->nkids; i++) {
+        expr *v = e->kids[i];
+        int64_t l;
+        if (v->kind != TS_SCRIPT_EX_STRUCT || v->nkids != 2)
+            return -1;
+        expr *le = v->kids[1];
+        if (le->kind == TS_SCRIPT_EX_ASSIGN)
+            le = le->kids[1];
+        if (num(le, &l) < 0 || l < 0)
+            return -1;
+        *total += l;
+    }
+    return 0;
+}
+
+static expr *msg_iov(expr *m)
+{
+    if (!m || m->kind != TS_SCRIPT_EX_STRUCT)
+        return NULL;
+    for (size_t i = 0; i < m->nkids; i++) {
+        expr *k = m->kids[i];
+        if (k->kind == TS_SCRIPT_EX_ASSIGN && k->kids[0]->text &&
+            !strcmp(k->kids[0]->text, "msg_iov"))
+            return k->kids[1];
+    }
+    return NULL;
+}
+
+static const char *const runnable[] = {
+    "socket", "bind", "listen", "accept", "connect", "read", "readv", "recv", "recvfrom",
+    "write", "writev", "send", "sendto", "sendmsg", "fcntl", "ioctl", "close", "shutdown",
+    "getsockopt", "setsockopt", "poll",
+};
+
+int call_supported(const struct ts_script_syscall *c, char *why, size_t n, unsigned *line,
+                   unsigned *col)
+{
+    bool ok = false;
+    for (size_t i = 0; i < sizeof runnable / sizeof runnable[0]; i++)
+        ok |= !strcmp(runnable[i], c->name);
+    if (!ok)
+        return snprintf(why, n, "tcpshake does not run %s() yet", c->name), -1;
+    if (!strcmp(c->name, "getsockopt") || !strcmp(c->name, "setsockopt")) {
+        /* values: [int], {l_onoff, l_linger}, a string, `...` */
+        expr *v = c->nargs > 3 ? c->args[3] : NULL;
+        int64_t x;
+        if (v && v->kind == TS_SCRIPT_EX_STRUCT && !field(v, "l_onoff")) {
+            *line = v->line, *col = v->col;
+            return snprintf(why, n, "tcpshake compares int, linger and string option values, "
+                                    "not this struct (%s)",
+                            c->name),
+                   -1;
+        }
+        if (v && v->kind == TS_SCRIPT_EX_ARRAY && array_int(v, &x) < 0) {
+            *line = v->line, *col = v->col;
+            return snprintf(why, n, "an option value of one number: [N]"), -1;
+        }
+    }
+    if (c->result && c->result->kind != TS_SCRIPT_EX_INT && !is_ellipsis(c->result)) {
+        int64_t x;
+        if (num(c->result, &x) < 0) {
+            *line = c->result->line, *col = c->result->col;
+            return snprintf(why, n, "an expected result tcpshake cannot compare"), -1;
+        }
+    }
+    return 0;
+}
+
+#define ARG(i) (c->nargs > (i) ? c->args[i] : NULL)
+#define NEED(k)                                                                            \
+    do {                                                                                   \
+        if (c->nargs < (k))                                                                \
+            return snprintf(why, n, "%s() takes %d arguments", c->name, (int)(k)), -1;     \
+    } while (0)
+#define NUM(i, dst)                                                                        \
+    do {                                                                                   \
+        int64_t v_;                                                                        \
+        if (num(ARG(i), &v_) < 0)                                                          \
+            return snprintf(why, n, "argument %d of %s() is not a number tcpshake knows",  \
+                            (int)(i) + 1, c->name),                                        \
+                   -1;                                                                     \
+        dst = (int32_t)v_;                                                                 \
+    } while (0)
+
+int call_build(const struct ts_script_syscall *c, const struct call_env *env,
+               struct ts_agent_req *q, uint8_t *data, char *why, size_t n)
+{
+    const char *f = c->name;
+    int64_t cnt = 0;
+    memset(q, 0, sizeof *q);
+    if (strcmp(f, "socket") && strcmp(f, "poll")) {
+        NEED(1);
+        NUM(0, q->fd);
+    }
+    if (!strcmp(f, "socket")) {
+        NEED(3);
+        q->op = TS_AG_SOCKET;
+        if (is_ellipsis(ARG(0)))
+            q->a[0] = env->family == 6 ? AF_INET6 : AF_INET;
+        else
+            NUM(0, q->a[0]);
+        NUM(1, q->a[1]);
+        NUM(2, q->a[2]);
+    } else if (!strcmp(f, "bind") || !strcmp(f, "connect")) {
+        NEED(2);
+        q->op = f[0] == 'b' ? TS_AG_BIND : TS_AG_CONNECT;
+        if (sockaddr_arg(ARG(1), env, f[0] == 'b', q, why, n) < 0)
+            return -1;
+        /* an explicit length is the script's */
+        if (c->nargs > 2 && !is_ellipsis(ARG(2))) {
+            int32_t l;
+            NUM(2, l);
+            if (l >= 0 && (uint32_t)l < q->addrlen)
+                q->addrlen = (uint32_t)l;
+        }
+    } else if (!strcmp(f, "listen")) {
+        NEED(2);
+        q->op = TS_AG_LISTEN;
+        NUM(1, q->a[0]);
+    } else if (!strcmp(f, "accept")) {
+        q->op = TS_AG_ACCEPT;
+    } else if (!strcmp(f, "read") || !strcmp(f, "recv") || !strcmp(f, "recvfrom")) {
+        NEED(3);
+        q->op = !strcmp(f, "read")   ? TS_AG_READ
+                : !strcmp(f, "recv") ? TS_AG_RECV
+                                     : TS_AG_RECVFROM;
+        NUM(2, q->a[0]);
+        if (q->op != TS_AG_READ) {
+            NEED(4);
+            NUM(3, q->a[1]);
+        }
+    } else if (!strcmp(f, "readv")) {
+        NEED(3);
+        q->op = TS_AG_READ;
+        if (iov_total(ARG(1), &cnt) < 0)
+            return snprintf(why, n, "readv's iovecs: [{..., N}, ...]"), -1;
+        q->a[0] = (int32_t)cnt;
+    } else if (!strcmp(f, "write") || !strcmp(f, "send") || !strcmp(f, "sendto")) {
+        NEED(3);
+        q->op = f[0] == 'w' ? TS_AG_WRITE : f[4] == 't' ? TS_AG_SENDTO : TS_AG_SEND;
+        int32_t l;
+        NUM(2, l);
+        if (buffer_arg(ARG(1), l, data, q, why, n) < 0)
+            return -1;
+        if (q->op != TS_AG_WRITE) {
+            NEED(4);
+            NUM(3, q->a[1]);
+        }
+        if (q->op == TS_AG_SENDTO && c->nargs > 4 && !is_ellipsis(ARG(4)) &&
+            sockaddr_arg(ARG(4), env, false, q, why, n) < 0)
+            return -1;
+    } else if (!strcmp(f, "writev") || !strcmp(f, "sendmsg")) {
+        NEED(2);
+        expr *iov = f[0] == 'w' ? ARG(1) : msg_iov(ARG(1));
+        if (iov_total(iov, &cnt) < 0)
+            return snprintf(why, n, "%s's iovecs: [{..., N}, ...]", f), -1;
+        q->op = f[0] == 'w' ? TS_AG_WRITE : TS_AG_SEND;
+        if (q->op == TS_AG_SEND && c->nargs > 2)
+            NUM(2, q->a[1]);
+        if (buffer_arg(&(struct ts_script_expr){.kind = TS_SCRIPT_EX_ELLIPSIS}, cnt, data, q,
+                       why, n) < 0)
+            return -1;
+    } else if (!strcmp(f, "shutdown")) {
+        NEED(2);
+        q->op = TS_AG_SHUTDOWN;
+        NUM(1, q->a[0]);
+    } else if (!strcmp(f, "close")) {
+        q->op = TS_AG_CLOSE;
+    } else if (!strcmp(f, "fcntl")) {
+        NEED(2);
+        q->op = TS_AG_FCNTL;
+        NUM(1, q->a[0]);
+        if (c->nargs > 2)
+            NUM(2, q->a[1]);
+    } else if (!strcmp(f, "ioctl")) {
+        NEED(3);
+        q->op = TS_AG_IOCTL;
+        NUM(1, q->a[0]);
+        int64_t v = 0;
+        if (!is_ellipsis(ARG(2)) && array_int(ARG(2), &v) < 0)
+            return snprintf(why, n, "ioctl's argument: [N] or `...`"), -1;
+        int iv = (int)v;
+        memcpy(data, &iv, sizeof iv);
+        q->datalen = sizeof iv;
+    } else if (!strcmp(f, "setsockopt") || !strcmp(f, "getsockopt")) {
+        NEED(5);
+        q->op = f[0] == 's' ? TS_AG_SETSOCKOPT : TS_AG_GETSOCKOPT;
+        NUM(1, q->a[0]);
+        NUM(2, q->a[1]);
+        expr *v = ARG(3);
+        int64_t x = 0;
+        int32_t len = 0;
+        if (q->op == TS_AG_GETSOCKOPT) {
+            int64_t l = 4;
+            if (!is_ellipsis(ARG(4)) && array_int(ARG(4), &l) < 0 && num(ARG(4), &l) < 0)
+                return snprintf(why, n, "getsockopt's length: [N]"), -1;
+            q->a[2] = (int32_t)l;
+            return 0;
+        }
+        if (v && v->kind == TS_SCRIPT_EX_ARRAY && array_int(v, &x) == 0) {
+            int iv = (int)x;
+            memcpy(data, &iv, sizeof iv);
+            len = sizeof iv;
+        } else if (v && v->kind == TS_SCRIPT_EX_STRUCT && field(v, "l_onoff")) {
+            int64_t on = 0, secs = 0;
+            if (num(field(v, "l_onoff"), &on) < 0 ||
+                (field(v, "l_linger") && num(field(v, "l_linger"), &secs) < 0))
+                return snprintf(why, n, "a linger value: {l_onoff=N, l_linger=N}"), -1;
+            struct linger lg = {.l_onoff = (int)on, .l_linger = (int)secs};
+            memcpy(data, &lg, sizeof lg);
+            len = sizeof lg;
+        } else if (v && v->kind == TS_SCRIPT_EX_STRING) {
+            len = (int32_t)unescape(v->text, v->text_len, data, 256);
+        } else if (num(v, &x) == 0) {
+            int iv = (int)x;
+            memcpy(data, &iv, sizeof iv);
+            len = sizeof iv;
+        } else {
+            return snprintf(why, n, "setsockopt's value: [N], {l_onoff=.., l_linger=..} or "
+                                    "a string"),
+                   -1;
+        }
+        int32_t given = len;
+        if (!is_ellipsis(ARG(4)))
+            NUM(4, given);
+        if (given >= 0 && given < len)
+            len = given;
+        q->datalen = (uint32_t)len;
+    } else if (!strcmp(f, "poll")) {
+        NEED(3);
+        q->op = TS_AG_POLL;
+        expr *a = ARG(0);
+        if (!a || a->kind != TS_SCRIPT_EX_ARRAY || a->nkids > 64)
+            return snprintf(why, n, "poll's first argument: [{fd=N, events=...}, ...]"), -1;
+        struct pollfd pf[64];
+        for (size_t i = 0; i < a->nkids; i++) {
+            int64_t fd = -1, ev = 0;
+            if (num(field(a->kids[i], "fd"), &fd) < 0 ||
+                num(field(a->kids[i], "events"), &ev) < 0)
+                return snprintf(why, n, "a pollfd: {fd=N, events=..., revents=...}"), -1;
+            pf[i] = (struct pollfd){.fd = (int)fd, .events = (short)ev};
+        }
+        memcpy(data, pf, a->nkids * sizeof pf[0]);
+        q->datalen = (uint32_t)(a->nkids * sizeof pf[0]);
+        NUM(2, q->a[0]);
+    } else {
+        return snprintf(why, n, "tcpshake does not run %s() yet", f), -1;
+    }
+    return 0;
+}
+
+static const char *errname(int e)
+{
+    static const char *const names[] = {
+        "EPERM", "ENOENT", "EINTR", "EIO", "EBADF", "EAGAIN", "ENOMEM", "EACCES", "EFAULT",
+        "EBUSY", "EEXIST", "EINVAL", "ENFILE", "EMFILE", "ENOSPC", "ESPIPE", "EPIPE",
+        "ERANGE", "ENOSYS", "ENOTSOCK", "EDESTADDRREQ", "EMSGSIZE", "EPROTOTYPE",
+        "ENOPROTOOPT", "EPROTONOSUPPORT", "ESOCKTNOSUPPORT", "EOPNOTSUPP", "EPFNOSUPPORT",
+        "EAFNOSUPPORT", "EADDRINUSE", "EADDRNOTAVAIL", "ENETDOWN", "ENETUNREACH",
+        "ENETRESET", "ECONNABORTED", "ECONNRESET", "ENOBUFS", "EISCONN", "ENOTCONN",
+        "ESHUTDOWN", "ETIMEDOUT", "ECONNREFUSED", "EHOSTDOWN", "EHOSTUNREACH", "EALREADY",
+        "EINPROGRESS", "EPROTO", "ENODATA", "ENOTTY",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        int64_t v;
+        if (ts_script_symbol(names[i], &v) && v == e)
+            return names[i];
+    }
+    return "E?";
+}
+
+static void said(const struct ts_agent_rep *rep, char *b, size_t n)
+{
+    if (rep->ret == -1)
+        snprintf(b, n, "-1 %s (%s)", errname(rep->err), strerror(rep->err));
+    else
+        snprintf(b, n, "%lld", (long long)rep->ret);
+}
+
+int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
+               const struct ts_agent_rep *rep, const uint8_t *data, char *diff, size_t n)
+{
+    char got[128];
+    int64_t want = 0, want_err = 0;
+    said(rep, got, sizeof got);
+    if (c->result && !is_ellipsis(c->result) && num(c->result, &want) == 0) {
+        if (c->errno_name)
+            ts_script_symbol(c->errno_name, &want_err);
+        if (rep->ret != want || (want == -1 && c->errno_name && rep->err != want_err)) {
+            char exp[128];
+            if (c->errno_name)
+                snprintf(exp, sizeof exp, "%lld %s", (long long)want, c->errno_name);
+            else
+                snprintf(exp, sizeof exp, "%lld", (long long)want);
+            snprintf(diff, n, "%s() returned %s; the script expects %s", c->name, got, exp);
+            return 1;
+        }
+    }
+    if (rep->ret < 0)
+        return 0;
+    /* what the call handed back */
+    if (q->op == TS_AG_GETSOCKOPT && c->nargs > 3) {
+        int64_t x;
+        if (array_int(c->args[3], &x) == 0 && rep->datalen >= sizeof(int)) {
+            int v;
+            memcpy(&v, data, sizeof v);
+            if (v != (int)x) {
+                snprintf(diff, n, "getsockopt() gave [%d]; the script expects [%lld]", v,
+                         (long long)x);
+                return 1;
+            }
+        }
+    } else if (q->op == TS_AG_IOCTL && c->nargs > 2) {
+        int64_t x;
+        if (array_int(c->args[2], &x) == 0 && rep->datalen >= sizeof(int)) {
+            int v;
+            memcpy(&v, data, sizeof v);
+            if (v != (int)x) {
+                snprintf(diff, n, "ioctl() gave [%d]; the script expects [%lld]", v,
+                         (long long)x);
+                return 1;
+            }
+        }
+    } else if (q->op == TS_AG_POLL && c->nargs > 0 && c->args[0]->kind == TS_SCRIPT_EX_ARRAY) {
+        expr *a = c->args[0];
+        for (size_t i = 0; i < a->nkids && (i + 1) * sizeof(struct pollfd) <= rep->datalen;
+             i++) {
+            int64_t want_rev;
+            expr *re = field(a->kids[i], "revents");
+            if (!re || num(re, &want_rev) < 0)
+                continue;
+            struct pollfd pf;
+            memcpy(&pf, data + i * sizeof pf, sizeof pf);
+            if (pf.revents != (short)want_rev) {
+                snprintf(diff, n, "poll() gave revents=0x%x for fd %d; the script expects 0x%x",
+                         (unsigned)(uint16_t)pf.revents, pf.fd, (unsigned)(uint16_t)want_rev);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,38 @@
+/* A script's system call as an agent request, and its expected result
+ * checked against the agent's reply.  Not installed. */
+#ifndef TCPSHAKE_SCRIPT_CALL_H
+#define TCPSHAKE_SCRIPT_CALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent.h"
+#include "tcpshake/decode.h"
+#include "tcpshake/script.h"
+
+/* What `...` stands for in an address argument (packetdrill's rule: bind
+ * and the like get the stack's address and --bind_port, connect and
+ * sendto the peer's and --connect_port) and the addresses packetdrill's
+ * own defaults name, which are translated to ours. */
+struct call_env {
+    uint8_t family;
+    struct ts_addr local, remote;
+    uint16_t bind_port, connect_port;
+};
+
+/* Whether the runner can make this call: 0, or -1 with why (and the
+ * expression's line and column in *line, *col when it is about one). */
+int call_supported(const struct ts_script_syscall *c, char *why, size_t n, unsigned *line,
+                   unsigned *col);
+
+/* The request for c, its data in data (TS_AGENT_MAX_DATA bytes).  -1 with
+ * why when an argument cannot be used. */
+int call_build(const struct ts_script_syscall *c, const struct call_env *env,
+               struct ts_agent_req *q, uint8_t *data, char *why, size_t n);
+
+/* 0 when the reply is what the script expects; 1 with what differs in
+ * diff ("returned 0, the script expects -1 EINPROGRESS"). */
+int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
+               const struct ts_agent_rep *rep, const uint8_t *data, char *diff, size_t n);
+
+#endif

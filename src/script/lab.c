@@ -1,0 +1,242 @@
+/* The script runner's network: see lab.h. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "tcpshake/inject.h"
+
+/* fixed, so that -w files of two runs compare: locally administered */
+static const uint8_t STACK_MAC[6] = {0x02, 0x74, 0x73, 0x00, 0x00, 0x01};
+static const uint8_t WIRE_MAC[6] = {0x02, 0x74, 0x73, 0x00, 0x00, 0x02};
+
+/* `ip -batch -` with these lines, in the namespace of nsfd (-1: this
+ * thread's).  Its first line on stderr becomes err. */
+static int run_ip(int nsfd, const char *batch, char *err, size_t errlen)
+{
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) < 0)
+        return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
+    if (pipe2(out, O_CLOEXEC) < 0) {
+        close(in[0]);
+        close(in[1]);
+        return snprintf(err, errlen, "pipe: %s", strerror(errno)), -1;
+    }
+    pid_t p = fork();
+    if (p < 0) {
+        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+        return snprintf(err, errlen, "fork: %s", strerror(errno)), -1;
+    }
+    if (p == 0) {
+        signal(SIGINT, SIG_IGN); /* the runner decides; it undoes what is made */
+        if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
+            _exit(126);
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        execlp("ip", "ip", "-batch", "-", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    size_t n = strlen(batch);
+    const char *b = batch;
+    while (n > 0) {
+        ssize_t w = write(in[1], b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        b += w;
+        n -= (size_t)w;
+    }
+    close(in[1]);
+    char msg[512];
+    size_t got = 0;
+    for (;;) {
+        ssize_t r = read(out[0], msg + got, sizeof msg - 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        if (got == sizeof msg - 1)
+            break;
+    }
+    msg[got] = 0;
+    close(out[0]);
+    int st = 0;
+    while (waitpid(p, &st, 0) < 0)
+        if (errno != EINTR) {
+            snprintf(err, errlen, "waitpid: %s", strerror(errno));
+            return -1;
+        }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    char *nl = strchr(msg, '\n');
+    if (nl)
+        *nl = 0;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        snprintf(err, errlen, "cannot run ip (iproute2 is needed)");
+    else
+        snprintf(err, errlen, "ip: %.200s", *msg ? msg : "failed");
+    return -1;
+}
+
+static void write_sysctl(const char *path, const char *v)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t w = write(fd, v, strlen(v));
+        (void)w;
+        close(fd);
+    }
+}
+
+static const char *mac_str(const uint8_t m[6], char *b, size_t n)
+{
+    snprintf(b, n, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    return b;
+}
+
+static const char *addr_str(const struct ts_addr *a, char *b, size_t n)
+{
+    return ts_addr_str(a, b, n);
+}
+
+int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
+                const struct ts_addr *remote, unsigned prefix, uint32_t mtu, const char *cwd,
+                char *err, size_t errlen)
+{
+    char e[256], m1[32], m2[32], a1[64], a2[64], a3[64], batch[1024];
+    int sfd = -1;
+
+    memset(L, 0, sizeof *L);
+    L->ag.fd = -1;
+    L->ag.pid = -1;
+    L->family = family;
+    L->local = *local;
+    L->remote = *remote;
+    L->mtu = mtu ? mtu : 1500;
+    memcpy(L->stack_mac, STACK_MAC, 6);
+    memcpy(L->wire_mac, WIRE_MAC, 6);
+
+    L->orig_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (L->orig_ns < 0) {
+        snprintf(err, errlen, "cannot open this thread's network namespace: %s",
+                 strerror(errno));
+        return -1;
+    }
+    /* the wire side: this thread only, until ts_lab_close */
+    if (unshare(CLONE_NEWNET) < 0) {
+        snprintf(err, errlen, "cannot make a network namespace: %s%s", strerror(errno),
+                 errno == EPERM ? " (run as root: the stack under test gets namespaces "
+                                  "of its own)"
+                                : "");
+        goto fail;
+    }
+    L->moved = true;
+    write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+    write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+
+    if (ts_agent_start(&L->ag, TS_AGENT_NETNS_NEW, cwd, e, sizeof e) < 0) {
+        snprintf(err, errlen, "%s", e);
+        goto fail;
+    }
+    /* a round trip: the agent is in its namespace before we look there */
+    struct ts_agent_req q = {.op = TS_AG_GETSOCKNAME, .fd = -1};
+    struct ts_agent_rep r;
+    if (ts_agent_send(&L->ag, &q, NULL, e, sizeof e) < 0 ||
+        ts_agent_recv(&L->ag, &r, NULL, 0, 5000, e, sizeof e) != 1) {
+        snprintf(err, errlen, "the agent did not start: %s", e);
+        goto fail;
+    }
+    char nspath[64];
+    snprintf(nspath, sizeof nspath, "/proc/%d/ns/net", (int)L->ag.pid);
+    sfd = open(nspath, O_RDONLY | O_CLOEXEC);
+    if (sfd < 0) {
+        snprintf(err, errlen, "%s: %s", nspath, strerror(errno));
+        goto fail;
+    }
+    /* the devices take 64 KB frames, so that a long inbound segment of a
+     * script reaches the stack in one piece, as packetdrill's GSO packets
+     * do; the route keeps the stack at the link's MTU and MSS */
+    snprintf(batch, sizeof batch,
+             "link add tsw0 address %s mtu 65535 type veth peer name tun0 address %s "
+             "mtu 65535 netns %d\n"
+             "link set tsw0 up\n",
+             mac_str(WIRE_MAC, m1, sizeof m1), mac_str(STACK_MAC, m2, sizeof m2),
+             (int)L->ag.pid);
+    if (run_ip(-1, batch, e, sizeof e) < 0) {
+        snprintf(err, errlen, "making the veth: %s", e);
+        goto fail;
+    }
+    const char *v6 = family == 6 ? "-6 " : "";
+    struct ts_addr net = *local; /* the prefix's network address */
+    for (unsigned bit = prefix; bit < (family == 6 ? 128u : 32u); bit++)
+        net.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+    snprintf(batch, sizeof batch,
+             "link set lo up\n"
+             "link set tun0 up\n"
+             "%saddr add %s/%u dev tun0%s\n"
+             "%sneigh replace %s lladdr %s dev tun0 nud permanent\n"
+             "%sroute replace %s/%u dev tun0 mtu lock %u advmss %u\n",
+             v6, addr_str(local, a1, sizeof a1), prefix, family == 6 ? " nodad" : "", v6,
+             addr_str(remote, a2, sizeof a2), mac_str(WIRE_MAC, m1, sizeof m1), v6,
+             addr_str(&net, a3, sizeof a3), prefix, L->mtu,
+             L->mtu - (family == 6 ? 60 : 40));
+    if (run_ip(sfd, batch, e, sizeof e) < 0) {
+        snprintf(err, errlen, "setting up the stack's side: %s", e);
+        goto fail;
+    }
+    close(sfd);
+    sfd = -1;
+
+    char filter[96];
+    snprintf(filter, sizeof filter, "ether src %s", mac_str(STACK_MAC, m1, sizeof m1));
+    struct ts_capture_cfg cc = {.iface = "tsw0", .filter = filter, .snaplen = 262144,
+                                .promisc = true, .buffer_kib = 8192, .immediate = true};
+    L->cap = ts_capture_open(&cc, e, sizeof e);
+    if (!L->cap || ts_capture_set_nonblock(L->cap, true, e, sizeof e) < 0) {
+        snprintf(err, errlen, "capturing on the wire side: %s", e);
+        goto fail;
+    }
+    struct ts_craft_session_cfg sc = {.via = TS_CRAFT_VIA_LINK, .family = family,
+                                      .iface = "tsw0", .ether = true};
+    memcpy(sc.src_mac, WIRE_MAC, 6);
+    memcpy(sc.dst_mac, STACK_MAC, 6);
+    L->cs = ts_craft_open(&sc, e, sizeof e);
+    if (!L->cs) {
+        snprintf(err, errlen, "injecting on the wire side: %s", e);
+        goto fail;
+    }
+    return 0;
+fail:
+    if (sfd >= 0)
+        close(sfd);
+    ts_lab_close(L);
+    return -1;
+}
+
+void ts_lab_close(struct ts_lab *L)
+{
+    if (L->cs)
+        ts_craft_close(L->cs);
+    L->cs = NULL;
+    if (L->cap)
+        ts_capture_close(L->cap);
+    L->cap = NULL;
+    ts_agent_stop(&L->ag); /* the stack's namespace, and the veth with it */
+    if (L->moved && L->orig_ns >= 0)
+        setns(L->orig_ns, CLONE_NEWNET); /* the wire side goes with its sockets */
+    L->moved = false;
+    if (L->orig_ns >= 0)
+        close(L->orig_ns);
+    L->orig_ns = -1;
+}

@@ -1,0 +1,50 @@
+/* The script runner's network: the stack under test in a network namespace
+ * of its own (the agent's), joined by a veth to a second namespace where
+ * the runner injects segments (libnet, link layer) and captures what the
+ * stack sends (libpcap).  Not installed.
+ *
+ * Neither namespace has a name: the stack's lives as long as the agent and
+ * its process group, the runner's wire side as long as the sockets opened
+ * in it.  Whatever ends the run (an error, SIGINT, SIGKILL of the runner or
+ * of the agent) leaves nothing behind.
+ *
+ * The stack's side of the veth is called tun0 (packetdrill's device, which
+ * scripts name in their shell lines) and keeps the veth's offloads (TSO and
+ * GSO on, as packetdrill's tun device has them), so a write of 2000 bytes
+ * is seen as one segment.  The simulated peer's address is in the stack's
+ * neighbour table for good (no ARP or neighbour discovery on the wire), and
+ * the wire side has no address at all, so its kernel answers nothing.
+ */
+#ifndef TCPSHAKE_SCRIPT_LAB_H
+#define TCPSHAKE_SCRIPT_LAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent.h"
+#include "tcpshake/capture.h"
+#include "tcpshake/craft.h"
+#include "tcpshake/decode.h"
+
+struct ts_lab {
+    int orig_ns;             /* the caller's network namespace, to go back to */
+    bool moved;              /* this thread is in the wire namespace */
+    struct ts_agent ag;
+    struct ts_capture *cap;  /* frames the stack sent, on the wire side */
+    struct ts_craft_session *cs;
+    uint8_t family;          /* 4 or 6 */
+    struct ts_addr local;    /* the stack's address */
+    struct ts_addr remote;   /* the simulated peer's */
+    uint32_t mtu;
+    uint8_t stack_mac[6], wire_mac[6];
+};
+
+/* Build it.  cwd: the agent's working folder (the script's).  mtu: the
+ * veth's (0: 1500).  -1 with err; everything made so far is undone. */
+int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
+                const struct ts_addr *remote, unsigned prefix, uint32_t mtu, const char *cwd,
+                char *err, size_t errlen);
+/* Undo it all; safe on a lab that failed to open or was closed. */
+void ts_lab_close(struct ts_lab *L);
+
+#endif

@@ -1,0 +1,1179 @@
+/* tcpshake script: running a script against the kernel (script.h).
+ *
+ * The semantics are packetdrill's, read from its documentation and code
+ * and written anew:
+ * - times: an absolute time counts from the start; a relative one from
+ *   when the previous event was done, except that an inbound packet right
+ *   after another inbound packet counts from that packet's script time;
+ * - sequence numbers: a `<` SYN carries the number written, and the peer's
+ *   later segments are relative to it; the stack's are relative to its ISN,
+ *   learned from its SYN or SYN+ACK, so `> S. 0:0(0)` stands for any ISN;
+ *   acknowledgments, SACK blocks and TS echoes are mapped the same ways;
+ * - an outbound packet is the next segment of the connection under test
+ *   the stack sends; every field written is compared (window only when
+ *   written, options unless <...>, TS values only with --tcp_ts_tick_usecs)
+ *   and its time must be within the tolerance;
+ * - a system call without a return time blocks the script until it
+ *   returns; with one (+0...0.1) it runs while the script goes on, and its
+ *   return time is checked when it comes.
+ * Unlike packetdrill, a failure names every field that differs, not only
+ * the first.
+ */
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "call.h"
+#include "lab.h"
+#include "tcpshake/craft.h"
+
+#define US 1000LL /* ns in a microsecond */
+#define QMAX 4096 /* captured frames waiting to be matched */
+
+enum cstate {
+    C_NONE,           /* no socket under test yet */
+    C_INIT,           /* socket() */
+    C_LISTEN,         /* listen() */
+    C_CONNECTING,     /* connect(): the next SYN out is ours */
+    C_ACTIVE_SYN_SENT,
+    C_PASSIVE_SYN_RCVD, /* our SYN went in */
+    C_PASSIVE_SYNACK_SENT,
+    C_EST,            /* the handshake done (or whatever comes after) */
+};
+
+struct frame {
+    uint64_t t;  /* CLOCK_MONOTONIC ns */
+    uint64_t wall;
+    uint32_t len, wirelen;
+    uint8_t *p;
+};
+
+struct tsmap {
+    uint32_t script, live;
+};
+
+struct run {
+    const struct ts_script *s;
+    const struct ts_script_run_cfg *cfg;
+    struct ts_script_result *res;
+    struct ts_lab lab;
+    struct call_env env;
+    uint64_t start;   /* mono ns of the script's time 0 */
+    int64_t wall_off; /* realtime - monotonic, ns */
+    int64_t tol;      /* us */
+    double tol_pct;
+    int64_t ts_tick;  /* --tcp_ts_tick_usecs */
+    bool ecr_scaled;  /* --tcp_ts_ecr_scaled */
+    bool non_fatal;   /* --non_fatal=packet */
+    uint64_t any_wait;
+
+    /* the connection under test, packetdrill's one socket */
+    enum cstate st;
+    int fd;
+    uint16_t lport, rport, next_port;
+    uint32_t local_isn_live, local_isn_script, remote_isn;
+    struct tsmap tsm[256];
+    unsigned ntsm;
+    bool ts_first;
+    uint32_t first_script_val, first_live_val;
+
+    /* frames the stack sent, not yet matched */
+    struct frame q[QMAX];
+    unsigned qh, qn;
+
+    /* a blocking call out in the agent */
+    bool busy;
+    const struct ts_script_event *bev;
+    struct ts_agent_req bq;
+    int64_t bstart, bend; /* its expected start and return, us */
+
+    /* the previous event, for relative times */
+    const struct ts_script_event *last;
+    int64_t last_us;
+
+    uint8_t *buf;   /* TS_AGENT_MAX_DATA: a call's data */
+    uint8_t *rbuf;  /* TS_AGENT_MAX_DATA: a reply's data */
+    uint8_t *zeros; /* payload of injected segments */
+};
+
+static uint64_t mono(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static int64_t now_us(const struct run *r)
+{
+    return (int64_t)(mono() - r->start) / US;
+}
+
+static bool stopped(const struct run *r)
+{
+    return r->cfg->stop && *r->cfg->stop;
+}
+
+/* ---- results ------------------------------------------------------------------- */
+
+static void add_detail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_detail(struct run *r, const char *fmt, ...)
+{
+    size_t n = strlen(r->res->detail);
+    if (n + 1 >= sizeof r->res->detail)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->res->detail + n, sizeof r->res->detail - n, fmt, ap);
+    va_end(ap);
+}
+
+static int fail_at(struct run *r, const struct ts_script_event *ev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_at(struct run *r, const struct ts_script_event *ev, const char *fmt, ...)
+{
+    if (r->res->status != TS_SCRIPT_PASS)
+        return -1; /* the first failure is the one told */
+    r->res->status = TS_SCRIPT_FAIL;
+    if (ev) {
+        r->res->line = ev->line;
+        r->res->col = ev->col;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->res->msg, sizeof r->res->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int error(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int error(struct run *r, const char *fmt, ...)
+{
+    if (r->res->status != TS_SCRIPT_PASS)
+        return -1;
+    r->res->status = TS_SCRIPT_ERROR;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->res->msg, sizeof r->res->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void told(struct run *r, const struct ts_script_event *ev, int64_t at_us, const char *what)
+{
+    if (r->cfg->event)
+        r->cfg->event(r->cfg->user, ev, (double)at_us / 1e6, what);
+}
+
+/* ---- the wire ------------------------------------------------------------------ */
+
+static void on_capture(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, uint32_t caplen,
+                       uint32_t wirelen)
+{
+    struct run *r = user;
+    (void)dlt;
+    if (r->cfg->frame)
+        r->cfg->frame(r->cfg->user, t_ns, pkt, caplen, wirelen, false);
+    if (r->qn == QMAX)
+        return; /* the stack sent more than any script reads; the oldest stay */
+    uint8_t *p = malloc(caplen ? caplen : 1);
+    if (!p)
+        return;
+    memcpy(p, pkt, caplen);
+    struct frame *f = &r->q[(r->qh + r->qn) % QMAX];
+    f->t = (uint64_t)((int64_t)t_ns - r->wall_off);
+    f->wall = t_ns;
+    f->len = caplen;
+    f->wirelen = wirelen;
+    f->p = p;
+    r->qn++;
+}
+
+static void drain(struct run *r)
+{
+    char e[256];
+    while (ts_capture_dispatch(r->lab.cap, 64, on_capture, r, e, sizeof e) > 0)
+        ;
+}
+
+static int blocking_done(struct run *r);
+
+/* Wait until mono time `until` (ns), taking frames and a blocking call's
+ * return as they come.  1 when something came (frames or the call),
+ * 0 at the time, -1 on failure or stop. */
+static int wait_until(struct run *r, uint64_t until, bool stop_on_frame)
+{
+    for (;;) {
+        unsigned before = r->qn;
+        drain(r);
+        if (stop_on_frame && r->qn > before)
+            return 1;
+        if (stopped(r)) {
+            r->res->status = TS_SCRIPT_STOPPED;
+            snprintf(r->res->msg, sizeof r->res->msg, "interrupted");
+            return -1;
+        }
+        uint64_t now = mono();
+        if (now >= until)
+            return 0;
+        struct pollfd pf[2] = {{.fd = ts_capture_fd(r->lab.cap), .events = POLLIN},
+                               {.fd = r->lab.ag.fd, .events = POLLIN}};
+        uint64_t d = until - now;
+        struct timespec ts = {.tv_sec = (time_t)(d / 1000000000ull),
+                              .tv_nsec = (long)(d % 1000000000ull)};
+        int n = ppoll(pf, 2, &ts, NULL);
+        if (n < 0 && errno != EINTR)
+            return error(r, "poll: %s", strerror(errno));
+        if (n > 0 && !r->busy && pf[1].revents)
+            return error(r, "the agent, and the stack's namespace with it, ended");
+        if (n > 0 && r->busy && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            if (blocking_done(r) < 0)
+                return -1;
+            if (stop_on_frame)
+                return 1;
+        }
+    }
+}
+
+/* ---- times --------------------------------------------------------------------- */
+
+static bool anchored(const struct ts_script_event *ev)
+{
+    return ev && ev->kind == TS_SCRIPT_EV_PACKET && ev->u.packet.dir == TS_SCRIPT_IN;
+}
+
+/* The event's expected time and end (us since the start), packetdrill's way. */
+static void when(struct run *r, const struct ts_script_event *ev, int64_t *t, int64_t *end)
+{
+    const struct ts_script_time *tm = &ev->time;
+    int64_t off = 0;
+    if (tm->kind == TS_SCRIPT_TIME_REL || tm->kind == TS_SCRIPT_TIME_ANY)
+        off = anchored(r->last) && anchored(ev) ? r->last_us : now_us(r);
+    *t = off + (tm->kind == TS_SCRIPT_TIME_ANY ? 0 : tm->usecs);
+    *end = *t;
+    if (tm->end == TS_SCRIPT_END_RANGE || tm->end == TS_SCRIPT_END_BLOCKING)
+        *end = (tm->kind == TS_SCRIPT_TIME_ABS ? 0 : off) + tm->end_usecs;
+}
+
+static int64_t tolerance(const struct run *r, int64_t expected, int64_t since)
+{
+    int64_t tol = r->tol;
+    double dyn = r->tol_pct / 100.0 * (double)(expected - since);
+    if (dyn > (double)tol)
+        tol = (int64_t)dyn;
+    return tol;
+}
+
+/* 0 when at (us) is within [t - tol, end + tol]; else the failure told. */
+static int check_time(struct run *r, const struct ts_script_event *ev, const char *what,
+                      int64_t t, int64_t end, int64_t at, int64_t since)
+{
+    if (ev->time.kind == TS_SCRIPT_TIME_ANY)
+        return 0;
+    int64_t tol = tolerance(r, t, since);
+    if (at >= t - tol && at <= end + tol)
+        return 0;
+    if (end != t)
+        return fail_at(r, ev, "%s at %.6f s, expected between %.6f and %.6f s (tolerance %.6f s)",
+                       what, (double)at / 1e6, (double)t / 1e6, (double)end / 1e6,
+                       (double)tol / 1e6);
+    return fail_at(r, ev, "%s at %.6f s, expected at %.6f s (tolerance %.6f s, %+.6f s off)", what,
+                   (double)at / 1e6, (double)t / 1e6, (double)tol / 1e6,
+                   (double)(at - t) / 1e6);
+}
+
+/* ---- inbound packets ------------------------------------------------------------ */
+
+static int ts_live_ecr(struct run *r, uint32_t script_ecr, uint32_t *live)
+{
+    for (unsigned i = r->ntsm; i-- > 0;)
+        if (r->tsm[i].script == script_ecr)
+            return *live = r->tsm[i].live, 0;
+    if (r->ecr_scaled && r->ts_first)
+        return *live = script_ecr - r->first_script_val + r->first_live_val, 0;
+    return -1;
+}
+
+static int opts_in(struct run *r, const struct ts_script_event *ev, const struct ts_script_packet *p,
+                   uint32_t ack_off, struct ts_craft_opts *o)
+{
+    char e[256];
+    int rc = 0;
+    ts_craft_opts_clear(o);
+    for (size_t i = 0; i < p->nopts && rc == 0; i++) {
+        const struct ts_script_opt *x = &p->opts[i];
+        uint32_t blocks[TS_SCRIPT_MAX_SACK][2], ecr = x->b;
+        uint8_t fo[2 + TS_SCRIPT_MAX_COOKIE];
+        switch (x->kind) {
+        case TS_SCRIPT_OPT_EOL: rc = ts_craft_opts_add_eol(o, e, sizeof e); break;
+        case TS_SCRIPT_OPT_NOP: rc = ts_craft_opts_add_nop(o, e, sizeof e); break;
+        case TS_SCRIPT_OPT_MSS: rc = ts_craft_opts_add_mss(o, (uint16_t)x->a, e, sizeof e); break;
+        case TS_SCRIPT_OPT_WSCALE:
+            rc = ts_craft_opts_add_wscale(o, (uint8_t)x->a, e, sizeof e);
+            break;
+        case TS_SCRIPT_OPT_SACKOK: rc = ts_craft_opts_add_sackok(o, e, sizeof e); break;
+        case TS_SCRIPT_OPT_SACK:
+            for (unsigned k = 0; k < x->nsack; k++) {
+                blocks[k][0] = x->sack[k].left + ack_off;
+                blocks[k][1] = x->sack[k].right + ack_off;
+            }
+            rc = ts_craft_opts_add_sack(o, (const uint32_t(*)[2])blocks, x->nsack, e, sizeof e);
+            break;
+        case TS_SCRIPT_OPT_TS:
+            if ((p->flags & TS_SCRIPT_ACK) && ts_live_ecr(r, x->b, &ecr) < 0)
+                return fail_at(r, ev,
+                               "no TS ecr to send for the script's ecr %u: no segment of the "
+                               "stack's was matched with TS val %u (packetdrill's rule)",
+                               x->b, x->b);
+            rc = ts_craft_opts_add_ts(o, x->a, ecr, e, sizeof e);
+            break;
+        case TS_SCRIPT_OPT_FO:
+            rc = ts_craft_opts_add_raw(o, 34, x->cookie, x->cookie_len, e, sizeof e);
+            break;
+        case TS_SCRIPT_OPT_FOEXP:
+            fo[0] = 0xf9;
+            fo[1] = 0x89;
+            memcpy(fo + 2, x->cookie, x->cookie_len);
+            rc = ts_craft_opts_add_raw(o, 254, fo, (uint8_t)(2 + x->cookie_len), e, sizeof e);
+            break;
+        }
+    }
+    if (rc == 0)
+        rc = ts_craft_opts_check(o, e, sizeof e);
+    if (rc < 0)
+        return fail_at(r, ev, "options: %s", e);
+    return 0;
+}
+
+static uint8_t tos_of(const struct ts_script_packet *p)
+{
+    uint8_t tos = p->has_tos ? p->tos : 0;
+    switch (p->ecn) {
+    case TS_SCRIPT_ECN_ECT0: tos = (uint8_t)((tos & ~3) | 2); break;
+    case TS_SCRIPT_ECN_ECT1: tos = (uint8_t)((tos & ~3) | 1); break;
+    case TS_SCRIPT_ECN_CE: tos = (uint8_t)(tos | 3); break;
+    default: break;
+    }
+    return tos;
+}
+
+static int inject(struct run *r, const struct ts_script_event *ev, struct ts_craft_seg *seg)
+{
+    char e[256];
+    struct ts_craft_frame f;
+    /* stamped before it goes: over a veth the stack takes it, and may
+     * answer, inside the send call */
+    uint64_t t = mono();
+    for (int tries = 0;; tries++) {
+        int rc = ts_craft_send(r->lab.cs, seg, &f, e, sizeof e);
+        if (rc == 0)
+            break;
+        if (rc < 0 || tries > 100)
+            return error(r, "line %u: sending the segment: %s", ev->line, e);
+    }
+    if (r->cfg->frame) {
+        r->cfg->frame(r->cfg->user, (uint64_t)((int64_t)t + r->wall_off), f.data, f.len, f.len,
+                      true);
+    }
+    return 0;
+}
+
+static int do_inbound(struct run *r, const struct ts_script_event *ev)
+{
+    const struct ts_script_packet *p = &ev->u.packet;
+    bool syn = p->flags & TS_SCRIPT_SYN, ack = p->flags & TS_SCRIPT_ACK;
+
+    if (syn && !ack && (r->st == C_NONE || r->st == C_INIT || r->st == C_LISTEN)) {
+        /* a new connection to the listener (or to a port nobody has) */
+        r->st = C_PASSIVE_SYN_RCVD;
+        r->remote_isn = p->seq;
+        r->rport = r->next_port++;
+        if (r->next_port < 40000)
+            r->next_port = 40000;
+        r->lport = r->env.bind_port;
+        r->ntsm = 0;
+        r->ts_first = false;
+    } else if (r->st == C_NONE || r->st == C_INIT || r->st == C_LISTEN ||
+               r->st == C_CONNECTING) {
+        return fail_at(r, ev, "no connection for this segment yet: a script's first inbound "
+                              "segment is a SYN, or comes after the stack's SYN");
+    } else if (r->st == C_ACTIVE_SYN_SENT && syn && ack) {
+        r->remote_isn = p->seq;
+        r->st = C_EST;
+    } else if (r->st == C_PASSIVE_SYNACK_SENT && ack) {
+        r->st = C_EST;
+    }
+
+    uint32_t seq_off = syn ? 0 : r->remote_isn;
+    uint32_t ack_off = syn ? r->local_isn_live - r->local_isn_script : r->local_isn_live;
+    struct ts_craft_seg seg;
+    ts_craft_seg_init(&seg);
+    seg.src = r->lab.remote;
+    seg.dst = r->lab.local;
+    seg.sport = p->sport ? p->sport : r->rport;
+    seg.dport = p->dport ? p->dport : r->lport;
+    seg.seq = p->seq + seq_off;
+    seg.ack = p->has_ack ? (ack ? p->ack + ack_off : p->ack) : 0;
+    seg.flags = (uint8_t)(p->flags & 0xff);
+    seg.win = p->win;
+    seg.urp = p->has_urg ? p->urg : 0;
+    seg.tos = tos_of(p);
+    if (p->has_ttl)
+        seg.ttl = p->ttl;
+    if (opts_in(r, ev, p, ack_off, &seg.opt) < 0)
+        return -1;
+
+    /* the link takes 64 KB frames (lab.h): a longer segment goes as several */
+    uint32_t hdr = ts_craft_seg_ip_len(&seg);
+    uint32_t room = 65535 > hdr ? 65535 - hdr : 0;
+    uint32_t left = p->len, seq = seg.seq;
+    if (room == 0)
+        return fail_at(r, ev, "its headers do not fit the link's MTU %u", r->lab.mtu);
+    do {
+        uint32_t n = left < room ? left : room;
+        seg.seq = seq;
+        seg.payload = r->zeros;
+        seg.payload_len = n;
+        seg.flags = (uint8_t)(p->flags & 0xff);
+        if (n < left)
+            seg.flags &= (uint8_t)~(TS_SCRIPT_FIN | TS_SCRIPT_PSH);
+        if (inject(r, ev, &seg) < 0)
+            return -1;
+        seq += n;
+        left -= n;
+    } while (left > 0);
+    return 0;
+}
+
+/* ---- outbound packets ----------------------------------------------------------- */
+
+static const char *flags_str(uint16_t f, char *b)
+{
+    char *o = b;
+    if (f & TS_SCRIPT_FIN) *o++ = 'F';
+    if (f & TS_SCRIPT_SYN) *o++ = 'S';
+    if (f & TS_SCRIPT_RST) *o++ = 'R';
+    if (f & TS_SCRIPT_PSH) *o++ = 'P';
+    if (f & TS_SCRIPT_ACK) *o++ = '.';
+    if (f & TS_SCRIPT_URG) *o++ = 'U';
+    if (f & TS_SCRIPT_ECE) *o++ = 'E';
+    if (f & TS_SCRIPT_CWR) *o++ = 'W';
+    if (f & TS_SCRIPT_AE) *o++ = 'A';
+    if (o == b)
+        *o++ = '-';
+    *o = 0;
+    return b;
+}
+
+/* The actual segment's options in the script's form (values mapped). */
+static size_t actual_opts(const struct ts_seg *seg, const uint8_t *raw, uint32_t sack_off,
+                          struct ts_script_opt *out, size_t room, bool *odd)
+{
+    size_t n = 0;
+    *odd = false;
+    for (unsigned i = 0; i < seg->opt.n && n < room; i++) {
+        const struct ts_opt_item *it = &seg->opt.items[i];
+        const uint8_t *b = raw + it->offset;
+        struct ts_script_opt *o = &out[n];
+        memset(o, 0, sizeof *o);
+        if (it->offset + it->len > seg->opt.raw_len) {
+            *odd = true;
+            break;
+        }
+        switch (it->kind) {
+        case TS_OPT_EOL: o->kind = TS_SCRIPT_OPT_EOL; break;
+        case TS_OPT_NOP: o->kind = TS_SCRIPT_OPT_NOP; break;
+        case TS_OPT_MSS:
+            if (it->len != 4) { *odd = true; continue; }
+            o->kind = TS_SCRIPT_OPT_MSS;
+            o->a = (uint32_t)(b[2] << 8 | b[3]);
+            break;
+        case TS_OPT_WSCALE:
+            if (it->len != 3) { *odd = true; continue; }
+            o->kind = TS_SCRIPT_OPT_WSCALE;
+            o->a = b[2];
+            break;
+        case TS_OPT_SACKOK: o->kind = TS_SCRIPT_OPT_SACKOK; break;
+        case TS_OPT_SACK:
+            o->kind = TS_SCRIPT_OPT_SACK;
+            for (unsigned k = 0; k < (unsigned)(it->len - 2) / 8 && k < TS_SCRIPT_MAX_SACK; k++) {
+                const uint8_t *s = b + 2 + 8 * k;
+                o->sack[k].left = ((uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
+                                   (uint32_t)s[2] << 8 | s[3]) - sack_off;
+                o->sack[k].right = ((uint32_t)s[4] << 24 | (uint32_t)s[5] << 16 |
+                                    (uint32_t)s[6] << 8 | s[7]) - sack_off;
+                o->nsack = (uint8_t)(k + 1);
+            }
+            break;
+        case TS_OPT_TS:
+            if (it->len != 10) { *odd = true; continue; }
+            o->kind = TS_SCRIPT_OPT_TS;
+            o->a = (uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5];
+            o->b = (uint32_t)b[6] << 24 | (uint32_t)b[7] << 16 | (uint32_t)b[8] << 8 | b[9];
+            break;
+        case 34:
+            o->kind = TS_SCRIPT_OPT_FO;
+            o->cookie_len = (uint8_t)(it->len - 2 > TS_SCRIPT_MAX_COOKIE ? TS_SCRIPT_MAX_COOKIE
+                                                                         : it->len - 2);
+            memcpy(o->cookie, b + 2, o->cookie_len);
+            break;
+        case 254:
+            if (it->len < 4) { *odd = true; continue; }
+            o->kind = TS_SCRIPT_OPT_FOEXP;
+            o->cookie_len = (uint8_t)(it->len - 4 > TS_SCRIPT_MAX_COOKIE ? TS_SCRIPT_MAX_COOKIE
+                                                                         : it->len - 4);
+            memcpy(o->cookie, b + 4, o->cookie_len);
+            break;
+        default:
+            *odd = true; /* a kind the script language cannot write */
+            continue;
+        }
+        n++;
+    }
+    return n;
+}
+
+static bool opt_equal(const struct run *r, const struct ts_script_opt *a,
+                      const struct ts_script_opt *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case TS_SCRIPT_OPT_MSS:
+    case TS_SCRIPT_OPT_WSCALE: return a->a == b->a;
+    case TS_SCRIPT_OPT_SACK:
+        if (a->nsack != b->nsack)
+            return false;
+        for (unsigned k = 0; k < a->nsack; k++)
+            if (a->sack[k].left != b->sack[k].left || a->sack[k].right != b->sack[k].right)
+                return false;
+        return true;
+    case TS_SCRIPT_OPT_TS: {
+        if (!r->ts_tick)
+            return true; /* packetdrill checks TS val only with a tick */
+        int64_t d = (int32_t)(a->a - b->a);
+        if (d < 0)
+            d = -d;
+        return d * r->ts_tick <= r->tol;
+    }
+    case TS_SCRIPT_OPT_FO:
+    case TS_SCRIPT_OPT_FOEXP:
+        return a->cookie_len == b->cookie_len && !memcmp(a->cookie, b->cookie, a->cookie_len);
+    default: return true;
+    }
+}
+
+static void opts_text(const struct ts_script_opt *o, size_t n, bool any, char *b, size_t len)
+{
+    struct ts_script_event ev = {.kind = TS_SCRIPT_EV_PACKET,
+                                 .time = {.kind = TS_SCRIPT_TIME_ABS},
+                                 .u.packet = {.dir = TS_SCRIPT_OUT,
+                                              .flags = TS_SCRIPT_ACK,
+                                              .any_opts = any,
+                                              .nopts = n,
+                                              .opts = (struct ts_script_opt *)o}};
+    char tmp[1024];
+    ts_script_event_format(&ev, tmp, sizeof tmp);
+    const char *lt = strchr(tmp, '<'); /* the direction is '>' */
+    snprintf(b, len, "%s", lt ? lt : "no options");
+}
+
+/* Compare; every difference told in the detail.  0 same, 1 differs. */
+static int compare(struct run *r, const struct ts_script_event *ev, const struct ts_seg *seg,
+                   const uint8_t *frame, int64_t at, int64_t t, int64_t end, int64_t since)
+{
+    const struct ts_script_packet *p = &ev->u.packet;
+    uint16_t af = (uint16_t)(seg->flags | (seg->ae ? TS_SCRIPT_AE : 0));
+    bool syn = seg->flags & TS_TH_SYN, ack = seg->flags & TS_TH_ACK;
+    uint32_t seq = seg->seq - (syn ? r->local_isn_live - r->local_isn_script : r->local_isn_live);
+    uint32_t ack_off = syn ? 0 : r->remote_isn;
+    uint32_t ackv = ack ? seg->ack - ack_off : seg->ack;
+    int diffs = 0;
+    char a[64], b[64];
+
+    struct ts_script_opt got[TS_SCRIPT_MAX_OPTS];
+    bool odd;
+    const uint8_t *raw = seg->opt.raw;
+    size_t ngot = actual_opts(seg, raw, ack_off, got, TS_SCRIPT_MAX_OPTS, &odd);
+
+    /* TS val mapping, as packetdrill keeps it */
+    const struct ts_script_opt *sts = NULL, *ats = NULL;
+    for (size_t i = 0; i < p->nopts; i++)
+        if (p->opts[i].kind == TS_SCRIPT_OPT_TS)
+            sts = &p->opts[i];
+    for (size_t i = 0; i < ngot; i++)
+        if (got[i].kind == TS_SCRIPT_OPT_TS)
+            ats = &got[i];
+    if (sts && ats) {
+        if (r->ntsm < sizeof r->tsm / sizeof r->tsm[0])
+            r->tsm[r->ntsm++] = (struct tsmap){sts->a, ats->a};
+        if (!r->ts_first) {
+            r->ts_first = true;
+            r->first_script_val = sts->a;
+            r->first_live_val = ats->a;
+        }
+        got[ats - got].a = r->first_script_val + (ats->a - r->first_live_val);
+    }
+
+    /* the actual segment as the script would write it */
+    struct ts_script_event aev = *ev;
+    aev.time.kind = TS_SCRIPT_TIME_ABS;
+    aev.time.usecs = at;
+    aev.time.end = TS_SCRIPT_END_NONE;
+    struct ts_script_packet *ap = &aev.u.packet;
+    ap->flags = af;
+    ap->seq = seq;
+    ap->len = (uint16_t)(seg->payload_len > 65535 ? 65535 : seg->payload_len);
+    ap->end = seq + seg->payload_len;
+    ap->has_ack = ack;
+    ap->ack = ackv;
+    ap->has_win = true;
+    ap->win = seg->win;
+    ap->has_urg = seg->urp != 0;
+    ap->urg = seg->urp;
+    ap->any_opts = false;
+    ap->nopts = ngot;
+    ap->opts = got;
+    ap->sport = ap->dport = 0;
+    ap->ecn = TS_SCRIPT_ECN_ANY;
+    ap->has_tos = ap->has_ttl = ap->has_flowlabel = false;
+
+    if (af != p->flags) {
+        diffs++;
+        add_detail(r, "  flags: expected %s, got %s\n", flags_str(p->flags, a), flags_str(af, b));
+    }
+    if (seq != p->seq) {
+        diffs++;
+        add_detail(r, "  seq: expected %u, got %u\n", p->seq, seq);
+    }
+    if (seg->payload_len != p->len) {
+        diffs++;
+        add_detail(r, "  length: expected %u, got %u\n", p->len, seg->payload_len);
+    }
+    if ((p->flags & TS_SCRIPT_ACK) && ack && ackv != p->ack) {
+        diffs++;
+        add_detail(r, "  ack: expected %u, got %u\n", p->ack, ackv);
+    }
+    if (p->has_win && seg->win != p->win) {
+        diffs++;
+        add_detail(r, "  win: expected %u, got %u\n", p->win, seg->win);
+    }
+    if ((p->has_urg ? p->urg : 0) != seg->urp) {
+        diffs++;
+        add_detail(r, "  urg: expected %u, got %u\n", p->has_urg ? p->urg : 0, seg->urp);
+    }
+    if (!p->any_opts) {
+        bool same = ngot == p->nopts && !odd;
+        for (size_t i = 0; same && i < ngot; i++)
+            same = opt_equal(r, &p->opts[i], &got[i]);
+        if (!same) {
+            char eo[512], go[512];
+            diffs++;
+            opts_text(p->opts, p->nopts, false, eo, sizeof eo);
+            opts_text(got, ngot, false, go, sizeof go);
+            add_detail(r, "  options: expected %s, got %s%s\n", eo, go,
+                       odd ? " (and options the script language cannot write)" : "");
+        }
+    }
+    uint8_t ecnb = seg->tos & 3;
+    static const char *const ecn_names[] = {"noecn", "ect1", "ect0", "ce"};
+    int want_ecn = p->ecn == TS_SCRIPT_ECN_NOECN  ? 0
+                   : p->ecn == TS_SCRIPT_ECN_ECT0 ? 2
+                   : p->ecn == TS_SCRIPT_ECN_ECT1 ? 1
+                   : p->ecn == TS_SCRIPT_ECN_CE   ? 3
+                                                  : -1;
+    if (p->ecn == TS_SCRIPT_ECN_ECT01 && ecnb != 1 && ecnb != 2) {
+        diffs++;
+        add_detail(r, "  ecn: expected ect0 or ect1, got %s\n", ecn_names[ecnb]);
+    } else if (want_ecn >= 0 && ecnb != want_ecn) {
+        diffs++;
+        add_detail(r, "  ecn: expected %s, got %s\n", ecn_names[want_ecn], ecn_names[ecnb]);
+    }
+    if (p->has_tos && seg->tos != p->tos) {
+        diffs++;
+        add_detail(r, "  tos: expected 0x%02x, got 0x%02x\n", p->tos, seg->tos);
+    }
+    if (p->has_ttl && seg->ttl != p->ttl) {
+        diffs++;
+        add_detail(r, "  ttl: expected %u, got %u\n", p->ttl, seg->ttl);
+    }
+    for (uint32_t i = 0; i < seg->payload_caplen; i++)
+        if (frame[seg->payload_off + i]) {
+            diffs++;
+            add_detail(r, "  data: byte %u is 0x%02x; the script's data is zero bytes\n", i,
+                       frame[seg->payload_off + i]);
+            break;
+        }
+    int64_t tol = tolerance(r, t, since);
+    if (ev->time.kind != TS_SCRIPT_TIME_ANY && (at < t - tol || at > end + tol)) {
+        diffs++;
+        if (end != t)
+            add_detail(r, "  time: expected %.6f~%.6f s, got %.6f s (tolerance %.6f s)\n",
+                       (double)t / 1e6, (double)end / 1e6, (double)at / 1e6, (double)tol / 1e6);
+        else
+            add_detail(r, "  time: expected %.6f s, got %.6f s (%+.6f s; tolerance %.6f s)\n",
+                       (double)t / 1e6, (double)at / 1e6, (double)(at - t) / 1e6,
+                       (double)tol / 1e6);
+    }
+    if (diffs) {
+        char text[1024];
+        ts_script_event_format(&aev, text, sizeof text);
+        /* the expected line first, then what came, in the same form */
+        char exp[1024];
+        ts_script_event_format(ev, exp, sizeof exp);
+        /* the two lines first, then the fields */
+        char tail[sizeof r->res->detail];
+        memcpy(tail, r->res->detail, sizeof tail);
+        r->res->detail[0] = 0;
+        add_detail(r, "  script: %s\n  actual: %s\n", exp, text);
+        size_t used = strlen(r->res->detail);
+        size_t room = sizeof r->res->detail - used;
+        size_t tl = strnlen(tail, sizeof tail);
+        if (tl >= room)
+            tl = room - 1;
+        memcpy(r->res->detail + used, tail, tl);
+        r->res->detail[used + tl] = 0;
+    }
+    return diffs ? 1 : 0;
+}
+
+/* Does this frame belong to the connection under test, going out? */
+static bool ours(struct run *r, const struct ts_script_packet *p, const struct ts_seg *seg)
+{
+    if (ts_addr_cmp(&seg->src, &r->lab.local) || ts_addr_cmp(&seg->dst, &r->lab.remote))
+        return false;
+    if (r->st == C_CONNECTING)
+        return (seg->flags & TS_TH_SYN) && seg->dport == r->env.connect_port;
+    if (p->sport && p->dport)
+        return seg->sport == p->sport && seg->dport == p->dport;
+    return seg->sport == r->lport && seg->dport == r->rport;
+}
+
+static int do_outbound(struct run *r, const struct ts_script_event *ev, int64_t t, int64_t end,
+                       int64_t since)
+{
+    const struct ts_script_packet *p = &ev->u.packet;
+    if (r->st == C_NONE || r->st == C_INIT || r->st == C_LISTEN)
+        return fail_at(r, ev, "the stack has no connection to send this on yet");
+    uint64_t limit;
+    if (ev->time.kind == TS_SCRIPT_TIME_ANY)
+        limit = mono() + r->any_wait;
+    else
+        limit = r->start + (uint64_t)((end > 0 ? end : 0) + r->tol) * US + 2000000000ull;
+    for (;;) {
+        while (r->qn) {
+            struct frame *f = &r->q[r->qh];
+            r->qh = (r->qh + 1) % QMAX;
+            r->qn--;
+            struct ts_seg seg;
+            enum ts_decode_status ds = ts_decode(TS_DLT_EN10MB, f->p, f->len, f->wirelen, false,
+                                                 &seg);
+            bool match = ds == TS_DEC_TCP && ours(r, p, &seg);
+            if (!match) {
+                free(f->p);
+                continue;
+            }
+            if (r->st == C_CONNECTING) {
+                r->lport = seg.sport;
+                r->rport = seg.dport;
+                r->local_isn_live = seg.seq;
+                r->local_isn_script = p->seq;
+                r->st = C_ACTIVE_SYN_SENT;
+            } else if (r->st == C_PASSIVE_SYN_RCVD && (p->flags & TS_SCRIPT_SYN) &&
+                       (p->flags & TS_SCRIPT_ACK)) {
+                r->local_isn_script = p->seq;
+                r->local_isn_live = seg.seq;
+                r->st = C_PASSIVE_SYNACK_SENT;
+            }
+            int64_t at = (int64_t)(f->t - r->start) / US;
+            int d = compare(r, ev, &seg, f->p, at, t, end, since);
+            free(f->p);
+            if (d) {
+                if (r->non_fatal) {
+                    r->res->warnings++;
+                    char w[600];
+                    const char *nl = strchr(r->res->detail, '\n');
+                    snprintf(w, sizeof w, "warning: differs (%.*s)",
+                             nl ? (int)(nl - r->res->detail) : 0, r->res->detail);
+                    r->res->detail[0] = 0;
+                    told(r, ev, at, w);
+                    return 0;
+                }
+                return fail_at(r, ev, "the stack's segment differs from the script's");
+            }
+            told(r, ev, at, "");
+            return 0;
+        }
+        int w = wait_until(r, limit, true);
+        if (w < 0)
+            return -1;
+        if (w == 0 && r->qn == 0) {
+            char exp[1024];
+            ts_script_event_format(ev, exp, sizeof exp);
+            add_detail(r, "  script: %s\n  actual: nothing within %.3f s\n", exp,
+                       (double)(limit - r->start) / 1e9 - (double)t / 1e6);
+            return fail_at(r, ev, "the stack sent no segment (expected at %.6f s)",
+                           (double)t / 1e6);
+        }
+    }
+}
+
+/* ---- system calls and shell lines ------------------------------------------------ */
+
+static int call_result(struct run *r, const struct ts_script_event *ev,
+                       const struct ts_agent_req *q, const struct ts_agent_rep *rep, int64_t t,
+                       int64_t end, bool blocking)
+{
+    const struct ts_script_syscall *c = &ev->u.call;
+    char diff[512];
+    int64_t at0 = (int64_t)(rep->t_start - r->start) / US;
+    int64_t at1 = (int64_t)(rep->t_end - r->start) / US;
+    if (call_check(c, q, rep, r->rbuf, diff, sizeof diff)) {
+        char exp[1024];
+        ts_script_event_format(ev, exp, sizeof exp);
+        add_detail(r, "  script: %s\n", exp);
+        return fail_at(r, ev, "%s", diff);
+    }
+    if (q->op == TS_AG_SOCKET && rep->ret >= 0) {
+        r->fd = (int)rep->ret;
+        r->st = C_INIT;
+    } else if (q->op == TS_AG_LISTEN && rep->ret == 0 && q->fd == r->fd) {
+        r->st = C_LISTEN;
+    }
+    if (check_time(r, ev, "the call started", t, t, at0, r->last_us) < 0)
+        return -1;
+    if (blocking) {
+        if (check_time(r, ev, "the call returned", end, end, at1, t) < 0)
+            return -1;
+    } else if (at1 - at0 > tolerance(r, t, r->last_us) + 2000) {
+        /* it blocked although the script did not say so: packetdrill's
+         * main thread would have waited too, but its time is the script's */
+    }
+    told(r, ev, at1, "");
+    return 0;
+}
+
+static int blocking_done(struct run *r)
+{
+    struct ts_agent_rep rep;
+    char e[256];
+    int g = ts_agent_recv(&r->lab.ag, &rep, r->rbuf, TS_AGENT_MAX_DATA, 0, e, sizeof e);
+    if (g == 0)
+        return 0;
+    r->busy = false;
+    if (g < 0)
+        return error(r, "line %u: %s", r->bev->line, e);
+    return call_result(r, r->bev, &r->bq, &rep, r->bstart, r->bend, true);
+}
+
+/* Wait for the blocking call out to return, at most ms. */
+static int await_idle(struct run *r, const struct ts_script_event *ev, int ms)
+{
+    if (!r->busy)
+        return 0;
+    uint64_t until = mono() + (uint64_t)ms * 1000000ull;
+    while (r->busy) {
+        int w = wait_until(r, until, true);
+        if (w < 0)
+            return -1;
+        if (w == 0 && r->busy)
+            return fail_at(r, ev ? ev : r->bev,
+                           "the blocking %s() of line %u has not returned (expected at %.6f s)",
+                           r->bev->u.call.name, r->bev->line, (double)r->bend / 1e6);
+    }
+    return 0;
+}
+
+static int do_call(struct run *r, const struct ts_script_event *ev, int64_t t, int64_t end)
+{
+    const struct ts_script_syscall *c = &ev->u.call;
+    bool blocking = ev->time.end == TS_SCRIPT_END_BLOCKING;
+    char why[256], e[256];
+    struct ts_agent_req q;
+    if (await_idle(r, ev, 1000) < 0)
+        return -1;
+    if (call_build(c, &r->env, &q, r->buf, why, sizeof why) < 0)
+        return fail_at(r, ev, "%s", why);
+    if (wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false) < 0)
+        return -1;
+    if (q.op == TS_AG_CONNECT && q.fd == r->fd) {
+        r->st = C_CONNECTING; /* its SYN may be out before the call returns */
+        r->lport = 0;
+        r->ntsm = 0;
+        r->ts_first = false;
+    }
+    if (ts_agent_send(&r->lab.ag, &q, r->buf, e, sizeof e) < 0)
+        return error(r, "line %u: %s", ev->line, e);
+    if (blocking) {
+        r->busy = true;
+        r->bev = ev;
+        r->bq = q;
+        r->bstart = t;
+        r->bend = end;
+        /* a call that returns at once is done before the next event, as
+         * packetdrill waits for its thread to block or finish */
+        ts_agent_wait_blocked(&r->lab.ag, 50);
+        struct pollfd pf = {.fd = r->lab.ag.fd, .events = POLLIN};
+        if (poll(&pf, 1, 0) > 0)
+            return blocking_done(r);
+        return 0;
+    }
+    struct ts_agent_rep rep;
+    int g = ts_agent_recv(&r->lab.ag, &rep, r->rbuf, TS_AGENT_MAX_DATA, 10000, e, sizeof e);
+    if (g < 0)
+        return error(r, "line %u: %s", ev->line, e);
+    if (g == 0)
+        return fail_at(r, ev,
+                       "%s() did not return within 10 s: a call that blocks is written with "
+                       "its return time (+0...0.1 %s(...))",
+                       c->name, c->name);
+    drain(r);
+    return call_result(r, ev, &q, &rep, t, end, false);
+}
+
+static int shell(struct run *r, const struct ts_script_event *ev, const char *cmd, int64_t at)
+{
+    struct ts_agent_req q = {.op = TS_AG_SHELL, .datalen = (uint32_t)strlen(cmd)};
+    struct ts_agent_rep rep;
+    char e[256];
+    if (q.datalen >= TS_AGENT_MAX_DATA)
+        return fail_at(r, ev, "the command is too long");
+    if (await_idle(r, ev, 1000) < 0)
+        return -1;
+    if (ts_agent_send(&r->lab.ag, &q, cmd, e, sizeof e) < 0 ||
+        ts_agent_recv(&r->lab.ag, &rep, NULL, 0, 60000, e, sizeof e) != 1)
+        return error(r, "line %u: the command did not finish: %s", ev->line, e);
+    if (rep.ret != 0)
+        return fail_at(r, ev, "the command exited with status %lld", (long long)rep.ret);
+    told(r, ev, at, "");
+    return 0;
+}
+
+/* ---- checking and running -------------------------------------------------------- */
+
+static const struct ts_script_option *option(const struct ts_script *s, const char *name)
+{
+    for (size_t i = 0; i < s->noptions; i++)
+        if (!strcmp(s->options[i].name, name))
+            return &s->options[i];
+    return NULL;
+}
+
+int ts_script_check(const struct ts_script *s, struct ts_script_err *err)
+{
+    memset(err, 0, sizeof *err);
+    for (size_t i = 0; i < s->nevents; i++) {
+        const struct ts_script_event *ev = &s->events[i];
+        unsigned line = ev->line, col = ev->col;
+        char why[256] = "";
+        if (ev->kind == TS_SCRIPT_EV_SYSCALL) {
+            if (call_supported(&ev->u.call, why, sizeof why, &line, &col) == 0)
+                continue;
+        } else if (ev->kind == TS_SCRIPT_EV_PACKET) {
+            const struct ts_script_packet *p = &ev->u.packet;
+            if (p->flags & TS_SCRIPT_AE)
+                snprintf(why, sizeof why, "tcpshake does not send or check the AE flag yet");
+            else if (p->has_flowlabel)
+                snprintf(why, sizeof why, "tcpshake does not set or check flow labels yet");
+            else
+                continue;
+        } else {
+            continue;
+        }
+        err->line = line;
+        err->col = col;
+        snprintf(err->msg, sizeof err->msg, "%s", why);
+        snprintf(err->text, sizeof err->text, "%s:%u:%u: %s", s->name ? s->name : "<string>",
+                 line, col, why);
+        return -1;
+    }
+    static const char *const unrun[] = {"mtu", "speed", "gateway_ip", "netmask_ip",
+                                        "init_scripts", "dry_run"};
+    for (size_t i = 0; i < sizeof unrun / sizeof unrun[0]; i++) {
+        const struct ts_script_option *o = option(s, unrun[i]);
+        if (!o)
+            continue;
+        err->line = o->line;
+        err->col = o->col;
+        snprintf(err->msg, sizeof err->msg, "tcpshake does not run --%s yet", unrun[i]);
+        snprintf(err->text, sizeof err->text, "%s:%u:%u: %s", s->name ? s->name : "<string>",
+                 o->line, o->col, err->msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int64_t opt_num(const struct ts_script *s, const char *name, int64_t dflt)
+{
+    const struct ts_script_option *o = option(s, name);
+    return o && o->value ? strtoll(o->value, NULL, 10) : dflt;
+}
+
+static void setup(struct run *r)
+{
+    const struct ts_script *s = r->s;
+    const struct ts_script_run_cfg *cfg = r->cfg;
+    const struct ts_script_option *iv = option(s, "ip_version");
+    uint8_t fam = cfg->ip_version;
+    if (!fam)
+        fam = iv && iv->value && !strcmp(iv->value, "ipv6") ? 6 : 4;
+    r->env.family = fam;
+    if (cfg->local.family == fam && cfg->remote.family == fam) {
+        r->env.local = cfg->local;
+        r->env.remote = cfg->remote;
+    } else if (fam == 6) {
+        r->env.local = (struct ts_addr){.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
+        r->env.remote = (struct ts_addr){.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 2}};
+    } else {
+        r->env.local = (struct ts_addr){.family = 4, .a = {198, 18, 0, 1}};
+        r->env.remote = (struct ts_addr){.family = 4, .a = {198, 18, 0, 2}};
+    }
+    r->env.bind_port = (uint16_t)opt_num(s, "bind_port", 8080);
+    r->env.connect_port = (uint16_t)opt_num(s, "connect_port", 8080);
+    r->tol = cfg->tolerance_usecs >= 0 ? cfg->tolerance_usecs
+                                       : opt_num(s, "tolerance_usecs", 4000);
+    const struct ts_script_option *tp = option(s, "tolerance_percent");
+    r->tol_pct = tp && tp->value ? strtod(tp->value, NULL) : 0;
+    r->ts_tick = opt_num(s, "tcp_ts_tick_usecs", 0);
+    r->ecr_scaled = option(s, "tcp_ts_ecr_scaled") != NULL;
+    const struct ts_script_option *nf = option(s, "non_fatal");
+    r->non_fatal = nf && (!nf->value || strstr(nf->value, "packet"));
+    r->any_wait = cfg->any_wait_ns ? cfg->any_wait_ns : 10000000000ull;
+    r->fd = -1;
+    r->next_port = (uint16_t)(40000 + (mono() / 1000) % 20000);
+}
+
+static int run_events(struct run *r)
+{
+    const struct ts_script *s = r->s;
+    for (size_t i = 0; i < s->nevents; i++) {
+        const struct ts_script_event *ev = &s->events[i];
+        if ((int)i == s->init_event || (int)i == s->cleanup_event)
+            continue;
+        int64_t t, end;
+        when(r, ev, &t, &end);
+        int rc = 0;
+        switch (ev->kind) {
+        case TS_SCRIPT_EV_PACKET:
+            if (ev->u.packet.dir == TS_SCRIPT_IN) {
+                rc = wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false);
+                if (rc == 0)
+                    rc = do_inbound(r, ev);
+                if (rc == 0)
+                    told(r, ev, now_us(r), "");
+            } else {
+                rc = do_outbound(r, ev, t, end, r->last_us);
+            }
+            break;
+        case TS_SCRIPT_EV_SYSCALL:
+            rc = do_call(r, ev, t, end);
+            break;
+        case TS_SCRIPT_EV_SHELL:
+            rc = wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false);
+            if (rc == 0)
+                rc = shell(r, ev, ev->u.shell, t);
+            break;
+        }
+        if (rc < 0 || r->res->status != TS_SCRIPT_PASS)
+            return -1;
+        r->last = ev;
+        r->last_us = t;
+        r->res->events++;
+    }
+    /* a blocking call still out: its return is part of the script */
+    if (r->busy) {
+        int64_t left = r->bend + r->tol - now_us(r);
+        if (await_idle(r, NULL, (int)(left > 0 ? left / 1000 + 1000 : 1000)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_script_run_cfg *cfg,
+                                    struct ts_script_result *res)
+{
+    struct run *r = calloc(1, sizeof *r);
+    struct ts_script_err ce;
+    memset(res, 0, sizeof *res);
+    if (!r) {
+        res->status = TS_SCRIPT_ERROR;
+        snprintf(res->msg, sizeof res->msg, "out of memory");
+        return res->status;
+    }
+    r->s = s;
+    r->cfg = cfg;
+    r->res = res;
+    r->lab.orig_ns = -1;
+    r->lab.ag.fd = -1;
+    r->lab.ag.pid = -1;
+    if (ts_script_check(s, &ce) < 0) {
+        res->status = TS_SCRIPT_ERROR;
+        res->line = ce.line;
+        res->col = ce.col;
+        snprintf(res->msg, sizeof res->msg, "%s", ce.msg);
+        free(r);
+        return res->status;
+    }
+    setup(r);
+    r->buf = malloc(TS_AGENT_MAX_DATA + 1);
+    r->rbuf = malloc(TS_AGENT_MAX_DATA);
+    r->zeros = calloc(1, 65536);
+    if (!r->buf || !r->rbuf || !r->zeros) {
+        error(r, "out of memory");
+        goto out;
+    }
+
+    /* the script's folder: shell lines run there, as packetdrill's */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", s->name ? s->name : ".");
+    const char *cwd = s->name ? dirname(dir) : NULL;
+    char e[512];
+    unsigned prefix = cfg->prefix ? cfg->prefix : r->env.family == 6 ? 64 : 24;
+    if (ts_lab_open(&r->lab, r->env.family, &r->env.local, &r->env.remote, prefix, 0, cwd, e,
+                    sizeof e) < 0) {
+        error(r, "%s", e);
+        goto out;
+    }
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    uint64_t m = mono();
+    r->wall_off = (int64_t)((uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec) -
+                  (int64_t)m;
+
+    bool init_ok = true;
+    if (s->init_event >= 0) {
+        const struct ts_script_event *ev = &s->events[s->init_event];
+        init_ok = shell(r, ev, ev->u.shell, 0) == 0;
+    }
+    if (init_ok) {
+        drain(r);
+        for (; r->qn; r->qn--, r->qh = (r->qh + 1) % QMAX)
+            free(r->q[r->qh].p); /* nothing before the start counts */
+        r->start = mono();
+        run_events(r);
+        res->seconds = (double)(mono() - r->start) / 1e9;
+        drain(r);
+    }
+    if (s->cleanup_event >= 0 && init_ok) {
+        const struct ts_script_event *ev = &s->events[s->cleanup_event];
+        struct ts_script_result keep = *res;
+        shell(r, ev, ev->u.shell, now_us(r));
+        if (keep.status != TS_SCRIPT_PASS)
+            *res = keep;
+    }
+out:
+    ts_lab_close(&r->lab);
+    for (; r->qn; r->qn--, r->qh = (r->qh + 1) % QMAX)
+        free(r->q[r->qh].p);
+    free(r->buf);
+    free(r->rbuf);
+    free(r->zeros);
+    free(r);
+    return res->status;
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Run one of our scripts against the kernel with `tcpshake script`: it
+must PASS.  Then run wrong variants of it, each made here by changing one
+thing the stack does (an outbound segment's ack, seq, flags or time, a
+system call's expected result): each must FAIL on the line changed, naming
+the field.  Every script was checked to pass under packetdrill on the same
+kernel (tests/script/README in docs/script.md).
+
+usage: run-script.py TCPSHAKE FILE.pkt
+Exit 0 all as expected, 1 otherwise, 77 without root.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+if os.geteuid() != 0:
+    print("skip: needs root (namespaces)")
+    sys.exit(77)
+
+exe, pkt = sys.argv[1], sys.argv[2]
+text = open(pkt).read()
+lines = text.split("\n")
+bad = 0
+
+
+def run(path):
+    p = subprocess.run([exe, "script", path], capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout + p.stderr
+
+
+rc, out = run(pkt)
+if rc != 0 or not out.startswith("PASS "):
+    print(f"FAIL: {pkt} should pass (exit {rc}):\n{out}")
+    sys.exit(1)
+print(out.strip())
+
+# (line index, new line, what the failure must name)
+variants = []
+for i, l in enumerate(lines):
+    m = re.match(r"^(\s*\S+\s+>\s+)(\S+)(\s+)(\d+):(\d+)\((\d+)\)(.*)$", l)
+    if not m:
+        continue
+    pre, flags, sp, seq, end, ln, rest = m.groups()
+    a = re.search(r"\back (\d+)", rest)
+    if a:
+        wrong = rest[:a.start(1)] + str(int(a.group(1)) + 1) + rest[a.end(1):]
+        variants.append((i, f"{pre}{flags}{sp}{seq}:{end}({ln}){wrong}", "ack: expected"))
+    s2 = int(seq) + 7
+    if "S" not in flags:  # a SYN's seq is the script's ISN: any number holds
+        variants.append((i, f"{pre}{flags}{sp}{s2}:{s2 + int(ln)}({ln}){rest}", "seq: expected"))
+    other = "R." if "R" not in flags else "."
+    variants.append((i, f"{pre}{other}{sp}{seq}:{end}({ln}){rest}", "flags: expected"))
+for i, l in enumerate(lines):
+    m = re.match(r"^(\s*)\+0(\s+)([a-z_]+\(.*\)\s*=\s*)(-?\d+)(.*)$", l)
+    if m and m.group(3).split("(")[0] in ("close", "listen", "bind", "shutdown", "write",
+                                           "read", "accept", "socket"):
+        ind, sp, call, res, rest = m.groups()
+        variants.append((i, f"{ind}+0{sp}{call}{int(res) + 1}{rest.split('(')[0].split(' E')[0]}",
+                         "returned"))
+        break
+# a time: the last outbound segment half a second late
+for i in range(len(lines) - 1, -1, -1):
+    m = re.match(r"^(\s*)(\+?[0-9.]+)(\s+>\s+.*)$", lines[i])
+    if m and m.group(2).startswith("+"):
+        variants.append((i, f"{m.group(1)}+0.5{m.group(3)}", "time: expected"))
+        break
+
+with tempfile.TemporaryDirectory() as d:
+    for n, (i, new, field) in enumerate(variants):
+        v = lines[:]
+        v[i] = new
+        path = os.path.join(d, f"v{n}.pkt")
+        open(path, "w").write("\n".join(v))
+        rc, out = run(path)
+        first = out.split("\n")[0]
+        want = f"{path}:{i + 1}:"
+        if rc != 1 or want not in first or field not in out:
+            bad += 1
+            print(f"FAIL: variant of line {i + 1} ({new.strip()!r}) should fail there naming "
+                  f"'{field}' (exit {rc}):\n{out}")
+        else:
+            print(f"ok: line {i + 1} {new.strip()!r}: {first}")
+print(f"{len(variants)} wrong variants, {bad} not caught")
+sys.exit(1 if bad else 0)
