@@ -172,6 +172,8 @@ enum ts_script_event_kind {
     TS_SCRIPT_EV_PACKET,
     TS_SCRIPT_EV_SYSCALL,
     TS_SCRIPT_EV_SHELL, /* `command`, text between the backquotes as written */
+    TS_SCRIPT_EV_CODE,  /* %{ python }%: run at the end with the TCP_INFO of
+                           the socket under test as it was at this time */
 };
 
 struct ts_script_event {
@@ -182,6 +184,7 @@ struct ts_script_event {
         struct ts_script_packet packet;
         struct ts_script_syscall call;
         const char *shell;
+        const char *code; /* between %{ and }%, as written */
     } u;
 };
 

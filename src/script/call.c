@@ -291,6 +291,7 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
     if (strcmp(f, "socket") && strcmp(f, "poll")) {
         NEED(1);
         NUM(0, q->fd);
+        q->fd = call_live_fd(env, q->fd);
     }
     if (!strcmp(f, "socket")) {
         NEED(3);
@@ -438,7 +439,7 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
             if (num(field(a->kids[i], "fd"), &fd) < 0 ||
                 num(field(a->kids[i], "events"), &ev) < 0)
                 return snprintf(why, n, "a pollfd: {fd=N, events=..., revents=...}"), -1;
-            pf[i] = (struct pollfd){.fd = (int)fd, .events = (short)ev};
+            pf[i] = (struct pollfd){.fd = call_live_fd(env, (int)fd), .events = (short)ev};
         }
         memcpy(data, pf, a->nkids * sizeof pf[0]);
         q->datalen = (uint32_t)(a->nkids * sizeof pf[0]);
@@ -477,12 +478,45 @@ static void said(const struct ts_agent_rep *rep, char *b, size_t n)
         snprintf(b, n, "%lld", (long long)rep->ret);
 }
 
+int call_live_fd(const struct call_env *env, int script_fd)
+{
+    for (unsigned i = env->nfds; i-- > 0;)
+        if (env->fds[i].script == script_fd)
+            return env->fds[i].live;
+    return script_fd;
+}
+
+void call_after(struct call_env *env, const struct ts_script_syscall *c,
+                const struct ts_agent_req *q, const struct ts_agent_rep *rep)
+{
+    int64_t want;
+    if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT) && rep->ret >= 0 &&
+        num(c->result, &want) == 0 && want >= 0) {
+        unsigned i;
+        for (i = 0; i < env->nfds && env->fds[i].script != (int)want; i++)
+            ;
+        if (i == env->nfds && env->nfds < sizeof env->fds / sizeof env->fds[0])
+            env->nfds++;
+        if (i < env->nfds)
+            env->fds[i].script = (int)want, env->fds[i].live = (int)rep->ret;
+    } else if (q->op == TS_AG_CLOSE && rep->ret == 0) {
+        for (unsigned i = 0; i < env->nfds; i++)
+            if (env->fds[i].live == q->fd) {
+                env->fds[i] = env->fds[--env->nfds];
+                break;
+            }
+    }
+}
+
 int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
                const struct ts_agent_rep *rep, const uint8_t *data, char *diff, size_t n)
 {
     char got[128];
     int64_t want = 0, want_err = 0;
     said(rep, got, sizeof got);
+    if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT) && c->result &&
+        num(c->result, &want) == 0 && want >= 0 && rep->ret >= 0)
+        return 0; /* a descriptor: the script's name for it (call_after) */
     if (c->result && !is_ellipsis(c->result) && num(c->result, &want) == 0) {
         if (c->errno_name)
             ts_script_symbol(c->errno_name, &want_err);

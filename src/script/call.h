@@ -18,7 +18,17 @@ struct call_env {
     uint8_t family;
     struct ts_addr local, remote;
     uint16_t bind_port, connect_port;
+    /* the script's file descriptors and the agent's: packetdrill takes the
+     * number socket() or accept() is expected to return as the script's
+     * name for whatever the call returned */
+    unsigned nfds;
+    struct {
+        int script, live;
+    } fds[64];
 };
+
+/* The agent's descriptor for the script's (itself when unknown). */
+int call_live_fd(const struct call_env *env, int script_fd);
 
 /* Whether the runner can make this call: 0, or -1 with why (and the
  * expression's line and column in *line, *col when it is about one). */
@@ -34,5 +44,10 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
  * diff ("returned 0, the script expects -1 EINPROGRESS"). */
 int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
                const struct ts_agent_rep *rep, const uint8_t *data, char *diff, size_t n);
+
+/* After a call: remember the descriptor socket() or accept() made under
+ * the script's number, forget the one close() closed. */
+void call_after(struct call_env *env, const struct ts_script_syscall *c,
+                const struct ts_agent_req *q, const struct ts_agent_rep *rep);
 
 #endif

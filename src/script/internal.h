@@ -26,6 +26,7 @@ enum ts_tok_kind {
     TOK_WORD,     /* [A-Za-z0-9_]+ that is not a number */
     TOK_STRING,   /* "..." (text: inside the quotes, escapes as written) */
     TOK_BACKQ,    /* `...` */
+    TOK_CODE,     /* %{ ... }% (text: inside) */
     TOK_OPTION,   /* --name (text: the name) */
     TOK_ELLIPSIS, /* ... */
     TOK_PUNCT,    /* one character: < > ( ) [ ] { } , : = + * ~ | . - / % ... */

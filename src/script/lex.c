@@ -149,8 +149,24 @@ int ts_lex_next(struct ts_lexer *lx, struct ts_tok *tok, char *why, size_t whyle
         return bad(why, whylen, "a NUL byte");
     if (c == '"' || c == '`')
         return quoted(lx, tok, (char)c, why, whylen);
-    if (c == '%' && c1 == '{')
-        return bad(why, whylen, "python code (%{ ... }%) is not supported");
+    if (c == '%' && c1 == '{') {
+        steps(lx, 2);
+        size_t start = lx->pos;
+        for (;;) {
+            if (lx->pos + 1 >= lx->len)
+                return bad(why, whylen, "python code %{ that is never closed with }%");
+            if (lx->src[lx->pos] == '\0')
+                return bad(why, whylen, "a NUL byte");
+            if (lx->src[lx->pos] == '}' && lx->src[lx->pos + 1] == '%')
+                break;
+            step(lx);
+        }
+        tok->kind = TOK_CODE;
+        tok->text = lx->src + start;
+        tok->len = lx->pos - start;
+        steps(lx, 2);
+        return 0;
+    }
     if (c == '.' && c1 == '.' && c2 == '.') {
         tok->kind = TOK_ELLIPSIS;
         tok->len = 3;

@@ -185,6 +185,8 @@ static const char *describe(const struct ts_tok *t, char *buf, size_t len)
         return "a string";
     case TOK_BACKQ:
         return "a command in backquotes";
+    case TOK_CODE:
+        return "python code %{ }%";
     case TOK_OPTION:
         snprintf(buf, len, "'--%.*s'", t->len > 32 ? 32 : (int)t->len, t->text);
         return buf;
@@ -948,6 +950,14 @@ static void parse_event(struct parser *p)
             FAIL(p, &start, "a time with ... (a blocking call) only goes with system calls");
         ev->kind = TS_SCRIPT_EV_SHELL;
         ev->u.shell = dup_text(p, t.text, t.len);
+        advance(p);
+        return;
+    }
+    if (t.kind == TOK_CODE) {
+        if (tm.end == TS_SCRIPT_END_BLOCKING)
+            FAIL(p, &start, "a time with ... (a blocking call) only goes with system calls");
+        ev->kind = TS_SCRIPT_EV_CODE;
+        ev->u.code = dup_text(p, t.text, t.len);
         advance(p);
         return;
     }

@@ -253,6 +253,11 @@ size_t ts_script_event_format(const struct ts_script_event *ev, char *buf, size_
         put_bytes(&o, ev->u.shell, strlen(ev->u.shell));
         put(&o, "`");
         break;
+    case TS_SCRIPT_EV_CODE:
+        put(&o, "%%{");
+        put_bytes(&o, ev->u.code, strlen(ev->u.code));
+        put(&o, "}%%");
+        break;
     }
     return finish(&o);
 }

@@ -29,8 +29,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "call.h"
+#include "code.h"
 #include "lab.h"
 #include "tcpshake/craft.h"
 
@@ -97,6 +100,10 @@ struct run {
     /* the previous event, for relative times */
     const struct ts_script_event *last;
     int64_t last_us;
+
+    int code_fd;    /* the agent's socket under test for python lines */
+    struct code_snap *snaps;
+    size_t nsnaps;
 
     uint8_t *buf;   /* TS_AGENT_MAX_DATA: a call's data */
     uint8_t *rbuf;  /* TS_AGENT_MAX_DATA: a reply's data */
@@ -840,6 +847,9 @@ static int call_result(struct run *r, const struct ts_script_event *ev,
         add_detail(r, "  script: %s\n", exp);
         return fail_at(r, ev, "%s", diff);
     }
+    call_after(&r->env, c, q, rep);
+    if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT) && rep->ret >= 0)
+        r->code_fd = (int)rep->ret;
     if (q->op == TS_AG_SOCKET && rep->ret >= 0) {
         r->fd = (int)rep->ret;
         r->st = C_INIT;
@@ -955,6 +965,37 @@ static int shell(struct run *r, const struct ts_script_event *ev, const char *cm
     return 0;
 }
 
+/* python: the socket under test's TCP_INFO now, the code at the end */
+static int code_event(struct run *r, const struct ts_script_event *ev, int64_t t)
+{
+    char e[256];
+    if (await_idle(r, ev, 1000) < 0)
+        return -1;
+    if (wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false) < 0)
+        return -1;
+    struct code_snap *m = realloc(r->snaps, (r->nsnaps + 1) * sizeof *m);
+    if (!m)
+        return error(r, "out of memory");
+    r->snaps = m;
+    struct code_snap *sn = &r->snaps[r->nsnaps++];
+    memset(sn, 0, sizeof *sn);
+    sn->line = ev->line;
+    sn->code = ev->u.code;
+    struct ts_agent_req q = {.op = TS_AG_GETSOCKOPT, .fd = r->code_fd,
+                             .a = {IPPROTO_TCP, TCP_INFO, (int32_t)sizeof sn->info}};
+    struct ts_agent_rep rep;
+    if (ts_agent_send(&r->lab.ag, &q, NULL, e, sizeof e) < 0 ||
+        ts_agent_recv(&r->lab.ag, &rep, r->rbuf, TS_AGENT_MAX_DATA, 10000, e, sizeof e) != 1)
+        return error(r, "line %u: %s", ev->line, e);
+    if (rep.ret < 0)
+        return fail_at(r, ev, "python code: TCP_INFO of the socket under test: %s",
+                       strerror(rep.err));
+    sn->len = rep.datalen < sizeof sn->info ? rep.datalen : (uint32_t)sizeof sn->info;
+    memcpy(sn->info, r->rbuf, sn->len);
+    told(r, ev, now_us(r), "");
+    return 0;
+}
+
 /* ---- checking and running -------------------------------------------------------- */
 
 static const struct ts_script_option *option(const struct ts_script *s, const char *name)
@@ -1046,6 +1087,7 @@ static void setup(struct run *r)
     r->non_fatal = nf && (!nf->value || strstr(nf->value, "packet"));
     r->any_wait = cfg->any_wait_ns ? cfg->any_wait_ns : 10000000000ull;
     r->fd = -1;
+    r->code_fd = -1;
     r->next_port = (uint16_t)(40000 + (mono() / 1000) % 20000);
 }
 
@@ -1079,6 +1121,9 @@ static int run_events(struct run *r)
             if (rc == 0)
                 rc = shell(r, ev, ev->u.shell, t);
             break;
+        case TS_SCRIPT_EV_CODE:
+            rc = code_event(r, ev, t);
+            break;
         }
         if (rc < 0 || r->res->status != TS_SCRIPT_PASS)
             return -1;
@@ -1091,6 +1136,20 @@ static int run_events(struct run *r)
         int64_t left = r->bend + r->tol - now_us(r);
         if (await_idle(r, NULL, (int)(left > 0 ? left / 1000 + 1000 : 1000)) < 0)
             return -1;
+    }
+    if (r->nsnaps) {
+        unsigned line = 0;
+        char why[512];
+        int rc = code_run(r->snaps, r->nsnaps, &line, why, sizeof why);
+        if (rc < 0)
+            return error(r, "%s", why);
+        if (rc > 0) {
+            const struct ts_script_event *at = NULL;
+            for (size_t i = 0; i < s->nevents; i++)
+                if (s->events[i].kind == TS_SCRIPT_EV_CODE && s->events[i].line == line)
+                    at = &s->events[i];
+            return fail_at(r, at, "%s", why);
+        }
     }
     return 0;
 }
@@ -1171,6 +1230,7 @@ out:
     ts_lab_close(&r->lab);
     for (; r->qn; r->qn--, r->qh = (r->qh + 1) % QMAX)
         free(r->q[r->qh].p);
+    free(r->snaps);
     free(r->buf);
     free(r->rbuf);
     free(r->zeros);

@@ -55,10 +55,15 @@ for i, l in enumerate(lines):
 for i, l in enumerate(lines):
     m = re.match(r"^(\s*)\+0(\s+)([a-z_]+\(.*\)\s*=\s*)(-?\d+)(.*)$", l)
     if m and m.group(3).split("(")[0] in ("close", "listen", "bind", "shutdown", "write",
-                                           "read", "accept", "socket"):
+                                           "read"):
         ind, sp, call, res, rest = m.groups()
         variants.append((i, f"{ind}+0{sp}{call}{int(res) + 1}{rest.split('(')[0].split(' E')[0]}",
                          "returned"))
+        break
+# a python line that must not hold
+for i, l in enumerate(lines):
+    if "%{" in l and "assert " in l:
+        variants.append((i, l.replace("assert ", "assert not ", 1), "python code: assertion"))
         break
 # a time: the last outbound segment half a second late
 for i in range(len(lines) - 1, -1, -1):

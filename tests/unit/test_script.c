@@ -328,7 +328,11 @@ static void test_script_level(void **state)
     bad(PRE "`a`\n+0 close(3) = 0\n",
         "t.pkt:2:1: a command without a time is only allowed before the first event (init) "
         "or after the last (cleanup)");
-    bad(PRE "%{ print(1) }%\n", "t.pkt:2:1: python code (%{ ... }%) is not supported");
+    bad(PRE "%{ print(1) }%\n",
+        "t.pkt:2:1: expected an event's time (0, +0.1, *), not python code %{ }%");
+    bad(PRE "+0 %{ print(1) }", "t.pkt:2:4: python code %{ that is never closed with }%");
+    bad(PRE "+0...0.1 %{ print(1) }%",
+        "t.pkt:2:1: a time with ... (a blocking call) only goes with system calls");
     bad(PRE "/* open", "t.pkt:2:1: a comment /* that is never closed");
     bad(PRE "+0 `echo", "t.pkt:2:4: a command ` that is never closed");
     bad(PRE "+0 close(3) = 0 \x01", "t.pkt:2:17: an unexpected byte 0x01");
