@@ -131,6 +131,8 @@ static int by_time(const void *a, const void *b)
 
 static void flush_frames(struct ctx *c)
 {
+    if (!c->nfr)
+        return;
     qsort(c->fr, c->nfr, sizeof c->fr[0], by_time);
     for (size_t i = 0; i < c->nfr; i++) {
         struct frame *f = &c->fr[i];

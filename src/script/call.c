@@ -347,7 +347,9 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
             NEED(4);
             NUM(3, q->a[1]);
         }
-        if (q->op == TS_AG_SENDTO && c->nargs > 4 && !is_ellipsis(ARG(4)) &&
+        /* `...`: the peer's address, as packetdrill fills it (MSG_FASTOPEN
+         * connects with it) */
+        if (q->op == TS_AG_SENDTO && c->nargs > 4 &&
             sockaddr_arg(ARG(4), env, false, q, why, n) < 0)
             return -1;
     } else if (!strcmp(f, "writev") || !strcmp(f, "sendmsg")) {

@@ -38,7 +38,7 @@ static const char prelude[] =
     "def run(line, v, code):\n"
     "    g.update(v)\n"
     "    try:\n"
-    "        exec(compile(textwrap.dedent(code).strip() + '\\n', 'line %d' % line, 'exec'), g)\n"
+    "        exec(compile(textwrap.dedent(code).lstrip() + '\\n\\n', 'line %d' % line, 'exec'), g)\n"
     "    except AssertionError as e:\n"
     "        print('%d|assertion failed%s' % (line, (': %s' % e) if str(e) else ''))\n"
     "        sys.exit(1)\n"

@@ -912,7 +912,9 @@ static int do_call(struct run *r, const struct ts_script_event *ev, int64_t t, i
         return fail_at(r, ev, "%s", why);
     if (wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false) < 0)
         return -1;
-    if (q.op == TS_AG_CONNECT && q.fd == r->fd) {
+    if ((q.op == TS_AG_CONNECT || (q.op == TS_AG_SENDTO && r->st == C_INIT)) &&
+        q.fd == r->fd) {
+        /* sendto() with MSG_FASTOPEN connects too */
         r->st = C_CONNECTING; /* its SYN may be out before the call returns */
         r->lport = 0;
         r->ntsm = 0;
