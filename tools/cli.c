@@ -95,3 +95,18 @@ int cli_getopt_error(const char *cmd, int ch, char **argv, int optind_now, int o
         return cli_fail(cmd, word, "needs a value (tcpshake %s --help)", cmd);
     return cli_fail(cmd, NULL, "unknown option '%s' (tcpshake %s --help)", word, cmd);
 }
+
+void cli_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}

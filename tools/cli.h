@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CLI_USAGE 2 /* bad arguments, in every command */
 
@@ -35,6 +36,8 @@ int cli_enum(const char *cmd, const char *opt, const char *text, const char *con
 /* auto, always or never: -1, 1, 0. */
 int cli_color(const char *cmd, const char *opt, const char *text, int *color);
 
+/* s as a JSON string, quoted and escaped (\" \\ and \u00XX below 0x20). */
+void cli_json_str(FILE *f, const char *s);
 /* For getopt's ':' (missing value) and '?' (unknown option) when opterr is
  * 0: the message with a pointer to `tcpshake CMD --help`; returns
  * CLI_USAGE. */

@@ -530,21 +530,6 @@ static void print_time(FILE *f, uint64_t t_ns)
             (unsigned)(t_ns % 1000000000u / 1000u));
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 static void hook_data(void *user, unsigned conn_no, const uint8_t *p, uint32_t n)
 {
     struct ts_drive_cli *c = user;
@@ -565,7 +550,7 @@ static void hook_note(void *user, uint64_t t_ns, const char *text)
         fprintf(c->tf, "{\"type\":\"note\",\"ts\":%llu.%09llu,\"text\":",
                 (unsigned long long)(t_ns / 1000000000u),
                 (unsigned long long)(t_ns % 1000000000u));
-        json_str(c->tf, text);
+        cli_json_str(c->tf, text);
         fputs("}\n", c->tf);
     } else {
         print_time(c->tf, t_ns);
@@ -738,7 +723,7 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
             status = c->signo == SIGTERM ? 143 : c->signo == SIGHUP ? 129 : 130;
         if (c->json) {
             fprintf(c->tf, "{\"type\":\"%s\",\"target\":", c->name);
-            json_str(c->tf, what);
+            cli_json_str(c->tf, what);
             fprintf(c->tf, ",\"outcome\":\"%s\",\"exit\":%d,\"conns_ok\":%u,"
                     "\"conns_failed\":%u,\"bytes_sent\":%llu,\"bytes_received\":%llu,"
                     "\"retransmissions\":%u,\"bad_checksums\":%u,\"fast_retransmits\":%u,\"lost_retransmits\":%u,\"tail_probes\":%u,\"spurious_recoveries\":%u,"
@@ -755,7 +740,7 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
                     (unsigned long long)r->capture_drops, r->hs_n, r->hs_n ? (double)r->hs_ns_sum / r->hs_n / 1e3 : 0.0,
                     (double)r->hs_ns_min / 1e3, (double)r->hs_ns_max / 1e3,
                     (double)r->hs_ns_median / 1e3, (double)r->hs_ns_p99 / 1e3);
-            json_str(c->tf, r->outcome == TS_DRIVE_OK ? "" : err);
+            cli_json_str(c->tf, r->outcome == TS_DRIVE_OK ? "" : err);
             fputs("}\n", c->tf);
         } else {
             fprintf(c->tf, "== %s %s: %s, %u connection%s ok", c->name, what,

@@ -158,23 +158,6 @@ static void hook_event(void *user, const struct ts_script_event *ev, double at, 
     fprintf(f, "%5u  %10.6f  %s%s%s\n", ev->line, at, text, *what ? "  " : "", what);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch == '\n')
-            fputs("\\n", f);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 static const char *status_word(enum ts_script_status st)
 {
     switch (st) {
@@ -190,15 +173,15 @@ static void report(const struct ctx *c, unsigned idx, const char *name,
 {
     if (c->json) {
         printf("{\"script\":");
-        json_str(stdout, name);
+        cli_json_str(stdout, name);
         printf(",\"result\":\"%s\"", status_word(r->status));
         if (r->line)
             printf(",\"line\":%u,\"col\":%u", r->line, r->col);
         if (r->status != TS_SCRIPT_PASS) {
             printf(",\"message\":");
-            json_str(stdout, r->msg);
+            cli_json_str(stdout, r->msg);
             printf(",\"detail\":");
-            json_str(stdout, r->detail);
+            cli_json_str(stdout, r->detail);
         }
         printf(",\"events\":%zu,\"warnings\":%u,\"seconds\":%.6f}\n", r->events, r->warnings,
                r->seconds);
@@ -211,7 +194,7 @@ static void report(const struct ctx *c, unsigned idx, const char *name,
             if (r->line)
                 printf("  line: %u\n", r->line);
             printf("  message: ");
-            json_str(stdout, r->msg);
+            cli_json_str(stdout, r->msg);
             printf("\n");
             if (*r->detail) {
                 printf("  detail: |\n");

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "call.h"
+#include "internal.h"
 
 typedef const struct ts_script_expr expr;
 
@@ -452,30 +453,10 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
     return 0;
 }
 
-static const char *errname(int e)
-{
-    static const char *const names[] = {
-        "EPERM", "ENOENT", "EINTR", "EIO", "EBADF", "EAGAIN", "ENOMEM", "EACCES", "EFAULT",
-        "EBUSY", "EEXIST", "EINVAL", "ENFILE", "EMFILE", "ENOSPC", "ESPIPE", "EPIPE",
-        "ERANGE", "ENOSYS", "ENOTSOCK", "EDESTADDRREQ", "EMSGSIZE", "EPROTOTYPE",
-        "ENOPROTOOPT", "EPROTONOSUPPORT", "ESOCKTNOSUPPORT", "EOPNOTSUPP", "EPFNOSUPPORT",
-        "EAFNOSUPPORT", "EADDRINUSE", "EADDRNOTAVAIL", "ENETDOWN", "ENETUNREACH",
-        "ENETRESET", "ECONNABORTED", "ECONNRESET", "ENOBUFS", "EISCONN", "ENOTCONN",
-        "ESHUTDOWN", "ETIMEDOUT", "ECONNREFUSED", "EHOSTDOWN", "EHOSTUNREACH", "EALREADY",
-        "EINPROGRESS", "EPROTO", "ENODATA", "ENOTTY",
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        int64_t v;
-        if (ts_script_symbol(names[i], &v) && v == e)
-            return names[i];
-    }
-    return "E?";
-}
-
 static void said(const struct ts_agent_rep *rep, char *b, size_t n)
 {
     if (rep->ret == -1)
-        snprintf(b, n, "-1 %s (%s)", errname(rep->err), strerror(rep->err));
+        snprintf(b, n, "-1 %s (%s)", ts_script_errno_name(rep->err), strerror(rep->err));
     else
         snprintf(b, n, "%lld", (long long)rep->ret);
 }
@@ -535,24 +516,15 @@ int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
     if (rep->ret < 0)
         return 0;
     /* what the call handed back */
-    if (q->op == TS_AG_GETSOCKOPT && c->nargs > 3) {
+    if ((q->op == TS_AG_GETSOCKOPT && c->nargs > 3) || (q->op == TS_AG_IOCTL && c->nargs > 2)) {
+        /* [N]: the int the call handed back */
         int64_t x;
-        if (array_int(c->args[3], &x) == 0 && rep->datalen >= sizeof(int)) {
+        expr *want_v = c->args[q->op == TS_AG_GETSOCKOPT ? 3 : 2];
+        if (array_int(want_v, &x) == 0 && rep->datalen >= sizeof(int)) {
             int v;
             memcpy(&v, data, sizeof v);
             if (v != (int)x) {
-                snprintf(diff, n, "getsockopt() gave [%d]; the script expects [%lld]", v,
-                         (long long)x);
-                return 1;
-            }
-        }
-    } else if (q->op == TS_AG_IOCTL && c->nargs > 2) {
-        int64_t x;
-        if (array_int(c->args[2], &x) == 0 && rep->datalen >= sizeof(int)) {
-            int v;
-            memcpy(&v, data, sizeof v);
-            if (v != (int)x) {
-                snprintf(diff, n, "ioctl() gave [%d]; the script expects [%lld]", v,
+                snprintf(diff, n, "%s() gave [%d]; the script expects [%lld]", c->name, v,
                          (long long)x);
                 return 1;
             }

@@ -59,6 +59,9 @@ int ts_lex_raw_word(struct ts_lexer *lx, struct ts_tok *tok);
 /* ---- names.c ---------------------------------------------------------------- */
 
 bool ts_script_errno_known(const char *name);
+/* The name of errno value e on this machine ("EAGAIN" before its alias
+ * EWOULDBLOCK), or "E?" when the table has none. */
+const char *ts_script_errno_name(int e);
 /* 0 and *arg ('n' number, 's' text, '-' none) and *refused (why tcpshake
  * refuses it, or NULL); -1 for a name packetdrill does not have */
 int ts_script_option_lookup(const char *name, char *arg, const char **refused);

@@ -105,11 +105,6 @@ static const char *mac_str(const uint8_t m[6], char *b, size_t n)
     return b;
 }
 
-static const char *addr_str(const struct ts_addr *a, char *b, size_t n)
-{
-    return ts_addr_str(a, b, n);
-}
-
 int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
                 const struct ts_addr *remote, unsigned prefix, uint32_t mtu, const char *cwd,
                 char *err, size_t errlen)
@@ -187,9 +182,9 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
              "%saddr add %s/%u dev tun0%s\n"
              "%sneigh replace %s lladdr %s dev tun0 nud permanent\n"
              "%sroute replace %s/%u dev tun0 mtu lock %u advmss %u\n",
-             v6, addr_str(local, a1, sizeof a1), prefix, family == 6 ? " nodad" : "", v6,
-             addr_str(remote, a2, sizeof a2), mac_str(WIRE_MAC, m1, sizeof m1), v6,
-             addr_str(&net, a3, sizeof a3), prefix, L->mtu,
+             v6, ts_addr_str(local, a1, sizeof a1), prefix, family == 6 ? " nodad" : "", v6,
+             ts_addr_str(remote, a2, sizeof a2), mac_str(WIRE_MAC, m1, sizeof m1), v6,
+             ts_addr_str(&net, a3, sizeof a3), prefix, L->mtu,
              L->mtu - (family == 6 ? 60 : 40));
     if (run_ip(sfd, batch, e, sizeof e) < 0) {
         snprintf(err, errlen, "setting up the stack's side: %s", e);

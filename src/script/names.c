@@ -127,6 +127,14 @@ bool ts_script_errno_known(const char *name)
     return name[0] == 'E' && strncmp(name, "EPOLL", 5) && ts_script_symbol(name, NULL);
 }
 
+const char *ts_script_errno_name(int e)
+{
+    for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++)
+        if (symbols[i].value == e && ts_script_errno_known(symbols[i].name))
+            return symbols[i].name;
+    return "E?";
+}
+
 /* packetdrill's system calls */
 static const char *const syscalls[] = {
     "socket", "bind", "listen", "accept", "connect", "read", "readv", "recv", "recvfrom",

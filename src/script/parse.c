@@ -945,19 +945,17 @@ static void parse_event(struct parser *p)
         FAIL(p, &start, "'*' (any time) only goes with outbound packets (>)");
     if (tm.end == TS_SCRIPT_END_RANGE)
         FAIL(p, &start, "a time range only goes with outbound packets (>)");
-    if (t.kind == TOK_BACKQ) {
+    if (t.kind == TOK_BACKQ || t.kind == TOK_CODE) {
         if (tm.end == TS_SCRIPT_END_BLOCKING)
             FAIL(p, &start, "a time with ... (a blocking call) only goes with system calls");
-        ev->kind = TS_SCRIPT_EV_SHELL;
-        ev->u.shell = dup_text(p, t.text, t.len);
-        advance(p);
-        return;
-    }
-    if (t.kind == TOK_CODE) {
-        if (tm.end == TS_SCRIPT_END_BLOCKING)
-            FAIL(p, &start, "a time with ... (a blocking call) only goes with system calls");
-        ev->kind = TS_SCRIPT_EV_CODE;
-        ev->u.code = dup_text(p, t.text, t.len);
+        const char *text = dup_text(p, t.text, t.len);
+        if (t.kind == TOK_BACKQ) {
+            ev->kind = TS_SCRIPT_EV_SHELL;
+            ev->u.shell = text;
+        } else {
+            ev->kind = TS_SCRIPT_EV_CODE;
+            ev->u.code = text;
+        }
         advance(p);
         return;
     }
