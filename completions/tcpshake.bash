@@ -100,9 +100,10 @@ _tcpshake()
             ;;
         script)
             opts='--parse -6 --ip-version --tolerance-usecs --local-ip --remote-ip
-                --wait -v --verbose --trace --ladder --width -w --tap --json -h --help'
+                --wait --peer --skip-syscalls --rate --rtt-usecs -v --verbose --trace
+                --ladder --width -w --tap --json -h --help'
             args='--ip-version --tolerance-usecs --local-ip --remote-ip --wait
-                --width -w'
+                --peer --rate --rtt-usecs --width -w'
             case $prev in
                 -w) _filedir; return ;;
                 --ip-version) COMPREPLY=($(compgen -W '4 6' -- "$cur")); return ;;

@@ -1,6 +1,7 @@
 /* tcpshake script: run packetdrill scripts against the kernel, each in
- * network namespaces of its own (the library's ts_script_run), or read
- * them only (--parse).  The command parses options, reports each script's
+ * network namespaces of its own, or against a remote host's listening
+ * service (--peer; both the library's ts_script_run), or read them only
+ * (--parse).  The command parses options, reports each script's
  * result (text, TAP or JSON) and feeds the frames of the run to the tracer
  * (--trace, --ladder) and to -w.
  *
@@ -31,7 +32,8 @@ static void usage(FILE *f)
 {
     fputs("usage: tcpshake script [OPTIONS] FILE.pkt...\n"
           "Run packetdrill scripts against this machine's kernel, each in network\n"
-          "namespaces of its own (needs root); docs/script.md has the language.\n"
+          "namespaces of its own, or against a host's listening service (--peer);\n"
+          "needs root.  docs/script.md has the language.\n"
           "  --parse             read each script and print it back normalized, one\n"
           "                      event a line with its line number; run nothing\n"
           "  -6, --ip-version 4|6  the family (default: the script's ip_version option,\n"
@@ -41,6 +43,16 @@ static void usage(FILE *f)
           "  --local-ip ADDR     the stack's address (default 198.18.0.1, 2001:db8::1)\n"
           "  --remote-ip ADDR    the simulated peer's (default 198.18.0.2, 2001:db8::2)\n"
           "  --wait SECS         how long a segment timed `*` is waited for (default 10)\n"
+          "  --peer HOST[:PORT]  run the packet lines against the service listening at\n"
+          "                      HOST:PORT (default port: the script's bind_port, else\n"
+          "                      8080), from this host's address with the RST guard;\n"
+          "                      passive-open scripts only\n"
+          "  --skip-syscalls     with --peer: skip system-call, shell and python lines\n"
+          "                      (each said with -v) instead of refusing the script\n"
+          "  --rate N            with --peer: at most N segments a second (default 100)\n"
+          "  --rtt-usecs N       with --peer: how late the host's segments may come\n"
+          "                      (default: twice the round trip of one SYN, measured\n"
+          "                      before each script and answered with a RST)\n"
           "  -v, --verbose       one line per event as it runs\n"
           "  --trace             the run through the tracer: every segment, its role and\n"
           "                      both endpoints' states, then the verdict\n"
@@ -68,6 +80,10 @@ enum {
     O_TAP,
     O_JSON,
     O_IPV,
+    O_PEER,
+    O_SKIP,
+    O_RATE,
+    O_RTT,
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -183,6 +199,8 @@ static void report(const struct ctx *c, unsigned idx, const char *name,
             printf(",\"detail\":");
             cli_json_str(stdout, r->detail);
         }
+        if (r->rtt_usecs)
+            printf(",\"late_allowed_usecs\":%lld", (long long)r->rtt_usecs);
         printf(",\"events\":%zu,\"warnings\":%u,\"seconds\":%.6f}\n", r->events, r->warnings,
                r->seconds);
         return;
@@ -254,6 +272,10 @@ int cmd_script(int argc, char **argv)
         {"local-ip", required_argument, NULL, O_LOCAL},
         {"remote-ip", required_argument, NULL, O_REMOTE},
         {"wait", required_argument, NULL, O_WAIT},
+        {"peer", required_argument, NULL, O_PEER},
+        {"skip-syscalls", no_argument, NULL, O_SKIP},
+        {"rate", required_argument, NULL, O_RATE},
+        {"rtt-usecs", required_argument, NULL, O_RTT},
         {"verbose", no_argument, NULL, 'v'},
         {"trace", no_argument, NULL, O_TRACE},
         {"ladder", no_argument, NULL, O_LADDER},
@@ -300,6 +322,28 @@ int cmd_script(int argc, char **argv)
             if (cli_secs(C, "--wait", optarg, 0.001, 3600, &cfg.any_wait_ns) < 0)
                 return CLI_USAGE;
             break;
+        case O_PEER: {
+            bool hp;
+            if (ts_craft_parse_endpoint(optarg, false, &cfg.peer, &cfg.peer_port, &hp, e,
+                                        sizeof e) < 0)
+                return cli_fail(C, "--peer", "%s", e);
+            if (hp && cfg.peer_port == 0)
+                return cli_fail(C, "--peer", "port 0 is no service's");
+            if (ts_script_peer_ok(&cfg.peer, e, sizeof e) < 0)
+                return cli_fail(C, "--peer", "%s", e);
+            break;
+        }
+        case O_SKIP: cfg.skip_syscalls = true; break;
+        case O_RATE:
+            if (cli_uint(C, "--rate", optarg, 1, 100000, &v) < 0)
+                return CLI_USAGE;
+            cfg.rate_pps = (uint32_t)v;
+            break;
+        case O_RTT:
+            if (cli_uint(C, "--rtt-usecs", optarg, 1, 60000000, &v) < 0)
+                return CLI_USAGE;
+            cfg.rtt_usecs = (int64_t)v;
+            break;
         case 'v': c.verbose = true; break;
         case O_TRACE: trace = true; break;
         case O_LADDER: ladder = true; break;
@@ -331,6 +375,16 @@ int cmd_script(int argc, char **argv)
                                          "family (the one of --ip-version)");
     if (cfg.local.family && !cfg.ip_version)
         cfg.ip_version = cfg.local.family;
+    if (cfg.peer.family) {
+        if (cfg.local.family)
+            return cli_fail(C, "--peer", "the addresses are the host's and this host's: not "
+                                         "with --local-ip or --remote-ip");
+        if (cfg.ip_version && cfg.ip_version != cfg.peer.family)
+            return cli_fail(C, "--peer", "an IPv%u address, and --ip-version %u",
+                            cfg.peer.family, cfg.ip_version);
+    } else if (cfg.skip_syscalls || cfg.rate_pps || cfg.rtt_usecs) {
+        return cli_fail(C, NULL, "--skip-syscalls, --rate and --rtt-usecs go with --peer");
+    }
 
     /* every script is read before any runs: a typo in the tenth does not
      * wait for nine runs */
@@ -342,7 +396,7 @@ int cmd_script(int argc, char **argv)
     for (int i = 0; i < nscripts; i++) {
         struct ts_script_err err;
         scripts[i] = ts_script_parse_file(argv[optind + i], &err);
-        if (!scripts[i] || ts_script_check(scripts[i], &err) < 0) {
+        if (!scripts[i] || ts_script_check_cfg(scripts[i], &cfg, &err) < 0) {
             cli_fail(C, NULL, "%s", err.text);
             status = CLI_USAGE;
         }
@@ -407,6 +461,10 @@ int cmd_script(int argc, char **argv)
     for (int i = 0; i < nscripts && !status && !stop_flag; i++) {
         struct ts_script_result res;
         ts_script_run(scripts[i], &cfg, &res);
+        if (c.verbose && res.rtt_usecs)
+            fprintf(c.json || c.tap ? stderr : stdout,
+                    "%s: the host's segments may come %.3f ms late (--rtt-usecs)\n",
+                    argv[optind + i], (double)res.rtt_usecs / 1e3);
         flush_frames(&c);
         if (c.eng) {
             ts_engine_end(c.eng); /* each script's connections end with it */

@@ -264,6 +264,24 @@ struct ts_script_run_cfg {
     unsigned prefix;
     uint64_t any_wait_ns;    /* how long a `*` packet is waited for (0: 10 s) */
     volatile sig_atomic_t *stop; /* set from a signal handler: end now */
+    /* A remote stack instead (peer.family 4 or 6): the script's packet
+     * lines only, against a service that already listens at peer:peer_port
+     * (0: the script's bind_port, else 8080).  tcpshake plays the
+     * simulated peer from this host's own address toward it (source ports
+     * reserved, the local kernel's RSTs held back by the RST guard) and
+     * resets what the script left open.  The script must be a passive
+     * open: no connect() and no SYN of the stack's own.  System-call,
+     * shell and python lines are refused unless skip_syscalls, which skips
+     * each (told through `event`).  Broadcast, multicast and unspecified
+     * addresses are refused. */
+    struct ts_addr peer;
+    uint16_t peer_port;
+    bool skip_syscalls;
+    uint32_t rate_pps;       /* peer: segments sent a second at most (0: 100) */
+    /* peer: how late the stack's segments may come beyond the tolerance
+     * (0: twice the round trip of one SYN sent before the script, whose
+     * SYN+ACK is answered with a RST, and 0.5 ms) */
+    int64_t rtt_usecs;
     /* Every frame on the wire, both ways, as it goes: Ethernet, time in ns
      * since the epoch; injected: we sent it.  NULL: none. */
     void (*frame)(void *user, uint64_t t_ns, const uint8_t *p, uint32_t len,
@@ -283,11 +301,22 @@ struct ts_script_result {
     size_t events;       /* events run to the end */
     unsigned warnings;   /* --non_fatal=packet: packets that differed */
     double seconds;      /* from the first event to the end */
+    int64_t rtt_usecs;   /* peer: the round trip allowed to the stack's segments */
 };
 
+/* Whether a --peer address may be sent to: 0, or -1 with why (broadcast,
+ * a local subnet's broadcast, multicast, unspecified, reserved). */
+TS_API int ts_script_peer_ok(const struct ts_addr *a, char *err, size_t errlen);
+
+/* ts_script_check, then what cfg asks of the script: with cfg->peer, the
+ * lines a remote stack cannot run (err->line 0 when it is the address
+ * itself: broadcast, multicast, unspecified). */
+TS_API int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cfg *cfg,
+                               struct ts_script_err *err);
+
 /* Run the script against the kernel in a network namespace of its own
- * (root is needed), then remove everything it made.  Returns the status
- * also left in *res. */
+ * (root is needed), or against cfg->peer, then remove everything it made.
+ * Returns the status also left in *res. */
 TS_API enum ts_script_status ts_script_run(const struct ts_script *s,
                                            const struct ts_script_run_cfg *cfg,
                                            struct ts_script_result *res);

@@ -2,13 +2,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../drive/env.h"
 #include "lab.h"
 #include "tcpshake/inject.h"
 
@@ -115,6 +120,7 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
     memset(L, 0, sizeof *L);
     L->ag.fd = -1;
     L->ag.pid = -1;
+    L->port_hold = -1;
     L->family = family;
     L->local = *local;
     L->remote = *remote;
@@ -219,8 +225,145 @@ fail:
     return -1;
 }
 
+int ts_lab_peer_addr_ok(const struct ts_addr *a, char *err, size_t errlen)
+{
+    char s[64];
+    ts_addr_str(a, s, sizeof s);
+    if (a->family == 4) {
+        static const uint8_t zero[4];
+        if (a->a[0] >= 224 && a->a[0] < 240)
+            return snprintf(err, errlen, "%s is a multicast address", s), -1;
+        if (a->a[0] >= 240)
+            return snprintf(err, errlen, "%s is a broadcast or reserved address", s), -1;
+        if (a->a[0] == 0 || !memcmp(a->a, zero, 4))
+            return snprintf(err, errlen, "%s is not a host's address", s), -1;
+    } else if (a->family == 6) {
+        static const uint8_t zero[16];
+        static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+        if (a->a[0] == 0xff)
+            return snprintf(err, errlen, "%s is a multicast address", s), -1;
+        if (!memcmp(a->a, zero, 16))
+            return snprintf(err, errlen, "%s is not a host's address", s), -1;
+        if (!memcmp(a->a, mapped, 12))
+            return snprintf(err, errlen, "%s is an IPv4 address: give it as one", s), -1;
+    } else {
+        return snprintf(err, errlen, "no address"), -1;
+    }
+    /* a subnet's broadcast address looks like a host's: ask the interfaces,
+     * for the one they were given and the one their prefix makes (an
+     * address added without `brd` has none set, and still the kernel
+     * treats the prefix's last address as broadcast) */
+    struct ifaddrs *all;
+    int rc = 0;
+    if (a->family == 4 && getifaddrs(&all) == 0) {
+        for (struct ifaddrs *i = all; i && rc == 0; i = i->ifa_next) {
+            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+                continue;
+            const uint8_t *brd = NULL, *ad = NULL, *nm = NULL;
+            if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr &&
+                i->ifa_broadaddr->sa_family == AF_INET)
+                brd = (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr;
+            ad = (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+            if (i->ifa_netmask && i->ifa_netmask->sa_family == AF_INET)
+                nm = (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_netmask)->sin_addr;
+            bool hit = brd && !memcmp(brd, a->a, 4);
+            if (!hit && nm && (nm[3] & 0xfe) != 0xfe) { /* a /31 or /32 has none */
+                hit = true;
+                for (int k = 0; k < 4; k++)
+                    hit = hit && (uint8_t)(ad[k] | ~nm[k]) == a->a[k] &&
+                          ((ad[k] ^ a->a[k]) & nm[k]) == 0;
+            }
+            if (hit) {
+                snprintf(err, errlen, "%s is the broadcast address of %s", s, i->ifa_name);
+                rc = -1;
+            }
+        }
+        freeifaddrs(all);
+    }
+    return rc;
+}
+
+int ts_lab_open_peer(struct ts_lab *L, const struct ts_addr *peer, uint16_t port, char *err,
+                     size_t errlen)
+{
+    char e[256], l0[64], r0[64], filter[512], ifname[64];
+    struct ts_craft_rng rng;
+
+    memset(L, 0, sizeof *L);
+    L->ag.fd = -1;
+    L->ag.pid = -1;
+    L->orig_ns = -1;
+    L->port_hold = -1;
+    L->peer = true;
+    L->family = peer->family;
+    L->local = *peer;
+    if (ts_lab_peer_addr_ok(peer, e, sizeof e) < 0) {
+        snprintf(err, errlen, "--peer: %s", e);
+        return -1;
+    }
+    if (ts_drive_check_root(peer->family, e, sizeof e) < 0 ||
+        ts_inject_route_get(peer, &L->remote, &L->mtu, e, sizeof e) < 0) {
+        snprintf(err, errlen, "%s", e);
+        return -1;
+    }
+    if (!L->mtu)
+        L->mtu = 1500;
+    ts_craft_rng_init(&rng);
+    L->nports = TS_LAB_PEER_PORTS;
+    if (ts_drive_reserve_ports(&rng, L->nports, &L->port_lo, &L->port_hold) < 0) {
+        snprintf(err, errlen, "no block of %u free source ports outside the ephemeral range",
+                 L->nports);
+        return -1;
+    }
+    ts_addr_str(peer, r0, sizeof r0);
+    ts_addr_str(&L->remote, l0, sizeof l0);
+    snprintf(filter, sizeof filter,
+             "tcp and src host %s and src port %u and dst host %s and dst portrange %u-%u", r0,
+             (unsigned)port, l0, (unsigned)L->port_lo,
+             (unsigned)(L->port_lo + L->nports - 1));
+    if (ts_drive_iface_of(&L->remote, ifname, sizeof ifname) < 0)
+        snprintf(ifname, sizeof ifname, "any");
+    struct ts_capture_cfg cc = {.iface = ifname, .filter = filter, .snaplen = 262144,
+                                .buffer_kib = 8192, .immediate = true};
+    L->cap = ts_capture_open(&cc, e, sizeof e);
+    if (!L->cap || ts_capture_set_nonblock(L->cap, true, e, sizeof e) < 0) {
+        snprintf(err, errlen, "capturing on %s: %s", ifname, e);
+        goto fail;
+    }
+    L->dlt = ts_capture_datalink(L->cap);
+    struct ts_craft_session_cfg sc = {.via = TS_CRAFT_VIA_RAW, .family = peer->family,
+                                      .set_mark = true, .mark = TS_LAB_PEER_MARK};
+    L->cs = ts_craft_open(&sc, e, sizeof e);
+    if (!L->cs) {
+        snprintf(err, errlen, "sending: %s", e);
+        goto fail;
+    }
+    struct ts_guard_spec spec = {.family = peer->family, .local = L->remote,
+                                 .lport_lo = L->port_lo,
+                                 .lport_hi = (uint16_t)(L->port_lo + L->nports - 1),
+                                 .remote = *peer, .rport = port, .mark = TS_LAB_PEER_MARK};
+    L->guard = ts_guard_install(&spec, e, sizeof e);
+    if (!L->guard) {
+        snprintf(err, errlen, "the RST guard: %s", e);
+        goto fail;
+    }
+    return 0;
+fail:
+    ts_lab_close(L);
+    return -1;
+}
+
 void ts_lab_close(struct ts_lab *L)
 {
+    if (L->guard) {
+        char e[200];
+        if (ts_guard_remove(L->guard, e, sizeof e) < 0)
+            snprintf(L->close_err, sizeof L->close_err, "removing the RST guard: %s", e);
+    }
+    L->guard = NULL;
+    if (L->port_hold >= 0)
+        ts_drive_release_ports(L->port_hold);
+    L->port_hold = -1;
     if (L->cs)
         ts_craft_close(L->cs);
     L->cs = NULL;

@@ -25,6 +25,7 @@
 #include "tcpshake/capture.h"
 #include "tcpshake/craft.h"
 #include "tcpshake/decode.h"
+#include "tcpshake/guard.h"
 
 struct ts_lab {
     int orig_ns;             /* the caller's network namespace, to go back to */
@@ -37,13 +38,38 @@ struct ts_lab {
     struct ts_addr remote;   /* the simulated peer's */
     uint32_t mtu;
     uint8_t stack_mac[6], wire_mac[6];
+
+    /* --peer: no namespaces and no agent (ag.fd -1); local is the remote
+     * stack, remote this host's own address, the capture on its interface */
+    bool peer;
+    int dlt;                 /* the capture's link type */
+    struct guard *guard;
+    int port_hold;           /* ts_drive_reserve_ports's lock, or -1 */
+    uint16_t port_lo, nports; /* our source ports: port_lo..port_lo+nports-1 */
+    char close_err[256];     /* ts_lab_close: what it could not undo, or "" */
 };
+
+/* How many source ports a --peer run holds: one for the round-trip probe,
+ * the rest one a connection the script opens, taken in turn. */
+#define TS_LAB_PEER_PORTS 64u
+/* The mark our segments carry past the RST guard. */
+#define TS_LAB_PEER_MARK 0x7473u
+
+/* Whether a --peer address may be sent to: -1 with why for broadcast (also
+ * a local subnet's), multicast, unspecified and reserved addresses. */
+int ts_lab_peer_addr_ok(const struct ts_addr *a, char *err, size_t errlen);
 
 /* Build it.  cwd: the agent's working folder (the script's).  mtu: the
  * veth's (0: 1500).  -1 with err; everything made so far is undone. */
 int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
                 const struct ts_addr *remote, unsigned prefix, uint32_t mtu, const char *cwd,
                 char *err, size_t errlen);
+/* --peer: the route to peer and its source address, a block of source
+ * ports, the capture of what peer:port sends to them, a raw craft session
+ * with the guard's mark, and the guard.  -1 with err; all undone. */
+int ts_lab_open_peer(struct ts_lab *L, const struct ts_addr *peer, uint16_t port, char *err,
+                     size_t errlen);
+
 /* Undo it all; safe on a lab that failed to open or was closed. */
 void ts_lab_close(struct ts_lab *L);
 

@@ -56,8 +56,21 @@ struct frame {
     uint64_t t;  /* CLOCK_MONOTONIC ns */
     uint64_t wall;
     uint32_t len, wirelen;
+    int dlt;
     uint8_t *p;
 };
+
+/* --peer: a connection the script opened, to be reset at the end */
+struct pconn {
+    uint16_t rport;
+    uint32_t snd_nxt, rcv_nxt; /* live numbers */
+    bool sent;                 /* snd_nxt is set */
+    bool reset;                /* a RST went either way */
+    bool fin_out, fin_in;      /* a FIN went each way */
+    uint32_t fin_in_end;       /* the stack's FIN's sequence space end */
+    uint32_t acked;            /* the last ack the stack sent */
+};
+#define PCONN_MAX 64
 
 struct tsmap {
     uint32_t script, live;
@@ -105,6 +118,17 @@ struct run {
     int code_fd;    /* the agent's socket under test for python lines */
     struct code_snap *snaps;
     size_t nsnaps;
+
+    /* --peer */
+    bool peer;
+    int64_t late;        /* us: how late the stack's segments may come (the RTT) */
+    unsigned next_pport; /* the next of the lab's ports to use */
+    double tokens;       /* the rate limit's bucket */
+    uint64_t refill;     /* ns: when it was last filled */
+    int64_t paced;       /* us the current event's segments waited for the rate */
+    struct pconn conns[PCONN_MAX];
+    unsigned nconns;
+    bool quiet;          /* the probe's frames are not the script's */
 
     uint8_t *buf;   /* TS_AGENT_MAX_DATA: a call's data */
     uint8_t *rbuf;  /* TS_AGENT_MAX_DATA: a reply's data */
@@ -174,13 +198,50 @@ static void told(struct run *r, const struct ts_script_event *ev, int64_t at_us,
 
 /* ---- the wire ------------------------------------------------------------------ */
 
+/* The hook's frames are Ethernet: a --peer run's capture may have another
+ * link type and its raw sends have none, so their IP datagram gets a header
+ * with the lab's two made-up addresses. */
+static void to_hook(struct run *r, uint64_t t_ns, int dlt, const uint8_t *pkt, uint32_t caplen,
+                    uint32_t wirelen, bool injected)
+{
+    if (!r->cfg->frame || r->quiet)
+        return;
+    uint32_t ip_off;
+    if (dlt == TS_DLT_EN10MB) {
+        r->cfg->frame(r->cfg->user, t_ns, pkt, caplen, wirelen, injected);
+        return;
+    }
+    if (dlt == TS_DLT_LINKTYPE_RAW || dlt == TS_DLT_RAW || dlt == TS_DLT_RAW_ALT) {
+        ip_off = 0;
+    } else {
+        struct ts_seg seg;
+        if (ts_decode(dlt, pkt, caplen, wirelen, false, &seg) == TS_DEC_BAD_LINK ||
+            !seg.ipver)
+            return;
+        ip_off = seg.ip_off;
+    }
+    if (ip_off >= caplen)
+        return;
+    uint32_t n = caplen - ip_off;
+    uint8_t *b = malloc(14 + (size_t)n);
+    if (!b)
+        return;
+    bool six = (pkt[ip_off] >> 4) == 6;
+    memcpy(b, injected ? r->lab.stack_mac : r->lab.wire_mac, 6);
+    memcpy(b + 6, injected ? r->lab.wire_mac : r->lab.stack_mac, 6);
+    b[12] = six ? 0x86 : 0x08;
+    b[13] = six ? 0xdd : 0x00;
+    memcpy(b + 14, pkt + ip_off, n);
+    r->cfg->frame(r->cfg->user, t_ns, b, 14 + n, 14 + (wirelen > ip_off ? wirelen - ip_off : n),
+                  injected);
+    free(b);
+}
+
 static void on_capture(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, uint32_t caplen,
                        uint32_t wirelen)
 {
     struct run *r = user;
-    (void)dlt;
-    if (r->cfg->frame)
-        r->cfg->frame(r->cfg->user, t_ns, pkt, caplen, wirelen, false);
+    to_hook(r, t_ns, dlt, pkt, caplen, wirelen, false);
     if (r->qn == QMAX)
         return; /* the stack sent more than any script reads; the oldest stay */
     uint8_t *p = malloc(caplen ? caplen : 1);
@@ -192,6 +253,7 @@ static void on_capture(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, u
     f->wall = t_ns;
     f->len = caplen;
     f->wirelen = wirelen;
+    f->dlt = dlt;
     f->p = p;
     r->qn++;
 }
@@ -364,10 +426,35 @@ static uint8_t tos_of(const struct ts_script_packet *p)
     return tos;
 }
 
+/* --peer: a bucket of `rate` segments a second, at most 32 deep; a segment
+ * without a token waits for one (and the event says how long). */
+static int pace(struct run *r)
+{
+    double rate = r->cfg->rate_pps ? (double)r->cfg->rate_pps : 100.0;
+    double depth = rate < 32.0 ? rate : 32.0;
+    for (;;) {
+        uint64_t now = ts_inject_now_ns();
+        r->tokens += (double)(now - r->refill) / 1e9 * rate;
+        if (r->tokens > depth)
+            r->tokens = depth;
+        r->refill = now;
+        if (r->tokens >= 1.0) {
+            r->tokens -= 1.0;
+            return 0;
+        }
+        uint64_t need = (uint64_t)((1.0 - r->tokens) / rate * 1e9) + 1;
+        if (wait_until(r, now + need, false) < 0)
+            return -1;
+        r->paced += (int64_t)need / US;
+    }
+}
+
 static int inject(struct run *r, const struct ts_script_event *ev, struct ts_craft_seg *seg)
 {
     char e[256];
     struct ts_craft_frame f;
+    if (r->peer && pace(r) < 0)
+        return -1;
     /* stamped before it goes: over a veth the stack takes it, and may
      * answer, inside the send call */
     uint64_t t = ts_inject_now_ns();
@@ -378,11 +465,21 @@ static int inject(struct run *r, const struct ts_script_event *ev, struct ts_cra
         if (rc < 0 || tries > 100)
             return error(r, "line %u: sending the segment: %s", ev->line, e);
     }
-    if (r->cfg->frame) {
-        r->cfg->frame(r->cfg->user, (uint64_t)((int64_t)t + r->wall_off), f.data, f.len, f.len,
-                      true);
-    }
+    to_hook(r, (uint64_t)((int64_t)t + r->wall_off), f.dlt, f.data, f.len, f.len, true);
     return 0;
+}
+
+static struct pconn *pconn_of(struct run *r, uint16_t rport)
+{
+    for (unsigned i = 0; i < r->nconns; i++)
+        if (r->conns[i].rport == rport)
+            return &r->conns[i];
+    if (r->nconns == PCONN_MAX)
+        return NULL;
+    struct pconn *c = &r->conns[r->nconns++];
+    memset(c, 0, sizeof *c);
+    c->rport = rport;
+    return c;
 }
 
 static int do_inbound(struct run *r, const struct ts_script_event *ev)
@@ -394,9 +491,16 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
         /* a new connection to the listener (or to a port nobody has) */
         r->st = C_PASSIVE_SYN_RCVD;
         r->remote_isn = p->seq;
-        r->rport = r->next_port++;
-        if (r->next_port < 40000)
-            r->next_port = 40000;
+        if (r->peer) {
+            /* port_lo is the probe's; a new connection never reuses the
+             * four-tuple of an earlier one while ports last */
+            r->rport = (uint16_t)(r->lab.port_lo + 1 + r->next_pport % (r->lab.nports - 1));
+            r->next_pport++;
+        } else {
+            r->rport = r->next_port++;
+            if (r->next_port < 40000)
+                r->next_port = 40000;
+        }
         r->lport = r->env.bind_port;
         r->ntsm = 0;
         r->ts_first = false;
@@ -430,9 +534,12 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
     if (opts_in(r, ev, p, ack_off, &seg.opt) < 0)
         return -1;
 
-    /* the link takes 64 KB frames (lab.h): a longer segment goes as several */
+    /* the lab's link takes 64 KB frames (lab.h): a longer segment goes as
+     * several; over a real path (--peer), as the path's MTU allows, as a
+     * sender's segmentation offload would cut it */
     uint32_t hdr = ts_craft_seg_ip_len(&seg);
-    uint32_t room = 65535 > hdr ? 65535 - hdr : 0;
+    uint32_t link = r->peer ? r->lab.mtu : 65535;
+    uint32_t room = link > hdr ? link - hdr : 0;
     uint32_t left = p->len, seq = seg.seq;
     if (room == 0)
         return fail_at(r, ev, "its headers do not fit the link's MTU %u", r->lab.mtu);
@@ -449,6 +556,19 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
         seq += n;
         left -= n;
     } while (left > 0);
+    struct pconn *c = r->peer ? pconn_of(r, seg.sport) : NULL;
+    if (c) {
+        uint32_t nxt = seq + (syn ? 1u : 0u) + ((p->flags & TS_SCRIPT_FIN) ? 1u : 0u);
+        if (!c->sent || (int32_t)(nxt - c->snd_nxt) > 0)
+            c->snd_nxt = nxt;
+        c->sent = true;
+        if (seg.flags & TS_TH_ACK)
+            c->rcv_nxt = seg.ack;
+        if (p->flags & TS_SCRIPT_RST)
+            c->reset = true;
+        if (p->flags & TS_SCRIPT_FIN)
+            c->fin_out = true;
+    }
     return 0;
 }
 
@@ -712,15 +832,20 @@ static int compare(struct run *r, const struct ts_script_event *ev, const struct
             break;
         }
     int64_t tol = tolerance(r, t, since);
-    if (ev->time.kind != TS_SCRIPT_TIME_ANY && (at < t - tol || at > end + tol)) {
+    if (ev->time.kind != TS_SCRIPT_TIME_ANY && (at < t - tol || at > end + tol + r->late)) {
+        char rtt[64] = "";
+        if (r->late)
+            snprintf(rtt, sizeof rtt, "; the path's round trip %.6f s allowed",
+                     (double)r->late / 1e6);
         diffs++;
         if (end != t)
-            add_detail(r, "  time: expected %.6f~%.6f s, got %.6f s (tolerance %.6f s)\n",
-                       (double)t / 1e6, (double)end / 1e6, (double)at / 1e6, (double)tol / 1e6);
+            add_detail(r, "  time: expected %.6f~%.6f s, got %.6f s (tolerance %.6f s%s)\n",
+                       (double)t / 1e6, (double)end / 1e6, (double)at / 1e6, (double)tol / 1e6,
+                       rtt);
         else
-            add_detail(r, "  time: expected %.6f s, got %.6f s (%+.6f s; tolerance %.6f s)\n",
+            add_detail(r, "  time: expected %.6f s, got %.6f s (%+.6f s; tolerance %.6f s%s)\n",
                        (double)t / 1e6, (double)at / 1e6, (double)(at - t) / 1e6,
-                       (double)tol / 1e6);
+                       (double)tol / 1e6, rtt);
     }
     if (diffs) {
         char text[1024];
@@ -766,16 +891,25 @@ static int do_outbound(struct run *r, const struct ts_script_event *ev, int64_t 
     if (ev->time.kind == TS_SCRIPT_TIME_ANY)
         limit = ts_inject_now_ns() + r->any_wait;
     else
-        limit = r->start + (uint64_t)((end > 0 ? end : 0) + r->tol) * US + 2000000000ull;
+        limit = r->start + (uint64_t)((end > 0 ? end : 0) + r->tol + r->late) * US +
+                2000000000ull;
     for (;;) {
         while (r->qn) {
             struct frame *f = &r->q[r->qh];
             r->qh = (r->qh + 1) % QMAX;
             r->qn--;
             struct ts_seg seg;
-            enum ts_decode_status ds = ts_decode(TS_DLT_EN10MB, f->p, f->len, f->wirelen, false,
-                                                 &seg);
+            enum ts_decode_status ds = ts_decode(f->dlt, f->p, f->len, f->wirelen, false, &seg);
             bool match = ds == TS_DEC_TCP && ours(r, p, &seg);
+            struct pconn *pc = match && r->peer ? pconn_of(r, seg.dport) : NULL;
+            if (pc && (seg.flags & TS_TH_RST))
+                pc->reset = true;
+            if (pc && (seg.flags & TS_TH_FIN)) {
+                pc->fin_in = true;
+                pc->fin_in_end = seg.seq + seg.payload_len + 1;
+            }
+            if (pc && (seg.flags & TS_TH_ACK))
+                pc->acked = seg.ack;
             if (!match) {
                 free(f->p);
                 continue;
@@ -1043,6 +1177,72 @@ int ts_script_check(const struct ts_script *s, struct ts_script_err *err)
     return 0;
 }
 
+static int refuse(const struct ts_script *s, struct ts_script_err *err, unsigned line, unsigned col,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int refuse(const struct ts_script *s, struct ts_script_err *err, unsigned line, unsigned col,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->line = line;
+    err->col = col;
+    if (line)
+        snprintf(err->text, sizeof err->text, "%s:%u:%u: %s", s->name ? s->name : "<string>",
+                 line, col, err->msg);
+    else
+        snprintf(err->text, sizeof err->text, "%s: %s", s->name ? s->name : "<string>",
+                 err->msg);
+    return -1;
+}
+
+int ts_script_peer_ok(const struct ts_addr *a, char *err, size_t errlen)
+{
+    return ts_lab_peer_addr_ok(a, err, errlen);
+}
+
+int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cfg *cfg,
+                        struct ts_script_err *err)
+{
+    if (ts_script_check(s, err) < 0)
+        return -1;
+    if (!cfg || !cfg->peer.family)
+        return 0;
+    char why[200];
+    if (ts_lab_peer_addr_ok(&cfg->peer, why, sizeof why) < 0)
+        return refuse(s, err, 0, 0, "--peer: %s", why);
+    for (size_t i = 0; i < s->nevents; i++) {
+        const struct ts_script_event *ev = &s->events[i];
+        if (ev->kind == TS_SCRIPT_EV_PACKET) {
+            const struct ts_script_packet *p = &ev->u.packet;
+            if (p->dir == TS_SCRIPT_OUT && (p->flags & TS_SCRIPT_SYN) &&
+                !(p->flags & TS_SCRIPT_ACK))
+                return refuse(s, err, ev->line, ev->col,
+                              "--peer: a remote stack cannot be made to send a SYN of its own: "
+                              "only passive-open scripts run against a host");
+            if (p->sport || p->dport)
+                return refuse(s, err, ev->line, ev->col,
+                              "--peer: the ports are the service's and ours: a script line "
+                              "cannot give them");
+            continue;
+        }
+        if (ev->kind == TS_SCRIPT_EV_SYSCALL && !strcmp(ev->u.call.name, "connect"))
+            return refuse(s, err, ev->line, ev->col,
+                          "--peer: a remote stack cannot be made to connect(): only "
+                          "passive-open scripts run against a host");
+        if (cfg->skip_syscalls)
+            continue;
+        return refuse(s, err, ev->line, ev->col,
+                      "--peer: a %s runs on the stack's host, which tcpshake does not reach "
+                      "(--skip-syscalls skips each, said per line)",
+                      ev->kind == TS_SCRIPT_EV_SYSCALL ? "system call"
+                      : ev->kind == TS_SCRIPT_EV_SHELL ? "shell command"
+                                                       : "python line");
+    }
+    return 0;
+}
+
 static int64_t opt_num(const struct ts_script *s, const char *name, int64_t dflt)
 {
     const struct ts_script_option *o = option(s, name);
@@ -1057,8 +1257,13 @@ static void setup(struct run *r)
     uint8_t fam = cfg->ip_version;
     if (!fam)
         fam = iv && iv->value && !strcmp(iv->value, "ipv6") ? 6 : 4;
+    r->peer = cfg->peer.family != 0;
+    if (r->peer)
+        fam = cfg->peer.family;
     r->env.family = fam;
-    if (cfg->local.family == fam && cfg->remote.family == fam) {
+    if (r->peer) {
+        r->env.local = cfg->peer; /* and remote: the route's source, once known */
+    } else if (cfg->local.family == fam && cfg->remote.family == fam) {
         r->env.local = cfg->local;
         r->env.remote = cfg->remote;
     } else if (fam == 6) {
@@ -1069,6 +1274,10 @@ static void setup(struct run *r)
         r->env.remote = (struct ts_addr){.family = 4, .a = {198, 18, 0, 2}};
     }
     r->env.bind_port = (uint16_t)opt_num(s, "bind_port", 8080);
+    if (r->peer && cfg->peer_port)
+        r->env.bind_port = cfg->peer_port;
+    if (r->peer)
+        r->st = C_LISTEN; /* the service is there before the script */
     r->env.connect_port = (uint16_t)opt_num(s, "connect_port", 8080);
     r->tol = cfg->tolerance_usecs >= 0 ? cfg->tolerance_usecs
                                        : opt_num(s, "tolerance_usecs", 4000);
@@ -1084,6 +1293,129 @@ static void setup(struct run *r)
     r->next_port = (uint16_t)(40000 + (ts_inject_now_ns() / 1000) % 20000);
 }
 
+/* --peer: one SYN from the probe port (the first of the block), its
+ * SYN+ACK timed, then a RST; the frames are not the script's.  It also
+ * tells a closed port or a silent host before the script starts. */
+static int send_plain(struct run *r, struct ts_craft_seg *seg)
+{
+    char e[256];
+    struct ts_craft_frame f;
+    for (int tries = 0;; tries++) {
+        int rc = ts_craft_send(r->lab.cs, seg, &f, e, sizeof e);
+        if (rc == 0)
+            break;
+        if (rc < 0 || tries > 100)
+            return error(r, "sending: %s", e);
+    }
+    to_hook(r, ts_inject_wall_ns(), f.dlt, f.data, f.len, f.len, true);
+    return 0;
+}
+
+static int probe_rtt(struct run *r)
+{
+    char e[256], a[64];
+    struct ts_craft_rng rng;
+    uint32_t isn = 0;
+    ts_craft_rng_init(&rng);
+    ts_craft_rng_u32(&rng, &isn);
+    ts_addr_str(&r->lab.local, a, sizeof a);
+    r->quiet = true;
+    int64_t rtt = -1;
+    int rc = 0;
+    for (int tries = 0; tries < 3 && rtt < 0 && rc == 0; tries++) {
+        struct ts_craft_seg seg;
+        ts_craft_seg_init(&seg);
+        seg.src = r->lab.remote;
+        seg.dst = r->lab.local;
+        seg.sport = r->lab.port_lo;
+        seg.dport = r->env.bind_port;
+        seg.seq = isn;
+        seg.flags = TS_TH_SYN;
+        seg.win = 65535;
+        if (ts_craft_opts_add_mss(&seg.opt, (uint16_t)(r->lab.mtu - (r->peer && r->env.family == 6
+                                                                        ? 60 : 40)),
+                                  e, sizeof e) < 0) {
+            rc = error(r, "the probe: %s", e);
+            break;
+        }
+        uint64_t t0 = ts_inject_now_ns();
+        if ((rc = send_plain(r, &seg)) < 0)
+            break;
+        uint64_t until = t0 + 1000000000ull;
+        while (rtt < 0 && rc == 0) {
+            int w = wait_until(r, until, true);
+            if (w < 0) {
+                rc = -1;
+                break;
+            }
+            for (; r->qn; r->qn--, r->qh = (r->qh + 1) % QMAX) {
+                struct frame *f = &r->q[r->qh];
+                struct ts_seg got;
+                if (ts_decode(f->dlt, f->p, f->len, f->wirelen, false, &got) == TS_DEC_TCP &&
+                    got.dport == r->lab.port_lo && rtt < 0 && rc == 0) {
+                    if (got.flags & TS_TH_RST)
+                        rc = error(r, "%s port %u refused the connection (RST): nothing "
+                                      "listens there",
+                                   a, (unsigned)r->env.bind_port);
+                    else if ((got.flags & (TS_TH_SYN | TS_TH_ACK)) == (TS_TH_SYN | TS_TH_ACK) &&
+                             got.ack == isn + 1)
+                        rtt = (int64_t)(f->t - t0) / US;
+                }
+                free(f->p);
+            }
+            if (w == 0)
+                break;
+        }
+    }
+    if (rtt >= 0) {
+        struct ts_craft_seg seg;
+        ts_craft_seg_init(&seg);
+        seg.src = r->lab.remote;
+        seg.dst = r->lab.local;
+        seg.sport = r->lab.port_lo;
+        seg.dport = r->env.bind_port;
+        seg.seq = isn + 1;
+        seg.flags = TS_TH_RST;
+        rc = send_plain(r, &seg);
+    } else if (rc == 0) {
+        rc = error(r, "%s port %u did not answer a SYN in 3 s (give --rtt-usecs to run "
+                      "without asking)",
+                   a, (unsigned)r->env.bind_port);
+    }
+    r->quiet = false;
+    if (rc < 0)
+        return -1;
+    if (rtt < 0)
+        rtt = 0;
+    r->late = 2 * rtt + 500; /* twice the round trip seen once, and half a ms */
+    return 0;
+}
+
+/* --peer: a RST for every connection the script left open: not one reset
+ * already, nor closed both ways (each FIN sent and acknowledged) */
+static void reset_all(struct run *r)
+{
+    for (unsigned i = 0; i < r->nconns; i++) {
+        struct pconn *c = &r->conns[i];
+        if (!c->sent || c->reset)
+            continue;
+        if (c->fin_out && c->fin_in && c->acked == c->snd_nxt &&
+            (int32_t)(c->rcv_nxt - c->fin_in_end) >= 0)
+            continue;
+        struct ts_craft_seg seg;
+        ts_craft_seg_init(&seg);
+        seg.src = r->lab.remote;
+        seg.dst = r->lab.local;
+        seg.sport = c->rport;
+        seg.dport = r->env.bind_port;
+        seg.seq = c->snd_nxt;
+        seg.flags = TS_TH_RST;
+        if (send_plain(r, &seg) < 0)
+            return;
+        c->reset = true;
+    }
+}
+
 static int run_events(struct run *r)
 {
     const struct ts_script *s = r->s;
@@ -1094,14 +1426,27 @@ static int run_events(struct run *r)
         int64_t t, end;
         when(r, ev, &t, &end);
         int rc = 0;
+        r->paced = 0;
+        if (r->peer && ev->kind != TS_SCRIPT_EV_PACKET) {
+            /* ts_script_check_cfg let it through: --skip-syscalls */
+            rc = wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false);
+            if (rc == 0)
+                told(r, ev, now_us(r), "skipped: --peer runs the packet lines only");
+            goto next;
+        }
         switch (ev->kind) {
         case TS_SCRIPT_EV_PACKET:
             if (ev->u.packet.dir == TS_SCRIPT_IN) {
                 rc = wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false);
                 if (rc == 0)
                     rc = do_inbound(r, ev);
-                if (rc == 0)
+                if (rc == 0 && r->paced > 0) {
+                    char w[96];
+                    snprintf(w, sizeof w, "sent %.3f s late: --rate", (double)r->paced / 1e6);
+                    told(r, ev, now_us(r), w);
+                } else if (rc == 0) {
                     told(r, ev, now_us(r), "");
+                }
             } else {
                 rc = do_outbound(r, ev, t, end, r->last_us);
             }
@@ -1118,6 +1463,7 @@ static int run_events(struct run *r)
             rc = code_event(r, ev, t);
             break;
         }
+    next:
         if (rc < 0 || r->res->status != TS_SCRIPT_PASS)
             return -1;
         r->last = ev;
@@ -1164,7 +1510,8 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
     r->lab.orig_ns = -1;
     r->lab.ag.fd = -1;
     r->lab.ag.pid = -1;
-    if (ts_script_check(s, &ce) < 0) {
+    r->lab.port_hold = -1;
+    if (ts_script_check_cfg(s, cfg, &ce) < 0) {
         res->status = TS_SCRIPT_ERROR;
         res->line = ce.line;
         res->col = ce.col;
@@ -1187,8 +1534,14 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
     const char *cwd = s->name ? dirname(dir) : NULL;
     char e[512];
     unsigned prefix = cfg->prefix ? cfg->prefix : r->env.family == 6 ? 64 : 24;
-    if (ts_lab_open(&r->lab, r->env.family, &r->env.local, &r->env.remote, prefix, 0, cwd, e,
-                    sizeof e) < 0) {
+    if (r->peer) {
+        if (ts_lab_open_peer(&r->lab, &cfg->peer, r->env.bind_port, e, sizeof e) < 0) {
+            error(r, "%s", e);
+            goto out;
+        }
+        r->env.remote = r->lab.remote;
+    } else if (ts_lab_open(&r->lab, r->env.family, &r->env.local, &r->env.remote, prefix, 0, cwd,
+                           e, sizeof e) < 0) {
         error(r, "%s", e);
         goto out;
     }
@@ -1197,9 +1550,18 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
     uint64_t m = ts_inject_now_ns();
     r->wall_off = (int64_t)((uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec) -
                   (int64_t)m;
+    if (r->peer) {
+        r->refill = ts_inject_now_ns();
+        r->tokens = 32;
+        if (cfg->rtt_usecs > 0)
+            r->late = cfg->rtt_usecs;
+        else if (probe_rtt(r) < 0)
+            goto out;
+        res->rtt_usecs = r->late;
+    }
 
     bool init_ok = true;
-    if (s->init_event >= 0) {
+    if (s->init_event >= 0 && !r->peer) {
         const struct ts_script_event *ev = &s->events[s->init_event];
         init_ok = shell(r, ev, ev->u.shell, 0) == 0;
     }
@@ -1212,7 +1574,9 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
         res->seconds = (double)(ts_inject_now_ns() - r->start) / 1e9;
         drain(r);
     }
-    if (s->cleanup_event >= 0 && init_ok) {
+    if (r->peer)
+        reset_all(r);
+    if (s->cleanup_event >= 0 && init_ok && !r->peer) {
         const struct ts_script_event *ev = &s->events[s->cleanup_event];
         struct ts_script_result keep = *res;
         shell(r, ev, ev->u.shell, now_us(r));
@@ -1221,6 +1585,16 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
     }
 out:
     ts_lab_close(&r->lab);
+    if (r->lab.close_err[0]) {
+        /* a guard left in place is always said, whatever the outcome */
+        size_t n = strlen(res->msg);
+        if (res->status == TS_SCRIPT_PASS || res->status == TS_SCRIPT_FAIL) {
+            if (res->status == TS_SCRIPT_PASS)
+                n = 0, res->msg[0] = 0;
+            res->status = TS_SCRIPT_ERROR;
+        }
+        snprintf(res->msg + n, sizeof res->msg - n, "%s%s", n ? "; " : "", r->lab.close_err);
+    }
     for (; r->qn; r->qn--, r->qh = (r->qh + 1) % QMAX)
         free(r->q[r->qh].p);
     free(r->snaps);
