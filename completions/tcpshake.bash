@@ -100,10 +100,10 @@ _tcpshake()
             ;;
         script)
             opts='--parse -6 --ip-version --tolerance-usecs --local-ip --remote-ip
-                --wait --peer --skip-syscalls --rate --rtt-usecs -v --verbose --trace
+                --wait --peer --skip-syscalls --rate --late-usecs -v --verbose --trace
                 --ladder --width -w --tap --json -h --help'
             args='--ip-version --tolerance-usecs --local-ip --remote-ip --wait
-                --peer --rate --rtt-usecs --width -w'
+                --peer --rate --late-usecs --width -w'
             case $prev in
                 -w) _filedir; return ;;
                 --ip-version) COMPREPLY=($(compgen -W '4 6' -- "$cur")); return ;;

@@ -39,18 +39,20 @@ static void usage(FILE *f)
           "  -6, --ip-version 4|6  the family (default: the script's ip_version option,\n"
           "                      else 4)\n"
           "  --tolerance-usecs N how far a time may be off (default: the script's\n"
-          "                      tolerance_usecs option, else 4000, as packetdrill)\n"
+          "                      tolerance_usecs option, else 4000, as packetdrill; and\n"
+          "                      12.5% of the time since the last event when more, or\n"
+          "                      the script's tolerance_percent)\n"
           "  --local-ip ADDR     the stack's address (default 198.18.0.1, 2001:db8::1)\n"
           "  --remote-ip ADDR    the simulated peer's (default 198.18.0.2, 2001:db8::2)\n"
           "  --wait SECS         how long a segment timed `*` is waited for (default 10)\n"
           "  --peer HOST[:PORT]  run the packet lines against the service listening at\n"
-          "                      HOST:PORT (default port: the script's bind_port, else\n"
-          "                      8080), from this host's address with the RST guard;\n"
-          "                      passive-open scripts only\n"
+          "                      HOST:PORT, an IPv4 or IPv6 address ([V6]:PORT; default\n"
+          "                      port: the script's bind_port, else 8080), from this\n"
+          "                      host's address with the RST guard; passive opens only\n"
           "  --skip-syscalls     with --peer: skip system-call, shell and python lines\n"
-          "                      (each said with -v) instead of refusing the script\n"
+          "                      (each said on stderr) instead of refusing the script\n"
           "  --rate N            with --peer: at most N segments a second (default 100)\n"
-          "  --rtt-usecs N       with --peer: how late the host's segments may come\n"
+          "  --late-usecs N      with --peer: how late the host's segments may come\n"
           "                      (default: twice the round trip of one SYN, measured\n"
           "                      before each script and answered with a RST)\n"
           "  -v, --verbose       one line per event as it runs\n"
@@ -83,7 +85,7 @@ enum {
     O_PEER,
     O_SKIP,
     O_RATE,
-    O_RTT,
+    O_LATE,
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -102,6 +104,7 @@ struct frame {
 
 struct ctx {
     bool verbose, json, tap;
+    const char *cur; /* the script running */
     /* one script's frames: the two directions come from two clocks and
      * two paths (our sends, the capture), so they are put in time order
      * before the tracer and -w see them */
@@ -166,8 +169,13 @@ static void flush_frames(struct ctx *c)
 static void hook_event(void *user, const struct ts_script_event *ev, double at, const char *what)
 {
     struct ctx *c = user;
-    if (!c->verbose)
+    if (!c->verbose) {
+        /* a line --skip-syscalls skipped is said even so */
+        if (!strncmp(what, "skipped", 7))
+            fprintf(stderr, "tcpshake: script: %s:%u: skipped (--peer runs the packet lines only)\n",
+                    c->cur, ev->line);
         return;
+    }
     char text[1024];
     ts_script_event_format(ev, text, sizeof text);
     FILE *f = c->json || c->tap ? stderr : stdout;
@@ -199,8 +207,8 @@ static void report(const struct ctx *c, unsigned idx, const char *name,
             printf(",\"detail\":");
             cli_json_str(stdout, r->detail);
         }
-        if (r->rtt_usecs)
-            printf(",\"late_allowed_usecs\":%lld", (long long)r->rtt_usecs);
+        if (r->late_usecs)
+            printf(",\"late_allowed_usecs\":%lld", (long long)r->late_usecs);
         printf(",\"events\":%zu,\"warnings\":%u,\"seconds\":%.6f}\n", r->events, r->warnings,
                r->seconds);
         return;
@@ -275,7 +283,7 @@ int cmd_script(int argc, char **argv)
         {"peer", required_argument, NULL, O_PEER},
         {"skip-syscalls", no_argument, NULL, O_SKIP},
         {"rate", required_argument, NULL, O_RATE},
-        {"rtt-usecs", required_argument, NULL, O_RTT},
+        {"late-usecs", required_argument, NULL, O_LATE},
         {"verbose", no_argument, NULL, 'v'},
         {"trace", no_argument, NULL, O_TRACE},
         {"ladder", no_argument, NULL, O_LADDER},
@@ -339,10 +347,10 @@ int cmd_script(int argc, char **argv)
                 return CLI_USAGE;
             cfg.rate_pps = (uint32_t)v;
             break;
-        case O_RTT:
-            if (cli_uint(C, "--rtt-usecs", optarg, 1, 60000000, &v) < 0)
+        case O_LATE:
+            if (cli_uint(C, "--late-usecs", optarg, 1, 60000000, &v) < 0)
                 return CLI_USAGE;
-            cfg.rtt_usecs = (int64_t)v;
+            cfg.late_usecs = (int64_t)v;
             break;
         case 'v': c.verbose = true; break;
         case O_TRACE: trace = true; break;
@@ -382,8 +390,8 @@ int cmd_script(int argc, char **argv)
         if (cfg.ip_version && cfg.ip_version != cfg.peer.family)
             return cli_fail(C, "--peer", "an IPv%u address, and --ip-version %u",
                             cfg.peer.family, cfg.ip_version);
-    } else if (cfg.skip_syscalls || cfg.rate_pps || cfg.rtt_usecs) {
-        return cli_fail(C, NULL, "--skip-syscalls, --rate and --rtt-usecs go with --peer");
+    } else if (cfg.skip_syscalls || cfg.rate_pps || cfg.late_usecs) {
+        return cli_fail(C, NULL, "--skip-syscalls, --rate and --late-usecs go with --peer");
     }
 
     /* every script is read before any runs: a typo in the tenth does not
@@ -460,18 +468,22 @@ int cmd_script(int argc, char **argv)
         printf("TAP version 13\n1..%d\n", nscripts);
     for (int i = 0; i < nscripts && !status && !stop_flag; i++) {
         struct ts_script_result res;
+        c.cur = argv[optind + i];
         ts_script_run(scripts[i], &cfg, &res);
-        if (c.verbose && res.rtt_usecs)
+        if (c.verbose && res.late_usecs)
             fprintf(c.json || c.tap ? stderr : stdout,
-                    "%s: the host's segments may come %.3f ms late (--rtt-usecs)\n",
-                    argv[optind + i], (double)res.rtt_usecs / 1e3);
+                    "%s: the host's segments may come %.3f ms late (--late-usecs)\n",
+                    argv[optind + i], (double)res.late_usecs / 1e3);
         flush_frames(&c);
         if (c.eng) {
             ts_engine_end(c.eng); /* each script's connections end with it */
             ts_out_flush(&out);
         }
-        if (res.status == TS_SCRIPT_STOPPED)
+        if (res.status == TS_SCRIPT_STOPPED) {
+            if (strcmp(res.msg, "interrupted")) /* what could not be undone */
+                fprintf(stderr, "tcpshake: script: %s: %s\n", argv[optind + i], res.msg);
             break;
+        }
         report(&c, (unsigned)i + 1, argv[optind + i], &res);
         fflush(stdout);
         if (res.status == TS_SCRIPT_PASS)

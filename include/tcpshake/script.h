@@ -264,6 +264,15 @@ struct ts_script_run_cfg {
     unsigned prefix;
     uint64_t any_wait_ns;    /* how long a `*` packet is waited for (0: 10 s) */
     volatile sig_atomic_t *stop; /* set from a signal handler: end now */
+    /* Every frame on the wire, both ways, as it goes: Ethernet, time in ns
+     * since the epoch; injected: we sent it.  NULL: none. */
+    void (*frame)(void *user, uint64_t t_ns, const uint8_t *p, uint32_t len,
+                  uint32_t wirelen, bool injected);
+    /* Each event once done, with the time it happened (seconds since the
+     * start) and one line on what happened ("" when all was as written;
+     * a warning under --non_fatal).  NULL: none. */
+    void (*event)(void *user, const struct ts_script_event *ev, double at, const char *what);
+    void *user;
     /* A remote stack instead (peer.family 4 or 6): the script's packet
      * lines only, against a service that already listens at peer:peer_port
      * (0: the script's bind_port, else 8080).  tcpshake plays the
@@ -281,16 +290,7 @@ struct ts_script_run_cfg {
     /* peer: how late the stack's segments may come beyond the tolerance
      * (0: twice the round trip of one SYN sent before the script, whose
      * SYN+ACK is answered with a RST, and 0.5 ms) */
-    int64_t rtt_usecs;
-    /* Every frame on the wire, both ways, as it goes: Ethernet, time in ns
-     * since the epoch; injected: we sent it.  NULL: none. */
-    void (*frame)(void *user, uint64_t t_ns, const uint8_t *p, uint32_t len,
-                  uint32_t wirelen, bool injected);
-    /* Each event once done, with the time it happened (seconds since the
-     * start) and one line on what happened ("" when all was as written;
-     * a warning under --non_fatal).  NULL: none. */
-    void (*event)(void *user, const struct ts_script_event *ev, double at, const char *what);
-    void *user;
+    int64_t late_usecs;
 };
 
 struct ts_script_result {
@@ -301,7 +301,7 @@ struct ts_script_result {
     size_t events;       /* events run to the end */
     unsigned warnings;   /* --non_fatal=packet: packets that differed */
     double seconds;      /* from the first event to the end */
-    int64_t rtt_usecs;   /* peer: the round trip allowed to the stack's segments */
+    int64_t late_usecs;  /* peer: how late the stack's segments were allowed to come */
 };
 
 /* Whether a --peer address may be sent to: 0, or -1 with why (broadcast,

@@ -297,6 +297,8 @@ int ts_lab_open_peer(struct ts_lab *L, const struct ts_addr *peer, uint16_t port
     L->peer = true;
     L->family = peer->family;
     L->local = *peer;
+    memcpy(L->stack_mac, STACK_MAC, 6); /* for frames without a link header */
+    memcpy(L->wire_mac, WIRE_MAC, 6);
     if (ts_lab_peer_addr_ok(peer, e, sizeof e) < 0) {
         snprintf(err, errlen, "--peer: %s", e);
         return -1;
@@ -321,8 +323,13 @@ int ts_lab_open_peer(struct ts_lab *L, const struct ts_addr *peer, uint16_t port
              "tcp and src host %s and src port %u and dst host %s and dst portrange %u-%u", r0,
              (unsigned)port, l0, (unsigned)L->port_lo,
              (unsigned)(L->port_lo + L->nports - 1));
-    if (ts_drive_iface_of(&L->remote, ifname, sizeof ifname) < 0)
+    /* the interface of our source address; a peer that is this host's
+     * own address is reached over loopback, whatever its interface */
+    if (ts_drive_iface_of(peer, ifname, sizeof ifname) == 0)
+        snprintf(ifname, sizeof ifname, "lo");
+    else if (ts_drive_iface_of(&L->remote, ifname, sizeof ifname) < 0)
         snprintf(ifname, sizeof ifname, "any");
+    snprintf(L->ifname, sizeof L->ifname, "%s", ifname);
     struct ts_capture_cfg cc = {.iface = ifname, .filter = filter, .snaplen = 262144,
                                 .buffer_kib = 8192, .immediate = true};
     L->cap = ts_capture_open(&cc, e, sizeof e);
@@ -331,6 +338,10 @@ int ts_lab_open_peer(struct ts_lab *L, const struct ts_addr *peer, uint16_t port
         goto fail;
     }
     L->dlt = ts_capture_datalink(L->cap);
+    if (ts_capture_fd(L->cap) < 0) {
+        snprintf(err, errlen, "capturing on %s: no descriptor to poll", ifname);
+        goto fail;
+    }
     struct ts_craft_session_cfg sc = {.via = TS_CRAFT_VIA_RAW, .family = peer->family,
                                       .set_mark = true, .mark = TS_LAB_PEER_MARK};
     L->cs = ts_craft_open(&sc, e, sizeof e);

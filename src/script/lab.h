@@ -46,6 +46,7 @@ struct ts_lab {
     struct guard *guard;
     int port_hold;           /* ts_drive_reserve_ports's lock, or -1 */
     uint16_t port_lo, nports; /* our source ports: port_lo..port_lo+nports-1 */
+    char ifname[64];         /* the capture's interface */
     char close_err[256];     /* ts_lab_close: what it could not undo, or "" */
 };
 

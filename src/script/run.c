@@ -12,7 +12,10 @@
  * - an outbound packet is the next segment of the connection under test
  *   the stack sends; every field written is compared (window only when
  *   written, options unless <...>, TS values only with --tcp_ts_tick_usecs)
- *   and its time must be within the tolerance;
+ *   and its time must be within the tolerance (4 ms, or 12.5% of the time
+ *   since the previous event when more); a script segment longer than the
+ *   one that came takes the stack's next segments that continue it, as
+ *   its TSO/GSO cut them (unless --strict_segments);
  * - a system call without a return time blocks the script until it
  *   returns; with one (+0...0.1) it runs while the script goes on, and its
  *   return time is checked when it comes.
@@ -68,7 +71,11 @@ struct pconn {
     bool reset;                /* a RST went either way */
     bool fin_out, fin_in;      /* a FIN went each way */
     uint32_t fin_in_end;       /* the stack's FIN's sequence space end */
+    bool has_acked;
     uint32_t acked;            /* the last ack the stack sent */
+    bool rst_sent;             /* our closing RST went: an ACK after it is a
+                                * challenge ACK (RFC 5961), answered once */
+    bool challenged;
 };
 #define PCONN_MAX 64
 
@@ -89,6 +96,9 @@ struct run {
     int64_t ts_tick;  /* --tcp_ts_tick_usecs */
     bool ecr_scaled;  /* --tcp_ts_ecr_scaled */
     bool non_fatal;   /* --non_fatal=packet */
+    bool strict_segments; /* --strict_segments: no aggregation */
+    int64_t agg_bad_byte; /* an aggregated segment's first non-zero byte, or -1 */
+    uint8_t agg_bad_val;
     uint64_t any_wait;
 
     /* the connection under test, packetdrill's one socket */
@@ -198,6 +208,27 @@ static void told(struct run *r, const struct ts_script_event *ev, int64_t at_us,
 
 /* ---- the wire ------------------------------------------------------------------ */
 
+static struct pconn *pconn_find(struct run *r, uint16_t rport)
+{
+    for (unsigned i = 0; i < r->nconns; i++)
+        if (r->conns[i].rport == rport)
+            return &r->conns[i];
+    return NULL;
+}
+
+static struct pconn *pconn_of(struct run *r, uint16_t rport)
+{
+    for (unsigned i = 0; i < r->nconns; i++)
+        if (r->conns[i].rport == rport)
+            return &r->conns[i];
+    if (r->nconns == PCONN_MAX)
+        return NULL;
+    struct pconn *c = &r->conns[r->nconns++];
+    memset(c, 0, sizeof *c);
+    c->rport = rport;
+    return c;
+}
+
 /* The hook's frames are Ethernet: a --peer run's capture may have another
  * link type and its raw sends have none, so their IP datagram gets a header
  * with the lab's two made-up addresses. */
@@ -242,6 +273,25 @@ static void on_capture(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt, u
 {
     struct run *r = user;
     to_hook(r, t_ns, dlt, pkt, caplen, wirelen, false);
+    struct ts_seg sg;
+    struct pconn *pc;
+    if (r->peer && ts_decode(dlt, pkt, caplen, wirelen, false, &sg) == TS_DEC_TCP &&
+        (pc = pconn_find(r, sg.dport)) != NULL) {
+        /* every segment of the host's, matched by a line or not: the end
+         * resets with what it last acknowledged */
+        if (sg.flags & TS_TH_RST)
+            pc->reset = true;
+        if (sg.flags & TS_TH_FIN) {
+            pc->fin_in = true;
+            pc->fin_in_end = sg.seq + sg.payload_len + 1;
+        }
+        if (sg.flags & TS_TH_ACK) {
+            pc->has_acked = true;
+            pc->acked = sg.ack;
+            if (pc->rst_sent && !(sg.flags & TS_TH_RST))
+                pc->challenged = true;
+        }
+    }
     if (r->qn == QMAX)
         return; /* the stack sent more than any script reads; the oldest stay */
     uint8_t *p = malloc(caplen ? caplen : 1);
@@ -433,6 +483,8 @@ static int pace(struct run *r)
     double rate = r->cfg->rate_pps ? (double)r->cfg->rate_pps : 100.0;
     double depth = rate < 32.0 ? rate : 32.0;
     for (;;) {
+        if (stopped(r))
+            return 0; /* only the closing RSTs go now */
         uint64_t now = ts_inject_now_ns();
         r->tokens += (double)(now - r->refill) / 1e9 * rate;
         if (r->tokens > depth)
@@ -469,25 +521,20 @@ static int inject(struct run *r, const struct ts_script_event *ev, struct ts_cra
     return 0;
 }
 
-static struct pconn *pconn_of(struct run *r, uint16_t rport)
-{
-    for (unsigned i = 0; i < r->nconns; i++)
-        if (r->conns[i].rport == rport)
-            return &r->conns[i];
-    if (r->nconns == PCONN_MAX)
-        return NULL;
-    struct pconn *c = &r->conns[r->nconns++];
-    memset(c, 0, sizeof *c);
-    c->rport = rport;
-    return c;
-}
 
 static int do_inbound(struct run *r, const struct ts_script_event *ev)
 {
     const struct ts_script_packet *p = &ev->u.packet;
     bool syn = p->flags & TS_SCRIPT_SYN, ack = p->flags & TS_SCRIPT_ACK;
 
-    if (syn && !ack && (r->st == C_NONE || r->st == C_INIT || r->st == C_LISTEN)) {
+    bool fresh = r->st == C_NONE || r->st == C_INIT || r->st == C_LISTEN;
+    if (r->peer && !fresh && syn && !ack) {
+        /* the service listens on: after a connection that ended, a SYN is
+         * the next connection (from the next port); else a retransmission */
+        struct pconn *c = pconn_find(r, r->rport);
+        fresh = !c || c->reset || (c->fin_out && c->fin_in);
+    }
+    if (syn && !ack && fresh) {
         /* a new connection to the listener (or to a port nobody has) */
         r->st = C_PASSIVE_SYN_RCVD;
         r->remote_isn = p->seq;
@@ -496,6 +543,11 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
              * four-tuple of an earlier one while ports last */
             r->rport = (uint16_t)(r->lab.port_lo + 1 + r->next_pport % (r->lab.nports - 1));
             r->next_pport++;
+            struct pconn *c = pconn_of(r, r->rport);
+            if (c) {
+                memset(c, 0, sizeof *c);
+                c->rport = r->rport;
+            }
         } else {
             r->rport = r->next_port++;
             if (r->next_port < 40000)
@@ -540,7 +592,7 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
     uint32_t hdr = ts_craft_seg_ip_len(&seg);
     uint32_t link = r->peer ? r->lab.mtu : 65535;
     uint32_t room = link > hdr ? link - hdr : 0;
-    uint32_t left = p->len, seq = seg.seq;
+    uint32_t left = p->len, seq = seg.seq, seg_seq0 = seg.seq;
     if (room == 0)
         return fail_at(r, ev, "its headers do not fit the link's MTU %u", r->lab.mtu);
     do {
@@ -549,16 +601,20 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
         seg.payload = r->zeros;
         seg.payload_len = n;
         seg.flags = (uint8_t)(p->flags & 0xff);
+        if (seq != seg_seq0)
+            seg.flags &= (uint8_t)~TS_SCRIPT_SYN; /* the SYN goes with the first piece */
         if (n < left)
             seg.flags &= (uint8_t)~(TS_SCRIPT_FIN | TS_SCRIPT_PSH);
         if (inject(r, ev, &seg) < 0)
             return -1;
-        seq += n;
+        seq += n + ((seg.flags & TS_SCRIPT_SYN) ? 1u : 0u);
         left -= n;
     } while (left > 0);
     struct pconn *c = r->peer ? pconn_of(r, seg.sport) : NULL;
     if (c) {
-        uint32_t nxt = seq + (syn ? 1u : 0u) + ((p->flags & TS_SCRIPT_FIN) ? 1u : 0u);
+        uint32_t nxt = seq + ((p->flags & TS_SCRIPT_FIN) ? 1u : 0u);
+        if (syn && p->len == 0)
+            nxt++; /* with data, the loop counted the SYN */
         if (!c->sent || (int32_t)(nxt - c->snd_nxt) > 0)
             c->snd_nxt = nxt;
         c->sent = true;
@@ -824,7 +880,12 @@ static int compare(struct run *r, const struct ts_script_event *ev, const struct
         diffs++;
         add_detail(r, "  ttl: expected %u, got %u\n", p->ttl, seg->ttl);
     }
-    for (uint32_t i = 0; i < seg->payload_caplen; i++)
+    if (r->agg_bad_byte >= 0) {
+        diffs++;
+        add_detail(r, "  data: byte %lld is 0x%02x; the script's data is zero bytes\n",
+                   (long long)r->agg_bad_byte, r->agg_bad_val);
+    }
+    for (uint32_t i = 0; i < seg->payload_caplen && r->agg_bad_byte < 0; i++)
         if (frame[seg->payload_off + i]) {
             diffs++;
             add_detail(r, "  data: byte %u is 0x%02x; the script's data is zero bytes\n", i,
@@ -881,6 +942,72 @@ static bool ours(struct run *r, const struct ts_script_packet *p, const struct t
     return seg->sport == r->lport && seg->dport == r->rport;
 }
 
+/* May `cur` follow `prev` in one segment cut by the stack's TSO/GSO?  As
+ * packetdrill's aggregation has it: the same header length, SYN, RST, ACK,
+ * URG, ECE and AE, ack, window and urgent pointer, and cur's data right
+ * after prev's; FIN, PSH and CWR may differ. */
+static bool follows(const struct ts_seg *prev, const struct ts_seg *cur)
+{
+    const uint8_t same = TS_TH_SYN | TS_TH_RST | TS_TH_ACK | TS_TH_URG | TS_TH_ECE;
+    return cur->doff == prev->doff && (cur->flags & same) == (prev->flags & same) &&
+           cur->ae == prev->ae && cur->seq == prev->seq + prev->payload_len &&
+           cur->ack == prev->ack && cur->win == prev->win && cur->urp == prev->urp &&
+           cur->sport == prev->sport && cur->dport == prev->dport;
+}
+
+/* The script's segment is longer than the one that came: as packetdrill
+ * (unless --strict_segments), the stack's next segments are taken while
+ * they continue it, until the length is reached, every one but the last as
+ * long as the first.  *seg becomes the whole: the last one's headers and
+ * options, the first one's seq and CWR, the data of all; *f the last
+ * frame (the first ones freed).  A segment that does not continue the run
+ * is left for the next line.  -1 on failure or stop. */
+static int aggregate(struct run *r, const struct ts_script_packet *p, struct ts_seg *seg,
+                     struct frame *f, uint64_t limit)
+{
+    struct ts_seg first = *seg, prev = *seg;
+    uint32_t total = seg->payload_len;
+    while (total < p->len) {
+        if (r->qn == 0) {
+            int w = wait_until(r, limit, true);
+            if (w < 0)
+                return -1;
+            if (w == 0 && r->qn == 0)
+                break;
+            continue;
+        }
+        struct frame *n = &r->q[r->qh];
+        struct ts_seg cur;
+        if (ts_decode(n->dlt, n->p, n->len, n->wirelen, false, &cur) != TS_DEC_TCP ||
+            ts_addr_cmp(&cur.src, &r->lab.local) || ts_addr_cmp(&cur.dst, &r->lab.remote) ||
+            cur.sport != first.sport || cur.dport != first.dport) {
+            r->qh = (r->qh + 1) % QMAX; /* another connection's: not ours to see */
+            r->qn--;
+            free(n->p);
+            continue;
+        }
+        if (!follows(&prev, &cur) ||
+            (total + cur.payload_len < p->len && cur.payload_len != prev.payload_len))
+            break;
+        r->qh = (r->qh + 1) % QMAX;
+        r->qn--;
+        for (uint32_t i = 0; i < prev.payload_caplen && r->agg_bad_byte < 0; i++)
+            if (f->p[prev.payload_off + i]) {
+                r->agg_bad_byte = (int64_t)(total - prev.payload_len + i);
+                r->agg_bad_val = f->p[prev.payload_off + i];
+            }
+        free(f->p);
+        *f = *n;
+        total += cur.payload_len;
+        prev = cur;
+    }
+    *seg = prev;
+    seg->seq = first.seq;
+    seg->flags = (uint8_t)((seg->flags & ~TS_TH_CWR) | (first.flags & TS_TH_CWR));
+    seg->payload_len = total;
+    return 0;
+}
+
 static int do_outbound(struct run *r, const struct ts_script_event *ev, int64_t t, int64_t end,
                        int64_t since)
 {
@@ -895,21 +1022,12 @@ static int do_outbound(struct run *r, const struct ts_script_event *ev, int64_t 
                 2000000000ull;
     for (;;) {
         while (r->qn) {
-            struct frame *f = &r->q[r->qh];
+            struct frame fr = r->q[r->qh], *f = &fr;
             r->qh = (r->qh + 1) % QMAX;
             r->qn--;
             struct ts_seg seg;
             enum ts_decode_status ds = ts_decode(f->dlt, f->p, f->len, f->wirelen, false, &seg);
             bool match = ds == TS_DEC_TCP && ours(r, p, &seg);
-            struct pconn *pc = match && r->peer ? pconn_of(r, seg.dport) : NULL;
-            if (pc && (seg.flags & TS_TH_RST))
-                pc->reset = true;
-            if (pc && (seg.flags & TS_TH_FIN)) {
-                pc->fin_in = true;
-                pc->fin_in_end = seg.seq + seg.payload_len + 1;
-            }
-            if (pc && (seg.flags & TS_TH_ACK))
-                pc->acked = seg.ack;
             if (!match) {
                 free(f->p);
                 continue;
@@ -926,9 +1044,24 @@ static int do_outbound(struct run *r, const struct ts_script_event *ev, int64_t 
                 r->local_isn_live = seg.seq;
                 r->st = C_PASSIVE_SYNACK_SENT;
             }
+            r->agg_bad_byte = -1;
+            /* over a real path a segment above the MTU was merged on our
+             * side of it (GRO/LRO of the capture's interface) */
+            bool merged = r->peer && seg.payload_len + seg.doff +
+                                             (seg.ipver == 6 ? 40u : 20u) > r->lab.mtu;
+            if (p->len > seg.payload_len && !r->strict_segments &&
+                aggregate(r, p, &seg, f, limit) < 0) {
+                free(f->p);
+                return -1;
+            }
             int64_t at = (int64_t)(f->t - r->start) / US;
             int d = compare(r, ev, &seg, f->p, at, t, end, since);
             free(f->p);
+            if (d && merged)
+                add_detail(r, "  (longer than the path's MTU %u carries: merged by GRO or LRO on %s "
+                              "before the capture; turn them off there: ethtool -K %s gro off "
+                              "lro off)\n",
+                           r->lab.mtu, r->lab.ifname, r->lab.ifname);
             if (d) {
                 if (r->non_fatal) {
                     r->res->warnings++;
@@ -1282,11 +1415,12 @@ static void setup(struct run *r)
     r->tol = cfg->tolerance_usecs >= 0 ? cfg->tolerance_usecs
                                        : opt_num(s, "tolerance_usecs", 4000);
     const struct ts_script_option *tp = option(s, "tolerance_percent");
-    r->tol_pct = tp && tp->value ? strtod(tp->value, NULL) : 0;
+    r->tol_pct = tp && tp->value ? strtod(tp->value, NULL) : 12.5; /* packetdrill's default */
     r->ts_tick = opt_num(s, "tcp_ts_tick_usecs", 0);
     r->ecr_scaled = option(s, "tcp_ts_ecr_scaled") != NULL;
     const struct ts_script_option *nf = option(s, "non_fatal");
     r->non_fatal = nf && (!nf->value || strstr(nf->value, "packet"));
+    r->strict_segments = option(s, "strict_segments") != NULL;
     r->any_wait = cfg->any_wait_ns ? cfg->any_wait_ns : 10000000000ull;
     r->fd = -1;
     r->code_fd = -1;
@@ -1300,6 +1434,8 @@ static int send_plain(struct run *r, struct ts_craft_seg *seg)
 {
     char e[256];
     struct ts_craft_frame f;
+    if (pace(r) < 0)
+        return -1;
     for (int tries = 0;; tries++) {
         int rc = ts_craft_send(r->lab.cs, seg, &f, e, sizeof e);
         if (rc == 0)
@@ -1359,7 +1495,7 @@ static int probe_rtt(struct run *r)
                                    a, (unsigned)r->env.bind_port);
                     else if ((got.flags & (TS_TH_SYN | TS_TH_ACK)) == (TS_TH_SYN | TS_TH_ACK) &&
                              got.ack == isn + 1)
-                        rtt = (int64_t)(f->t - t0) / US;
+                        rtt = f->t > t0 ? (int64_t)(f->t - t0) / US : 0;
                 }
                 free(f->p);
             }
@@ -1378,7 +1514,7 @@ static int probe_rtt(struct run *r)
         seg.flags = TS_TH_RST;
         rc = send_plain(r, &seg);
     } else if (rc == 0) {
-        rc = error(r, "%s port %u did not answer a SYN in 3 s (give --rtt-usecs to run "
+        rc = error(r, "%s port %u did not answer a SYN in 3 s (give --late-usecs to run "
                       "without asking)",
                    a, (unsigned)r->env.bind_port);
     }
@@ -1387,6 +1523,8 @@ static int probe_rtt(struct run *r)
         return -1;
     if (rtt < 0)
         rtt = 0;
+    if (rtt > 1000000)
+        rtt = 1000000; /* a clock step, not a path */
     r->late = 2 * rtt + 500; /* twice the round trip seen once, and half a ms */
     return 0;
 }
@@ -1395,11 +1533,12 @@ static int probe_rtt(struct run *r)
  * already, nor closed both ways (each FIN sent and acknowledged) */
 static void reset_all(struct run *r)
 {
+    bool any = false;
     for (unsigned i = 0; i < r->nconns; i++) {
         struct pconn *c = &r->conns[i];
         if (!c->sent || c->reset)
             continue;
-        if (c->fin_out && c->fin_in && c->acked == c->snd_nxt &&
+        if (c->fin_out && c->fin_in && c->has_acked && c->acked == c->snd_nxt &&
             (int32_t)(c->rcv_nxt - c->fin_in_end) >= 0)
             continue;
         struct ts_craft_seg seg;
@@ -1408,11 +1547,37 @@ static void reset_all(struct run *r)
         seg.dst = r->lab.local;
         seg.sport = c->rport;
         seg.dport = r->env.bind_port;
-        seg.seq = c->snd_nxt;
+        /* what the host last acknowledged is its RCV.NXT, where a RST is
+         * taken at once (RFC 5961 3.2); before any ACK, our next number */
+        seg.seq = c->has_acked ? c->acked : c->snd_nxt;
         seg.flags = TS_TH_RST;
         if (send_plain(r, &seg) < 0)
             return;
-        c->reset = true;
+        c->rst_sent = true;
+        c->challenged = false;
+        any = true;
+    }
+    if (!any || stopped(r))
+        return;
+    /* a RST the host did not take exactly gets a challenge ACK: one more,
+     * at that ACK's number */
+    uint64_t wait = (uint64_t)(r->late > 20000 ? r->late : 20000) * US;
+    if (wait_until(r, ts_inject_now_ns() + wait, false) < 0)
+        return;
+    for (unsigned i = 0; i < r->nconns; i++) {
+        struct pconn *c = &r->conns[i];
+        if (!c->rst_sent || !c->challenged || c->reset)
+            continue;
+        struct ts_craft_seg seg;
+        ts_craft_seg_init(&seg);
+        seg.src = r->lab.remote;
+        seg.dst = r->lab.local;
+        seg.sport = c->rport;
+        seg.dport = r->env.bind_port;
+        seg.seq = c->acked;
+        seg.flags = TS_TH_RST;
+        if (send_plain(r, &seg) < 0)
+            return;
     }
 }
 
@@ -1553,14 +1718,16 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
     if (r->peer) {
         r->refill = ts_inject_now_ns();
         r->tokens = 32;
-        if (cfg->rtt_usecs > 0)
-            r->late = cfg->rtt_usecs;
+        if (cfg->late_usecs > 0)
+            r->late = cfg->late_usecs;
         else if (probe_rtt(r) < 0)
             goto out;
-        res->rtt_usecs = r->late;
+        res->late_usecs = r->late;
     }
 
     bool init_ok = true;
+    if (s->init_event >= 0 && r->peer)
+        told(r, &s->events[s->init_event], 0, "skipped: --peer runs the packet lines only");
     if (s->init_event >= 0 && !r->peer) {
         const struct ts_script_event *ev = &s->events[s->init_event];
         init_ok = shell(r, ev, ev->u.shell, 0) == 0;
@@ -1574,8 +1741,12 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
         res->seconds = (double)(ts_inject_now_ns() - r->start) / 1e9;
         drain(r);
     }
-    if (r->peer)
+    if (r->peer) {
         reset_all(r);
+        if (s->cleanup_event >= 0)
+            told(r, &s->events[s->cleanup_event], now_us(r),
+                 "skipped: --peer runs the packet lines only");
+    }
     if (s->cleanup_event >= 0 && init_ok && !r->peer) {
         const struct ts_script_event *ev = &s->events[s->cleanup_event];
         struct ts_script_result keep = *res;

@@ -5,7 +5,9 @@ stream, then closes.  tcpshake runs in a second namespace joined to it by a
 veth, so each script crosses a real path (ARP or neighbour discovery, the
 route, the RST guard).  Over IPv4 and IPv6:
 
-- every script of tests/script/peer passes;
+- every script of tests/script/peer passes, and the host is left with no
+  connection open (what a script leaves open is reset at the end, at the
+  number the host last acknowledged, also after a hole in the data);
 - wrong variants (an outbound segment's ack or flags, a retransmission's
   time) fail on the line changed, naming the field;
 - what --peer cannot run is refused with exit 2 and the line (a system
@@ -30,7 +32,7 @@ import time
 if os.geteuid() != 0:
     print("skip: needs root (namespaces)")
     sys.exit(77)
-for tool in ("ip", "nft"):
+for tool in ("ip", "nft", "ss", "tshark"):
     if not shutil.which(tool):
         print(f"skip: needs {tool}")
         sys.exit(77)
@@ -90,6 +92,25 @@ def for_family(text, fam):
     return text if fam == 4 else text.replace("mss 1460", "mss 1440")
 
 
+def host_connections():
+    """The host's connections of port 8080 that are not over: a script must
+    leave none (tcpshake resets what it left open)."""
+    out = sh("ip", "netns", "exec", NB, "ss", "-Htan", "state", "established", "state",
+             "syn-recv", "state", "fin-wait-1", "state", "close-wait", "state", "last-ack",
+             "( sport = :8080 )").stdout
+    return [l for l in out.split("\n") if l.strip()]
+
+
+def settled():
+    # the service closes its side as soon as it reads the end or the reset
+    for _ in range(20):
+        left = host_connections()
+        if not left:
+            return left
+        time.sleep(0.05)
+    return left
+
+
 def guard_tables():
     return [l for l in sh("ip", "netns", "exec", NA, "nft", "list", "tables").stdout.split("\n")
             if "tcpshake" in l]
@@ -124,7 +145,10 @@ try:
                 path = os.path.join(d, f"{fam}-{name}")
                 open(path, "w").write(text)
                 rc, out = run(["--skip-syscalls", "--peer", addr, path])
-                check(rc == 0 and out.startswith("PASS "), f"IPv{fam} {name} passes", out)
+                check(rc == 0 and "PASS " in out, f"IPv{fam} {name} passes", out)
+                left = settled()
+                check(not left, f"IPv{fam} {name}: the host has no connection left open",
+                      "\n".join(left))
 
             # wrong variants: each must fail on its line, naming the field
             text = for_family(open(os.path.join(peerdir, "handshake-close.pkt")).read(), fam)
@@ -155,8 +179,18 @@ try:
             check(rc == 1 and f":{line_rt}: " in out and "time: expected" in out,
                   f"IPv{fam} a retransmission half a second early fails on line {line_rt}", out)
 
-        # refused: exit 2, the line and why
+        # skipped lines: said per line, on stderr without -v, in the -v list with it
         ws = os.path.join(peerdir, "with-syscalls.pkt")
+        rc, out = run(["--skip-syscalls", "--peer", V4, ws])
+        said = re.findall(r"with-syscalls.pkt:(\d+): skipped", out)
+        check(rc == 0 and said == ["5", "6", "7", "8", "13"],
+              f"each skipped line is said ({said})", out)
+        rc, out = run(["-v", "--skip-syscalls", "--peer", V4, ws])
+        said = [l.split()[0] for l in out.split("\n") if "skipped: --peer" in l]
+        check(rc == 0 and said == ["5", "6", "7", "8", "13"],
+              f"-v lists each skipped line ({said})", out)
+
+        # refused: exit 2, the line and why
         rc, out = run(["--peer", V4, ws])
         check(rc == 2 and "with-syscalls.pkt:5:5:" in out and "--skip-syscalls" in out,
               "a system call without --skip-syscalls is refused on its line", out)
@@ -191,11 +225,10 @@ try:
         # -w: Ethernet frames, every one read by tshark as TCP
         pcap = os.path.join(d, "peer.pcap")
         rc, out = run(["-w", pcap, "--peer", V4, hs])
-        if shutil.which("tshark"):
-            t = sh("tshark", "-r", pcap, "-T", "fields", "-e", "tcp.flags.str", check=False)
-            n = [l for l in t.stdout.split("\n") if l.strip()]
-            check(rc == 0 and len(n) == 8 and t.returncode == 0,
-                  f"-w writes the 8 segments, tshark reads them ({len(n)})", t.stdout + out)
+        t = sh("tshark", "-r", pcap, "-T", "fields", "-e", "tcp.flags.str", check=False)
+        n = [l for l in t.stdout.split("\n") if l.strip()]
+        check(rc == 0 and len(n) == 8 and t.returncode == 0,
+              f"-w writes the 8 segments, tshark reads them ({len(n)})", t.stdout + out)
 
         # SIGINT while a segment is awaited: exit 130, the guard is gone
         slow = os.path.join(d, "slow.pkt")
