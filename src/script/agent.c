@@ -61,6 +61,7 @@ static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
                                                       : (size_t)(q->a[0] < 0 ? 0 : q->a[0]);
     ssize_t n;
     int r;
+    bool nb = q->a[3] & TS_AG_NULLBUF;
 
     *outlen = 0;
     switch (q->op) {
@@ -87,23 +88,24 @@ static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
     case TS_AG_CONNECT:
         return connect(q->fd, addr, alen);
     case TS_AG_READ:
-        n = read(q->fd, out, room);
+        n = read(q->fd, nb ? NULL : out, room);
         *outlen = n > 0 ? (uint32_t)n : 0;
         return n;
     case TS_AG_RECV:
-        n = recv(q->fd, out, room, q->a[1]);
+        n = recv(q->fd, nb ? NULL : out, room, q->a[1]);
         *outlen = n > 0 ? (uint32_t)n : 0;
         return n;
     case TS_AG_RECVFROM:
-        n = recvfrom(q->fd, out, room, q->a[1], (struct sockaddr *)&ss, &sl);
+        n = recvfrom(q->fd, nb ? NULL : out, room, q->a[1], (struct sockaddr *)&ss, &sl);
         *outlen = n > 0 ? (uint32_t)n : 0;
         return n;
     case TS_AG_WRITE:
-        return write(q->fd, data, q->datalen);
+        return write(q->fd, nb ? NULL : data, nb ? (size_t)q->a[0] : q->datalen);
     case TS_AG_SEND:
-        return send(q->fd, data, q->datalen, q->a[1]);
+        return send(q->fd, nb ? NULL : data, nb ? (size_t)q->a[0] : q->datalen, q->a[1]);
     case TS_AG_SENDTO:
-        return sendto(q->fd, data, q->datalen, q->a[1], alen ? addr : NULL, alen);
+        return sendto(q->fd, nb ? NULL : data, nb ? (size_t)q->a[0] : q->datalen, q->a[1],
+                      alen ? addr : NULL, alen);
     case TS_AG_SHUTDOWN:
         return shutdown(q->fd, q->a[0]);
     case TS_AG_CLOSE:

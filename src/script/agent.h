@@ -49,6 +49,9 @@ enum ts_agent_op {
 /* The largest data a request or reply carries. */
 #define TS_AGENT_MAX_DATA (256u * 1024u)
 
+/* a[3] of a read, recv, recvfrom, write, send or sendto: the buffer is NULL */
+#define TS_AG_NULLBUF 1
+
 struct ts_agent_req {
     uint32_t op;
     uint32_t id;          /* echoed in the reply */

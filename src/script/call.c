@@ -147,6 +147,13 @@ static int sockaddr_arg(expr *e, const struct call_env *env, bool local,
                       local ? env->bind_port : env->connect_port);
         return 0;
     }
+    if (e && e->kind == TS_SCRIPT_EX_WORD && e->text && !strcmp(e->text, "AF_UNSPEC")) {
+        /* an address of no family (sendto's MSG_FASTOPEN refuses it) */
+        memset(&q->addr, 0, sizeof q->addr);
+        q->addr.ss_family = AF_UNSPEC;
+        q->addrlen = sizeof(struct sockaddr_in);
+        return 0;
+    }
     if (e && e->kind == TS_SCRIPT_EX_STRUCT) {
         int64_t port = 0;
         expr *pe = field(e, "sin_port");
@@ -185,6 +192,12 @@ static int buffer_arg(expr *e, int64_t count, uint8_t *data, struct ts_agent_req
                         TS_AGENT_MAX_DATA),
                -1;
     memset(data, 0, (size_t)count);
+    if (e && e->kind == TS_SCRIPT_EX_WORD && e->text && !strcmp(e->text, "NULL")) {
+        q->a[3] |= TS_AG_NULLBUF; /* the call gets a NULL pointer (EFAULT) */
+        q->a[0] = (int32_t)count;
+        q->datalen = 0;
+        return 0;
+    }
     if (e && e->kind == TS_SCRIPT_EX_STRING)
         unescape(e->text, e->text_len, data, (size_t)count);
     else if (!is_ellipsis(e))
@@ -327,6 +340,11 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
                 : !strcmp(f, "recv") ? TS_AG_RECV
                                      : TS_AG_RECVFROM;
         NUM(2, q->a[0]);
+        if (ARG(1) && ARG(1)->kind == TS_SCRIPT_EX_WORD && ARG(1)->text &&
+            !strcmp(ARG(1)->text, "NULL"))
+            q->a[3] |= TS_AG_NULLBUF;
+        else if (!is_ellipsis(ARG(1)))
+            return snprintf(why, n, "a buffer to read into is `...` or NULL"), -1;
         if (q->op != TS_AG_READ) {
             NEED(4);
             NUM(3, q->a[1]);
@@ -361,6 +379,13 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
         q->op = f[0] == 'w' ? TS_AG_WRITE : TS_AG_SEND;
         if (q->op == TS_AG_SEND && c->nargs > 2)
             NUM(2, q->a[1]);
+        /* msg_name: where MSG_FASTOPEN connects (`...`: the peer) */
+        expr *name = q->op == TS_AG_SEND ? field(ARG(1), "msg_name") : NULL;
+        if (name) {
+            if (sockaddr_arg(name, env, false, q, why, n) < 0)
+                return -1;
+            q->op = TS_AG_SENDTO;
+        }
         if (buffer_arg(&(struct ts_script_expr){.kind = TS_SCRIPT_EX_ELLIPSIS}, cnt, data, q,
                        why, n) < 0)
             return -1;

@@ -106,6 +106,10 @@ struct run {
     int fd;
     uint16_t lport, rport, next_port;
     uint32_t local_isn_live, local_isn_script, remote_isn;
+    /* the stack's ports of earlier connections: a SYN from one of them (an
+     * old socket's retransmission) is not the new connect()'s */
+    uint16_t old_lports[64];
+    unsigned nold;
     struct tsmap tsm[256];
     unsigned ntsm;
     bool ts_first;
@@ -935,8 +939,14 @@ static bool ours(struct run *r, const struct ts_script_packet *p, const struct t
 {
     if (ts_addr_cmp(&seg->src, &r->lab.local) || ts_addr_cmp(&seg->dst, &r->lab.remote))
         return false;
-    if (r->st == C_CONNECTING)
-        return (seg->flags & TS_TH_SYN) && seg->dport == r->env.connect_port;
+    if (r->st == C_CONNECTING) {
+        if (!(seg->flags & TS_TH_SYN) || seg->dport != r->env.connect_port)
+            return false;
+        for (unsigned i = 0; i < r->nold; i++)
+            if (r->old_lports[i] == seg->sport)
+                return false;
+        return true;
+    }
     if (p->sport && p->dport)
         return seg->sport == p->sport && seg->dport == p->dport;
     return seg->sport == r->lport && seg->dport == r->rport;
@@ -1158,22 +1168,36 @@ static int await_idle(struct run *r, const struct ts_script_event *ev, int ms)
     return 0;
 }
 
+/* The agent makes one call at a time: an event for it while a blocking
+ * call is out waits for that call, at most a second or until the call's
+ * own return time (and tolerance) when that is later. */
+static int idle_ms(const struct run *r)
+{
+    if (!r->busy)
+        return 0;
+    int64_t left = (r->bend + r->tol - now_us(r)) / 1000 + 100;
+    return left > 1000 ? (int)left : 1000;
+}
+
 static int do_call(struct run *r, const struct ts_script_event *ev, int64_t t, int64_t end)
 {
     const struct ts_script_syscall *c = &ev->u.call;
     bool blocking = ev->time.end == TS_SCRIPT_END_BLOCKING;
     char why[256], e[256];
     struct ts_agent_req q;
-    if (await_idle(r, ev, 1000) < 0)
-        return -1;
     if (call_build(c, &r->env, &q, r->buf, why, sizeof why) < 0)
         return fail_at(r, ev, "%s", why);
+    /* its time first: a blocking call out may return meanwhile */
     if (wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false) < 0)
+        return -1;
+    if (await_idle(r, ev, idle_ms(r)) < 0)
         return -1;
     if ((q.op == TS_AG_CONNECT || (q.op == TS_AG_SENDTO && r->st == C_INIT)) &&
         q.fd == r->fd) {
         /* sendto() with MSG_FASTOPEN connects too */
         r->st = C_CONNECTING; /* its SYN may be out before the call returns */
+        if (r->lport && r->nold < sizeof r->old_lports / sizeof r->old_lports[0])
+            r->old_lports[r->nold++] = r->lport;
         r->lport = 0;
         r->ntsm = 0;
         r->ts_first = false;
@@ -1214,7 +1238,7 @@ static int shell(struct run *r, const struct ts_script_event *ev, const char *cm
     char e[256];
     if (q.datalen >= TS_AGENT_MAX_DATA)
         return fail_at(r, ev, "the command is too long");
-    if (await_idle(r, ev, 1000) < 0)
+    if (await_idle(r, ev, idle_ms(r)) < 0)
         return -1;
     if (ts_agent_send(&r->lab.ag, &q, cmd, e, sizeof e) < 0 ||
         ts_agent_recv(&r->lab.ag, &rep, NULL, 0, 60000, e, sizeof e) != 1)
@@ -1229,9 +1253,9 @@ static int shell(struct run *r, const struct ts_script_event *ev, const char *cm
 static int code_event(struct run *r, const struct ts_script_event *ev, int64_t t)
 {
     char e[256];
-    if (await_idle(r, ev, 1000) < 0)
-        return -1;
     if (wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false) < 0)
+        return -1;
+    if (await_idle(r, ev, idle_ms(r)) < 0)
         return -1;
     struct code_snap *m = realloc(r->snaps, (r->nsnaps + 1) * sizeof *m);
     if (!m)
