@@ -182,16 +182,27 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
     struct ts_addr net = *local; /* the prefix's network address */
     for (unsigned bit = prefix; bit < (family == 6 ? 128u : 32u); bit++)
         net.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+    /* a peer outside the prefix (a script's own --remote_ip) is on the link
+     * all the same: a route of its own */
+    bool inside = true;
+    for (unsigned bit = 0; bit < prefix; bit++)
+        if ((local->a[bit / 8] ^ remote->a[bit / 8]) & (0x80u >> (bit % 8)))
+            inside = false;
+    char extra[256] = "";
+    if (!inside)
+        snprintf(extra, sizeof extra, "%sroute replace %s/%u dev tun0 mtu lock %u advmss %u\n",
+                 v6, ts_addr_str(remote, a2, sizeof a2), family == 6 ? 128u : 32u, L->mtu,
+                 L->mtu - (family == 6 ? 60 : 40));
     snprintf(batch, sizeof batch,
              "link set lo up\n"
              "link set tun0 up\n"
              "%saddr add %s/%u dev tun0%s\n"
              "%sneigh replace %s lladdr %s dev tun0 nud permanent\n"
-             "%sroute replace %s/%u dev tun0 mtu lock %u advmss %u\n",
+             "%sroute replace %s/%u dev tun0 mtu lock %u advmss %u\n%s",
              v6, ts_addr_str(local, a1, sizeof a1), prefix, family == 6 ? " nodad" : "", v6,
              ts_addr_str(remote, a2, sizeof a2), mac_str(WIRE_MAC, m1, sizeof m1), v6,
              ts_addr_str(&net, a3, sizeof a3), prefix, L->mtu,
-             L->mtu - (family == 6 ? 60 : 40));
+             L->mtu - (family == 6 ? 60 : 40), extra);
     if (run_ip(sfd, batch, e, sizeof e) < 0) {
         snprintf(err, errlen, "setting up the stack's side: %s", e);
         goto fail;

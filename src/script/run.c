@@ -1318,7 +1318,7 @@ int ts_script_check(const struct ts_script *s, struct ts_script_err *err)
                  line, col, why);
         return -1;
     }
-    static const char *const unrun[] = {"mtu", "speed", "gateway_ip", "netmask_ip",
+    static const char *const unrun[] = {"mtu", "speed", "netmask_ip",
                                         "init_scripts", "dry_run"};
     for (size_t i = 0; i < sizeof unrun / sizeof unrun[0]; i++) {
         const struct ts_script_option *o = option(s, unrun[i]);
@@ -1423,12 +1423,28 @@ static void setup(struct run *r)
     } else if (cfg->local.family == fam && cfg->remote.family == fam) {
         r->env.local = cfg->local;
         r->env.remote = cfg->remote;
-    } else if (fam == 6) {
-        r->env.local = (struct ts_addr){.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
-        r->env.remote = (struct ts_addr){.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 2}};
     } else {
-        r->env.local = (struct ts_addr){.family = 4, .a = {198, 18, 0, 1}};
-        r->env.remote = (struct ts_addr){.family = 4, .a = {198, 18, 0, 2}};
+        if (fam == 6) {
+            r->env.local = (struct ts_addr){.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
+            r->env.remote = (struct ts_addr){.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 2}};
+        } else {
+            r->env.local = (struct ts_addr){.family = 4, .a = {198, 18, 0, 1}};
+            r->env.remote = (struct ts_addr){.family = 4, .a = {198, 18, 0, 2}};
+        }
+        /* the script's own, as packetdrill (a TFO cookie is computed from
+         * them); the command line's win */
+        static const char *const names[2] = {"local_ip", "remote_ip"};
+        for (int k = 0; k < 2; k++) {
+            const struct ts_script_option *o = option(s, names[k]);
+            struct ts_addr a;
+            uint16_t port;
+            bool hp;
+            char e[128];
+            if (o && o->value &&
+                ts_craft_parse_endpoint(o->value, false, &a, &port, &hp, e, sizeof e) == 0 &&
+                !hp && a.family == fam)
+                *(k ? &r->env.remote : &r->env.local) = a;
+        }
     }
     r->env.bind_port = (uint16_t)opt_num(s, "bind_port", 8080);
     if (r->peer && cfg->peer_port)
@@ -1469,6 +1485,20 @@ static int send_plain(struct run *r, struct ts_craft_seg *seg)
     }
     to_hook(r, ts_inject_wall_ns(), f.dlt, f.data, f.len, f.len, true);
     return 0;
+}
+
+/* --peer: a RST from our port to the service */
+static int send_rst(struct run *r, uint16_t sport, uint32_t seq)
+{
+    struct ts_craft_seg seg;
+    ts_craft_seg_init(&seg);
+    seg.src = r->lab.remote;
+    seg.dst = r->lab.local;
+    seg.sport = sport;
+    seg.dport = r->env.bind_port;
+    seg.seq = seq;
+    seg.flags = TS_TH_RST;
+    return send_plain(r, &seg);
 }
 
 static int probe_rtt(struct run *r)
@@ -1528,15 +1558,7 @@ static int probe_rtt(struct run *r)
         }
     }
     if (rtt >= 0) {
-        struct ts_craft_seg seg;
-        ts_craft_seg_init(&seg);
-        seg.src = r->lab.remote;
-        seg.dst = r->lab.local;
-        seg.sport = r->lab.port_lo;
-        seg.dport = r->env.bind_port;
-        seg.seq = isn + 1;
-        seg.flags = TS_TH_RST;
-        rc = send_plain(r, &seg);
+        rc = send_rst(r, r->lab.port_lo, isn + 1);
     } else if (rc == 0) {
         rc = error(r, "%s port %u did not answer a SYN in 3 s (give --late-usecs to run "
                       "without asking)",
@@ -1565,17 +1587,9 @@ static void reset_all(struct run *r)
         if (c->fin_out && c->fin_in && c->has_acked && c->acked == c->snd_nxt &&
             (int32_t)(c->rcv_nxt - c->fin_in_end) >= 0)
             continue;
-        struct ts_craft_seg seg;
-        ts_craft_seg_init(&seg);
-        seg.src = r->lab.remote;
-        seg.dst = r->lab.local;
-        seg.sport = c->rport;
-        seg.dport = r->env.bind_port;
         /* what the host last acknowledged is its RCV.NXT, where a RST is
          * taken at once (RFC 5961 3.2); before any ACK, our next number */
-        seg.seq = c->has_acked ? c->acked : c->snd_nxt;
-        seg.flags = TS_TH_RST;
-        if (send_plain(r, &seg) < 0)
+        if (send_rst(r, c->rport, c->has_acked ? c->acked : c->snd_nxt) < 0)
             return;
         c->rst_sent = true;
         c->challenged = false;
@@ -1592,15 +1606,7 @@ static void reset_all(struct run *r)
         struct pconn *c = &r->conns[i];
         if (!c->rst_sent || !c->challenged || c->reset)
             continue;
-        struct ts_craft_seg seg;
-        ts_craft_seg_init(&seg);
-        seg.src = r->lab.remote;
-        seg.dst = r->lab.local;
-        seg.sport = c->rport;
-        seg.dport = r->env.bind_port;
-        seg.seq = c->acked;
-        seg.flags = TS_TH_RST;
-        if (send_plain(r, &seg) < 0)
+        if (send_rst(r, c->rport, c->acked) < 0)
             return;
     }
 }
