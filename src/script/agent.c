@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -132,6 +133,25 @@ static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
             return -1;
         }
         return fcntl(q->fd, q->a[0], q->a[1]);
+    case TS_AG_EPOLL_CREATE:
+        return epoll_create(q->a[0]);
+    case TS_AG_EPOLL_CTL: {
+        struct epoll_event ev = {.events = (uint32_t)q->a[2]};
+        memcpy(&ev.data, data, q->datalen < sizeof ev.data ? q->datalen : sizeof ev.data);
+        return epoll_ctl(q->fd, q->a[0], q->a[1], q->datalen ? &ev : NULL);
+    }
+    case TS_AG_EPOLL_WAIT: {
+        int max = q->a[0];
+        if (max > MAX_POLL)
+            max = MAX_POLL; /* more than a script reads; the kernel keeps the rest */
+        struct epoll_event evs[MAX_POLL];
+        r = epoll_wait(q->fd, evs, max, q->a[1]);
+        if (r > 0) {
+            memcpy(out, evs, (size_t)r * sizeof evs[0]);
+            *outlen = (uint32_t)((size_t)r * sizeof evs[0]);
+        }
+        return r;
+    }
     case TS_AG_POLL: {
         size_t nf = q->datalen / sizeof(struct pollfd);
         if (nf > MAX_POLL) {

@@ -43,6 +43,11 @@ enum ts_agent_op {
                           namespace; ret: its exit status */
     TS_AG_IOCTL,       /* fd, a[0] request (SIOCINQ, SIOCOUTQ, FIONBIO...),
                           data: an int in; reply data: the int out */
+    TS_AG_EPOLL_CREATE, /* a[0] size */
+    TS_AG_EPOLL_CTL,   /* fd: the epoll descriptor, a[0] op, a[1] the descriptor, a[2]
+                        * events; data: the 8 bytes of epoll_data (none: DEL) */
+    TS_AG_EPOLL_WAIT,  /* fd, a[0] maxevents, a[1] timeout (ms); reply data: the
+                        * events as struct epoll_event */
     TS_AG_QUIT,
 };
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -243,7 +244,7 @@ static expr *msg_iov(expr *m)
 static const char *const runnable[] = {
     "socket", "bind", "listen", "accept", "connect", "read", "readv", "recv", "recvfrom",
     "write", "writev", "send", "sendto", "sendmsg", "fcntl", "ioctl", "close", "shutdown",
-    "getsockopt", "setsockopt", "poll",
+    "getsockopt", "setsockopt", "poll", "epoll_create", "epoll_ctl", "epoll_wait",
 };
 
 int call_supported(const struct ts_script_syscall *c, char *why, size_t n, unsigned *line,
@@ -302,7 +303,7 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
     const char *f = c->name;
     int64_t cnt = 0;
     memset(q, 0, sizeof *q);
-    if (strcmp(f, "socket") && strcmp(f, "poll")) {
+    if (strcmp(f, "socket") && strcmp(f, "poll") && strcmp(f, "epoll_create")) {
         NEED(1);
         NUM(0, q->fd);
         q->fd = call_live_fd(env, q->fd);
@@ -472,6 +473,37 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
         memcpy(data, pf, a->nkids * sizeof pf[0]);
         q->datalen = (uint32_t)(a->nkids * sizeof pf[0]);
         NUM(2, q->a[0]);
+    } else if (!strcmp(f, "epoll_create")) {
+        NEED(1);
+        q->op = TS_AG_EPOLL_CREATE;
+        NUM(0, q->a[0]);
+    } else if (!strcmp(f, "epoll_ctl")) {
+        NEED(4);
+        q->op = TS_AG_EPOLL_CTL;
+        NUM(1, q->a[0]);
+        int32_t target;
+        NUM(2, target);
+        q->a[1] = call_live_fd(env, target);
+        if (c->nargs > 3 && !is_ellipsis(ARG(3))) {
+            /* {events=..., fd=N} or {events=..., ptr=N}: the data is kept as
+             * written (the script's name for a descriptor), and epoll_wait
+             * hands it back as it was */
+            int64_t ev = 0, d = 0;
+            expr *de = field(ARG(3), "fd");
+            if (!de)
+                de = field(ARG(3), "ptr");
+            if (num(field(ARG(3), "events"), &ev) < 0 || (de && num(de, &d) < 0))
+                return snprintf(why, n, "an epoll_event: {events=..., fd=N}"), -1;
+            q->a[2] = (int32_t)ev;
+            uint64_t u = field(ARG(3), "fd") ? (uint64_t)(uint32_t)(int32_t)d : (uint64_t)d;
+            memcpy(data, &u, sizeof u);
+            q->datalen = sizeof u;
+        }
+    } else if (!strcmp(f, "epoll_wait")) {
+        NEED(4);
+        q->op = TS_AG_EPOLL_WAIT;
+        NUM(2, q->a[0]);
+        NUM(3, q->a[1]);
     } else {
         return snprintf(why, n, "tcpshake does not run %s() yet", f), -1;
     }
@@ -498,8 +530,8 @@ void call_after(struct call_env *env, const struct ts_script_syscall *c,
                 const struct ts_agent_req *q, const struct ts_agent_rep *rep)
 {
     int64_t want;
-    if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT) && rep->ret >= 0 &&
-        num(c->result, &want) == 0 && want >= 0) {
+    if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT || q->op == TS_AG_EPOLL_CREATE) &&
+        rep->ret >= 0 && num(c->result, &want) == 0 && want >= 0) {
         unsigned i;
         for (i = 0; i < env->nfds && env->fds[i].script != (int)want; i++)
             ;
@@ -522,8 +554,8 @@ int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
     char got[128];
     int64_t want = 0, want_err = 0;
     said(rep, got, sizeof got);
-    if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT) && c->result &&
-        num(c->result, &want) == 0 && want >= 0 && rep->ret >= 0)
+    if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT || q->op == TS_AG_EPOLL_CREATE) &&
+        c->result && num(c->result, &want) == 0 && want >= 0 && rep->ret >= 0)
         return 0; /* a descriptor: the script's name for it (call_after) */
     if (c->result && !is_ellipsis(c->result) && num(c->result, &want) == 0) {
         if (c->errno_name)
@@ -551,6 +583,27 @@ int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
             if (v != (int)x) {
                 snprintf(diff, n, "%s() gave [%d]; the script expects [%lld]", c->name, v,
                          (long long)x);
+                return 1;
+            }
+        }
+    } else if (q->op == TS_AG_EPOLL_WAIT && rep->ret > 0 && c->nargs > 1) {
+        /* {events=..., fd=N}, or an array of them: each event handed back */
+        expr *a = c->args[1];
+        size_t k = a->kind == TS_SCRIPT_EX_ARRAY ? a->nkids : 1;
+        for (size_t i = 0; i < k && (i + 1) * sizeof(struct epoll_event) <= rep->datalen; i++) {
+            expr *w = a->kind == TS_SCRIPT_EX_ARRAY ? a->kids[i] : a;
+            struct epoll_event ev;
+            memcpy(&ev, data + i * sizeof ev, sizeof ev);
+            int64_t want_ev, want_d;
+            expr *fe = field(w, "fd");
+            if (num(field(w, "events"), &want_ev) == 0 && ev.events != (uint32_t)want_ev) {
+                snprintf(diff, n, "epoll_wait() gave events=0x%x; the script expects 0x%x",
+                         ev.events, (unsigned)want_ev);
+                return 1;
+            }
+            if (fe && num(fe, &want_d) == 0 && ev.data.fd != (int)want_d) {
+                snprintf(diff, n, "epoll_wait() gave fd=%d; the script expects %lld", ev.data.fd,
+                         (long long)want_d);
                 return 1;
             }
         }

@@ -60,6 +60,12 @@ for i, l in enumerate(lines):
         variants.append((i, f"{ind}+0{sp}{call}{int(res) + 1}{rest.split('(')[0].split(' E')[0]}",
                          "returned"))
         break
+# an epoll event the stack did not give
+for i, l in enumerate(lines):
+    if "epoll_wait(" in l and "events=EPOLLIN," in l:
+        variants.append((i, l.replace("events=EPOLLIN,", "events=EPOLLOUT,"),
+                         "epoll_wait() gave events"))
+        break
 # a Fast Open cookie one digit off
 for i, l in enumerate(lines):
     m = re.match(r"^(\s*\S+\s+>\s+.*\bFO )([0-9a-f])(.*)$", l)
