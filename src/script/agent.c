@@ -133,6 +133,26 @@ static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
             return -1;
         }
         return fcntl(q->fd, q->a[0], q->a[1]);
+    case TS_AG_RECVMSG: {
+        /* the bytes read are not handed back: room for the control data */
+        static uint8_t sink[TS_AGENT_MAX_DATA];
+        union {
+            struct cmsghdr align;
+            uint8_t b[512];
+        } ctl;
+        struct iovec iov = {.iov_base = nb ? NULL : sink, .iov_len = room};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+                           .msg_controllen = sizeof ctl.b};
+        n = recvmsg(q->fd, &m, q->a[1]);
+        if (n >= 0) {
+            int fl = m.msg_flags;
+            size_t cl = m.msg_controllen < sizeof ctl.b ? m.msg_controllen : sizeof ctl.b;
+            memcpy(out, &fl, sizeof fl);
+            memcpy(out + sizeof fl, ctl.b, cl);
+            *outlen = (uint32_t)(sizeof fl + cl);
+        }
+        return n;
+    }
     case TS_AG_EPOLL_CREATE:
         return epoll_create(q->a[0]);
     case TS_AG_EPOLL_CTL: {

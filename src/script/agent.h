@@ -48,6 +48,8 @@ enum ts_agent_op {
                         * events; data: the 8 bytes of epoll_data (none: DEL) */
     TS_AG_EPOLL_WAIT,  /* fd, a[0] maxevents, a[1] timeout (ms); reply data: the
                         * events as struct epoll_event */
+    TS_AG_RECVMSG,     /* fd, a[0] count, a[1] flags; reply data: msg_flags (int),
+                        * then the control messages as the kernel wrote them */
     TS_AG_QUIT,
 };
 

@@ -244,7 +244,7 @@ static expr *msg_iov(expr *m)
 static const char *const runnable[] = {
     "socket", "bind", "listen", "accept", "connect", "read", "readv", "recv", "recvfrom",
     "write", "writev", "send", "sendto", "sendmsg", "fcntl", "ioctl", "close", "shutdown",
-    "getsockopt", "setsockopt", "poll", "epoll_create", "epoll_ctl", "epoll_wait",
+    "getsockopt", "setsockopt", "poll", "epoll_create", "epoll_ctl", "epoll_wait", "recvmsg",
 };
 
 int call_supported(const struct ts_script_syscall *c, char *why, size_t n, unsigned *line,
@@ -473,6 +473,13 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
         memcpy(data, pf, a->nkids * sizeof pf[0]);
         q->datalen = (uint32_t)(a->nkids * sizeof pf[0]);
         NUM(2, q->a[0]);
+    } else if (!strcmp(f, "recvmsg")) {
+        NEED(3);
+        q->op = TS_AG_RECVMSG;
+        if (iov_total(msg_iov(ARG(1)), &cnt) < 0)
+            return snprintf(why, n, "recvmsg's msg_iov: [{..., N}, ...]"), -1;
+        q->a[0] = (int32_t)cnt;
+        NUM(2, q->a[1]);
     } else if (!strcmp(f, "epoll_create")) {
         NEED(1);
         q->op = TS_AG_EPOLL_CREATE;
@@ -583,6 +590,48 @@ int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
             if (v != (int)x) {
                 snprintf(diff, n, "%s() gave [%d]; the script expects [%lld]", c->name, v,
                          (long long)x);
+                return 1;
+            }
+        }
+    } else if (q->op == TS_AG_RECVMSG && c->nargs > 1 && rep->datalen >= sizeof(int)) {
+        int64_t want_fl;
+        int fl;
+        memcpy(&fl, data, sizeof fl);
+        if (num(field(c->args[1], "msg_flags"), &want_fl) == 0 && fl != (int)want_fl) {
+            snprintf(diff, n, "recvmsg() gave msg_flags=0x%x; the script expects 0x%x",
+                     (unsigned)fl, (unsigned)want_fl);
+            return 1;
+        }
+        /* msg_control=[{cmsg_level=L, cmsg_type=T, cmsg_data=N}, ...]: each
+         * one the kernel wrote, with that int */
+        expr *ctl = field(c->args[1], "msg_control");
+        for (size_t i = 0; ctl && ctl->kind == TS_SCRIPT_EX_ARRAY && i < ctl->nkids; i++) {
+            int64_t lv, ty, dv;
+            expr *w = ctl->kids[i];
+            if (num(field(w, "cmsg_level"), &lv) < 0 || num(field(w, "cmsg_type"), &ty) < 0 ||
+                num(field(w, "cmsg_data"), &dv) < 0)
+                continue;
+            struct msghdr m = {.msg_control = (void *)(data + sizeof fl),
+                               .msg_controllen = rep->datalen - sizeof fl};
+            bool found = false;
+            for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+                if (h->cmsg_level != (int)lv || h->cmsg_type != (int)ty)
+                    continue;
+                found = true;
+                int v = 0;
+                if (h->cmsg_len >= CMSG_LEN(sizeof v))
+                    memcpy(&v, CMSG_DATA(h), sizeof v);
+                if (v != (int)dv) {
+                    snprintf(diff, n,
+                             "recvmsg() gave cmsg_data=%d (level %lld, type %lld); the script "
+                             "expects %lld",
+                             v, (long long)lv, (long long)ty, (long long)dv);
+                    return 1;
+                }
+            }
+            if (!found) {
+                snprintf(diff, n, "recvmsg() gave no control message of level %lld, type %lld",
+                         (long long)lv, (long long)ty);
                 return 1;
             }
         }

@@ -60,6 +60,14 @@ for i, l in enumerate(lines):
         variants.append((i, f"{ind}+0{sp}{call}{int(res) + 1}{rest.split('(')[0].split(' E')[0]}",
                          "returned"))
         break
+# a control message's value one off (reported on its call's first line)
+for i, l in enumerate(lines):
+    m = re.match(r"^(.*cmsg_data=)(\d+)(.*)$", l)
+    if m:
+        start = max(k for k in range(i + 1) if "recvmsg(" in lines[k])
+        variants.append((i, f"{m.group(1)}{int(m.group(2)) + 1}{m.group(3)}", "cmsg_data=",
+                         start))
+        break
 # an epoll event the stack did not give
 for i, l in enumerate(lines):
     if "epoll_wait(" in l and "events=EPOLLIN," in l:
@@ -88,7 +96,7 @@ for i in range(len(lines) - 1, -1, -1):
 # a segment the stack's TSO cuts, matched whole: with --strict_segments
 # (in place of the first comment line) only its first piece is, and the
 # line fails on its length
-variants = [(i, new, field, i) for i, new, field in variants]
+variants = [v if len(v) == 4 else (v[0], v[1], v[2], v[0]) for v in variants]
 for i, l in enumerate(lines):
     m = re.match(r"^\s*\S+\s+>\s+\S+\s+\d+:\d+\((\d+)\)", l)
     if m and int(m.group(1)) >= 4000 and lines[0].startswith("//"):
