@@ -502,6 +502,9 @@ static int pace(struct run *r)
         if (wait_until(r, now + need, false) < 0)
             return -1;
         r->paced += (int64_t)need / US;
+        /* a pause of the script's clock: what the stack does in answer is
+         * timed from when the segment went, absolute times included */
+        r->start += need;
     }
 }
 
