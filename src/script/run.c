@@ -1372,6 +1372,11 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
     char why[200];
     if (ts_lab_peer_addr_ok(&cfg->peer, why, sizeof why) < 0)
         return refuse(s, err, 0, 0, "--peer: %s", why);
+    const struct ts_script_option *iv = option(s, "ip_version");
+    if (iv && iv->value && (!strcmp(iv->value, "ipv6") ? 6 : 4) != cfg->peer.family)
+        return refuse(s, err, iv->line, iv->col,
+                      "--peer: the script is for %s, the host's address is IPv%u", iv->value,
+                      cfg->peer.family);
     for (size_t i = 0; i < s->nevents; i++) {
         const struct ts_script_event *ev = &s->events[i];
         if (ev->kind == TS_SCRIPT_EV_PACKET) {

@@ -201,6 +201,11 @@ try:
         rc, out = run(["--peer", V4, syn])
         check(rc == 2 and "syn-out.pkt:1:1:" in out and "SYN of its own" in out,
               "a SYN of the stack's own is refused", out)
+        v6 = os.path.join(d, "v6.pkt")
+        open(v6, "w").write("--ip_version=ipv6\n0 < S 0:0(0) win 100\n")
+        rc, out = run(["--peer", V4, v6])
+        check(rc == 2 and "v6.pkt:1:1:" in out and "IPv4" in out,
+              "a script for the other family is refused on its option's line", out)
         hs = os.path.join(peerdir, "handshake-close.pkt")
         for a, why in (("198.18.7.255", "broadcast address of tspa0"),
                        ("224.0.0.1", "multicast"), ("255.255.255.255", "broadcast"),
