@@ -178,7 +178,7 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
         snprintf(err, errlen, "making the veth: %s", e);
         goto fail;
     }
-    const char *v6 = family == 6 ? "-6 " : "";
+    const char *v6 = ""; /* ip -batch lines take no options: the addresses say the family */
     struct ts_addr net = *local; /* the prefix's network address */
     for (unsigned bit = prefix; bit < (family == 6 ? 128u : 32u); bit++)
         net.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
@@ -199,7 +199,7 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
              "%saddr add %s/%u dev tun0%s\n"
              "%sneigh replace %s lladdr %s dev tun0 nud permanent\n"
              "%sroute replace %s/%u dev tun0 mtu lock %u advmss %u\n%s",
-             v6, ts_addr_str(local, a1, sizeof a1), prefix, family == 6 ? " nodad" : "", v6,
+             v6, ts_addr_str(local, a1, sizeof a1), prefix, family == 6 ? " nodad noprefixroute" : "", v6,
              ts_addr_str(remote, a2, sizeof a2), mac_str(WIRE_MAC, m1, sizeof m1), v6,
              ts_addr_str(&net, a3, sizeof a3), prefix, L->mtu,
              L->mtu - (family == 6 ? 60 : 40), extra);
