@@ -611,8 +611,16 @@ int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
             if (num(field(w, "cmsg_level"), &lv) < 0 || num(field(w, "cmsg_type"), &ty) < 0 ||
                 num(field(w, "cmsg_data"), &dv) < 0)
                 continue;
-            struct msghdr m = {.msg_control = (void *)(data + sizeof fl),
-                               .msg_controllen = rep->datalen - sizeof fl};
+            /* the messages follow an int: walked in a copy aligned for them */
+            union {
+                struct cmsghdr align;
+                uint8_t b[512];
+            } cb;
+            size_t cl = rep->datalen - sizeof fl;
+            if (cl > sizeof cb.b)
+                cl = sizeof cb.b;
+            memcpy(cb.b, data + sizeof fl, cl);
+            struct msghdr m = {.msg_control = cb.b, .msg_controllen = cl};
             bool found = false;
             for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
                 if (h->cmsg_level != (int)lv || h->cmsg_type != (int)ty)
