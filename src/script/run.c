@@ -619,9 +619,8 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
     } while (left > 0);
     struct pconn *c = r->peer ? pconn_of(r, seg.sport) : NULL;
     if (c) {
+        /* seq is past the data and the SYN (the loop counts it); the FIN */
         uint32_t nxt = seq + ((p->flags & TS_SCRIPT_FIN) ? 1u : 0u);
-        if (syn && p->len == 0)
-            nxt++; /* with data, the loop counted the SYN */
         if (!c->sent || (int32_t)(nxt - c->snd_nxt) > 0)
             c->snd_nxt = nxt;
         c->sent = true;
