@@ -25,6 +25,12 @@ static bool is_ellipsis(expr *e)
     return e && e->kind == TS_SCRIPT_EX_ELLIPSIS;
 }
 
+/* The bare word w: NULL, AF_UNSPEC. */
+static bool is_word(expr *e, const char *w)
+{
+    return e && e->kind == TS_SCRIPT_EX_WORD && e->text && !strcmp(e->text, w);
+}
+
 /* A number: 3, -1, SOL_SOCKET, A|B, htons(8080). */
 static int num(expr *e, int64_t *v)
 {
@@ -148,7 +154,7 @@ static int sockaddr_arg(expr *e, const struct call_env *env, bool local,
                       local ? env->bind_port : env->connect_port);
         return 0;
     }
-    if (e && e->kind == TS_SCRIPT_EX_WORD && e->text && !strcmp(e->text, "AF_UNSPEC")) {
+    if (is_word(e, "AF_UNSPEC")) {
         /* an address of no family (sendto's MSG_FASTOPEN refuses it) */
         memset(&q->addr, 0, sizeof q->addr);
         q->addr.ss_family = AF_UNSPEC;
@@ -193,7 +199,7 @@ static int buffer_arg(expr *e, int64_t count, uint8_t *data, struct ts_agent_req
                         TS_AGENT_MAX_DATA),
                -1;
     memset(data, 0, (size_t)count);
-    if (e && e->kind == TS_SCRIPT_EX_WORD && e->text && !strcmp(e->text, "NULL")) {
+    if (is_word(e, "NULL")) {
         q->a[3] |= TS_AG_NULLBUF; /* the call gets a NULL pointer (EFAULT) */
         q->a[0] = (int32_t)count;
         q->datalen = 0;
@@ -341,8 +347,7 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
                 : !strcmp(f, "recv") ? TS_AG_RECV
                                      : TS_AG_RECVFROM;
         NUM(2, q->a[0]);
-        if (ARG(1) && ARG(1)->kind == TS_SCRIPT_EX_WORD && ARG(1)->text &&
-            !strcmp(ARG(1)->text, "NULL"))
+        if (is_word(ARG(1), "NULL"))
             q->a[3] |= TS_AG_NULLBUF;
         else if (!is_ellipsis(ARG(1)))
             return snprintf(why, n, "a buffer to read into is `...` or NULL"), -1;
@@ -496,13 +501,11 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
              * written (the script's name for a descriptor), and epoll_wait
              * hands it back as it was */
             int64_t ev = 0, d = 0;
-            expr *de = field(ARG(3), "fd");
-            if (!de)
-                de = field(ARG(3), "ptr");
+            expr *fd = field(ARG(3), "fd"), *de = fd ? fd : field(ARG(3), "ptr");
             if (num(field(ARG(3), "events"), &ev) < 0 || (de && num(de, &d) < 0))
                 return snprintf(why, n, "an epoll_event: {events=..., fd=N}"), -1;
             q->a[2] = (int32_t)ev;
-            uint64_t u = field(ARG(3), "fd") ? (uint64_t)(uint32_t)(int32_t)d : (uint64_t)d;
+            uint64_t u = fd ? (uint64_t)(uint32_t)(int32_t)d : (uint64_t)d;
             memcpy(data, &u, sizeof u);
             q->datalen = sizeof u;
         }

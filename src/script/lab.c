@@ -110,6 +110,15 @@ static const char *mac_str(const uint8_t m[6], char *b, size_t n)
     return b;
 }
 
+/* a's first prefix bits, the rest zero */
+static struct ts_addr network(const struct ts_addr *a, unsigned prefix, uint8_t family)
+{
+    struct ts_addr n = *a;
+    for (unsigned bit = prefix; bit < (family == 6 ? 128u : 32u); bit++)
+        n.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+    return n;
+}
+
 int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
                 const struct ts_addr *remote, unsigned prefix, uint32_t mtu, const char *cwd,
                 char *err, size_t errlen)
@@ -178,30 +187,24 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
         snprintf(err, errlen, "making the veth: %s", e);
         goto fail;
     }
-    const char *v6 = ""; /* ip -batch lines take no options: the addresses say the family */
-    struct ts_addr net = *local; /* the prefix's network address */
-    for (unsigned bit = prefix; bit < (family == 6 ? 128u : 32u); bit++)
-        net.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+    /* ip -batch lines take no options: the addresses give the family */
+    struct ts_addr net = network(local, prefix, family), rnet = network(remote, prefix, family);
     /* a peer outside the prefix (a script's own --remote_ip) is on the link
      * all the same: a route of its own */
-    bool inside = true;
-    for (unsigned bit = 0; bit < prefix; bit++)
-        if ((local->a[bit / 8] ^ remote->a[bit / 8]) & (0x80u >> (bit % 8)))
-            inside = false;
     char extra[256] = "";
-    if (!inside)
-        snprintf(extra, sizeof extra, "%sroute replace %s/%u dev tun0 mtu lock %u advmss %u\n",
-                 v6, ts_addr_str(remote, a2, sizeof a2), family == 6 ? 128u : 32u, L->mtu,
+    if (memcmp(net.a, rnet.a, sizeof net.a))
+        snprintf(extra, sizeof extra, "route replace %s/%u dev tun0 mtu lock %u advmss %u\n",
+                 ts_addr_str(remote, a2, sizeof a2), family == 6 ? 128u : 32u, L->mtu,
                  L->mtu - (family == 6 ? 60 : 40));
     snprintf(batch, sizeof batch,
              "link set lo up\n"
              "link set tun0 up\n"
-             "%saddr add %s/%u dev tun0%s\n"
-             "%sneigh replace %s lladdr %s dev tun0 nud permanent\n"
-             "%sroute replace %s/%u dev tun0 mtu lock %u advmss %u\n%s",
-             v6, ts_addr_str(local, a1, sizeof a1), prefix, family == 6 ? " nodad noprefixroute" : "", v6,
-             ts_addr_str(remote, a2, sizeof a2), mac_str(WIRE_MAC, m1, sizeof m1), v6,
-             ts_addr_str(&net, a3, sizeof a3), prefix, L->mtu,
+             "addr add %s/%u dev tun0%s\n"
+             "neigh replace %s lladdr %s dev tun0 nud permanent\n"
+             "route replace %s/%u dev tun0 mtu lock %u advmss %u\n%s",
+             ts_addr_str(local, a1, sizeof a1), prefix,
+             family == 6 ? " nodad noprefixroute" : "", ts_addr_str(remote, a2, sizeof a2),
+             mac_str(WIRE_MAC, m1, sizeof m1), ts_addr_str(&net, a3, sizeof a3), prefix, L->mtu,
              L->mtu - (family == 6 ? 60 : 40), extra);
     if (run_ip(sfd, batch, e, sizeof e) < 0) {
         snprintf(err, errlen, "setting up the stack's side: %s", e);
@@ -310,10 +313,6 @@ int ts_lab_open_peer(struct ts_lab *L, const struct ts_addr *peer, uint16_t port
     L->local = *peer;
     memcpy(L->stack_mac, STACK_MAC, 6); /* for frames without a link header */
     memcpy(L->wire_mac, WIRE_MAC, 6);
-    if (ts_lab_peer_addr_ok(peer, e, sizeof e) < 0) {
-        snprintf(err, errlen, "--peer: %s", e);
-        return -1;
-    }
     if (ts_drive_check_root(peer->family, e, sizeof e) < 0 ||
         ts_inject_route_get(peer, &L->remote, &L->mtu, e, sizeof e) < 0) {
         snprintf(err, errlen, "%s", e);

@@ -67,7 +67,9 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
                 char *err, size_t errlen);
 /* --peer: the route to peer and its source address, a block of source
  * ports, the capture of what peer:port sends to them, a raw craft session
- * with the guard's mark, and the guard.  -1 with err; all undone. */
+ * with the guard's mark, and the guard.  peer must have passed
+ * ts_lab_peer_addr_ok (ts_script_check_cfg checks it first).  -1 with err;
+ * all undone. */
 int ts_lab_open_peer(struct ts_lab *L, const struct ts_addr *peer, uint16_t port, char *err,
                      size_t errlen);
 

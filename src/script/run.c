@@ -42,6 +42,9 @@
 #include "tcpshake/inject.h"
 
 #define US 1000LL /* ns in a microsecond */
+/* what `event` is told of a line --skip-syscalls skipped (the command
+ * knows these by their first word) */
+#define SKIPPED "skipped: --peer runs the packet lines only"
 #define QMAX 4096 /* captured frames waiting to be matched */
 
 enum cstate {
@@ -222,12 +225,12 @@ static struct pconn *pconn_find(struct run *r, uint16_t rport)
 
 static struct pconn *pconn_of(struct run *r, uint16_t rport)
 {
-    for (unsigned i = 0; i < r->nconns; i++)
-        if (r->conns[i].rport == rport)
-            return &r->conns[i];
+    struct pconn *c = pconn_find(r, rport);
+    if (c)
+        return c;
     if (r->nconns == PCONN_MAX)
         return NULL;
-    struct pconn *c = &r->conns[r->nconns++];
+    c = &r->conns[r->nconns++];
     memset(c, 0, sizeof *c);
     c->rport = rport;
     return c;
@@ -1292,6 +1295,27 @@ static const struct ts_script_option *option(const struct ts_script *s, const ch
     return NULL;
 }
 
+/* Fill *err for a line (0: not a place in the file) and return -1. */
+static int refuse(const struct ts_script *s, struct ts_script_err *err, unsigned line, unsigned col,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int refuse(const struct ts_script *s, struct ts_script_err *err, unsigned line, unsigned col,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->line = line;
+    err->col = col;
+    if (line)
+        snprintf(err->text, sizeof err->text, "%s:%u:%u: %s", s->name ? s->name : "<string>",
+                 line, col, err->msg);
+    else
+        snprintf(err->text, sizeof err->text, "%s: %s", s->name ? s->name : "<string>",
+                 err->msg);
+    return -1;
+}
+
 int ts_script_check(const struct ts_script *s, struct ts_script_err *err)
 {
     memset(err, 0, sizeof *err);
@@ -1313,47 +1337,16 @@ int ts_script_check(const struct ts_script *s, struct ts_script_err *err)
         } else {
             continue;
         }
-        err->line = line;
-        err->col = col;
-        snprintf(err->msg, sizeof err->msg, "%s", why);
-        snprintf(err->text, sizeof err->text, "%s:%u:%u: %s", s->name ? s->name : "<string>",
-                 line, col, why);
-        return -1;
+        return refuse(s, err, line, col, "%s", why);
     }
     static const char *const unrun[] = {"mtu", "speed", "netmask_ip",
                                         "init_scripts", "dry_run"};
     for (size_t i = 0; i < sizeof unrun / sizeof unrun[0]; i++) {
         const struct ts_script_option *o = option(s, unrun[i]);
-        if (!o)
-            continue;
-        err->line = o->line;
-        err->col = o->col;
-        snprintf(err->msg, sizeof err->msg, "tcpshake does not run --%s yet", unrun[i]);
-        snprintf(err->text, sizeof err->text, "%s:%u:%u: %s", s->name ? s->name : "<string>",
-                 o->line, o->col, err->msg);
-        return -1;
+        if (o)
+            return refuse(s, err, o->line, o->col, "tcpshake does not run --%s yet", unrun[i]);
     }
     return 0;
-}
-
-static int refuse(const struct ts_script *s, struct ts_script_err *err, unsigned line, unsigned col,
-                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int refuse(const struct ts_script *s, struct ts_script_err *err, unsigned line, unsigned col,
-                  const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->line = line;
-    err->col = col;
-    if (line)
-        snprintf(err->text, sizeof err->text, "%s:%u:%u: %s", s->name ? s->name : "<string>",
-                 line, col, err->msg);
-    else
-        snprintf(err->text, sizeof err->text, "%s: %s", s->name ? s->name : "<string>",
-                 err->msg);
-    return -1;
 }
 
 int ts_script_peer_ok(const struct ts_addr *a, char *err, size_t errlen)
@@ -1529,8 +1522,7 @@ static int probe_rtt(struct run *r)
         seg.seq = isn;
         seg.flags = TS_TH_SYN;
         seg.win = 65535;
-        if (ts_craft_opts_add_mss(&seg.opt, (uint16_t)(r->lab.mtu - (r->peer && r->env.family == 6
-                                                                        ? 60 : 40)),
+        if (ts_craft_opts_add_mss(&seg.opt, (uint16_t)(r->lab.mtu - (r->env.family == 6 ? 60 : 40)),
                                   e, sizeof e) < 0) {
             rc = error(r, "the probe: %s", e);
             break;
@@ -1633,7 +1625,7 @@ static int run_events(struct run *r)
             /* ts_script_check_cfg let it through: --skip-syscalls */
             rc = wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false);
             if (rc == 0)
-                told(r, ev, now_us(r), "skipped: --peer runs the packet lines only");
+                told(r, ev, now_us(r), SKIPPED);
             goto next;
         }
         switch (ev->kind) {
@@ -1764,7 +1756,7 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
 
     bool init_ok = true;
     if (s->init_event >= 0 && r->peer)
-        told(r, &s->events[s->init_event], 0, "skipped: --peer runs the packet lines only");
+        told(r, &s->events[s->init_event], 0, SKIPPED);
     if (s->init_event >= 0 && !r->peer) {
         const struct ts_script_event *ev = &s->events[s->init_event];
         init_ok = shell(r, ev, ev->u.shell, 0) == 0;
@@ -1782,7 +1774,7 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
         reset_all(r);
         if (s->cleanup_event >= 0)
             told(r, &s->events[s->cleanup_event], now_us(r),
-                 "skipped: --peer runs the packet lines only");
+                 SKIPPED);
     }
     if (s->cleanup_event >= 0 && init_ok && !r->peer) {
         const struct ts_script_event *ev = &s->events[s->cleanup_event];
