@@ -291,6 +291,12 @@ struct ts_script_run_cfg {
      * (0: twice the round trip of one SYN sent before the script, whose
      * SYN+ACK is answered with a RST, and 0.5 ms) */
     int64_t late_usecs;
+    /* peer: the least lateness allowed when it is measured (0: none) */
+    int64_t late_min_usecs;
+    /* the `<` segment of this script line goes with its TCP checksum
+     * wrong (the right one plus one); 0: none.  Not packetdrill's: tcpshake
+     * probe's battery uses it (RFC 9293 MUST-3) */
+    unsigned bad_csum_line;
 };
 
 struct ts_script_result {
@@ -302,6 +308,9 @@ struct ts_script_result {
     unsigned warnings;   /* --non_fatal=packet: packets that differed */
     double seconds;      /* from the first event to the end */
     int64_t late_usecs;  /* peer: how late the stack's segments were allowed to come */
+    /* peer, ERROR before the script: the SYN sent to measure the round trip
+     * got no answer in 3 s (silent), or a RST (nothing listens) */
+    bool peer_silent, peer_refused;
 };
 
 /* Whether a --peer address may be sent to: 0, or -1 with why (broadcast,

@@ -548,6 +548,9 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
         /* a new connection to the listener (or to a port nobody has) */
         r->st = C_PASSIVE_SYN_RCVD;
         r->remote_isn = p->seq;
+        /* until the stack's SYN+ACK, its numbers are the wire's (a RST
+         * from a closed port has sequence number 0) */
+        r->local_isn_live = r->local_isn_script = 0;
         if (r->peer) {
             /* port_lo is the probe's; a new connection never reuses the
              * four-tuple of an earlier one while ports last */
@@ -566,6 +569,21 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
         r->lport = r->env.bind_port;
         r->ntsm = 0;
         r->ts_first = false;
+    } else if (r->peer && fresh) {
+        /* --peer: a stray first segment (an ACK for a SYN never sent): it
+         * goes to the service from a port of its own, and the stack's
+         * answer (a RST) is numbered as the wire has it */
+        r->st = C_PASSIVE_SYN_RCVD;
+        r->remote_isn = 0;
+        r->local_isn_live = r->local_isn_script = 0;
+        r->rport = (uint16_t)(r->lab.port_lo + 1 + r->next_pport % (r->lab.nports - 1));
+        r->next_pport++;
+        struct pconn *c = pconn_of(r, r->rport);
+        if (c) {
+            memset(c, 0, sizeof *c);
+            c->rport = r->rport;
+        }
+        r->lport = r->env.bind_port;
     } else if (r->st == C_NONE || r->st == C_INIT || r->st == C_LISTEN ||
                r->st == C_CONNECTING) {
         return fail_at(r, ev, "no connection for this segment yet: a script's first inbound "
@@ -591,6 +609,7 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
     seg.win = p->win;
     seg.urp = p->has_urg ? p->urg : 0;
     seg.tos = tos_of(p);
+    seg.bad_cksum = r->cfg->bad_csum_line && r->cfg->bad_csum_line == ev->line;
     if (p->has_ttl)
         seg.ttl = p->ttl;
     if (opts_in(r, ev, p, ack_off, &seg.opt) < 0)
@@ -1542,11 +1561,12 @@ static int probe_rtt(struct run *r)
                 struct ts_seg got;
                 if (ts_decode(f->dlt, f->p, f->len, f->wirelen, false, &got) == TS_DEC_TCP &&
                     got.dport == r->lab.port_lo && rtt < 0 && rc == 0) {
-                    if (got.flags & TS_TH_RST)
+                    if (got.flags & TS_TH_RST) {
+                        r->res->peer_refused = true;
                         rc = error(r, "%s port %u refused the connection (RST): nothing "
                                       "listens there",
                                    a, (unsigned)r->env.bind_port);
-                    else if ((got.flags & (TS_TH_SYN | TS_TH_ACK)) == (TS_TH_SYN | TS_TH_ACK) &&
+                    } else if ((got.flags & (TS_TH_SYN | TS_TH_ACK)) == (TS_TH_SYN | TS_TH_ACK) &&
                              got.ack == isn + 1)
                         rtt = f->t > t0 ? (int64_t)(f->t - t0) / US : 0;
                 }
@@ -1559,6 +1579,7 @@ static int probe_rtt(struct run *r)
     if (rtt >= 0) {
         rc = send_rst(r, r->lab.port_lo, isn + 1);
     } else if (rc == 0) {
+        r->res->peer_silent = true;
         rc = error(r, "%s port %u did not answer a SYN in 3 s (give --late-usecs to run "
                       "without asking)",
                    a, (unsigned)r->env.bind_port);
@@ -1751,6 +1772,8 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
             r->late = cfg->late_usecs;
         else if (probe_rtt(r) < 0)
             goto out;
+        else if (r->late < cfg->late_min_usecs)
+            r->late = cfg->late_min_usecs;
         res->late_usecs = r->late;
     }
 
