@@ -29,8 +29,8 @@ _tcpshake()
     _init_completion -s -n : || return
 
     if ((cword == 1)); then
-        COMPREPLY=($(compgen -W 'trace craft connect listen replay script help
-            --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W 'trace craft connect listen replay script probe
+            help --help --version' -- "$cur"))
         return
     fi
 
@@ -112,6 +112,26 @@ _tcpshake()
                 COMPREPLY=($(compgen -W "$opts" -- "$cur"))
             else
                 _filedir pkt
+            fi
+            return
+            ;;
+        probe)
+            opts='--list --only --close-port --closed-port --rate --late-usecs -6
+                -v --verbose -w --tap --json --diff -h --help'
+            case $prev in
+                -w) _filedir -d; return ;;
+                --only)
+                    # the probe names: the lines of --list that start at column 0
+                    _tcpshake_list "$("${words[0]}" probe --list 2>/dev/null |
+                        command sed -n 's/^\([a-z0-9-]\{1,\}\) .*/\1/p')"
+                    return
+                    ;;
+                --close-port | --closed-port | --rate | --late-usecs) return ;;
+            esac
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+            elif [[ " ${words[*]} " == *" --diff "* ]]; then
+                _filedir json
             fi
             return
             ;;

@@ -23,6 +23,7 @@
 #include "tcpshake/pcapng.h"
 #include "tcpshake/render.h"
 #include "tcpshake/script.h"
+#include "tcpshake/probe.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/stats.h"
 #include "tcpshake/svg.h"

@@ -11,6 +11,7 @@ int cmd_connect(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_script(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 /* ---- shared by connect, listen and replay (tools/cmd_connect.c) ---------- */
 

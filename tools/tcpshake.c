@@ -21,7 +21,9 @@ static void usage(FILE *f)
           "          with crafted segments (and see it traced)\n"
           "  listen  a server made of crafted segments: answer real clients\n"
           "  replay  replay a captured connection's client side against a live server\n"
-          "  script  run packetdrill scripts against the kernel, in namespaces of its own\n"
+          "  script  run packetdrill scripts against the kernel, in namespaces of its own,\n"
+          "          or against a host's service\n"
+          "  probe   a handshake-and-teardown conformance report of a host's TCP stack\n"
           "\n"
           "options:\n"
           "  -h, --help     this text\n"
@@ -51,6 +53,8 @@ int main(int argc, char **argv)
         return cmd_replay(argc - 1, argv + 1);
     if (!strcmp(cmd, "script"))
         return cmd_script(argc - 1, argv + 1);
+    if (!strcmp(cmd, "probe"))
+        return cmd_probe(argc - 1, argv + 1);
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         usage(stdout);
         return 0;

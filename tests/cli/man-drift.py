@@ -15,7 +15,7 @@ page.  Also: --version prints "tcpshake VERSION", then libpcap's and
 libnet's versions.  A completion whose shell (or bash-completion) is missing
 is skipped, and said so.
 
-install: `meson install --destdir` must put the binary, the seven man pages
+install: `meson install --destdir` must put the binary, the eight man pages
 (which must render without a warning from man) and both completions where
 they belong.  Exits 77 when scdoc is missing (the pages are not built then).
 """
@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 
-COMMANDS = ["trace", "craft", "connect", "listen", "replay", "script"]
+COMMANDS = ["trace", "craft", "connect", "listen", "replay", "script", "probe"]
 # --xyz and -x, not inside a word (L-R, 4-tuple) and not a lone "-"
 LONG = re.compile(r"(?<![\w-])--[a-z0-9][a-z0-9-]*[a-z0-9]")
 SHORT = re.compile(r"(?<![\w-])-[A-Za-z0-9](?![\w-])")
