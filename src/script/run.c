@@ -143,6 +143,7 @@ struct run {
     double tokens;       /* the rate limit's bucket */
     uint64_t refill;     /* ns: when it was last filled */
     int64_t paced;       /* us the current event's segments waited for the rate */
+    int64_t sent_us;     /* when the last < event's first segment went (-1: none yet) */
     struct pconn conns[PCONN_MAX];
     unsigned nconns;
     bool quiet;          /* the probe's frames are not the script's */
@@ -373,8 +374,15 @@ static void when(struct run *r, const struct ts_script_event *ev, int64_t *t, in
 {
     const struct ts_script_time *tm = &ev->time;
     int64_t off = 0;
-    if (tm->kind == TS_SCRIPT_TIME_REL || tm->kind == TS_SCRIPT_TIME_ANY)
+    if (tm->kind == TS_SCRIPT_TIME_REL || tm->kind == TS_SCRIPT_TIME_ANY) {
         off = anchored(r->last) && anchored(ev) ? r->last_us : now_us(r);
+        /* the stack's answer to our segment is timed from the moment the
+         * segment went, not from when the send returned: on a loaded
+         * machine the send call alone may take longer than the tolerance,
+         * and the answer comes inside it */
+        if (anchored(r->last) && !anchored(ev) && r->sent_us >= 0 && r->sent_us < off)
+            off = r->sent_us;
+    }
     *t = off + (tm->kind == TS_SCRIPT_TIME_ANY ? 0 : tm->usecs);
     *end = *t;
     if (tm->end == TS_SCRIPT_END_RANGE || tm->end == TS_SCRIPT_END_BLOCKING)
@@ -520,6 +528,8 @@ static int inject(struct run *r, const struct ts_script_event *ev, struct ts_cra
     /* stamped before it goes: over a veth the stack takes it, and may
      * answer, inside the send call */
     uint64_t t = ts_inject_now_ns();
+    if (r->sent_us < 0)
+        r->sent_us = t > r->start ? (int64_t)(t - r->start) / US : 0;
     for (int tries = 0;; tries++) {
         int rc = ts_craft_send(r->lab.cs, seg, &f, e, sizeof e);
         if (rc == 0)
@@ -1652,6 +1662,7 @@ static int run_events(struct run *r)
         switch (ev->kind) {
         case TS_SCRIPT_EV_PACKET:
             if (ev->u.packet.dir == TS_SCRIPT_IN) {
+                r->sent_us = -1;
                 rc = wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false);
                 if (rc == 0)
                     rc = do_inbound(r, ev);

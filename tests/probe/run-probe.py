@@ -158,6 +158,7 @@ def judge(name, kind, texts):
         check(all(o.get("why") for o in objs) and len(objs) == len(names),
               f"{name}: run {i + 1}: every probe has a result and a why", out + err)
         diffs = [f"{n}: expected {want[n]}, got {got.get(n)} ({o['why'] if o else ''})"
+                 + (("\n" + o["detail"]) if o and o.get("detail") else "")
                  for n in names
                  for o in [next((x for x in objs if x["probe"] == n), None)]
                  if got.get(n) != want[n]]
