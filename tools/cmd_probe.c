@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "frames.h"
 #include "outputs.h"
 #include "tcpshake/craft.h"
 #include "tcpshake/engine.h"
@@ -69,61 +70,11 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-/* ---- one probe's frames, for -w -------------------------------------------------- */
-
-struct frame {
-    uint64_t t;
-    uint32_t len, wirelen, seq;
-    uint8_t *p;
-};
-
-struct frames {
-    struct frame *v;
-    size_t n, cap;
-};
-
-static void hook_frame(void *user, uint64_t t_ns, const uint8_t *p, uint32_t len,
-                       uint32_t wirelen, bool injected)
-{
-    struct frames *fs = user;
-    (void)injected;
-    if (fs->n == fs->cap) {
-        size_t n = fs->cap ? fs->cap * 2 : 256;
-        struct frame *m = realloc(fs->v, n * sizeof *m);
-        if (!m)
-            return;
-        fs->v = m;
-        fs->cap = n;
-    }
-    uint8_t *b = malloc(len ? len : 1);
-    if (!b)
-        return;
-    memcpy(b, p, len);
-    fs->v[fs->n] = (struct frame){.t = t_ns, .len = len, .wirelen = wirelen,
-                                  .seq = (uint32_t)fs->n, .p = b};
-    fs->n++;
-}
-
-static int by_time(const void *a, const void *b)
-{
-    const struct frame *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void frames_clear(struct frames *fs)
-{
-    for (size_t i = 0; i < fs->n; i++)
-        free(fs->v[i].p);
-    fs->n = 0;
-}
-
 /* DIR/NAME.pcap and DIR/NAME.ladder.txt; -1 after saying why */
 static int write_probe(const char *dir, const char *name, struct frames *fs)
 {
     char path[4096], e[256];
-    qsort(fs->v, fs->n, sizeof fs->v[0], by_time);
+    frames_sort(fs);
     snprintf(path, sizeof path, "%s/%s.pcap", dir, name);
     struct ts_craft_pcap *pc = ts_craft_pcap_open(path, 1 /* Ethernet */, e, sizeof e);
     if (!pc)
@@ -314,8 +265,10 @@ static int diff(int argc, char **argv, int first)
             json_field(line, "variant", var, sizeof var);
             for (size_t k = 0; k < np; k++)
                 if (!strcmp(ts_probe_get(k)->name, name)) {
-                    snprintf(cols[i].res[k], sizeof cols[i].res[k], "%s%s%s",
-                             *var ? "" : res, *var ? "~" : "", var);
+                    if (*var)
+                        snprintf(cols[i].res[k], sizeof cols[i].res[k], "~%.30s", var);
+                    else
+                        snprintf(cols[i].res[k], sizeof cols[i].res[k], "%.23s", res);
                     got++;
                 }
         }
@@ -481,7 +434,7 @@ int cmd_probe(int argc, char **argv)
     struct frames fs = {0};
     cfg.stop = &stop_flag;
     if (dir) {
-        cfg.frame = hook_frame;
+        cfg.frame = frames_add;
         cfg.user = &fs;
     }
 
@@ -539,8 +492,7 @@ int cmd_probe(int argc, char **argv)
         printf("%u probes: %u pass, %u variant, %u fail, %u inconclusive%s\n", c.n,
                c.r[TS_PROBE_PASS], c.r[TS_PROBE_VARIANT], c.r[TS_PROBE_FAIL],
                c.r[TS_PROBE_INCONCLUSIVE], c.r[TS_PROBE_ERROR] ? ", errors" : "");
-    frames_clear(&fs);
-    free(fs.v);
+    frames_free(&fs);
     free(want);
     if (stop_flag) {
         fprintf(stderr, "tcpshake: probe: interrupted\n");

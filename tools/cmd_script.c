@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "frames.h"
 #include "outputs.h"
 #include "tcpshake/craft.h"
 #include "tcpshake/engine.h"
@@ -98,20 +99,10 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-struct frame {
-    uint64_t t;
-    uint32_t len, wirelen, seq;
-    uint8_t *p;
-};
-
 struct ctx {
     bool verbose, json, tap;
     const char *cur; /* the script running */
-    /* one script's frames: the two directions come from two clocks and
-     * two paths (our sends, the capture), so they are put in time order
-     * before the tracer and -w see them */
-    struct frame *fr;
-    size_t nfr, capfr;
+    struct frames fr; /* one script's (frames.h) */
     struct ts_engine *eng;
     struct ts_craft_pcap *pcap;
     bool pcap_failed;
@@ -122,50 +113,23 @@ static void hook_frame(void *user, uint64_t t_ns, const uint8_t *p, uint32_t len
                        uint32_t wirelen, bool injected)
 {
     struct ctx *c = user;
-    (void)injected;
-    if (!c->eng && !c->pcap)
-        return;
-    if (c->nfr == c->capfr) {
-        size_t n = c->capfr ? c->capfr * 2 : 256;
-        struct frame *m = realloc(c->fr, n * sizeof *m);
-        if (!m)
-            return;
-        c->fr = m;
-        c->capfr = n;
-    }
-    uint8_t *b = malloc(len ? len : 1);
-    if (!b)
-        return;
-    memcpy(b, p, len);
-    c->fr[c->nfr] = (struct frame){.t = t_ns, .len = len, .wirelen = wirelen,
-                                   .seq = (uint32_t)c->nfr, .p = b};
-    c->nfr++;
-}
-
-static int by_time(const void *a, const void *b)
-{
-    const struct frame *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    if (c->eng || c->pcap)
+        frames_add(&c->fr, t_ns, p, len, wirelen, injected);
 }
 
 static void flush_frames(struct ctx *c)
 {
-    if (!c->nfr)
-        return;
-    qsort(c->fr, c->nfr, sizeof c->fr[0], by_time);
-    for (size_t i = 0; i < c->nfr; i++) {
-        struct frame *f = &c->fr[i];
+    frames_sort(&c->fr);
+    for (size_t i = 0; i < c->fr.n; i++) {
+        struct frame *f = &c->fr.v[i];
         if (c->eng)
             ts_engine_feed(c->eng, 1 /* Ethernet */, f->t, f->p, f->len, f->wirelen, NULL);
         if (c->pcap && !c->pcap_failed &&
             ts_craft_pcap_write(c->pcap, f->t, f->p, f->len, c->pcap_err,
                                 sizeof c->pcap_err) < 0)
             c->pcap_failed = true;
-        free(f->p);
     }
-    c->nfr = 0;
+    frames_clear(&c->fr);
 }
 
 static void hook_event(void *user, const struct ts_script_event *ev, double at, const char *what)
@@ -518,7 +482,7 @@ int cmd_script(int argc, char **argv)
     for (int i = 0; i < nscripts; i++)
         ts_script_free(scripts[i]);
     free(scripts);
-    free(c.fr);
+    frames_free(&c.fr);
     if (status)
         return status;
     if (stop_flag) {

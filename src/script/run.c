@@ -554,10 +554,13 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
         struct pconn *c = pconn_find(r, r->rport);
         fresh = !c || c->reset || (c->fin_out && c->fin_in);
     }
-    if (syn && !ack && fresh) {
-        /* a new connection to the listener (or to a port nobody has) */
+    if (fresh && ((syn && !ack) || r->peer)) {
+        /* a new connection to the listener (or to a port nobody has); with
+         * --peer also a stray first segment (an ACK for a SYN never sent),
+         * from a port of its own, the stack's RST numbered as the wire has
+         * it */
         r->st = C_PASSIVE_SYN_RCVD;
-        r->remote_isn = p->seq;
+        r->remote_isn = syn ? p->seq : 0;
         /* until the stack's SYN+ACK, its numbers are the wire's (a RST
          * from a closed port has sequence number 0) */
         r->local_isn_live = r->local_isn_script = 0;
@@ -579,21 +582,6 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
         r->lport = r->env.bind_port;
         r->ntsm = 0;
         r->ts_first = false;
-    } else if (r->peer && fresh) {
-        /* --peer: a stray first segment (an ACK for a SYN never sent): it
-         * goes to the service from a port of its own, and the stack's
-         * answer (a RST) is numbered as the wire has it */
-        r->st = C_PASSIVE_SYN_RCVD;
-        r->remote_isn = 0;
-        r->local_isn_live = r->local_isn_script = 0;
-        r->rport = (uint16_t)(r->lab.port_lo + 1 + r->next_pport % (r->lab.nports - 1));
-        r->next_pport++;
-        struct pconn *c = pconn_of(r, r->rport);
-        if (c) {
-            memset(c, 0, sizeof *c);
-            c->rport = r->rport;
-        }
-        r->lport = r->env.bind_port;
     } else if (r->st == C_NONE || r->st == C_INIT || r->st == C_LISTEN ||
                r->st == C_CONNECTING) {
         return fail_at(r, ev, "no connection for this segment yet: a script's first inbound "
