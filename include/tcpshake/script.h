@@ -286,6 +286,10 @@ struct ts_script_run_cfg {
     struct ts_addr peer;
     uint16_t peer_port;
     bool skip_syscalls;
+    /* peer: a new connection reuses the source port of the one before (a
+     * SYN to a tuple the stack may hold in TIME-WAIT), instead of the next
+     * port of the block */
+    bool peer_same_port;
     uint32_t rate_pps;       /* peer: segments sent a second at most (0: 100) */
     /* peer: how late the stack's segments may come beyond the tolerance
      * (0: twice the round trip of one SYN sent before the script, whose

@@ -294,6 +294,41 @@ static void j_ourfin(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
     }
 }
 
+/* the host's answer to our second SYN (same port, the stack in TIME-WAIT) */
+static void j_timewait(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
+                       struct ts_probe_outcome *out)
+{
+    (void)cfg;
+    const struct probe_seg *syn2 = NULL;
+    for (size_t i = 0, n = 0; i < o->n && !syn2; i++)
+        if (o->v[i].ours && (o->v[i].flags & TS_TH_SYN) && ++n == 2)
+            syn2 = &o->v[i];
+    const struct probe_seg *ans = NULL;
+    for (size_t i = 0; syn2 && i < o->n && !ans; i++)
+        if (!o->v[i].ours && o->v[i].t >= syn2->t && (&o->v[i] > syn2))
+            ans = &o->v[i];
+    if (!syn2) {
+        OUT(TS_PROBE_ERROR, "the second SYN was not seen in the capture");
+    } else if (!ans) {
+        OUT(TS_PROBE_FAIL, "no answer to a new SYN in TIME-WAIT (RFC 9293 §3.10.7.4 asks at "
+                           "least an ACK)");
+    } else if ((ans->flags & (TS_TH_SYN | TS_TH_ACK)) == (TS_TH_SYN | TS_TH_ACK) &&
+               ans->ack == syn2->seq + 1) {
+        OUT(TS_PROBE_PASS, "a SYN+ACK after %.3f s: the connection reopened from TIME-WAIT",
+            ans->t - syn2->t);
+    } else if (ans->flags & TS_TH_RST) {
+        snprintf(out->variant, sizeof out->variant, "rst");
+        OUT(TS_PROBE_VARIANT, "a RST: the SYN ended TIME-WAIT, no new connection");
+    } else if (ans->flags & TS_TH_ACK) {
+        snprintf(out->variant, sizeof out->variant, "ack");
+        OUT(TS_PROBE_VARIANT, "an ACK of the old connection (ack %u): TIME-WAIT kept, the SYN "
+                              "taken for an old duplicate (RFC 9293 §3.10.7.4)",
+            ans->ack - o->our_isn);
+    } else {
+        OUT(TS_PROBE_FAIL, "an answer with flags 0x%02x to a new SYN in TIME-WAIT", ans->flags);
+    }
+}
+
 static void j_datafin(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
                       struct ts_probe_outcome *out)
 {
@@ -382,7 +417,7 @@ static const struct {
     {"sackok", j_sackok},         {"wscale", j_wscale},       {"mss536", j_mss536},
     {"mssdefault", j_mssdefault}, {"schedule", j_schedule},   {"halfclose", j_halfclose},
     {"datafin", j_datafin},       {"ourfin", j_ourfin},       {"zwp", j_zwp},
-    {"urgent", j_urgent},
+    {"urgent", j_urgent},         {"timewait", j_timewait},
 };
 
 void probe_judge(const struct ts_probe_info *p, const struct ts_probe_cfg *cfg,

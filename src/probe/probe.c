@@ -199,6 +199,7 @@ static enum ts_script_status run_section(const struct ts_probe_info *p,
     rc.frame = on_frame;
     rc.user = &h;
     rc.bad_csum_line = bad;
+    rc.peer_same_port = p->same_tuple;
     ts_script_run(s, &rc, res);
     ts_script_free(s);
     if (res->late_usecs && !*late && p->port != TS_PROBE_CLOSED)

@@ -567,8 +567,11 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
         if (r->peer) {
             /* port_lo is the probe's; a new connection never reuses the
              * four-tuple of an earlier one while ports last */
-            r->rport = (uint16_t)(r->lab.port_lo + 1 + r->next_pport % (r->lab.nports - 1));
-            r->next_pport++;
+            if (!r->cfg->peer_same_port || !r->next_pport) {
+                r->rport =
+                    (uint16_t)(r->lab.port_lo + 1 + r->next_pport % (r->lab.nports - 1));
+                r->next_pport++;
+            }
             struct pconn *c = pconn_of(r, r->rport);
             if (c) {
                 memset(c, 0, sizeof *c);

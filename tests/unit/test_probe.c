@@ -21,7 +21,7 @@ static void test_battery(void **state)
 {
     (void)state;
     size_t n = ts_probe_count();
-    assert_true(n >= 29);
+    assert_true(n >= 30);
     struct ts_script_run_cfg cfg = {.tolerance_usecs = -1};
     cfg.peer.family = 4;
     cfg.peer.a[0] = 198, cfg.peer.a[1] = 18, cfg.peer.a[2] = 10, cfg.peer.a[3] = 2;
@@ -247,6 +247,19 @@ static void test_judge_close(void **state)
     seg(&b, 0.02, true, TS_TH_PSH | TS_TH_ACK, 1, 1002, 10, 512);
     seg(&b, 0.03, false, TS_TH_ACK, 1002, 11, 0, 512);
     assert_int_equal(judge("datafin", &b, &o), TS_PROBE_VARIANT);
+    /* a second SYN from the port of a connection in TIME-WAIT */
+    handshake(&b, none);
+    seg(&b, 0.5, true, TS_TH_SYN, 1000000, 0, 0, 65535);
+    seg(&b, 0.5005, false, TS_TH_SYN | TS_TH_ACK, 5000, 1000001, 0, 65535);
+    assert_int_equal(judge("timewait", &b, &o), TS_PROBE_PASS);
+    handshake(&b, none);
+    seg(&b, 0.5, true, TS_TH_SYN, 1000000, 0, 0, 65535);
+    seg(&b, 0.5005, false, TS_TH_ACK, 1002, 2, 0, 65535);
+    assert_int_equal(judge("timewait", &b, &o), TS_PROBE_VARIANT);
+    assert_string_equal(o.variant, "ack");
+    handshake(&b, none);
+    seg(&b, 0.5, true, TS_TH_SYN, 1000000, 0, 0, 65535);
+    assert_int_equal(judge("timewait", &b, &o), TS_PROBE_FAIL);
 }
 
 static void test_judge_zero_window(void **state)
