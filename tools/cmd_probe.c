@@ -79,11 +79,15 @@ static int write_probe(const char *dir, const char *name, struct frames *fs)
     struct ts_craft_pcap *pc = ts_craft_pcap_open(path, 1 /* Ethernet */, e, sizeof e);
     if (!pc)
         return cli_fail(C, "-w", "%s", e), -1;
-    for (size_t i = 0; i < fs->n; i++)
-        if (ts_craft_pcap_write(pc, fs->v[i].t, fs->v[i].p, fs->v[i].len, e, sizeof e) < 0)
-            break;
-    if (ts_craft_pcap_close(pc, e, sizeof e) < 0)
-        return cli_fail(C, "-w", "%s", e), -1;
+    char we[256] = "";
+    for (size_t i = 0; i < fs->n && !*we; i++)
+        if (ts_craft_pcap_write(pc, fs->v[i].t, fs->v[i].p, fs->v[i].len, we, sizeof we) < 0 &&
+            !*we)
+            snprintf(we, sizeof we, "%.200s: writing failed", path);
+    if (ts_craft_pcap_close(pc, e, sizeof e) < 0 && !*we)
+        snprintf(we, sizeof we, "%s", e);
+    if (*we)
+        return cli_fail(C, "-w", "%s", we), -1;
 
     snprintf(path, sizeof path, "%s/%s.ladder.txt", dir, name);
     FILE *f = fopen(path, "w");
@@ -262,7 +266,8 @@ static int diff(int argc, char **argv, int first)
             if (!json_field(line, "probe", name, sizeof name) ||
                 !json_field(line, "result", res, sizeof res))
                 continue;
-            json_field(line, "variant", var, sizeof var);
+            if (!strcmp(res, "variant"))
+                json_field(line, "variant", var, sizeof var);
             for (size_t k = 0; k < np; k++)
                 if (!strcmp(ts_probe_get(k)->name, name)) {
                     if (*var)
@@ -400,12 +405,19 @@ int cmd_probe(int argc, char **argv)
     if (cfg.close_port == cfg.port || cfg.closed_port == cfg.port)
         return cli_fail(C, cfg.close_port == cfg.port ? "--close-port" : "--closed-port",
                         "%u is the service's own port", (unsigned)cfg.port);
+    if (cfg.closed_port && cfg.closed_port == cfg.close_port)
+        return cli_fail(C, "--closed-port", "%u is --close-port too: one listens, the other "
+                                            "must not",
+                        (unsigned)cfg.closed_port);
 
     /* the probes to run, in the battery's order */
     size_t np = ts_probe_count();
-    bool *want = calloc(np, sizeof *want);
-    if (!want)
+    bool *want = calloc(np, sizeof *want), *done = calloc(np, sizeof *done);
+    if (!want || !done) {
+        free(want);
+        free(done);
         return cli_fail(C, NULL, "out of memory");
+    }
     for (size_t i = 0; i < np; i++)
         want[i] = only == NULL;
     for (const char *s = only; s && *s;) {
@@ -415,6 +427,7 @@ int cmd_probe(int argc, char **argv)
         const struct ts_probe_info *p = ts_probe_find(name);
         if (!p) {
             free(want);
+            free(done);
             return cli_fail(C, "--only", "no probe '%s' (tcpshake probe --list)", name);
         }
         want[p - ts_probe_get(0)] = true;
@@ -422,6 +435,7 @@ int cmd_probe(int argc, char **argv)
     }
     if (dir && mkdir(dir, 0777) < 0 && errno != EEXIST) {
         free(want);
+        free(done);
         return cli_fail(C, "-w", "%s: %s", dir, strerror(errno));
     }
 
@@ -465,12 +479,12 @@ int cmd_probe(int argc, char **argv)
             cfg.late_usecs = o.late_usecs;
         if (o.result == TS_PROBE_STOPPED)
             break;
-        if (o.result == TS_PROBE_INCONCLUSIVE && p->port == TS_PROBE_SERVICE &&
-            (strstr(o.why, "did not answer a SYN") || strstr(o.why, "nothing listens")))
+        if (o.unreachable)
             snprintf(silent, sizeof silent, "%s", o.why);
         if (dir && fs.n && write_probe(dir, p->name, &fs) < 0)
             status = CLI_USAGE;
         frames_clear(&fs);
+        done[i] = true;
         report(json, tap, verbose, ++idx, p, &o);
         fflush(stdout);
         c.r[o.result]++;
@@ -483,6 +497,10 @@ int cmd_probe(int argc, char **argv)
             break;
         }
     }
+    if (tap) /* the plan said them all: the ones an error or Ctrl-C left */
+        for (size_t i = 0; i < np; i++)
+            if (want[i] && !done[i])
+                printf("not ok %u - %s # not run\n", ++idx, ts_probe_get(i)->name);
     if (json)
         printf("{\"summary\":true,\"probes\":%u,\"pass\":%u,\"variant\":%u,\"fail\":%u,"
                "\"inconclusive\":%u,\"error\":%u,\"late_allowed_usecs\":%lld}\n",
@@ -494,6 +512,7 @@ int cmd_probe(int argc, char **argv)
                c.r[TS_PROBE_INCONCLUSIVE], c.r[TS_PROBE_ERROR] ? ", errors" : "");
     frames_free(&fs);
     free(want);
+    free(done);
     if (stop_flag) {
         fprintf(stderr, "tcpshake: probe: interrupted\n");
         return 130;

@@ -90,6 +90,9 @@ struct ts_probe_outcome {
     char detail[4096]; /* FAIL: the rule's failure as `tcpshake script` says it */
     double seconds;
     int64_t late_usecs; /* the lateness allowed (measured once, then reused) */
+    /* the service port answered nothing, or a RST to our SYN: the other
+     * probes to it would wait for nothing */
+    bool unreachable;
 };
 
 /* Run one probe.  Returns the result, also in *out.  cfg->late_usecs is

@@ -8,6 +8,7 @@ usage: embed.py OUT.c FILE.pkt...
 A file without a title, rfc or pass line, or with an unknown key, stops
 the build with FILE:LINE: why."""
 import os
+import re
 import sys
 
 KEYS = ("title", "rfc", "port", "judge", "wait", "pass", "tuple")
@@ -55,6 +56,8 @@ def read(path):
             key, colon, val = s[2:].strip().partition(":")
             if colon and key in KEYS and key not in meta:
                 meta[key] = val.strip()
+            elif colon and re.fullmatch(r"[a-z]+", key):
+                die(path, n, f"'{key}' is no header key ({', '.join(KEYS)})")
             continue
         if s:
             head = False

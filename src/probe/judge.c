@@ -107,7 +107,16 @@ static void j_synack(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
     const struct probe_seg *s = synack(o);
     char t[256];
     opts_text(&s->opt, t, sizeof t);
-    OUT(TS_PROBE_PASS, "SYN+ACK with ack = ISN + 1, window %u, options: %s", s->win, t);
+    if (s->opt.present & TS_HAS_MSS) {
+        OUT(TS_PROBE_PASS, "SYN+ACK with ack = ISN + 1, window %u, options: %s", s->win, t);
+    } else {
+        /* RFC 9293 SHLD-5, MAY-3: an MSS option unless the stack's is the
+         * default (536 or 1220) */
+        snprintf(out->variant, sizeof out->variant, "no-mss");
+        OUT(TS_PROBE_VARIANT, "SYN+ACK with ack = ISN + 1, but no MSS option (SHLD-5: the "
+                              "stack's MSS must then be the default); window %u, options: %s",
+            s->win, t);
+    }
 }
 
 static void j_unoffered(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
@@ -160,15 +169,16 @@ static void j_wscale(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
     const struct probe_seg *s = synack(o);
     struct data d = host_data(o, 0, 1e30);
     if (!(s->opt.present & TS_HAS_WSCALE)) {
-        snprintf(out->variant, sizeof out->variant, "no-window-scale");
-        if (d.bytes > 1)
+        if (d.bytes > 1) {
             OUT(TS_PROBE_FAIL, "no window scale in the SYN+ACK, yet %u bytes sent into our "
                                "unscaled window of 1",
                 d.bytes);
-        else
+        } else {
+            snprintf(out->variant, sizeof out->variant, "no-window-scale");
             OUT(TS_PROBE_VARIANT, "no window scale in the SYN+ACK: windows are not scaled "
                                   "(RFC 7323 is optional); %u byte%s sent into our window of 1",
                 d.bytes, d.bytes == 1 ? "" : "s");
+        }
         return;
     }
     if (d.bytes == 0)
@@ -308,7 +318,7 @@ static void j_timewait(const struct probe_obs *o, const struct ts_probe_cfg *cfg
         if (!o->v[i].ours && o->v[i].t >= syn2->t && (&o->v[i] > syn2))
             ans = &o->v[i];
     if (!syn2) {
-        OUT(TS_PROBE_ERROR, "the second SYN was not seen in the capture");
+        OUT(TS_PROBE_INCONCLUSIVE, "the second SYN was not seen in the capture");
     } else if (!ans) {
         OUT(TS_PROBE_FAIL, "no answer to a new SYN in TIME-WAIT (RFC 9293 §3.10.7.4 asks at "
                            "least an ACK)");
@@ -419,6 +429,14 @@ static const struct {
     {"datafin", j_datafin},       {"ourfin", j_ourfin},       {"zwp", j_zwp},
     {"urgent", j_urgent},         {"timewait", j_timewait},
 };
+
+bool probe_judge_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof judges / sizeof judges[0]; i++)
+        if (!strcmp(judges[i].name, name))
+            return true;
+    return false;
+}
 
 void probe_judge(const struct ts_probe_info *p, const struct ts_probe_cfg *cfg,
                  const struct probe_obs *o, struct ts_probe_outcome *out)

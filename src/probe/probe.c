@@ -92,13 +92,19 @@ static void on_frame(void *user, uint64_t t_ns, const uint8_t *p, uint32_t len, 
     s->urp = seg.urp;
     s->opt = seg.opt;
     if (from) {
-        o->host_frames++;
+        if (!o->host_frames++)
+            o->first_flags = seg.flags;
+        if (seg.flags & TS_TH_FIN)
+            o->host_fin = true;
         bool synack = (seg.flags & (TS_TH_SYN | TS_TH_ACK)) == (TS_TH_SYN | TS_TH_ACK);
         if (synack && !o->have_their_isn) {
             o->have_their_isn = true;
             o->their_isn = seg.seq;
         }
-    } else if ((seg.flags & TS_TH_SYN) && !o->have_our_isn) {
+    } else if (!o->our_frames++) {
+        o->our_first_flags = seg.flags;
+    }
+    if (to && (seg.flags & TS_TH_SYN) && !o->have_our_isn) {
         o->have_our_isn = true;
         o->our_isn = seg.seq;
     }
@@ -251,6 +257,7 @@ enum ts_probe_result ts_probe_run(const struct ts_probe_info *p, const struct ts
         goto done;
     }
     if (st == TS_SCRIPT_ERROR) {
+        out->unreachable = p->port == TS_PROBE_SERVICE && (res.peer_silent || res.peer_refused);
         if (res.peer_silent) {
             out->result = TS_PROBE_INCONCLUSIVE;
             snprintf(out->why, sizeof out->why,
@@ -258,8 +265,9 @@ enum ts_probe_result ts_probe_run(const struct ts_probe_info *p, const struct ts
                      (unsigned)port);
         } else if (res.peer_refused) {
             out->result = TS_PROBE_INCONCLUSIVE;
-            snprintf(out->why, sizeof out->why, "nothing listens on %s port %u", a,
-                     (unsigned)port);
+            snprintf(out->why, sizeof out->why, "nothing listens on %s port %u%s", a,
+                     (unsigned)port,
+                     p->port == TS_PROBE_CLOSE ? " (give --close-port a closing service)" : "");
         } else {
             out->result = TS_PROBE_ERROR;
             snprintf(out->why, sizeof out->why, "%s", res.msg);
@@ -268,8 +276,33 @@ enum ts_probe_result ts_probe_run(const struct ts_probe_info *p, const struct ts
     }
     if (obs.host_frames == 0) {
         out->result = TS_PROBE_INCONCLUSIVE;
+        out->unreachable = p->port == TS_PROBE_SERVICE;
         snprintf(out->why, sizeof out->why, "no answer from %s port %u: silent or filtered", a,
                  (unsigned)port);
+        goto done;
+    }
+    /* what the probe needs of the port, not of the stack */
+    if (st == TS_SCRIPT_FAIL && p->port != TS_PROBE_CLOSED && (obs.first_flags & TS_TH_RST) &&
+        obs.our_first_flags == TS_TH_SYN) {
+        out->result = TS_PROBE_INCONCLUSIVE;
+        out->unreachable = p->port == TS_PROBE_SERVICE;
+        snprintf(out->why, sizeof out->why,
+                 "nothing listens on %s port %u: our SYN got a RST%s", a, (unsigned)port,
+                 p->port == TS_PROBE_CLOSE ? " (give --close-port a closing service)" : "");
+        goto done;
+    }
+    if (st == TS_SCRIPT_FAIL && p->port == TS_PROBE_CLOSE && !obs.host_fin) {
+        out->result = TS_PROBE_INCONCLUSIVE;
+        snprintf(out->why, sizeof out->why,
+                 "the service on %s port %u (--close-port) did not close within 1 s", a,
+                 (unsigned)port);
+        goto done;
+    }
+    if (st == TS_SCRIPT_FAIL && p->port == TS_PROBE_CLOSED && (obs.first_flags & TS_TH_SYN)) {
+        out->result = TS_PROBE_INCONCLUSIVE;
+        snprintf(out->why, sizeof out->why,
+                 "%s port %u is open (a SYN+ACK): give --closed-port a port nothing listens on",
+                 a, (unsigned)port);
         goto done;
     }
     if (st == TS_SCRIPT_PASS) {
@@ -291,6 +324,12 @@ enum ts_probe_result ts_probe_run(const struct ts_probe_info *p, const struct ts
         if (vs == TS_SCRIPT_STOPPED) {
             out->result = TS_PROBE_STOPPED;
             snprintf(out->why, sizeof out->why, "%s", vr.msg);
+            goto done;
+        }
+        if (vs == TS_SCRIPT_ERROR) {
+            /* a guard left in place, a path gone: said, not a failure */
+            out->result = TS_PROBE_ERROR;
+            snprintf(out->why, sizeof out->why, "variant %zu: %.480s", k, vr.msg);
             goto done;
         }
         if (vs == TS_SCRIPT_PASS) {

@@ -24,6 +24,10 @@ struct probe_obs {
     struct probe_seg *v;
     size_t n, cap;
     size_t host_frames; /* segments from the host's port */
+    uint8_t first_flags;     /* the host's first segment's flags */
+    uint8_t our_first_flags; /* ours */
+    size_t our_frames;
+    bool host_fin;       /* the host sent a FIN */
     bool have_our_isn, have_their_isn;
     uint32_t our_isn, their_isn; /* of the first SYN each way */
 };
@@ -33,6 +37,9 @@ struct probe_obs {
  * *bad_line: the line marked "// bad-checksum" in it, or 0.  NULL when
  * there is no such section or no memory; free() it. */
 char *probe_section(const char *text, size_t k, unsigned *bad_line);
+
+/* whether the judge table has this name */
+bool probe_judge_known(const char *name);
 
 /* Judge what the host sent in a run whose script passed: may change
  * out->result (pass, variant, fail, inconclusive), out->variant and

@@ -29,6 +29,8 @@ static void test_battery(void **state)
         const struct ts_probe_info *p = ts_probe_get(i);
         assert_ptr_equal(ts_probe_find(p->name), p);
         assert_true(*p->title && *p->pass && strstr(p->rfc, "RFC"));
+        if (p->judge && !probe_judge_known(p->judge))
+            fail_msg("%s: no judge '%s'", p->name, p->judge);
         for (size_t k = 0; k <= p->nvariants; k++) {
             unsigned bad;
             char *text = probe_section(p->text, k, &bad);
@@ -154,6 +156,10 @@ static void test_judge_wscale(void **state)
     assert_int_equal(judge("wscale", &b, &o), TS_PROBE_FAIL);
     handshake(&b, ws); /* nothing back: no echo */
     assert_int_equal(judge("wscale", &b, &o), TS_PROBE_INCONCLUSIVE);
+    handshake(&b, none); /* not scaled, yet more than our window of 1: a failure, no variant */
+    seg(&b, 0.2, false, TS_TH_ACK, 1001, 1001, 2, 512);
+    assert_int_equal(judge("wscale", &b, &o), TS_PROBE_FAIL);
+    assert_string_equal(o.variant, "");
     handshake(&b, none); /* not scaled at all: one byte is right */
     seg(&b, 0.2, false, TS_TH_ACK, 1001, 1001, 1, 512);
     assert_int_equal(judge("wscale", &b, &o), TS_PROBE_VARIANT);
@@ -177,6 +183,14 @@ static void test_judge_options(void **state)
     assert_int_equal(judge("unoffered", &b, &o), TS_PROBE_FAIL);
     assert_int_equal(judge("sackok", &b, &o), TS_PROBE_PASS);
     assert_int_equal(judge("no-such-judge", &b, &o), TS_PROBE_ERROR);
+    assert_false(probe_judge_known("no-such-judge"));
+    /* the handshake: an MSS option answered, or the no-mss variant */
+    handshake(&b, none);
+    assert_int_equal(judge("synack", &b, &o), TS_PROBE_PASS);
+    assert_non_null(strstr(o.why, "mss 1460"));
+    b.v[1].opt.present = 0;
+    assert_int_equal(judge("synack", &b, &o), TS_PROBE_VARIANT);
+    assert_string_equal(o.variant, "no-mss");
 }
 
 static void test_judge_mss(void **state)
@@ -247,6 +261,32 @@ static void test_judge_close(void **state)
     seg(&b, 0.02, true, TS_TH_PSH | TS_TH_ACK, 1, 1002, 10, 512);
     seg(&b, 0.03, false, TS_TH_ACK, 1002, 11, 0, 512);
     assert_int_equal(judge("datafin", &b, &o), TS_PROBE_VARIANT);
+    handshake(&b, none); /* no answer at all to data after the close */
+    seg(&b, 0.02, true, TS_TH_PSH | TS_TH_ACK, 1, 1002, 10, 512);
+    assert_int_equal(judge("datafin", &b, &o), TS_PROBE_FAIL);
+    /* half-close: data + FIN from us, the echo after it */
+    handshake(&b, none);
+    seg(&b, 0.02, true, TS_TH_FIN | TS_TH_PSH | TS_TH_ACK, 1, 1001, 10, 512);
+    seg(&b, 0.03, false, TS_TH_PSH | TS_TH_ACK, 1001, 12, 10, 512);
+    seg(&b, 0.03, false, TS_TH_FIN | TS_TH_ACK, 1011, 12, 0, 512);
+    assert_int_equal(judge("halfclose", &b, &o), TS_PROBE_PASS);
+    handshake(&b, none);
+    seg(&b, 0.02, true, TS_TH_FIN | TS_TH_PSH | TS_TH_ACK, 1, 1001, 10, 512);
+    seg(&b, 0.03, false, TS_TH_RST, 1001, 0, 0, 0);
+    assert_int_equal(judge("halfclose", &b, &o), TS_PROBE_FAIL);
+    handshake(&b, none);
+    seg(&b, 0.02, true, TS_TH_FIN | TS_TH_PSH | TS_TH_ACK, 1, 1001, 10, 512);
+    seg(&b, 0.03, false, TS_TH_FIN | TS_TH_ACK, 1001, 12, 0, 512);
+    assert_int_equal(judge("halfclose", &b, &o), TS_PROBE_INCONCLUSIVE);
+    /* urgent data: acknowledged whole, or not */
+    handshake(&b, none);
+    seg(&b, 0.02, true, TS_TH_PSH | TS_TH_URG | TS_TH_ACK, 1, 1001, 10, 512);
+    seg(&b, 0.03, false, TS_TH_ACK, 1001, 11, 0, 512);
+    assert_int_equal(judge("urgent", &b, &o), TS_PROBE_PASS);
+    handshake(&b, none);
+    seg(&b, 0.02, true, TS_TH_PSH | TS_TH_URG | TS_TH_ACK, 1, 1001, 10, 512);
+    seg(&b, 0.03, false, TS_TH_ACK, 1001, 10, 0, 512);
+    assert_int_equal(judge("urgent", &b, &o), TS_PROBE_FAIL);
     /* a second SYN from the port of a connection in TIME-WAIT */
     handshake(&b, none);
     seg(&b, 0.5, true, TS_TH_SYN, 1000000, 0, 0, 65535);
