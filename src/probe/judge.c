@@ -339,6 +339,35 @@ static void j_timewait(const struct probe_obs *o, const struct ts_probe_cfg *cfg
     }
 }
 
+/* after a RST to the TIME-WAIT connection, a SYN from the same port below
+ * the old numbers: a SYN+ACK if TIME-WAIT ended, an ACK if it lasts */
+static void j_twrst(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
+                    struct ts_probe_outcome *out)
+{
+    (void)cfg;
+    const struct probe_seg *syn2 = NULL;
+    for (size_t i = 0, n = 0; i < o->n && !syn2; i++)
+        if (o->v[i].ours && (o->v[i].flags & TS_TH_SYN) && ++n == 2)
+            syn2 = &o->v[i];
+    const struct probe_seg *ans = NULL;
+    for (size_t i = 0; syn2 && i < o->n && !ans; i++)
+        if (!o->v[i].ours && &o->v[i] > syn2)
+            ans = &o->v[i];
+    if (!syn2) {
+        OUT(TS_PROBE_INCONCLUSIVE, "the second SYN was not seen in the capture");
+    } else if (ans && (ans->flags & (TS_TH_SYN | TS_TH_ACK)) == (TS_TH_SYN | TS_TH_ACK)) {
+        OUT(TS_PROBE_PASS, "the RST ended TIME-WAIT: the SYN after it got a SYN+ACK");
+    } else if (ans && (ans->flags & TS_TH_ACK) && !(ans->flags & TS_TH_RST)) {
+        snprintf(out->variant, sizeof out->variant, "rfc1337");
+        OUT(TS_PROBE_VARIANT, "the RST was ignored, TIME-WAIT kept (RFC 1337's fix): the SYN "
+                              "after it got an ACK of the old connection");
+    } else if (ans && (ans->flags & TS_TH_RST)) {
+        OUT(TS_PROBE_FAIL, "the SYN after the RST got a RST");
+    } else {
+        OUT(TS_PROBE_FAIL, "no answer to a SYN after the RST in TIME-WAIT");
+    }
+}
+
 static void j_datafin(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
                       struct ts_probe_outcome *out)
 {
@@ -427,7 +456,7 @@ static const struct {
     {"sackok", j_sackok},         {"wscale", j_wscale},       {"mss536", j_mss536},
     {"mssdefault", j_mssdefault}, {"schedule", j_schedule},   {"halfclose", j_halfclose},
     {"datafin", j_datafin},       {"ourfin", j_ourfin},       {"zwp", j_zwp},
-    {"urgent", j_urgent},         {"timewait", j_timewait},
+    {"urgent", j_urgent},         {"timewait", j_timewait},   {"twrst", j_twrst},
 };
 
 bool probe_judge_known(const char *name)

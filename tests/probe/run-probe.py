@@ -75,6 +75,8 @@ EXPECT = {
         # tcp_timewait_input(): a SYN outside the window is acknowledged,
         # TIME-WAIT kept (one inside it is reset)
         "time-wait-syn": "~ack",
+        # "RFC 1337: in TIME_WAIT, ignore RST" (tcp_timewait_input())
+        "time-wait-rst": "~rfc1337",
     },
     "slirp": {
         # libslirp 4.7 is 4.4BSD's TCP: no SACK, timestamps or window
@@ -186,10 +188,12 @@ def nft_tables(ns):
 
 
 work = tempfile.mkdtemp(prefix="tsprobe")
+lwip_pid = -1
 try:
     runs = 1 if once else 2
     with stacks.linux(tag + "4", family=4) as lx4, stacks.linux(tag + "6", family=6) as lx6, \
             stacks.slirp(tag) as sl, lwip_peer(f"tkw{tag}", lwip_exe) as lw:
+        lwip_pid = lw["pid"]
         todo = {
             "linux": (lx4["ns"], lx4["addr"]),
             "linux6": (lx6["ns"], lx6["addr"]),
@@ -280,5 +284,6 @@ finally:
 
 left = sh("ip", "netns", "list").stdout
 check(f"tk{tag}" not in left and f"tkw{tag}" not in left, "no namespace left", left)
-check(sh("pgrep", "-x", "lwip-echo").returncode != 0, "no lwip-echo left")
+check(not os.path.exists(f"/proc/{lwip_pid}/cmdline") or
+      b"lwip-echo" not in open(f"/proc/{lwip_pid}/cmdline", "rb").read(), "no lwip-echo left")
 sys.exit(1 if bad else 0)

@@ -21,7 +21,7 @@ static void test_battery(void **state)
 {
     (void)state;
     size_t n = ts_probe_count();
-    assert_true(n >= 30);
+    assert_true(n >= 31);
     struct ts_script_run_cfg cfg = {.tolerance_usecs = -1};
     cfg.peer.family = 4;
     cfg.peer.a[0] = 198, cfg.peer.a[1] = 18, cfg.peer.a[2] = 10, cfg.peer.a[3] = 2;
@@ -300,6 +300,17 @@ static void test_judge_close(void **state)
     handshake(&b, none);
     seg(&b, 0.5, true, TS_TH_SYN, 1000000, 0, 0, 65535);
     assert_int_equal(judge("timewait", &b, &o), TS_PROBE_FAIL);
+    /* a RST in TIME-WAIT, then a SYN below the old numbers */
+    handshake(&b, none);
+    seg(&b, 0.5, true, TS_TH_RST, 2, 0, 0, 0);
+    seg(&b, 0.6, true, TS_TH_SYN, 0, 0, 0, 65535);
+    seg(&b, 0.6005, false, TS_TH_SYN | TS_TH_ACK, 7000, 1, 0, 65535);
+    assert_int_equal(judge("twrst", &b, &o), TS_PROBE_PASS);
+    b.v[b.o.n - 1].flags = TS_TH_ACK;
+    assert_int_equal(judge("twrst", &b, &o), TS_PROBE_VARIANT);
+    assert_string_equal(o.variant, "rfc1337");
+    b.o.n--;
+    assert_int_equal(judge("twrst", &b, &o), TS_PROBE_FAIL);
 }
 
 static void test_judge_zero_window(void **state)
