@@ -249,12 +249,13 @@ static int diff(int argc, char **argv, int first)
         return cli_fail(C, NULL, "out of memory");
     for (int i = 0; i < n && !status; i++) {
         const char *path = argv[first + i];
-        cols[i].res = calloc(np, sizeof *cols[i].res);
+        cols[i].res = calloc(np ? np : 1, sizeof *cols[i].res);
         const char *base = strrchr(path, '/');
         cols[i].label = base ? base + 1 : path;
         FILE *f = fopen(path, "r");
         if (!cols[i].res || !f) {
-            status = cli_fail(C, "--diff", "%s: %s", path, f ? "out of memory" : strerror(errno));
+            cli_fail(C, "--diff", "%s: %s", path, f ? "out of memory" : strerror(errno));
+            status = CLI_USAGE;
             if (f)
                 fclose(f);
             break;
@@ -278,9 +279,10 @@ static int diff(int argc, char **argv, int first)
                 }
         }
         fclose(f);
-        if (!got)
-            status = cli_fail(C, "--diff", "%s: no probe results in it (tcpshake probe --json)",
-                              path);
+        if (!got) {
+            cli_fail(C, "--diff", "%s: no probe results in it (tcpshake probe --json)", path);
+            status = CLI_USAGE;
+        }
     }
     if (!status) {
         char row[4096];

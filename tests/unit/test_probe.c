@@ -37,8 +37,10 @@ static void test_battery(void **state)
             assert_non_null(text);
             struct ts_script_err err;
             struct ts_script *s = ts_script_parse_string(p->name, text, strlen(text), &err);
-            if (!s)
+            if (!s) {
                 fail_msg("%s section %zu: %s", p->name, k, err.text);
+                return;
+            }
             if (ts_script_check_cfg(s, &cfg, &err) < 0)
                 fail_msg("%s section %zu cannot run against a host: %s", p->name, k, err.text);
             assert_true(s->nevents > 0);
