@@ -116,7 +116,7 @@ _tcpshake()
             return
             ;;
         probe)
-            opts='--list --only --close-port --closed-port --rate --late-usecs -6
+            opts='--list --only --long --close-port --closed-port --rate --late-usecs -6
                 -v --verbose -w --tap --json --diff -h --help'
             case $prev in
                 -w) _filedir -d; return ;;

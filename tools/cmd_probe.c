@@ -38,6 +38,8 @@ static void usage(FILE *f)
           "every probe.  docs/probe.md has the battery.\n"
           "  --list              the battery: each probe, its RFC and what it asks\n"
           "  --only NAME,...     run these probes only\n"
+          "  --long              also the probes that take minutes (synack-giveup:\n"
+          "                      90 s)\n"
           "  --close-port N      a port of the host whose service closes as soon as it\n"
           "                      accepts (default: none; the probes needing one are\n"
           "                      inconclusive)\n"
@@ -60,7 +62,7 @@ static void usage(FILE *f)
           f);
 }
 
-enum { O_LIST = 256, O_ONLY, O_CLOSE, O_CLOSED, O_RATE, O_LATE, O_TAP, O_JSON, O_DIFF };
+enum { O_LIST = 256, O_ONLY, O_CLOSE, O_CLOSED, O_RATE, O_LATE, O_TAP, O_JSON, O_DIFF, O_LONG };
 
 static volatile sig_atomic_t stop_flag;
 
@@ -194,10 +196,11 @@ static int list(void)
 {
     for (size_t i = 0; i < ts_probe_count(); i++) {
         const struct ts_probe_info *p = ts_probe_get(i);
-        printf("%-22s %s\n%-22s %s%s\n", p->name, p->title, "", p->rfc,
+        printf("%-22s %s\n%-22s %s%s%s\n", p->name, p->title, "", p->rfc,
                p->port == TS_PROBE_CLOSE    ? " (needs --close-port)"
                : p->port == TS_PROBE_CLOSED ? " (to the closed port)"
-                                            : "");
+                                            : "",
+               p->long_run ? " (only with --long or --only)" : "");
         for (size_t k = 0; k < p->nvariants; k++)
             printf("%-22s variant %s\n", "", p->variants[k]);
     }
@@ -327,6 +330,7 @@ int cmd_probe(int argc, char **argv)
     static const struct option longopts[] = {
         {"list", no_argument, NULL, O_LIST},
         {"only", required_argument, NULL, O_ONLY},
+        {"long", no_argument, NULL, O_LONG},
         {"close-port", required_argument, NULL, O_CLOSE},
         {"closed-port", required_argument, NULL, O_CLOSED},
         {"rate", required_argument, NULL, O_RATE},
@@ -340,7 +344,7 @@ int cmd_probe(int argc, char **argv)
     };
     struct ts_probe_cfg cfg = {0};
     bool json = false, tap = false, verbose = false, six = false, do_list = false,
-         do_diff = false;
+         do_diff = false, long_too = false;
     const char *only = NULL, *dir = NULL;
     uint64_t v;
     char e[256];
@@ -351,6 +355,7 @@ int cmd_probe(int argc, char **argv)
         switch (ch) {
         case O_LIST: do_list = true; break;
         case O_ONLY: only = optarg; break;
+        case O_LONG: long_too = true; break;
         case O_CLOSE:
         case O_CLOSED:
             if (cli_uint(C, ch == O_CLOSE ? "--close-port" : "--closed-port", optarg, 1, 65535,
@@ -421,7 +426,7 @@ int cmd_probe(int argc, char **argv)
         return cli_fail(C, NULL, "out of memory");
     }
     for (size_t i = 0; i < np; i++)
-        want[i] = only == NULL;
+        want[i] = only == NULL && (long_too || !ts_probe_get(i)->long_run);
     for (const char *s = only; s && *s;) {
         size_t n = strcspn(s, ",");
         char name[64];

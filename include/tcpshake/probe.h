@@ -45,6 +45,7 @@ struct ts_probe_info {
     const char *judge; /* what the stack sent is also judged by this (NULL: the script alone) */
     double wait_s;     /* how long a `*` segment is waited for (0: 10 s) */
     bool same_tuple;   /* a second connection reuses the first's source port */
+    bool long_run;     /* takes minutes: run only when asked for (--long) */
     size_t nvariants;
     const char *const *variants; /* "accept: the RST is taken ..." */
     const char *text;            /* the whole file */

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-KEYS = ("title", "rfc", "port", "judge", "wait", "pass", "tuple")
+KEYS = ("title", "rfc", "port", "judge", "wait", "pass", "tuple", "long")
 PORTS = {"service": "TS_PROBE_SERVICE", "close": "TS_PROBE_CLOSE", "closed": "TS_PROBE_CLOSED"}
 
 
@@ -68,6 +68,8 @@ def read(path):
     if port not in PORTS:
         die(path, 1, f"port is service, close or closed, not '{port}'")
     wait = float(meta.get("wait", "0"))
+    if meta.get("long", "no") not in ("no", "yes"):
+        die(path, 1, "long is yes or no")
     if meta.get("tuple", "new") not in ("new", "same"):
         die(path, 1, "tuple is new or same")
     return name, meta, variants, PORTS[port], wait, text
@@ -100,6 +102,7 @@ def main():
         parts.append(f"        .judge = {judge},")
         parts.append(f"        .wait_s = {wait!r},")
         parts.append(f"        .same_tuple = {'true' if meta.get('tuple') == 'same' else 'false'},")
+        parts.append(f"        .long_run = {'true' if meta.get('long') == 'yes' else 'false'},")
         parts.append(f"        .nvariants = {len(variants)},")
         parts.append(f"        .variants = v{i},")
         parts.append(f"        .text = {cstr(text)},")

@@ -304,6 +304,61 @@ static void j_ourfin(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
     }
 }
 
+/* every SYN+ACK the host sent without our ACK, and what ended it */
+static void j_giveup(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
+                     struct ts_probe_outcome *out)
+{
+    (void)cfg;
+    double t0 = -1, last = -1, rst = -1, end = -1, prev_gap = 0, capped = 0;
+    size_t n = 0;
+    char iv[256] = "";
+    size_t u = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        const struct probe_seg *s = &o->v[i];
+        if (s->ours) {
+            if (s->flags & TS_TH_RST)
+                end = s->t; /* our RST at the end of the watch */
+            continue;
+        }
+        if (end >= 0)
+            break;
+        if ((s->flags & (TS_TH_SYN | TS_TH_ACK)) == (TS_TH_SYN | TS_TH_ACK)) {
+            if (t0 < 0) {
+                t0 = last = s->t;
+                continue;
+            }
+            n++;
+            /* RFC 6298 §2.5: the timer doubles, and a ceiling on it is at
+             * least 60 s */
+            double gap = s->t - last;
+            if (n > 1 && gap < prev_gap * 1.5 && gap < 59.0 && !capped)
+                capped = gap;
+            prev_gap = gap;
+            if (u < sizeof iv)
+                u += (size_t)snprintf(iv + u, sizeof iv - u, "%s%.1f", n > 1 ? ", " : "",
+                                      s->t - t0);
+            last = s->t;
+        } else if ((s->flags & TS_TH_RST) && rst < 0) {
+            rst = s->t;
+        }
+    }
+    if (n == 0) {
+        OUT(TS_PROBE_FAIL, "the SYN+ACK was never sent again (RFC 9293 §3.8.1: a segment "
+                           "not acknowledged is retransmitted)");
+    } else if (capped > 0) {
+        OUT(TS_PROBE_FAIL, "sent again %zu times (at %s s): the back-off stops at %.1f s, "
+                           "where RFC 6298 §2.5 lets a ceiling be no less than 60 s",
+            n, iv, capped);
+    } else if (rst >= 0) {
+        OUT(TS_PROBE_PASS, "sent again %zu time%s (at %s s), then a RST at %.1f s", n,
+            n == 1 ? "" : "s", iv, rst - t0);
+    } else {
+        OUT(TS_PROBE_PASS, "sent again %zu time%s (at %s s), then nothing (the last %.1f s "
+                           "before our RST)",
+            n, n == 1 ? "" : "s", iv, (end >= 0 ? end : last) - last);
+    }
+}
+
 /* the host's answer to our second SYN (same port, the stack in TIME-WAIT) */
 static void j_timewait(const struct probe_obs *o, const struct ts_probe_cfg *cfg,
                        struct ts_probe_outcome *out)
@@ -457,6 +512,7 @@ static const struct {
     {"mssdefault", j_mssdefault}, {"schedule", j_schedule},   {"halfclose", j_halfclose},
     {"datafin", j_datafin},       {"ourfin", j_ourfin},       {"zwp", j_zwp},
     {"urgent", j_urgent},         {"timewait", j_timewait},   {"twrst", j_twrst},
+    {"giveup", j_giveup},
 };
 
 bool probe_judge_known(const char *name)

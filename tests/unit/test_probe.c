@@ -224,6 +224,28 @@ static void test_judge_schedule(void **state)
     seg(&b, 2.0, false, TS_TH_SYN | TS_TH_ACK, 1000, 1, 0, 65535);
     assert_int_equal(judge("schedule", &b, &o), TS_PROBE_FAIL);
     assert_non_null(strstr(o.why, "no back-off"));
+    /* synack-giveup: every retransmission until the stack gives up */
+    handshake(&b, none);
+    b.o.n = 2; /* our SYN, its SYN+ACK: no ACK of ours */
+    seg(&b, 1.0, false, TS_TH_SYN | TS_TH_ACK, 1000, 1, 0, 65535);
+    seg(&b, 3.0, false, TS_TH_SYN | TS_TH_ACK, 1000, 1, 0, 65535);
+    seg(&b, 7.0, false, TS_TH_SYN | TS_TH_ACK, 1000, 1, 0, 65535);
+    seg(&b, 90.0, true, TS_TH_RST, 1, 0, 0, 0);
+    assert_int_equal(judge("giveup", &b, &o), TS_PROBE_PASS);
+    assert_non_null(strstr(o.why, "3 times"));
+    /* a ceiling of 12 s (4.4BSD's TCPTV_REXMTMAX in slirp): under RFC
+     * 6298's 60 s */
+    handshake(&b, none);
+    b.o.n = 2;
+    seg(&b, 6.0, false, TS_TH_SYN | TS_TH_ACK, 1000, 1, 0, 65535);
+    seg(&b, 18.0, false, TS_TH_SYN | TS_TH_ACK, 1000, 1, 0, 65535);
+    seg(&b, 30.0, false, TS_TH_SYN | TS_TH_ACK, 1000, 1, 0, 65535);
+    seg(&b, 39.0, false, TS_TH_RST | TS_TH_ACK, 1001, 1, 0, 65535);
+    assert_int_equal(judge("giveup", &b, &o), TS_PROBE_FAIL);
+    assert_non_null(strstr(o.why, "12.0 s"));
+    handshake(&b, none);
+    b.o.n = 2;
+    assert_int_equal(judge("giveup", &b, &o), TS_PROBE_FAIL);
     handshake(&b, none); /* a FIN's: the FIN counts, not the SYN+ACK */
     seg(&b, 0.1, false, TS_TH_FIN | TS_TH_ACK, 1001, 1, 0, 512);
     seg(&b, 0.3, false, TS_TH_FIN | TS_TH_ACK, 1001, 1, 0, 512);
