@@ -1,6 +1,8 @@
 /* The shared option layer: see cli.h. */
 #include "cli.h"
 
+#include "tcpshake/craft.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -24,15 +26,12 @@ int cli_fail(const char *cmd, const char *opt, const char *fmt, ...)
 int cli_uint(const char *cmd, const char *opt, const char *text, uint64_t min, uint64_t max,
              uint64_t *v)
 {
-    char *end;
-    errno = 0;
-    /* strtoull would take "-1" as 2^64-1 and skip leading blanks */
-    if (*text >= '0' && *text <= '9') {
-        unsigned long long n = strtoull(text, &end, 0);
-        if (!errno && !*end && n >= min && n <= max) {
-            *v = n;
-            return 0;
-        }
+    char why[128];
+    uint64_t n;
+    /* the library's parser: decimal or 0x, no octal, no sign, no blanks */
+    if (ts_craft_parse_uint(text, max, &n, why, sizeof why) == 0 && n >= min) {
+        *v = n;
+        return 0;
     }
     cli_fail(cmd, opt, "'%s' is not a number from %llu to %llu", text, (unsigned long long)min,
              (unsigned long long)max);

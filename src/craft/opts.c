@@ -189,21 +189,15 @@ int ts_craft_opts_pad(const struct ts_craft_opts *o, uint8_t *out)
 static int parse_u32(const char *s, const char *end, uint64_t max,
                      uint64_t *out)
 {
-    char buf[24];
-    char *e;
+    char buf[24], why[8];
     size_t n = (size_t)(end - s);
-    unsigned long long v;
 
-    if (n == 0 || n >= sizeof(buf) || s[0] == '-' || s[0] == '+')
+    if (n == 0 || n >= sizeof(buf))
         return -1;
     memcpy(buf, s, n);
     buf[n] = '\0';
-    errno = 0;
-    v = strtoull(buf, &e, 0);
-    if (errno || *e || v > max)
-        return -1;
-    *out = v;
-    return 0;
+    /* the one number parser of every option (decimal or 0x) */
+    return ts_craft_parse_uint(buf, max, out, why, sizeof why);
 }
 
 

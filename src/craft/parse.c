@@ -4,7 +4,9 @@
  * it could not take.  Names are never resolved: no DNS behind the user's back.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +19,16 @@ int ts_craft_parse_uint(const char *text, uint64_t max, uint64_t *out,
 {
     char *end;
     unsigned long long v;
+    /* decimal, or hexadecimal after 0x: never octal (strtoull's base 0
+     * reads 010 as 8), never a sign or leading blanks (strtoull skips
+     * them and takes -1 as 2^64 - 1) */
+    bool hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+    const char *digits = hex ? text + 2 : text;
 
     errno = 0;
-    if (*text == '\0' || *text == '-' || *text == '+' || *text == ' ')
+    if (!(hex ? isxdigit((unsigned char)*digits) : isdigit((unsigned char)*digits)))
         goto bad;
-    v = strtoull(text, &end, 0);
+    v = strtoull(digits, &end, hex ? 16 : 10);
     if (errno || *end || v > max)
         goto bad;
     *out = v;

@@ -95,6 +95,20 @@ for cmd, args, opt, why in cases:
     check(f"{cmd} {' '.join(args)}: '{want}...', exit 2",
           rc == 2 and err.startswith(want) and err.count("\n") == 1, (rc, err))
 
+# one number parser (issue 15 item 7): decimal or 0x, never octal (010 was
+# read as 8 and 08 refused), no leading blanks
+dst = ["--dst", "198.18.0.2:80", "--src", "198.18.0.1:1000", "--dry-run"]
+for args, want in ((["--seq", "010"], "seq 10 "), (["--seq", "08"], "seq 8 "),
+                   (["--seq", "0x10"], "seq 16 "), (["--win", "010"], "win 10 "),
+                   (["--opt", "mss=010"], "[mss 10]"), (["--opt", "mss=0x10"], "[mss 16]")):
+    rc, out, err = run("craft", "syn", *dst, *args)
+    check(f"craft {' '.join(args)}: '{want.strip()}'", rc == 0 and want in out, (rc, out, err))
+for args, opt in ((["--seq", " 5"], "--seq"), (["--seq", "0x"], "--seq"),
+                  (["--ttl", " 64"], "--ttl")):
+    rc, out, err = run("craft", "syn", *dst, *args)
+    check(f"craft {' '.join(args)!r}: refused", rc == 2 and f"craft: {opt}: " in err,
+          (rc, out, err))
+
 # fractions of a second: accepted by trace as by connect
 cap = f"{SRC}/captures/client-close.pcap"
 rc, out, err = run("trace", "-r", cap, "--time-wait", "0.5", "--idle", "2.5", "--summary")
