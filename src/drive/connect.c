@@ -135,6 +135,7 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
                  "not held by another session): give --sport", count);
         return -1;
     }
+    ts_drive_mark_ports(hold, base, count);
     bracket(&local, la, sizeof la);
     bracket(&cfg->remote, ra, sizeof ra);
     if (count == 1)
@@ -229,6 +230,7 @@ int ts_drive_connect(const struct ts_drive_cfg *cfg, struct ts_drive_result *res
     }
     free(s.hs_samples);
     ts_drive_close_report(&s, res, err, errlen);
+    ts_drive_mark_ports(hold, base, count);
     ts_drive_release_ports(hold);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "env.h"
@@ -224,6 +225,43 @@ static int lock_file(void)
     return -1;
 }
 
+/* Past its lock bytes the lock file holds each port's last use: one
+ * 32-bit CLOCK_BOOTTIME second (plus one; 0: never) at USE_AT + 4 * port,
+ * written only by the holder of the port's lock.  /run is emptied at boot;
+ * a stamp from the future (a file that outlived a boot) counts as never. */
+#define USE_AT 65536u
+
+static uint32_t boot_secs(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_BOOTTIME, &t) < 0)
+        return 0;
+    return (uint32_t)t.tv_sec + 1;
+}
+
+static bool stamp_recent(uint32_t stamp, uint32_t now)
+{
+    return stamp && now && stamp <= now && now - stamp < TS_DRIVE_PORT_QUIET_SECS;
+}
+
+void ts_drive_mark_ports(int hold, uint16_t base, unsigned n)
+{
+    uint32_t now = boot_secs();
+    if (hold < 0 || !now)
+        return;
+    for (unsigned p = base; p < (unsigned)base + n && p < 65536; p++)
+        (void)!pwrite(hold, &now, sizeof now, (off_t)(USE_AT + 4u * p));
+}
+
+bool ts_drive_port_quiet(int hold, uint16_t port)
+{
+    uint32_t stamp = 0;
+    if (hold < 0 || pread(hold, &stamp, sizeof stamp, (off_t)(USE_AT + 4u * port)) !=
+                        (ssize_t)sizeof stamp)
+        return true;
+    return !stamp_recent(stamp, boot_secs());
+}
+
 static bool take(int fd, unsigned base, unsigned n)
 {
     struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
@@ -266,19 +304,38 @@ int ts_drive_reserve_ports(struct ts_craft_rng *rng, unsigned n, uint16_t *base,
         return -1;
 
     int fd = lock_file();
+    /* ports used within the quiet time are a peer's TIME-WAIT (or a
+     * connection it still holds): a SYN from one would meet that
+     * connection, not a listener (lwIP answers it with an ACK) */
+    uint8_t quiet_only[65536 / 8];
+    memcpy(quiet_only, used, sizeof used);
+    if (fd >= 0) {
+        uint32_t now = boot_secs(), st[1024];
+        for (unsigned p0 = 0; p0 < 65536; p0 += 1024) {
+            ssize_t got = pread(fd, st, sizeof st, (off_t)(USE_AT + 4u * p0));
+            if (got <= 0)
+                break;
+            for (unsigned k = 0; k < (unsigned)got / 4; k++)
+                if (stamp_recent(st[k], now))
+                    quiet_only[(p0 + k) / 8] |= (uint8_t)(1u << ((p0 + k) % 8));
+        }
+    }
     ts_craft_rng_u32(rng, &v);
     /* from a random base in the first stretch, every base in turn (wrapping
-     * round within it), then the second stretch the same way */
-    for (unsigned i = 0; i < nr; i++) {
-        unsigned span = r[i].last - r[i].first + 1;
-        unsigned start = v % span;
-        for (unsigned j = 0; j < span; j++) {
-            unsigned b = r[i].first + (start + j) % span;
-            if (!block_free(used, b, n) || !take(fd, b, n))
-                continue;
-            *base = (uint16_t)b;
-            *hold = fd;
-            return 0;
+     * round within it), then the second stretch the same way; first among
+     * blocks of quiet ports, then among any */
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < nr; i++) {
+            unsigned span = r[i].last - r[i].first + 1;
+            unsigned start = v % span;
+            for (unsigned j = 0; j < span; j++) {
+                unsigned b = r[i].first + (start + j) % span;
+                if (!block_free(pass ? used : quiet_only, b, n) || !take(fd, b, n))
+                    continue;
+                *base = (uint16_t)b;
+                *hold = fd;
+                return 0;
+            }
         }
     }
     if (fd >= 0)

@@ -38,6 +38,16 @@ int ts_drive_reserve_ports(struct ts_craft_rng *rng, unsigned n, uint16_t *base,
                            int *hold);
 void ts_drive_release_ports(int hold);
 
+/* A port's last use, for the blocks drawn after it: a SYN from a port that
+ * a peer may still hold in TIME-WAIT (2 MSL, RFC 9293 §3.4.2: 4 minutes)
+ * meets that old connection, not the listener.  ts_drive_reserve_ports
+ * draws from ports quiet for TS_DRIVE_PORT_QUIET_SECS first.  mark: ports
+ * base..base+n-1 used now (ports of hold's block only); quiet: not used
+ * within that time (true without a lock file). */
+#define TS_DRIVE_PORT_QUIET_SECS 240u
+void ts_drive_mark_ports(int hold, uint16_t base, unsigned n);
+bool ts_drive_port_quiet(int hold, uint16_t port);
+
 /* dsess_close, and a guard that could not be removed is always said: with
  * outcome OK it becomes FAILED with that message; otherwise the message is
  * added to err's, whatever the session's own outcome was. */

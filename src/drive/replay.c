@@ -367,6 +367,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
                  "ephemeral range: give --sport");
         goto out;
     }
+    ts_drive_mark_ports(hold, lport, 1);
     ts_addr_str(&local, l0, sizeof l0);
     ts_addr_str(&cfg.remote, r0, sizeof r0);
     snprintf(filter, sizeof filter,
@@ -491,6 +492,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     tcb_release(&t);
     ts_drive_close_report(&s, res, err, errlen);
 out:
+    ts_drive_mark_ports(hold, lport, 1);
     ts_drive_release_ports(hold);
     free(r.cdata);
     free(r.sdata);

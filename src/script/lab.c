@@ -374,8 +374,38 @@ fail:
     return -1;
 }
 
+void ts_lab_use_port(struct ts_lab *L, uint16_t port)
+{
+    unsigned i = (unsigned)(port - L->port_lo);
+    if (port < L->port_lo || i >= L->nports || i >= 64)
+        return;
+    L->ports_used |= 1ull << i;
+    ts_drive_mark_ports(L->port_hold, port, 1);
+}
+
+uint16_t ts_lab_take_port(struct ts_lab *L, unsigned *next)
+{
+    unsigned n = L->nports - 1, k = *next;
+    for (unsigned tries = 0; tries < n; tries++) {
+        uint16_t p = (uint16_t)(L->port_lo + 1 + (k + tries) % n);
+        if (ts_drive_port_quiet(L->port_hold, p)) {
+            *next = k + tries + 1;
+            ts_lab_use_port(L, p);
+            return p;
+        }
+    }
+    uint16_t p = (uint16_t)(L->port_lo + 1 + k % n);
+    *next = k + 1;
+    ts_lab_use_port(L, p);
+    return p;
+}
+
 void ts_lab_close(struct ts_lab *L)
 {
+    for (unsigned i = 0; i < L->nports && i < 64; i++)
+        if (L->ports_used & (1ull << i))
+            ts_drive_mark_ports(L->port_hold, (uint16_t)(L->port_lo + i), 1);
+    L->ports_used = 0;
     if (L->guard) {
         char e[200];
         if (ts_guard_remove(L->guard, e, sizeof e) < 0)

@@ -46,6 +46,7 @@ struct ts_lab {
     struct guard *guard;
     int port_hold;           /* ts_drive_reserve_ports's lock, or -1 */
     uint16_t port_lo, nports; /* our source ports: port_lo..port_lo+nports-1 */
+    uint64_t ports_used;     /* bit i: port_lo + i was used */
     char ifname[64];         /* the capture's interface */
     char close_err[256];     /* ts_lab_close: what it could not undo, or "" */
 };
@@ -72,6 +73,14 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
  * all undone. */
 int ts_lab_open_peer(struct ts_lab *L, const struct ts_addr *peer, uint16_t port, char *err,
                      size_t errlen);
+
+/* --peer: a source port used (marked for later runs, again at close, so
+ * that their blocks keep clear of a peer's TIME-WAIT); take: the next port
+ * for a connection after *next in turn (port_lo is the round-trip probe's),
+ * ports used within TS_DRIVE_PORT_QUIET_SECS skipped while a quiet one is
+ * left, and used. */
+void ts_lab_use_port(struct ts_lab *L, uint16_t port);
+uint16_t ts_lab_take_port(struct ts_lab *L, unsigned *next);
 
 /* Undo it all; safe on a lab that failed to open or was closed. */
 void ts_lab_close(struct ts_lab *L);

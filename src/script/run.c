@@ -567,11 +567,8 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
         if (r->peer) {
             /* port_lo is the probe's; a new connection never reuses the
              * four-tuple of an earlier one while ports last */
-            if (!r->cfg->peer_same_port || !r->next_pport) {
-                r->rport =
-                    (uint16_t)(r->lab.port_lo + 1 + r->next_pport % (r->lab.nports - 1));
-                r->next_pport++;
-            }
+            if (!r->cfg->peer_same_port || !r->next_pport)
+                r->rport = ts_lab_take_port(&r->lab, &r->next_pport);
             struct pconn *c = pconn_of(r, r->rport);
             if (c) {
                 memset(c, 0, sizeof *c);
@@ -1097,6 +1094,12 @@ static int do_outbound(struct run *r, const struct ts_script_event *ev, int64_t 
                               "before the capture; turn them off there: ethtool -K %s gro off "
                               "lro off)\n",
                            r->lab.mtu, r->lab.ifname, r->lab.ifname);
+            if (d && r->peer && r->st == C_PASSIVE_SYN_RCVD && (p->flags & TS_SCRIPT_SYN) &&
+                !(seg.flags & (TS_TH_SYN | TS_TH_RST)) && (seg.flags & TS_TH_ACK))
+                add_detail(r, "  (an ACK for our SYN: the host still holds a connection from our "
+                              "port %u, an earlier connection's TIME-WAIT or one never closed, and "
+                              "answers in it, not as the listener)\n",
+                           (unsigned)r->rport);
             if (d) {
                 if (r->non_fatal) {
                     r->res->warnings++;
@@ -1548,6 +1551,7 @@ static int probe_rtt(struct run *r)
             break;
         }
         uint64_t t0 = ts_inject_now_ns();
+        ts_lab_use_port(&r->lab, r->lab.port_lo);
         if ((rc = send_plain(r, &seg)) < 0)
             break;
         uint64_t until = t0 + 1000000000ull;
