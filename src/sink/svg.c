@@ -239,10 +239,52 @@ static enum klass klass_of(int role)
 
 /* ---- writing ------------------------------------------------------------------- */
 
-/* XML text: escape the five specials; drop other control bytes */
+/* Bytes of one well-formed UTF-8 character at s that XML may hold (RFC
+ * 3629: no overlong form, no surrogate, at most U+10FFFF; not U+FFFE or
+ * U+FFFF), or 0. */
+static size_t utf8_char(const unsigned char *s)
+{
+    uint32_t c;
+    size_t n;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        n = 2;
+        c = s[0] & 0x1fu;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        n = 3;
+        c = s[0] & 0x0fu;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        n = 4;
+        c = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) /* also the string's end */
+            return 0;
+        c = c << 6 | (s[i] & 0x3fu);
+    }
+    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+        (c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff)
+        return 0;
+    return n;
+}
+
+/* XML text: escape the five specials; drop other control bytes; a byte
+ * that is not UTF-8 (a file name's, say) becomes U+FFFD, so that the SVG
+ * stays well-formed */
 static void put_esc(FILE *f, const char *s)
 {
     for (; *s; s++) {
+        if ((unsigned char)*s >= 0x80) {
+            size_t n = utf8_char((const unsigned char *)s);
+            if (n) {
+                fwrite(s, 1, n, f);
+                s += n - 1;
+            } else {
+                fputs("\xef\xbf\xbd", f);
+            }
+            continue;
+        }
         switch (*s) {
         case '&': fputs("&amp;", f); break;
         case '<': fputs("&lt;", f); break;

@@ -3,7 +3,8 @@
 #
 # The --svg picture of captures/client-close.pcap, end to end:
 #   1. tcpshake writes it (exit 0);
-#   2. it is well-formed XML (xmllint --noout);
+#   2. it is well-formed XML (xmllint --noout), also for a capture whose
+#      file name is not UTF-8;
 #   3. its text names every role of the connection, both endpoints' states
 #      and the verdict (xmllint, on the text nodes only);
 #   4. headless Chromium loads it as an SVG document (--dump-dom shows the
@@ -45,6 +46,16 @@ fail() {
 
 # 2. well-formed
 xmllint --noout "$svg" || fail "xmllint: not well-formed"
+
+# 2b. a file name that is not UTF-8 (issue 15 item 8): the title gets
+# U+FFFD for each bad byte, keeps good UTF-8 as it is, stays well-formed
+odd=$work/$'caf\xc3\xa9-\xff\xc3(-x'.pcap
+cp "$captures/client-close.pcap" "$odd"
+"$tcpshake" trace -r "$odd" --summary --svg "$work/odd.svg" >/dev/null ||
+    fail "tcpshake trace --svg (odd name) exited $?"
+xmllint --noout "$work/odd.svg" || fail "xmllint: the SVG of a non-UTF-8 file name is not well-formed"
+grep -qF -- $'caf\xc3\xa9-\xef\xbf\xbd\xef\xbf\xbd(-x' "$work/odd.svg" ||
+    fail "the non-UTF-8 file name is not in the title with U+FFFD for its bad bytes"
 
 # 3. its text
 text=$(xmllint --xpath '//*[local-name()="text"]/text()' "$svg") ||
