@@ -446,6 +446,8 @@ static int parse_check(struct ts_drive_cli *c, bool want4, bool want6)
 
     if (want4 && want6)
         return fail(c, "-4 and -6 exclude each other");
+    if (g->syn.mss && g->syn.no_mss)
+        return fail(c, "--mss and --no-mss exclude each other");
     /* the window field has 16 bits; more needs window scaling (whichever
      * option came first) */
     if (g->win > 65535 && !g->syn.wscale)

@@ -43,6 +43,7 @@ struct ts_craft_cli {
     enum seg_type type;
     struct ts_craft_seg seg;          /* the template; random fields per segment */
     bool src_set, sport_set, seq_set, id_set, flags_set, opt_set, win_set;
+    bool df_given, nodf_given, count_set;
     const char *src_text, *dst_text;
     uint8_t *payload;              /* owned */
     const char *iface;
@@ -78,7 +79,8 @@ static void usage(FILE *f)
 "  --src ADDR[:PORT]   source (default: the route's source address, random port)\n"
 "  --seq N             sequence number, decimal or 0x (default: random)\n"
 "  --ack N             acknowledgment number (default 0)\n"
-"  --flags LIST        syn,ack,fin,rst,psh,urg,ece,cwr or none (default: the type's)\n"
+"  --flags LIST        syn,ack,fin,rst,psh,urg,ece,cwr or none, or letters as\n"
+"                      SA, S., FPA (default: the type's)\n"
 "  --win N             window, unscaled (default 64240; rst: 0)\n"
 "  --urp N             urgent pointer (default 0)\n"
 "  --opt LIST          TCP options: mss=N,wscale=N,sackok,sack=L-R[:L-R],\n"
@@ -100,7 +102,8 @@ static void usage(FILE *f)
 "  --mark N            SO_MARK of the socket (default: none)\n"
 "  -c, --count N       segments to send, 0 = until ^C (default 1)\n"
 "  --rate PPS          segments per second (default: no pacing)\n"
-"  --flood             as fast as possible, batched; implies -q\n"
+"  --flood             as fast as possible, batched, until ^C unless -c\n"
+"                      is given; implies -q\n"
 "  -Z USER             drop privileges to USER once the socket is open\n"
 "output:\n"
 "  -w OUT.pcap         write the frames to a pcap file, send nothing ('-' = stdout)\n"
@@ -234,8 +237,11 @@ static int parse_option(struct ts_craft_cli *c, int ch, char **argv, bool *have_
         c->seg.ip_id = (uint16_t)v;
         c->id_set = true;
         break;
-    case O_DF: c->seg.df = true; break;
-    case O_NODF: c->seg.df = false; break;
+    case O_DF: c->seg.df = c->df_given = true; break;
+    case O_NODF:
+        c->seg.df = false;
+        c->nodf_given = true;
+        break;
     case O_BADCK: c->seg.bad_cksum = true; break;
     case 'i': c->iface = optarg; break;
     case O_DSTMAC:
@@ -251,6 +257,7 @@ static int parse_option(struct ts_craft_cli *c, int ch, char **argv, bool *have_
     case 'c':
         if (num("c", optarg, UINT64_MAX, &c->count) < 0)
             return EXIT_NOTHING;
+        c->count_set = true;
         break;
     case O_RATE: {
         char *end;
@@ -313,6 +320,16 @@ static int check_and_default(struct ts_craft_cli *c)
         return fail("--dst ADDR:PORT is required");
     if (c->rate > 0 && c->flood)
         return fail("--rate and --flood exclude each other");
+    if (c->df_given && c->nodf_given)
+        return fail("--df and --no-df exclude each other");
+    if (c->dry_run && c->wfile)
+        return fail("--dry-run and -w exclude each other (-w sends nothing either)");
+    if (c->flood && !c->count_set)
+        c->count = 0; /* as hping3's --flood: until interrupted */
+    if (c->count == 0 && (c->wfile || c->dry_run))
+        return fail(c->wfile ? "-w with --count 0 would write without end: give a count"
+                             : "--dry-run with --count 0 would print without end: give a "
+                               "count");
     if ((c->dst_mac_set || c->src_mac_set) && !c->iface)
         return fail("--dst-mac and --src-mac need -i IFACE");
     if (c->type == T_DATA && c->seg.payload_len == 0)

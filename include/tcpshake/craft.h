@@ -111,7 +111,9 @@ TS_API uint32_t ts_craft_seg_ip_hlen(const struct ts_craft_seg *s);
 TS_API uint32_t ts_craft_seg_ip_len(const struct ts_craft_seg *s);
 
 /* Flag names: "syn", "ack", "fin", "rst", "psh", "urg", "ece", "cwr".
- * Parse a comma-separated list ("syn,ack"; "none" or "" for no flags). */
+ * Parse a comma-separated list ("syn,ack"; "none" or "" for no flags), or
+ * one word of scapy's and tcpdump's letters: F S R P A U E C, '.' for ACK and
+ * W for CWR ("SA", "S.", "FPA"; either case; a letter twice is an error). */
 TS_API int ts_craft_flags_parse(const char *list, uint8_t *flags, char *err,
                                 size_t errlen);
 /* "syn,ack" form into buf ("none" for 0). */

@@ -1,6 +1,7 @@
 /* The plain description of a crafted segment: defaults, lengths, and flag
  * names.  Nothing here touches libnet; session.c turns a ts_craft_seg into bytes.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +49,33 @@ int ts_craft_flags_parse(const char *list, uint8_t *flags, char *err,
         *flags = 0;
         return 0;
     }
+    /* one word of letters, as scapy ("SA", "FA") and tcpdump ("S.", "P.")
+     * write them: F S R P A U E C, '.' for ACK, W (tcpdump's CWR) */
+    if (!strchr(list, ',') && list[strspn(list, "FSRPAUECWfsrpauecw.")] == '\0') {
+        bool name = false;
+        for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+            name = name || strcasecmp(list, flag_names[i].name) == 0;
+        if (!name) {
+            static const char letters[] = "FSRPAUECW.";
+            static const uint8_t bits[] = {TS_TH_FIN, TS_TH_SYN, TS_TH_RST, TS_TH_PSH,
+                                           TS_TH_ACK, TS_TH_URG, TS_TH_ECE, TS_TH_CWR,
+                                           TS_TH_CWR, TS_TH_ACK};
+            for (s = list; *s; s++) {
+                char u = *s >= 'a' && *s <= 'z' ? (char)(*s - 'a' + 'A') : *s;
+                const char *at = strchr(letters, u);
+                if (!at) /* not reached: the strspn above */
+                    return -1;
+                uint8_t b = bits[at - letters];
+                if (f & b) {
+                    snprintf(err, errlen, "tcp flags '%s': '%c' given twice", list, *s);
+                    return -1;
+                }
+                f |= b;
+            }
+            *flags = f;
+            return 0;
+        }
+    }
     for (;;) {
         size_t n = strcspn(s, ",");
         size_t i;
@@ -59,7 +87,8 @@ int ts_craft_flags_parse(const char *list, uint8_t *flags, char *err,
         }
         if (i == sizeof(flag_names) / sizeof(flag_names[0])) {
             snprintf(err, errlen, "tcp flags '%s': unknown flag '%.*s' "
-                     "(syn, ack, fin, rst, psh, urg, ece, cwr)", list, (int)n,
+                     "(syn, ack, fin, rst, psh, urg, ece, cwr; or letters: SA, S., FPA)",
+                     list, (int)n,
                      s);
             return -1;
         }

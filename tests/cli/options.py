@@ -7,7 +7,8 @@
    number, a value out of range, a bad word, a missing value and an unknown
    option, in every command;
 3. seconds take fractions everywhere (trace --time-wait 0.5 used to be
-   refused while connect took it).
+   refused while connect took it);
+4. one number parser, flag letters, options that exclude each other.
 
 usage: options.py TCPSHAKE SRCDIR"""
 import re
@@ -108,6 +109,32 @@ for args, opt in ((["--seq", " 5"], "--seq"), (["--seq", "0x"], "--seq"),
     rc, out, err = run("craft", "syn", *dst, *args)
     check(f"craft {' '.join(args)!r}: refused", rc == 2 and f"craft: {opt}: " in err,
           (rc, out, err))
+
+# scapy's and tcpdump's flag letters (issue 15 item 10) beside the words
+for flags, want in (("SA", "[S.]"), ("S.", "[S.]"), ("fpa", "[FP.]"), ("syn,ack", "[S.]"),
+                    ("R", "[R]"), ("ece", "[E]"), ("EC", "[EW]")):
+    rc, out, err = run("craft", "segment", *dst, "--flags", flags)
+    check(f"craft --flags {flags}: {want}", rc == 0 and want in out, (rc, out, err))
+for flags in ("SS", "SAX", "S,A"):
+    rc, out, err = run("craft", "segment", *dst, "--flags", flags)
+    check(f"craft --flags {flags}: refused", rc == 2 and err.count("\n") == 1, (rc, out, err))
+
+# options that exclude each other are refused, not the last one taken
+# (issue 15 item 14); --count 0 would write -w or --dry-run without end (9)
+nodry = dst[:-1]
+for cmd, args, want in (
+        ("craft", ["syn", *nodry, "--df", "--no-df", "--dry-run"], "--df and --no-df"),
+        ("craft", ["syn", *nodry, "--dry-run", "-w", "/tmp/x.pcap"], "--dry-run and -w"),
+        ("craft", ["syn", *nodry, "-w", "/tmp/x.pcap", "--count", "0"], "-w with --count 0"),
+        ("craft", ["syn", *nodry, "-w", "/tmp/x.pcap", "--flood"], "-w with --count 0"),
+        ("craft", ["syn", *nodry, "--dry-run", "--count", "0"], "--dry-run with --count 0"),
+        ("connect", ["198.18.0.2:80", "--mss", "100", "--no-mss"], "--mss and --no-mss")):
+    rc, out, err = run(cmd, *args)
+    check(f"{cmd} {' '.join(args[-3:])}: refused", rc == 2 and want in err
+          and err.count("\n") == 1, (rc, out, err))
+rc, out, err = run("craft", "syn", *dst, "--flood", "--count", "3")
+check("craft --dry-run --flood --count 3: three segments", rc == 0 and "3 segments built" in out,
+      (rc, out, err))
 
 # fractions of a second: accepted by trace as by connect
 cap = f"{SRC}/captures/client-close.pcap"
