@@ -338,6 +338,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     struct dsess s;
     struct tcb t;
     int rc = -1, hold = -1;
+    uint16_t lport = 0;
 
     memset(res, 0, sizeof *res);
     if (load(pcap, &r, err, errlen) < 0)
@@ -359,7 +360,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
     cfg.data = r.cdata;
     cfg.data_len = r.clen;
 
-    uint16_t lport = cfg.lport;
+    lport = cfg.lport;
     struct ts_craft_rng rng;
     ts_craft_rng_init(&rng);
     if (!lport && ts_drive_reserve_ports(&rng, 1, &lport, &hold) < 0) {

@@ -385,7 +385,7 @@ void ts_lab_use_port(struct ts_lab *L, uint16_t port)
 
 uint16_t ts_lab_take_port(struct ts_lab *L, unsigned *next)
 {
-    unsigned n = L->nports - 1, k = *next;
+    unsigned n = L->nports > 1 ? L->nports - 1 : 1, k = *next;
     for (unsigned tries = 0; tries < n; tries++) {
         uint16_t p = (uint16_t)(L->port_lo + 1 + (k + tries) % n);
         if (ts_drive_port_quiet(L->port_hold, p)) {
