@@ -38,7 +38,7 @@ _tcpshake()
     # args: the options that take a value (their value is not a positional)
     case $cmd in
         trace)
-            opts='-r -i -D -c -s -p -B --json --summary -S -n -l --date --color
+            opts='-r -i -D -c -s -p -B --json --summary -S -n -l -U --date -tttt --color
                 --stats --zeek-log -w --annotate --ladder --svg --conn --width
                 --max-conns --time-wait --idle --threads --no-checksum
                 --key-inner --inner --help'

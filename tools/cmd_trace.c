@@ -68,12 +68,14 @@ static void trace_usage(FILE *f)
           "  -n               numeric addresses and ports (always; for tcpdump habits)\n"
           "  -l               write each line out at once (as tcpdump -l; always on a\n"
           "                   terminal and live): for reading a stream through a pipe\n"
-          "  --date           print the date with each time stamp\n"
+          "  -U               with -w: write each frame out at once (as tcpdump -U)\n"
+          "  --date, -tttt    print the date with each time stamp\n"
           "  --color WHEN     auto (default: only on a terminal), always, never\n"
           "  --stats          at the end: counts per role, close kind and conn_state,\n"
           "                   handshake RTT min/median/p99, retransmissions per connection\n"
           "  --zeek-log FILE  also write the verdicts as a Zeek conn.log (TSV) to FILE\n"
-          "  -w FILE          also write the traced frames to FILE (pcapng)\n"
+          "  -w FILE          also write the traced frames to FILE (pcapng); '-' =\n"
+          "                   standard output, and the lines go to standard error\n"
           "  --annotate       with -w: each frame's role, states and notes as its\n"
           "                   packet comment (Wireshark: frame.comment)\n"
           "  --ladder         draw each connection as a ladder diagram instead of lines\n"
@@ -96,6 +98,9 @@ static void trace_usage(FILE *f)
           "                   matches FILTER, e.g. 'vni 43 and dst port 80' (grammar in\n"
           "                   docs/tunnels.md); the BPF FILTER sees the outer packet\n"
           "\n"
+          "Options may also follow the filter words (as tcpdump takes them); '--'\n"
+          "ends them. tcpdump options trace does not have (v, e, q, A, X, x, and t\n"
+          "to ttt) are refused with a reason rather than ignored.\n"
           "Times are UTC. Exit status: 0 done, 1 the capture failed (what came before\n"
           "was traced), 2 bad arguments or the source could not be opened.\n",
           f);
@@ -129,7 +134,8 @@ struct trace_opts {
     struct ts_capture_cfg ccfg;
     struct ts_engine_cfg ecfg;
     struct ts_render_cfg rcfg;
-    bool summary, annotate, list, want_stats, line_buffered, ladder;
+    bool summary, annotate, list, want_stats, line_buffered, ladder, packet_buffered;
+    bool live_only_given;     /* -s, -p or -B */
     uint64_t threads, count, conn_id, width;
     const char *zeek_path, *pcapng_path, *svg_path, *inner_expr;
     int color;                /* -1 auto */
@@ -180,9 +186,28 @@ static int parse_options(struct trace_opts *t, int argc, char **argv)
     t->color = -1;
     optind = 1;
     opterr = 0; /* our own one-line messages */
-    int ch;
-    while ((ch = getopt_long(argc, argv, "+:r:i:Dc:s:pB:nShw:l", longopts, NULL)) != -1) {
+    int ch, ts_count = 0;
+    /* options may follow the filter words, as tcpdump takes them (GNU
+     * getopt permutes; "--" ends the options) */
+    while ((ch = getopt_long(argc, argv, ":r:i:Dc:s:pB:nShw:lUtveqAXx", longopts, NULL)) != -1) {
         switch (ch) {
+        case 't': ts_count++; break;
+        case 'U': t->packet_buffered = t->line_buffered = true; break;
+        case 'v':
+            return cli_fail(T, "-v", "not supported: each line holds every TCP field "
+                                     "already; --json has them all, --stats the totals");
+        case 'e':
+            return cli_fail(T, "-e", "not supported: link-layer headers are not printed "
+                                     "(tcpdump -e or tshark show them)");
+        case 'q':
+            return cli_fail(T, "-q", "not supported: --summary prints only the "
+                                     "connection verdicts");
+        case 'A':
+        case 'X':
+        case 'x':
+            return cli_fail(T, ch == 'A' ? "-A" : ch == 'X' ? "-X" : "-x",
+                            "not supported: payloads are not printed (-w FILE keeps "
+                            "them; tcpdump -A or -X shows them)");
         case 'r': t->ccfg.file = optarg; break;
         case 'i': t->ccfg.iface = optarg; break;
         case 'D': t->list = true; break;
@@ -192,11 +217,16 @@ static int parse_options(struct trace_opts *t, int argc, char **argv)
         case 's':
             if (cli_uint(T, "-s", optarg, 0, 262144, &v) < 0) return CLI_USAGE;
             t->ccfg.snaplen = (int)v;
+            t->live_only_given = true;
             break;
-        case 'p': t->ccfg.promisc = false; break;
+        case 'p':
+            t->ccfg.promisc = false;
+            t->live_only_given = true;
+            break;
         case 'B':
             if (cli_uint(T, "-B", optarg, 0, INT_MAX / 1024, &v) < 0) return CLI_USAGE;
             t->ccfg.buffer_kib = (int)v;
+            t->live_only_given = true;
             break;
         case 'n': t->rcfg.numeric = true; break;
         case 'l': t->line_buffered = true; break;
@@ -248,12 +278,22 @@ static int parse_options(struct trace_opts *t, int argc, char **argv)
         }
     }
 
+    if (ts_count == 4) {
+        t->rcfg.utc_date = true; /* tcpdump -tttt: the date and the time */
+    } else if (ts_count) {
+        return cli_fail(T, "-t", "not supported: every line starts with its time (UTC); "
+                                 "-tttt or --date adds the date");
+    }
     if (t->list)
         return -1;
     if (!!t->ccfg.file == !!t->ccfg.iface) {
         fprintf(stderr, "tcpshake: trace: give one source: -r FILE or -i IFACE (see --help)\n");
         return 2;
     }
+    if (t->ccfg.file && t->live_only_given)
+        fprintf(stderr, "tcpshake: trace: -s, -p and -B are for a live capture (-i); "
+                        "ignored with -r\n");
+
     if (t->annotate && !t->pcapng_path) {
         fprintf(stderr, "tcpshake: trace: --annotate: needs -w FILE\n");
         return 2;
@@ -308,12 +348,12 @@ static int parse_options(struct trace_opts *t, int argc, char **argv)
  * lines or the ladder, then SVG, Zeek log, totals, pcapng.  false after
  * saying why. */
 static bool build_outputs(struct outputs *outs, struct trace_opts *t, struct ts_out *out,
-                          bool tty)
+                          bool tty, FILE *tf)
 {
     bool setup_ok;
     if (t->ladder) {
         struct winsize ws;
-        if (t->width == 0 && tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+        if (t->width == 0 && tty && ioctl(fileno(tf), TIOCGWINSZ, &ws) == 0)
             t->width = ws.ws_col; /* the ladder clamps it to its bounds */
         struct ts_ladder_cfg lcfg = {.utf8 = t->rcfg.utf8, .color = t->rcfg.color,
                                      .width = (unsigned)t->width, .conn = t->conn_id};
@@ -331,7 +371,8 @@ static bool build_outputs(struct outputs *outs, struct trace_opts *t, struct ts_
         setup_ok = outputs_add_stats(outs, out, t->rcfg.json) == 0;
     if (setup_ok && t->pcapng_path) {
         uint32_t snap = t->ccfg.iface ? (t->ccfg.snaplen ? (uint32_t)t->ccfg.snaplen : 262144u) : 0;
-        setup_ok = outputs_add_pcapng(outs, t->pcapng_path, t->annotate, snap) == 0;
+        setup_ok = outputs_add_pcapng(outs, t->pcapng_path, t->annotate, snap,
+                                      t->packet_buffered) == 0;
     }
     return setup_ok;
 }
@@ -352,7 +393,10 @@ int cmd_trace(int argc, char **argv)
         fputs(buf, stdout);
         return 0;
     }
-    bool tty = isatty(STDOUT_FILENO);
+    /* -w -: the frames take standard output, the lines go to stderr */
+    bool w_out = t->pcapng_path && !strcmp(t->pcapng_path, "-");
+    FILE *tf = w_out ? stderr : stdout;
+    bool tty = isatty(fileno(tf));
     t->rcfg.color = t->color < 0 ? tty && !t->rcfg.json : t->color == 1 && !t->rcfg.json;
     const char *cs = nl_langinfo(CODESET);
     t->rcfg.utf8 = cs && !strcmp(cs, "UTF-8");
@@ -388,10 +432,10 @@ int cmd_trace(int argc, char **argv)
     static struct ts_out out;
     /* each line at once when someone may be watching it arrive: live, on a
      * terminal, or asked for (-l); else in 64 KiB writes */
-    ts_out_init(&out, stdout, t->ccfg.iface != NULL || tty || t->line_buffered);
+    ts_out_init(&out, tf, t->ccfg.iface != NULL || tty || t->line_buffered);
     struct outputs o;
     outputs_init(&o, "trace");
-    struct ts_engine *eng = build_outputs(&o, t, &out, tty) ? outputs_engine(&o, &t->ecfg) : NULL;
+    struct ts_engine *eng = build_outputs(&o, t, &out, tty, tf) ? outputs_engine(&o, &t->ecfg) : NULL;
     if (!eng) {
         outputs_close(&o, 2);
         ts_capture_close(cap);
@@ -445,8 +489,8 @@ int cmd_trace(int argc, char **argv)
     trace_opts_free(t);
     /* A closed pipe (| head -1) ends the trace quietly, as in tcpdump;
      * any other failed write is an error. */
-    int werr = out.write_error ? out.write_errno : ferror(stdout) ? errno : 0;
-    if ((out.write_error || ferror(stdout)) && werr != EPIPE) {
+    int werr = out.write_error ? out.write_errno : ferror(tf) ? errno : 0;
+    if ((out.write_error || ferror(tf)) && werr != EPIPE) {
         fprintf(stderr, "tcpshake: trace: writing output failed: %s\n", strerror(werr));
         return 1;
     }

@@ -111,13 +111,19 @@ int outputs_add_stats(struct outputs *o, struct ts_out *out, bool json)
     return add(o, "--stats", NULL, NULL, ts_sink_stats(out, json, err, sizeof err), err);
 }
 
-int outputs_add_pcapng(struct outputs *o, const char *path, bool annotate, uint32_t snaplen)
+int outputs_add_pcapng(struct outputs *o, const char *path, bool annotate, uint32_t snaplen,
+                       bool flush_each)
 {
     char err[512] = "out of memory";
-    FILE *f = open_output(o, "-w", path);
+    bool out = !strcmp(path, "-");
+    FILE *f = out ? stdout : open_output(o, "-w", path);
     if (!f)
         return -1;
-    return add(o, "-w", path, f, ts_sink_pcapng(f, annotate, snaplen, err, sizeof err), err);
+    struct ts_sink *k = ts_sink_pcapng(f, annotate, snaplen, err, sizeof err);
+    if (k && flush_each)
+        ts_sink_pcapng_flush_each(k, true);
+    /* stdout is not ours to close: the writer flushes it at finish */
+    return add(o, "-w", out ? "standard output" : path, out ? NULL : f, k, err);
 }
 
 struct ts_engine *outputs_engine(struct outputs *o, const struct ts_engine_cfg *cfg)

@@ -42,7 +42,10 @@ int outputs_add(struct outputs *o, const char *opt, struct ts_sink *k);
 int outputs_add_svg(struct outputs *o, const char *path, const struct ts_svg_cfg *cfg);
 int outputs_add_zeeklog(struct outputs *o, const char *path);
 int outputs_add_stats(struct outputs *o, struct ts_out *out, bool json);
-int outputs_add_pcapng(struct outputs *o, const char *path, bool annotate, uint32_t snaplen);
+/* path "-": standard output (the caller keeps its text elsewhere);
+ * flush_each: each frame written out at once (-U) */
+int outputs_add_pcapng(struct outputs *o, const char *path, bool annotate, uint32_t snaplen,
+                       bool flush_each);
 
 /* The engine over the sinks (they are its from here on, also on failure:
  * n becomes 0).  NULL after saying why. */

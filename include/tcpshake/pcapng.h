@@ -13,6 +13,7 @@
 #ifndef TCPSHAKE_PCAPNG_H
 #define TCPSHAKE_PCAPNG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,11 @@ TS_API struct ts_pcapng *ts_pcapng_open(FILE *f, char *err, size_t errlen);
 /* The snap length recorded in Interface Description Blocks written from now
  * on (default 262144, libpcap's largest; 0 means "no limit"). */
 TS_API void ts_pcapng_set_snaplen(struct ts_pcapng *w, uint32_t snaplen);
+
+/* Each packet flushed to the file as it is written (tcpdump -U): a file
+ * written from a live capture grows frame by frame, for a reader that
+ * follows it. */
+TS_API void ts_pcapng_set_flush_each(struct ts_pcapng *w, bool on);
 
 /* One frame: dlt as pcap_datalink() gives it (mapped to its LINKTYPE_ value
  * for the file), capture time in ns since the epoch, the captured bytes and

@@ -124,6 +124,9 @@ TS_API struct ts_sink *ts_sink_zeeklog(FILE *f, time_t open_time, char *err, siz
  * TS_SINK_BYTES.  NULL with err. */
 TS_API struct ts_sink *ts_sink_pcapng(FILE *f, bool annotate, uint32_t snaplen, char *err,
                                       size_t errlen);
+/* ts_pcapng_set_flush_each on a sink made by ts_sink_pcapng; -1 for any
+ * other sink. */
+TS_API int ts_sink_pcapng_flush_each(struct ts_sink *s, bool on);
 
 /* Totals over the trace (see stats.h), rendered into `out` (text or JSON)
  * by finish.  NULL with err. */

@@ -29,6 +29,7 @@ struct ts_pcapng {
     int n_ifaces;
     int dlt[TS_PCAPNG_MAX_IFACES]; /* interface id i has link type dlt[i] */
     int err;                       /* first errno seen, 0 = none */
+    bool flush_each;               /* fflush after every packet */
     char errmsg[160];
 };
 
@@ -231,7 +232,17 @@ int ts_pcapng_write(struct ts_pcapng *w, int dlt, uint64_t t_ns,
     }
     uint8_t t[4];
     le32(t, total);
-    return put(w, t, 4);
+    int rc = put(w, t, 4);
+    if (rc == 0 && w->flush_each && fflush(w->f) != 0) {
+        fail(w, errno, "write");
+        rc = -1;
+    }
+    return rc;
+}
+
+void ts_pcapng_set_flush_each(struct ts_pcapng *w, bool on)
+{
+    w->flush_each = on;
 }
 
 int ts_pcapng_close(struct ts_pcapng *w, char *err, size_t errlen)
@@ -436,10 +447,28 @@ static void pcapng_sink_free(void *self)
     free(k);
 }
 
+/* a reader that went away (-w - | head -c N): nothing more can be written;
+ * a full disk is reported at finish, and the trace goes on */
+static bool pcapng_sink_broken(void *self)
+{
+    struct pcapng_sink *k = self;
+    return k->w && k->w->err == EPIPE;
+}
+
 static const struct ts_sink_ops pcapng_ops = {
     .name = "pcapng", .seg = pcapng_sink_seg, .bad = pcapng_sink_bad,
-    .other = pcapng_sink_other, .finish = pcapng_sink_finish, .free = pcapng_sink_free,
+    .other = pcapng_sink_other, .broken = pcapng_sink_broken, .finish = pcapng_sink_finish,
+    .free = pcapng_sink_free,
 };
+
+int ts_sink_pcapng_flush_each(struct ts_sink *s, bool on)
+{
+    if (!s || s->ops != &pcapng_ops)
+        return -1;
+    struct pcapng_sink *k = s->self;
+    ts_pcapng_set_flush_each(k->w, on);
+    return 0;
+}
 
 struct ts_sink *ts_sink_pcapng(FILE *f, bool annotate, uint32_t snaplen, char *err,
                                size_t errlen)

@@ -8,7 +8,10 @@
    option, in every command;
 3. seconds take fractions everywhere (trace --time-wait 0.5 used to be
    refused while connect took it);
-4. one number parser, flag letters, options that exclude each other.
+4. one number parser, flag letters, options that exclude each other;
+5. tcpdump habits in trace: options after the filter words, -tttt, -w -,
+   tcpdump options we do not have refused with a reason, live-only
+   options with -r warned about.
 
 usage: options.py TCPSHAKE SRCDIR"""
 import re
@@ -140,6 +143,43 @@ check("craft --dry-run --flood --count 3: three segments", rc == 0 and "3 segmen
 cap = f"{SRC}/captures/client-close.pcap"
 rc, out, err = run("trace", "-r", cap, "--time-wait", "0.5", "--idle", "2.5", "--summary")
 check("trace --time-wait 0.5 --idle 2.5: accepted", rc == 0 and "== conn" in out, (rc, err))
+
+# tcpdump habits (issue 15 item 11)
+import os
+import tempfile
+rc, base, err = run("trace", "-r", cap, "tcp", "port", "7777")
+rc2, perm, err2 = run("trace", "-r", cap, "tcp", "port", "7777", "-c", "2", "--summary")
+check("trace -r F tcp port 7777 -c 2 --summary: options after the filter taken",
+      rc2 == 0 and "== conn" in perm and "handshake 1/3" not in perm
+      and "c2s 1 seg" in perm, (rc2, perm, err2))
+rc2, perm, err2 = run("trace", "-r", cap, "--", "tcp", "port", "7777")
+check("trace -r F -- tcp port 7777: same lines", rc2 == 0 and perm == base, (rc2, err2))
+for opt in ("-v", "-vv", "-e", "-q", "-A", "-X", "-x", "-t", "-tt", "-ttt"):
+    rc, out, err = run("trace", "-r", cap, opt)
+    check(f"trace {opt}: refused with a reason on one line, exit 2",
+          rc == 2 and not out and err.count("\n") == 1 and "not supported: " in err,
+          (rc, out, err))
+rc, out, err = run("trace", "-r", cap, "-tttt", "-c", "1")
+check("trace -tttt: the date with the time",
+      rc == 0 and re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} #1 ", out), (rc, out, err))
+for opt in (["-s", "100"], ["-p"], ["-B", "1024"]):
+    rc, out, err = run("trace", "-r", cap, *opt, "-c", "1")
+    check(f"trace -r F {' '.join(opt)}: traced, one warning line",
+          rc == 0 and "handshake 1/3" in out and err.count("\n") == 1
+          and "ignored with -r" in err, (rc, err))
+with tempfile.TemporaryDirectory() as d:
+    p = subprocess.run([T, "trace", "-r", cap, "-w", "-"], capture_output=True, timeout=30)
+    check("trace -w -: pcapng on stdout, the lines on stderr",
+          p.returncode == 0 and p.stdout[:4] == b"\x0a\x0d\x0d\x0a"
+          and b"handshake 1/3" in p.stderr and b"handshake" not in p.stdout,
+          (p.returncode, p.stdout[:8], p.stderr[:200]))
+    f = os.path.join(d, "out.pcapng")
+    open(f, "wb").write(p.stdout)
+    q = subprocess.run(["tshark", "-r", f, "-T", "fields", "-e", "tcp.flags.str"],
+                       capture_output=True, text=True, timeout=60)
+    nlines = base.count("\n") - base.count("== conn")
+    check("trace -w -: tshark reads every frame",
+          q.returncode == 0 and len(q.stdout.split()) == nlines, (q.returncode, q.stdout, nlines))
 
 print(f"{fails} failed")
 sys.exit(1 if fails else 0)

@@ -94,6 +94,45 @@ def stop_idle(tcpshake, capture, extra, sig, partial):
     return took, p.returncode, len(verdicts), err.decode()
 
 
+def epbs(path):
+    """Enhanced packet blocks in the pcapng file at path (so far)."""
+    import struct
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        return 0
+    n, off = 0, 0
+    while off + 12 <= len(data):
+        kind, size = struct.unpack("<II", data[off:off + 8])
+        if size < 12 or off + size > len(data):
+            break
+        n += kind == 6
+        off += size
+    return n
+
+
+def packet_buffered(tcpshake, capture, extra, timeout=5.0):
+    """-w FILE from a stream kept open: how many frames FILE holds before
+    the stream closes (-U: all of them), and after."""
+    import tempfile
+    data = open(capture, "rb").read()
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "out.pcapng")
+        p = subprocess.Popen([tcpshake, "trace", "--summary", *extra, "-w", out, "-r", "-"],
+                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        p.stdin.write(data)
+        p.stdin.flush()
+        want = expected_segments(capture)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and epbs(out) < want:
+            time.sleep(0.05)
+        early = epbs(out)
+        p.stdin.close()
+        p.wait(timeout=timeout)
+        return early, epbs(out), p.returncode
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -114,6 +153,17 @@ def main():
         if not ok:
             failures += 1
             sys.stderr.write(err)
+    # -U (issue 15 item 11): a -w file grows frame by frame, as tcpdump -U's
+    early, final, rc = packet_buffered(tcpshake, capture, ["-U"], timeout=5.0)
+    ok = early == n and final == n and rc == 0
+    print(f"{'ok' if ok else 'FAIL'}: -U -w: {early} of {n} frames in the file before the "
+          f"stream closed, {final} after, exit {rc}")
+    failures += not ok
+    early, final, rc = packet_buffered(tcpshake, capture, [], timeout=1.0)
+    ok = final == n and rc == 0
+    print(f"{'ok' if ok else 'FAIL'}: -w without -U: {final} of {n} frames at the end "
+          f"({early} before it: buffered), exit {rc}")
+    failures += not ok
     for name, extra in [("text", []), ("summary", ["--summary"]), ("json", ["--json"])]:
         for sig in (signal.SIGTERM, signal.SIGINT):
             for partial in (False, True):
