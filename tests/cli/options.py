@@ -82,6 +82,7 @@ cases = [
     ("trace", ["--color", "pink"], "--color", "'pink': auto, always or never"),
     ("trace", ["--threads", "3"], "--threads", "'3': auto, 1 or 2"),
     ("trace", ["--width", "5"], "--width", "'5' is not a number from"),
+    ("trace", ["-r", "x.pcap", "-c", "0"], "-c", "'0' is not a number from 1 to"),
     ("connect", ["198.18.0.1", "9", "--mss", "0"], "--mss", "'0' is not a number from 1 to 65535"),
     ("connect", ["198.18.0.1", "9", "--time-wait", "0.5x"], "--time-wait",
      "'0.5x' is not a number of seconds"),
