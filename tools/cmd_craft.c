@@ -4,7 +4,7 @@
  * tracer's decoder and renderer, so what is shown is what went out.
  *
  * Exit status: 0 done, 1 a send failed midway, 2 nothing sent (usage,
- * privileges, interface, address, options, size).
+ * privileges, interface, address, options, size), 129 hung up (SIGHUP).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -64,8 +64,7 @@ static volatile sig_atomic_t ts_craft_stop;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    ts_craft_stop = 1;
+    ts_craft_stop = sig; /* nonzero: every signal caught is */
 }
 
 static void usage(FILE *f)
@@ -111,7 +110,8 @@ static void usage(FILE *f)
 "  -q                  only the summary\n"
 "  --json              the segments as JSON lines\n"
 "Exit: 0 done, 1 a send failed after others went out, 2 nothing was sent (bad\n"
-"arguments, privileges, the first send failed). See docs/craft.md.\n", f);
+"arguments, privileges, the first send failed), 129 hung up (SIGHUP: the summary\n"
+"is printed first). See docs/craft.md.\n", f);
 }
 
 static int fail(const char *msg)
@@ -577,6 +577,7 @@ static void catch_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: sleeps end at once */
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 /* A failure that ends the run: 1 once something went out, else 2.  Returns
@@ -757,6 +758,9 @@ static int run(struct ts_craft_cli *c)
     free(r.out);
     ts_craft_close(r.sess);
     summary(c, &r);
+    /* a hang-up is not the user's ^C: 129, as the drive commands */
+    if (ts_craft_stop == SIGHUP && r.rc_exit == 0)
+        return 129;
     return r.rc_exit;
 }
 

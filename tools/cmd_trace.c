@@ -28,12 +28,13 @@
 #include "tcpshake/sink.h"
 #include "tcpshake/track.h"
 
-/* SIGINT/SIGTERM are blocked in every thread but this one, which waits for
- * them with sigwait() and stops the capture: pcap_breakloop() also wakes a
- * blocked poll(), which a flag set by a signal handler cannot do. */
+/* SIGINT/SIGTERM/SIGHUP are blocked in every thread but this one, which
+ * waits for them with sigwait() and stops the capture: pcap_breakloop() also
+ * wakes a blocked poll(), which a flag set by a signal handler cannot do. */
 struct stopper {
     struct ts_capture *cap;
     volatile sig_atomic_t stop;
+    int signo;                /* written before stop is set */
     sigset_t set;
 };
 
@@ -42,6 +43,7 @@ static void *stop_thread(void *arg)
     struct stopper *st = arg;
     int sig;
     if (sigwait(&st->set, &sig) == 0) {
+        __atomic_store_n(&st->signo, sig, __ATOMIC_RELAXED);
         __atomic_store_n(&st->stop, 1, __ATOMIC_RELEASE); /* read on other threads */
         ts_capture_breakloop(st->cap);
     }
@@ -102,7 +104,9 @@ static void trace_usage(FILE *f)
           "ends them. tcpdump options trace does not have (v, e, q, A, X, x, and t\n"
           "to ttt) are refused with a reason rather than ignored.\n"
           "Times are UTC. Exit status: 0 done, 1 the capture failed (what came before\n"
-          "was traced), 2 bad arguments or the source could not be opened.\n",
+          "was traced), 2 bad arguments or the source could not be opened, 129 hung\n"
+          "up (SIGHUP). After SIGINT, SIGTERM or SIGHUP the open connections' verdicts\n"
+          "are printed; from a file they end \"interrupted\".\n",
           f);
 }
 
@@ -448,6 +452,7 @@ int cmd_trace(int argc, char **argv)
     sigemptyset(&st.set);
     sigaddset(&st.set, SIGINT);
     sigaddset(&st.set, SIGTERM);
+    sigaddset(&st.set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &st.set, NULL);
     pthread_t stopper_tid;
     bool have_stopper = pthread_create(&stopper_tid, NULL, stop_thread, &st) == 0;
@@ -473,6 +478,17 @@ int cmd_trace(int argc, char **argv)
                 err, (unsigned long long)est.frames);
         status = 1;
     }
+    /* the stop flag orders the read of signo after the stopper's write */
+    int signo = __atomic_load_n(&st.stop, __ATOMIC_ACQUIRE) ? st.signo : 0;
+    if (signo && t->ccfg.file)
+        fprintf(stderr, "tcpshake: trace: interrupted by %s after %llu frames; the rest of "
+                        "%s was not read (open connections end \"interrupted\")\n",
+                signo == SIGHUP ? "SIGHUP" : signo == SIGTERM ? "SIGTERM" : "SIGINT",
+                (unsigned long long)est.frames,
+                strcmp(t->ccfg.file, "-") ? t->ccfg.file : "standard input");
+    /* a hang-up is not the user's "done": 129, as the drive commands */
+    if (signo == SIGHUP && status == 0)
+        status = 129;
     uint64_t recv, drop, ifdrop;
     if (ts_capture_stats(cap, &recv, &drop, &ifdrop))
         fprintf(stderr, "tcpshake: trace: %llu frames traced, %llu received by filter, "

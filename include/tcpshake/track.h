@@ -151,7 +151,8 @@ enum ts_close_kind {
     X(IDLE, "idle")       /* idle timeout */                                    \
     X(REUSED, "reused")   /* a new SYN on the tuple started a new incarnation */ \
     X(EVICTED, "evicted") /* --max-conns: evicted to make room */               \
-    X(FLUSH, "end")       /* end of capture / exit */
+    X(FLUSH, "end")       /* end of capture / exit */                         \
+    X(INTERRUPTED, "interrupted") /* reading stopped before the capture's end */
 
 enum ts_end_reason {
 #define TS_END_ENUM_(id, name) TS_END_##id,
@@ -271,6 +272,10 @@ TS_API void ts_track_prefetch(struct ts_tracker *t, const struct ts_seg *s, int 
 
 /* Deliver the verdict of every tracked connection and forget them all. */
 TS_API void ts_tracker_flush(struct ts_tracker *t);
+
+/* The same, giving `why` as every verdict's end reason (TS_END_FLUSH or
+ * TS_END_INTERRUPTED). */
+TS_API void ts_tracker_flush_why(struct ts_tracker *t, enum ts_end_reason why);
 
 /* Expire what has timed out by capture time now_ns. */
 TS_API void ts_tracker_expire(struct ts_tracker *t, uint64_t now_ns);

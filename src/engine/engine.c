@@ -217,6 +217,16 @@ static void stop_if_output_broken(struct ts_engine *e)
         __atomic_store_n(e->stop, 1, __ATOMIC_RELEASE);
 }
 
+/* A file or stream whose reading was stopped (a signal, or nobody reads the
+ * lines) was not read to its end: its open connections' verdicts say so.
+ * A live capture ends only that way; its verdicts say "end". */
+static enum ts_end_reason end_why(const struct ts_engine *e, enum ts_capture_kind kind)
+{
+    return kind != TS_CAPTURE_LIVE && __atomic_load_n(e->stop, __ATOMIC_ACQUIRE)
+               ? TS_END_INTERRUPTED
+               : TS_END_FLUSH;
+}
+
 static void drain(struct ts_engine *e)
 {
     while (e->tail < e->head)
@@ -394,14 +404,14 @@ int ts_engine_run(struct ts_engine *e, struct ts_capture *cap, volatile sig_atom
     if (e->reader) {
         consume(e, e->reader);
         /* the verdicts of what is still open go to the reader too */
-        ts_tracker_flush(e->tracker);
+        ts_tracker_flush_why(e->tracker, end_why(e, kind));
         rc = trace_reader_finish(e->reader, err, errlen);
         e->reader = NULL;
     } else {
         rc = ts_capture_run_live(cap, e->count, e->stop, on_frame, e, on_tick, 250, err,
                                  errlen);
         drain(e);
-        ts_tracker_flush(e->tracker);
+        ts_tracker_flush_why(e->tracker, end_why(e, kind));
     }
     trace_pipe_finish(e->pipe);
     e->pipe = NULL;

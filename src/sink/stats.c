@@ -20,7 +20,8 @@
 #define N_ANOMALIES 32
 #define N_RST 4    /* enum ts_rst_reason */
 #define N_CLOSE 8  /* enum ts_close_kind */
-#define N_END 5    /* enum ts_end_reason */
+#define N_END 6    /* enum ts_end_reason */
+_Static_assert(TS_END_INTERRUPTED + 1 == N_END, "N_END: one count per end reason");
 
 static const char *const conn_states[TS_STATS_CONN_STATES] = {
     "S0", "S1", "SF", "REJ", "S2", "S3", "RSTO",

@@ -381,7 +381,7 @@ static void forget_all(struct ts_tracker *t, const uint64_t *v, uint32_t k)
         ct_remove(&t->ct, (uint32_t)v[i]);
 }
 
-void ts_tracker_flush(struct ts_tracker *t)
+void ts_tracker_flush_why(struct ts_tracker *t, enum ts_end_reason why)
 {
     /* verdicts in order of first appearance */
     uint32_t n = t->ct.live;
@@ -401,7 +401,7 @@ void ts_tracker_flush(struct ts_tracker *t)
                 depth += 2;
             intro_sort(v, k, depth);
             for (uint32_t i = 0; i < k; i++)
-                conn_verdict(t, (uint32_t)v[i], TS_END_FLUSH);
+                conn_verdict(t, (uint32_t)v[i], why);
             forget_all(t, v, k);
             free(v);
             return;
@@ -416,7 +416,7 @@ void ts_tracker_flush(struct ts_tracker *t)
             assert(k == n);
             qsort_r(v, k, sizeof *v, by_id, &t->ct);
             for (uint32_t i = 0; i < k; i++)
-                conn_verdict(t, v[i], TS_END_FLUSH);
+                conn_verdict(t, v[i], why);
             for (uint32_t i = 0; i < k; i++)
                 ct_remove(&t->ct, v[i]);
             free(v);
@@ -426,7 +426,12 @@ void ts_tracker_flush(struct ts_tracker *t)
     /* out of memory: list order */
     for (int l = 0; l < 2; l++)
         while (t->ct.lru_head[l] != CT_NIL)
-            conn_end(t, t->ct.lru_head[l], TS_END_FLUSH);
+            conn_end(t, t->ct.lru_head[l], why);
+}
+
+void ts_tracker_flush(struct ts_tracker *t)
+{
+    ts_tracker_flush_why(t, TS_END_FLUSH);
 }
 
 /* ---- connection creation ------------------------------------------------ */

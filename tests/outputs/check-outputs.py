@@ -617,7 +617,10 @@ def check_pcapng(tcpshake, root, tmp):
     p = run([tcpshake, "trace", "-r", cap, "--annotate"], expect_rc=2)
     check(p.stderr.decode() == "tcpshake: trace: --annotate: needs -w FILE\n",
           "--annotate alone: %r" % p.stderr)
-    run([tcpshake, "trace", "-r", cap, "-w", "-"], expect_rc=2)
+    # -w -: the same pcapng on standard output, the lines on stderr
+    p = run([tcpshake, "trace", "-r", cap, "--summary", "-w", "-"])
+    check(p.stdout == open(out, "rb").read() and b"== conn" in p.stderr,
+          "-w -: the bytes -w FILE writes, the verdicts on stderr")
     p = run([tcpshake, "trace", "-r", cap, "-w", "/nonexistent/dir/x.pcapng"], expect_rc=2)
     check(p.stderr.decode().startswith("tcpshake: trace: -w: /nonexistent/dir/x.pcapng: "),
           "unwritable -w: %r" % p.stderr)

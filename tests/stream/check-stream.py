@@ -4,9 +4,10 @@ stream is still open: nothing held back for read-ahead, nothing held in a
 64 KiB buffer (-l).  The capture is written whole, the pipe kept open, and
 the lines are awaited before it is closed.
 
-And SIGTERM or SIGINT while the stream is open and idle must end the trace
-at once (not when the writer closes the pipe), with the verdicts printed
-and exit status 0, as for a live capture: also with half a record sent.
+And SIGTERM, SIGINT or SIGHUP while the stream is open and idle must end
+the trace at once (not when the writer closes the pipe), with the verdicts
+printed, ending "interrupted", one line on stderr saying so, and exit
+status 0 (129 for SIGHUP): also with half a record sent.
 
 usage: check-stream.py TCPSHAKE CAPTURE.pcap
 """
@@ -91,7 +92,7 @@ def stop_idle(tcpshake, capture, extra, sig, partial):
     p.wait()
     lines = out.decode().splitlines()
     verdicts = [l for l in lines if l.startswith("== conn") or '"type":"conn"' in l]
-    return took, p.returncode, len(verdicts), err.decode()
+    return took, p.returncode, verdicts, err.decode()
 
 
 def epbs(path):
@@ -165,13 +166,18 @@ def main():
           f"({early} before it: buffered), exit {rc}")
     failures += not ok
     for name, extra in [("text", []), ("summary", ["--summary"]), ("json", ["--json"])]:
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             for partial in (False, True):
                 took, rc, verdicts, err = stop_idle(tcpshake, capture, extra, sig, partial)
-                ok = took < 2 and rc == 0 and verdicts == 1
+                # the stream was not read to its end: the open connection's
+                # verdict and one line on stderr say so; a hang-up exits 129
+                want_rc = 129 if sig == signal.SIGHUP else 0
+                said = (len(verdicts) == 1 and "interrupted" in verdicts[0]
+                        and f"interrupted by {sig.name} after" in err)
+                ok = took < 2 and rc == want_rc and said
                 what = f"{name}, {sig.name}{', half a record pending' if partial else ''}"
                 print(f"{'ok' if ok else 'FAIL'}: {what}: exit {rc} {took:.2f} s after "
-                      f"the signal, {verdicts} verdict")
+                      f"the signal, {len(verdicts)} verdict, interrupted said: {said}")
                 if not ok:
                     failures += 1
                     sys.stderr.write(err)

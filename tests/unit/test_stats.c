@@ -348,7 +348,7 @@ static void test_render_json(void **state)
     assert_non_null(strstr(j, "\"closed_by\":{\"none\":2,\"client\":1,\"server\":1}"));
     assert_non_null(strstr(j, "\"conn_states\":{\"S0\":1,\"S1\":1,\"SF\":1,\"REJ\":1,\"S2\":0,"));
     assert_non_null(strstr(j, "\"end_reasons\":{\"closed\":0,\"idle\":0,\"reused\":0,"
-                              "\"evicted\":0,\"end\":4}"));
+                              "\"evicted\":0,\"end\":4,\"interrupted\":0}"));
     assert_non_null(strstr(j, "\"rtt_syn_synack\":{\"n\":2,\"min\":0.010000,\"median\":0.010000,"
                               "\"p99\":0.020000,\"max\":0.020000,\"exact\":true}"));
     assert_non_null(strstr(j, "\"rtt_handshake\":{\"n\":2,\"min\":0.012000,"));
