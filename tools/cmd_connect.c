@@ -60,6 +60,9 @@ struct ts_drive_cli {
     struct ts_engine *eng;     /* every segment sent and received goes through it */
     FILE *tf;                  /* where the trace goes */
     FILE *df;                  /* where the peer's data goes */
+    bool label_data;           /* listen --count N > 1: "#K: " before each line */
+    unsigned data_conn;        /* connection whose data was written last */
+    bool data_mid_line;        /* ... and its last byte was not a newline */
     struct ts_craft_pcap *pcap;
     bool pcap_failed;
     char pcap_err[256];
@@ -152,7 +155,8 @@ static void usage(const struct ts_drive_cli *c, FILE *f)
               "  -6                  IPv6 when --addr is not given\n"
               "  --reply TEXT|@FILE  sent after the client's first data\n"
               "  --close MODE        passive (default), active, rst, none\n"
-              "  --count N           serve N connections, then exit (default 1)\n"
+              "  --count N           serve N connections, then exit (default 1); above 1,\n"
+              "                      each line of data starts with its client's #K:\n"
               "  --isn N             our initial sequence number (default: random)\n", f);
         break;
     case TS_DRIVE_CMD_REPLAY:
@@ -189,7 +193,8 @@ static void usage(const struct ts_drive_cli *c, FILE *f)
           "                      otherwise the data goes to stdout, the trace to stderr)\n"
           "  -w FILE.pcap        save every segment sent and received (raw IP)\n"
           "  --json              the trace as JSON lines\n"
-          "  -q                  only the verdicts and the summary\n"
+          "  -q                  only the verdicts and the summary (replay: and\n"
+          "                      what differed)\n"
           "  -S                  absolute sequence numbers\n"
           "  --color WHEN        auto (default: only on a terminal), always, never\n"
           "  --ladder            the trace as a ladder diagram (docs/ladder.md)\n"
@@ -535,17 +540,38 @@ static void print_time(FILE *f, uint64_t t_ns)
 static void hook_data(void *user, unsigned conn_no, const uint8_t *p, uint32_t n)
 {
     struct ts_drive_cli *c = user;
-    (void)conn_no;
-    if (c->df) {
+    if (!c->df)
+        return;
+    if (!c->label_data) {
         fwrite(p, 1, n, c->df);
         fflush(c->df);
+        return;
     }
+    /* several clients at once: each line says whose it is; a line one
+     * client left unfinished is ended before another's starts */
+    if (c->data_mid_line && conn_no != c->data_conn) {
+        fputc('\n', c->df);
+        c->data_mid_line = false;
+    }
+    c->data_conn = conn_no;
+    for (uint32_t i = 0; i < n;) {
+        if (!c->data_mid_line)
+            fprintf(c->df, "#%u: ", conn_no);
+        const uint8_t *nl = memchr(p + i, '\n', n - i);
+        uint32_t end = nl ? (uint32_t)(nl - p) + 1 : n;
+        fwrite(p + i, 1, end - i, c->df);
+        c->data_mid_line = !nl;
+        i = end;
+    }
+    fflush(c->df);
 }
 
 static void hook_note(void *user, uint64_t t_ns, const char *text)
 {
     struct ts_drive_cli *c = user;
-    if (c->quiet)
+    /* -q keeps what a replay found different: the exit status alone does
+     * not say what it was */
+    if (c->quiet && strncmp(text, TS_DRIVE_DIFFERS_NOTE, strlen(TS_DRIVE_DIFFERS_NOTE)) != 0)
         return;
     ts_out_flush(c->out);
     if (c->json) {
@@ -608,6 +634,7 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
     int status;
 
     setlocale(LC_CTYPE, "");
+    c->label_data = c->cmd == TS_DRIVE_CMD_LISTEN && c->cfg.count > 1;
     /* the peer's data on stdout unless --out; the trace where it is not */
     if (c->outfile) {
         c->df = fopen(c->outfile, "wb");

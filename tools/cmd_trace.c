@@ -490,11 +490,19 @@ int cmd_trace(int argc, char **argv)
     if (signo == SIGHUP && status == 0)
         status = 129;
     uint64_t recv, drop, ifdrop;
-    if (ts_capture_stats(cap, &recv, &drop, &ifdrop))
-        fprintf(stderr, "tcpshake: trace: %llu frames traced, %llu received by filter, "
+    if (ts_capture_stats(cap, &recv, &drop, &ifdrop)) {
+        /* traced: the frames that got a line (TCP, malformed, fragments);
+         * the others are only written by -w */
+        uint64_t traced = est.tcp + est.bad, other = est.frames - traced;
+        char skipped[64] = "";
+        if (other)
+            snprintf(skipped, sizeof skipped, " (%llu other frames not traced)",
+                     (unsigned long long)other);
+        fprintf(stderr, "tcpshake: trace: %llu frames traced%s, %llu received by filter, "
                         "%llu dropped by kernel, %llu dropped by interface\n",
-                (unsigned long long)est.frames, (unsigned long long)recv,
+                (unsigned long long)traced, skipped, (unsigned long long)recv,
                 (unsigned long long)drop, (unsigned long long)ifdrop);
+    }
     status = outputs_close(&o, status);
     if (est.clock_jumps)
         fprintf(stderr, "tcpshake: trace: %llu time stamp%s more than a day away from the "

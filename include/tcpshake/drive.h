@@ -75,13 +75,16 @@ struct ts_drive_syn_opts {
     bool ts;
 };
 
+#define TS_DRIVE_DIFFERS_NOTE "differs: "
+
 /* Callbacks; any may be NULL. */
 struct ts_drive_hooks {
     void *user;
     /* In-order payload from the peer of connection `conn_no` (1, 2, ...). */
     void (*data)(void *user, unsigned conn_no, const uint8_t *p, uint32_t n);
     /* A one-line note: retransmission, TIME_WAIT, ICMP, guard installed, a
-     * connection's outcome ...  t_ns: wall clock. */
+     * connection's outcome ...  t_ns: wall clock.  A replay's differences
+     * from the capture begin with TS_DRIVE_DIFFERS_NOTE. */
     void (*note)(void *user, uint64_t t_ns, const char *text);
     /* Every frame of the session as raw IP bytes (LINKTYPE_RAW), sent and
      * received, for -w. */

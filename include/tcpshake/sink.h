@@ -109,7 +109,8 @@ TS_API void ts_sink_free(struct ts_sink *k);
 TS_API struct ts_sink *ts_sink_text(struct ts_out *out, const struct ts_render_cfg *cfg,
                                     bool summary);
 
-/* Ladder diagrams into `out`, each drawn when its connection ends. */
+/* Ladder diagrams into `out`, each drawn when its connection ends.  With
+ * cfg.conn, finishing fails (one line) when that connection was never seen. */
 TS_API struct ts_sink *ts_sink_ladder(struct ts_out *out, const struct ts_ladder_cfg *cfg);
 
 /* The ladders as one SVG picture, written to f by finish. */

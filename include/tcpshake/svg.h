@@ -45,8 +45,9 @@ TS_API void ts_svg_seg(struct ts_svg *v, const struct ts_seg *s, const struct ts
 /* Record a connection's verdict.  Call it from the tracker's on_end. */
 TS_API void ts_svg_conn_end(struct ts_svg *v, const struct ts_conn *c, enum ts_end_reason why);
 
-/* Write the page.  Returns 0, or -1 with a message in err (a write error, or
- * no memory for the layout). */
+/* Write the page.  Returns 0, or -1 with a message in err (a write error, no
+ * memory for the layout, or cfg.conn named a connection never seen: the
+ * page is written then, and says so). */
 TS_API int ts_svg_write(struct ts_svg *v, FILE *f, char *err, size_t errlen);
 
 TS_API void ts_svg_free(struct ts_svg *v);

@@ -58,8 +58,14 @@ static void reap(struct dsess *s, struct server *v)
             s->res->conns_ok++;
         } else {
             s->res->conns_failed++;
-            dsess_note(s, "#%u %s: %s", t->no, ts_drive_outcome_name(t->outcome),
-                       t->msg);
+            /* a message that already begins with the outcome's name
+             * ("interrupted: ...") is not prefixed with it again */
+            const char *name = ts_drive_outcome_name(t->outcome);
+            size_t nl = strlen(name);
+            if (!strncmp(t->msg, name, nl) && t->msg[nl] == ':')
+                dsess_note(s, "#%u %s", t->no, t->msg);
+            else
+                dsess_note(s, "#%u %s: %s", t->no, name, t->msg);
             if (v->worst == TS_DRIVE_OK) {
                 v->worst = t->outcome;
                 snprintf(v->msg, sizeof v->msg, "connection %u: %.290s", t->no,

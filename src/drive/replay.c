@@ -279,7 +279,7 @@ static unsigned compare(struct dsess *s, const struct rcap *r,
             bool a = r->synack_opt.present & opts[i].bit;
             bool b = L->synack_opt.present & opts[i].bit;
             if (a != b) {
-                dsess_note(s, "differs: the live SYN+ACK %s %s, the captured "
+                dsess_note(s, TS_DRIVE_DIFFERS_NOTE "the live SYN+ACK %s %s, the captured "
                            "one %s", b ? "has" : "lacks", opts[i].name,
                            a ? "had it" : "did not");
                 d++;
@@ -297,7 +297,7 @@ static unsigned compare(struct dsess *s, const struct rcap *r,
         if (miss)
             snprintf(held, sizeof held, " (the capture holds %u of them: "
                      "%u not compared)", r->slen - miss, miss);
-        dsess_note(s, "differs: the live server sent %u bytes, the captured "
+        dsess_note(s, TS_DRIVE_DIFFERS_NOTE "the live server sent %u bytes, the captured "
                    "one %u%s; first difference at byte %u", L->got_len,
                    r->slen, held, k);
         d++;
@@ -311,13 +311,13 @@ static unsigned compare(struct dsess *s, const struct rcap *r,
                    "capture's", r->slen);
     }
     if (r->sfin != t->peer_fin) {
-        dsess_note(s, "differs: the live server %s, the captured one %s",
+        dsess_note(s, TS_DRIVE_DIFFERS_NOTE "the live server %s, the captured one %s",
                    t->peer_fin ? "sent a FIN" : "sent no FIN",
                    r->sfin ? "did" : "did not");
         d++;
     }
     if (r->srst != live_rst) {
-        dsess_note(s, "differs: the live server %s, the captured one %s",
+        dsess_note(s, TS_DRIVE_DIFFERS_NOTE "the live server %s, the captured one %s",
                    live_rst ? "reset the connection" : "sent no RST",
                    r->srst ? "did" : "did not");
         d++;
@@ -426,7 +426,7 @@ int ts_drive_replay(const struct ts_drive_cfg *cfg0, const char *pcap,
             uint32_t live = t.rcv_nxt - t.irs;
             bool ready = !st->has_ack || ts_seq_ge(live, st->rel_ack);
             if (!ready && now - since >= cfg.timeout_ns) {
-                dsess_note(&s, "differs: before the client's step %u the "
+                dsess_note(&s, TS_DRIVE_DIFFERS_NOTE "before the client's step %u the "
                            "captured client had received %u bytes of the "
                            "server's%s; the live server had sent %u within "
                            "%.3f s (--timeout): going on", k + 1,

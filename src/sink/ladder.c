@@ -122,6 +122,7 @@ struct ts_ladder {
     uint64_t open;       /* connections drawn and not yet ended: when more
                             than one, every arrow is marked with its #N */
     bool drawn_any;
+    uint64_t seen_id;    /* highest connection id seen, drawn or not */
     struct cell row[TS_LADDER_WIDTH_MAX];
 };
 
@@ -555,6 +556,8 @@ static void draw_arrow(struct ts_ladder *l, struct ts_out *o, const struct ts_se
 void ts_ladder_seg(struct ts_ladder *l, struct ts_out *o, const struct ts_seg *s,
                    const struct ts_event *ev)
 {
+    if (ev && ev->conn && ev->conn->id > l->seen_id)
+        l->seen_id = ev->conn->id;
     if (!ev || !ev->conn || !wanted(l, ev->conn->id))
         return;
     const struct ts_conn *c = ev->conn;
@@ -685,9 +688,14 @@ static bool ladder_sink_broken(void *self)
 
 static int ladder_sink_finish(void *self, char *err, size_t errlen)
 {
-    (void)err;
-    (void)errlen;
+    struct ladder_sink *k = self;
     ladder_sink_flush(self);
+    if (k->l->cfg.conn && !k->l->drawn_any) {
+        snprintf(err, errlen, "no connection #%llu to draw (--conn %llu; the capture has %llu)",
+                 (unsigned long long)k->l->cfg.conn, (unsigned long long)k->l->cfg.conn,
+                 (unsigned long long)k->l->seen_id);
+        return -1;
+    }
     return 0;
 }
 

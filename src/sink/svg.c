@@ -59,7 +59,8 @@ struct ts_svg {
     struct vconn *conns;
     unsigned n, cap;
     unsigned last;       /* index of the connection used last (a cache) */
-    uint64_t max_id;     /* highest connection id seen */
+    uint64_t max_id;     /* highest connection id recorded */
+    uint64_t seen_id;    /* highest connection id seen, recorded or not */
     uint64_t conns_dropped; /* connections seen beyond max_conns */
     bool oom;            /* a recording failed for want of memory */
 };
@@ -145,6 +146,8 @@ static struct vconn *conn_for(struct ts_svg *v, const struct ts_conn *c)
 
 void ts_svg_seg(struct ts_svg *v, const struct ts_seg *s, const struct ts_event *ev)
 {
+    if (ev && ev->conn && ev->conn->id > v->seen_id)
+        v->seen_id = ev->conn->id;
     if (!ev || !ev->conn || (v->only && ev->conn->id != v->only))
         return;
     struct vconn *vc = conn_for(v, ev->conn);
@@ -746,6 +749,12 @@ int ts_svg_write(struct ts_svg *v, FILE *f, char *err, size_t errlen)
     fputs("</svg>\n", f);
     if (fflush(f) != 0 || ferror(f)) {
         snprintf(err, errlen, "write failed: %s", errno ? strerror(errno) : "I/O error");
+        rc = -1;
+    } else if (v->only && n == 0) {
+        /* the page says so too; the caller must hear it */
+        snprintf(err, errlen, "no connection #%llu to draw (--conn %llu; the capture has %llu)",
+                 (unsigned long long)v->only, (unsigned long long)v->only,
+                 (unsigned long long)v->seen_id);
         rc = -1;
     }
 out:

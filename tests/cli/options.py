@@ -182,5 +182,20 @@ with tempfile.TemporaryDirectory() as d:
     check("trace -w -: tshark reads every frame",
           q.returncode == 0 and len(q.stdout.split()) == nlines, (q.returncode, q.stdout, nlines))
 
+# --conn N naming no connection is said, not an empty page (issue 15 item 17)
+rc, out, err = run("trace", "-r", cap, "--ladder", "--conn", "2")
+check("trace --ladder --conn 2 on a one-connection capture: said, exit 1",
+      rc == 1 and not out and err == "tcpshake: trace: --ladder: no connection #2 to draw "
+      "(--conn 2; the capture has 1)\n", (rc, out, err))
+rc, out, err = run("trace", "-r", cap, "--ladder", "--conn", "1")
+check("trace --ladder --conn 1: drawn, exit 0", rc == 0 and "conn #1" in out and not err,
+      (rc, err))
+with tempfile.TemporaryDirectory() as d:
+    svg = os.path.join(d, "x.svg")
+    rc, out, err = run("trace", "-r", cap, "--summary", "--svg", svg, "--conn", "2")
+    check("trace --svg --conn 2: the page says so, and stderr, exit 1",
+          rc == 1 and "No such connection was traced." in open(svg).read()
+          and "no connection #2 to draw" in err and err.count("\n") == 1, (rc, err))
+
 print(f"{fails} failed")
 sys.exit(1 if fails else 0)

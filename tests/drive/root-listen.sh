@@ -9,9 +9,11 @@
 #     then EOF; we hold TIME_WAIT.
 #  3. --close rst: the client's second recv() fails with ECONNRESET.
 #  4. --count 3 with three clients at once: each gets its own connection
-#     (kept apart by 4-tuple), its reply and EOF.
+#     (kept apart by 4-tuple), its reply and EOF; each line of their data
+#     is labelled "#K: ".
 #  5. --no-rst-guard: the local kernel refuses the client (ECONNREFUSED);
-#     SIGTERM while listening: exit 143, the guard removed.
+#     SIGTERM while listening: exit 143, the guard removed; SIGTERM with a
+#     client connected: it is reset, and the note says so once.
 # Every segment is checked in our trace, and the handshake in tshark's
 # reading of -w.  Nothing is left behind.
 #
@@ -112,7 +114,9 @@ family() {
         check "$n: client $i got the reply, then EOF" \
             sh -c "grep -qx '$REPLY' '$dir/$n.client$i/got' && grep -qx eof '$dir/$n.client$i/result'"
     done
-    check "$n: we received three requests" [ "$(grep -cx "$REQ" "$dir/$n.data")" = 3 ]
+    # several clients at once: each line of data says whose it is
+    check "$n: we received three requests, each line labelled with its client" \
+        [ "$(grep -E "^#[123]: $REQ\$" "$dir/$n.data" | cut -d: -f1 | sort -u | wc -l)" = 3 ]
     has $n 'handshake 2/3' 3
     has $n 'server CLOSE_WAIT->LAST_ACK' 3
     has $n '^== conn #[123] .*close 4-way by client' 3
@@ -132,6 +136,20 @@ family() {
     stop $n
     check "$n: exit 143" [ "$rc" = 143 ]
     check "$n: the guard was removed" no_guard_left
+    # SIGTERM with a client connected: the abort is said once, not
+    # "interrupted: interrupted"
+    n=sigmid$fam; d=$dir/$n.client
+    start $n $((P + 6)) --addr "$A"
+    client "$d" "$A" $((P + 6)) wait &
+    local cpid=$!
+    for _ in $(seq 100); do grep -q 'handshake 3/3' "$dir/$n.trace" && break; sleep 0.05; done
+    kill -TERM "$lpid" 2>/dev/null
+    stop $n
+    wait "$cpid"
+    check "$n: exit 143" [ "$rc" = 143 ]
+    check "$n: the client was reset" grep -qx ECONNRESET "$d/result"
+    has $n '-- #1 interrupted: the connection was aborted with RST$'
+    has $n 'interrupted: interrupted' 0
 }
 
 family 4 9200

@@ -6,7 +6,7 @@
 #     a server that does exactly that: exit 0, the same 64 bytes, no
 #     "differs" (it said "the live server sent no RST"), five times.  And
 #     against one that closes with a FIN instead: exit 7, the missing RST
-#     and the unexpected FIN named.
+#     and the unexpected FIN named, also under -q (issue 15 item 17).
 #  2. half-close.pcap (snap length 80: 14 of the server's 64 bytes captured)
 #     against a server whose answer has those 14 bytes: exit 0, and the note
 #     says 50 bytes were not compared.  One that differs within the
@@ -43,12 +43,14 @@ PY
 # replay NAME CAPTURE SERVER-HOW ANSWER-HEX
 replay() {
     local n=$1 cap=$CAPS/$2
+    local extra=()
+    [ $# -gt 4 ] && extra=("${@:5}")
     rm -f "$dir/$n.req" "$dir/$n.req.ready"
     inB python3 "$dir/server.py" "$B4" 7777 "$4" "$3" "$dir/$n.req" </dev/null 2>"$dir/$n.srv.err" &
     pids+=($!)
     wait_file "$dir/$n.req.ready" || bad "$n: server did not start"
     inA "$T" replay "$cap" --to "$B4:7777" --time-wait 0.2 --timeout 3 --out "$dir/$n.ans" \
-        >"$dir/$n.trace" 2>"$dir/$n.err"
+        "${extra[@]}" >"$dir/$n.trace" 2>"$dir/$n.err"
     rc=$?
     no_guard_left || bad "$n: an nft guard table was left"
     wait
@@ -71,6 +73,13 @@ replay $n server-rst.pcap fin "$ans"
 check "$n: a server that closes instead of resetting: exit 7" [ "$rc" = 7 ]
 check "$n: names the missing RST" grep -q -- '-- differs: the live server sent no RST, the captured one did$' "$dir/$n.trace"
 check "$n: names the unexpected FIN" grep -q -- '-- differs: the live server sent a FIN, the captured one did not$' "$dir/$n.trace"
+# -q: only the verdicts and the summary, but still what differed (the exit
+# status alone does not say)
+n=rst-fin-quiet
+replay $n server-rst.pcap fin "$ans" -q
+check "$n: -q: exit 7" [ "$rc" = 7 ]
+check "$n: -q: still names the missing RST" grep -q -- '-- differs: the live server sent no RST, the captured one did$' "$dir/$n.trace"
+check "$n: -q: no segment lines" sh -c "! grep -q 'handshake 1/3' '$dir/$n.trace'"
 
 # ---- 2. a snaplen-truncated capture ---------------------------------------------------
 held=$(tshark -r "$CAPS/half-close.pcap" -Y 'tcp.srcport == 7777 && tcp.len > 0' -T fields -e tcp.payload 2>/dev/null | tr -d '\n')
