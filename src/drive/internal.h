@@ -75,6 +75,18 @@ struct dsess {
     uint32_t *hs_samples;    /* handshake times (ns), for the median */
     uint32_t hs_n, hs_cap;
     uint64_t drops_checked;  /* when libpcap's drop count was last read */
+    /* Our sent frames, held until the capture has handed over what arrived
+     * before them, so that the trace and -w see the wire's order (a peer's
+     * FIN that crossed ours comes first).  Fed at the end of each dispatch,
+     * before a captured frame stamped later, before a note, at close. */
+    struct dsess_sent {
+        uint64_t t;
+        int dlt;
+        uint32_t len, ip_off;
+        uint8_t *data;
+        uint32_t cap;
+    } *sent;
+    uint32_t nsent, sent_cap;
     bool io_failed;          /* a send or the capture failed: see ioerr */
     char ioerr[320];
 };

@@ -26,6 +26,8 @@ bool dsess_stopped(const struct dsess *s)
     return s->cfg->stop && *s->cfg->stop;
 }
 
+static void feed_sent(struct dsess *s, uint64_t upto);
+
 void dsess_note(struct dsess *s, const char *fmt, ...)
 {
     char buf[512];
@@ -33,14 +35,91 @@ void dsess_note(struct dsess *s, const char *fmt, ...)
 
     if (!s->cfg->hooks.note)
         return;
+    feed_sent(s, UINT64_MAX); /* a note follows the segments sent before it */
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     s->cfg->hooks.note(s->cfg->hooks.user, ts_inject_wall_ns(), buf);
 }
 
+/* Report the held sent frames stamped at or before `upto`, in send order. */
+static void feed_sent(struct dsess *s, uint64_t upto)
+{
+    uint32_t i = 0;
+    for (; i < s->nsent && s->sent[i].t <= upto; i++) {
+        struct dsess_sent *f = &s->sent[i];
+        if (s->cfg->hooks.frame)
+            s->cfg->hooks.frame(s->cfg->hooks.user, f->t, f->data + f->ip_off,
+                                f->len - f->ip_off);
+        if (s->cfg->engine)
+            ts_engine_feed(s->cfg->engine, f->dlt, f->t, f->data, f->len, f->len, NULL);
+    }
+    if (i == 0)
+        return;
+    /* keep the buffers: move the reported ones to the tail */
+    for (uint32_t k = 0; k < s->nsent - i; k++) {
+        struct dsess_sent tmp = s->sent[k];
+        s->sent[k] = s->sent[k + i];
+        s->sent[k + i] = tmp;
+    }
+    s->nsent -= i;
+}
+
+/* Hold a copy of a frame we sent; reported at once when it cannot be held. */
+static void hold_sent(struct dsess *s, uint64_t t, int dlt, const uint8_t *p, uint32_t len,
+                      uint32_t ip_off)
+{
+    if (!s->cfg->hooks.frame && !s->cfg->engine)
+        return;
+    if (s->nsent == s->sent_cap) {
+        uint32_t n = s->sent_cap ? s->sent_cap * 2 : 16;
+        struct dsess_sent *v = n > s->sent_cap ? realloc(s->sent, n * sizeof *v) : NULL;
+        if (!v) {
+            feed_sent(s, UINT64_MAX);
+            if (s->cfg->hooks.frame)
+                s->cfg->hooks.frame(s->cfg->hooks.user, t, p + ip_off, len - ip_off);
+            if (s->cfg->engine)
+                ts_engine_feed(s->cfg->engine, dlt, t, p, len, len, NULL);
+            return;
+        }
+        memset(v + s->sent_cap, 0, (n - s->sent_cap) * sizeof *v);
+        s->sent = v;
+        s->sent_cap = n;
+    }
+    struct dsess_sent *f = &s->sent[s->nsent];
+    if (f->cap < len) {
+        uint8_t *d = realloc(f->data, len);
+        if (!d) {
+            feed_sent(s, UINT64_MAX);
+            if (s->cfg->hooks.frame)
+                s->cfg->hooks.frame(s->cfg->hooks.user, t, p + ip_off, len - ip_off);
+            if (s->cfg->engine)
+                ts_engine_feed(s->cfg->engine, dlt, t, p, len, len, NULL);
+            return;
+        }
+        f->data = d;
+        f->cap = len;
+    }
+    memcpy(f->data, p, len);
+    f->t = t;
+    f->dlt = dlt;
+    f->len = len;
+    f->ip_off = ip_off;
+    s->nsent++;
+}
+
+static void free_sent(struct dsess *s)
+{
+    for (uint32_t i = 0; i < s->sent_cap; i++)
+        free(s->sent[i].data);
+    free(s->sent);
+    s->sent = NULL;
+    s->nsent = s->sent_cap = 0;
+}
+
 void dsess_verdicts(struct dsess *s, bool all)
 {
+    feed_sent(s, UINT64_MAX);
     if (!s->cfg->engine)
         return;
     ts_engine_tick(s->cfg->engine, ts_inject_wall_ns());
@@ -84,6 +163,7 @@ static void on_frame(void *user, int dlt, uint64_t t_ns, const uint8_t *pkt,
     /* decoded here with checksums verified, whatever the engine's own
      * decode is configured to do: the endpoint must know */
     enum ts_decode_status st = ts_decode(dlt, pkt, caplen, wirelen, true, &seg);
+    feed_sent(s, t_ns);
     emit_frame(s, t_ns, pkt, caplen, &seg);
     if (s->cfg->engine)
         ts_engine_feed(s->cfg->engine, dlt, t_ns, pkt, caplen, wirelen, NULL);
@@ -197,6 +277,8 @@ int dsess_close(struct dsess *s, char *err, size_t errlen)
 
     if (s->cs)
         dsess_verdicts(s, true);
+    feed_sent(s, UINT64_MAX);
+    free_sent(s);
     if (s->guard) {
         char table[64];
         snprintf(table, sizeof table, "%s", ts_guard_table(s->guard));
@@ -239,11 +321,7 @@ int dsess_send(struct dsess *s, const struct ts_craft_seg *seg)
         s->io_failed = true;
         return -1;
     }
-    if (s->cfg->hooks.frame)
-        s->cfg->hooks.frame(s->cfg->hooks.user, t, f.data + f.ip_off,
-                            f.len - f.ip_off);
-    if (s->cfg->engine)
-        ts_engine_feed(s->cfg->engine, f.dlt, t, f.data, f.len, f.len, NULL);
+    hold_sent(s, t, f.dlt, f.data, f.len, f.ip_off);
     return 0;
 }
 
@@ -253,6 +331,8 @@ static int dispatch(struct dsess *s)
                                 sizeof s->ioerr);
     if (n < 0)
         s->io_failed = true;
+    /* the ring is empty: nothing older than what we sent is left in it */
+    feed_sent(s, UINT64_MAX);
     uint64_t now = dsess_mono();
     if (now - s->drops_checked >= 100000000u) {
         s->drops_checked = now;
