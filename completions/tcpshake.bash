@@ -6,7 +6,7 @@
 # Options of connect, listen and replay (tools/cmd_connect.c).
 _tcpshake_drive_opts='--mss --no-mss --wscale --sackok --ts --win --rto --rto-min
     --retries --timeout --linger --time-wait -i --no-rst-guard --mark --out -w
-    --json -q -S --color --ladder --width --svg --zeek-log --stats --help'
+    --json -q -S --color --ladder --width --svg --zeek-log --stats --help --version'
 
 # Complete one item of a comma-separated list (--flags, --opt).
 _tcpshake_list()
@@ -41,7 +41,7 @@ _tcpshake()
             opts='-r -i -D -c -s -p -B --json --summary -S -n -l -U --date -tttt --color
                 --stats --zeek-log -w --annotate --ladder --svg --conn --width
                 --max-conns --time-wait --idle --threads --no-checksum
-                --key-inner --inner --help'
+                --key-inner --inner --help --version'
             args='-r -i -c -s -B --color --colour --zeek-log -w --svg --conn
                 --width --max-conns --time-wait --idle --threads --inner'
             case $prev in
@@ -64,7 +64,7 @@ _tcpshake()
             opts='--dst --src --seq --ack --flags --win --urp --opt --data --hex
                 --ttl --hop-limit --tos --tclass --id --df --no-df
                 --bad-checksum -i --dst-mac --src-mac --mark -c --count --rate
-                --flood -w --dry-run -q --json -Z --help'
+                --flood -w --dry-run -q --json -Z --help --version'
             args='--dst --src --seq --ack --flags --win --urp --opt --data --hex
                 --ttl --hop-limit --tos --tclass --id -i --interface --dst-mac
                 --src-mac --mark -c --count --rate -w --write -Z'
@@ -101,7 +101,7 @@ _tcpshake()
         script)
             opts='--parse -6 --ip-version --tolerance-usecs --local-ip --remote-ip
                 --wait --peer --skip-syscalls --rate --late-usecs -v --verbose --trace
-                --ladder --width -w --tap --json -h --help'
+                --ladder --width -w --tap --json -h --help --version'
             args='--ip-version --tolerance-usecs --local-ip --remote-ip --wait
                 --peer --rate --late-usecs --width -w'
             case $prev in
@@ -117,7 +117,7 @@ _tcpshake()
             ;;
         probe)
             opts='--list --only --long --close-port --closed-port --rate --late-usecs -6
-                -v --verbose -w --tap --json --diff -h --help'
+                -v --verbose -w --tap --json --diff -h --help --version'
             case $prev in
                 -w) _filedir -d; return ;;
                 --only)

@@ -1,7 +1,9 @@
 /* The shared option layer: see cli.h. */
 #include "cli.h"
 
+#include "tcpshake/capture.h"
 #include "tcpshake/craft.h"
+#include "tcpshake/version.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cli_fail(const char *cmd, const char *opt, const char *fmt, ...)
 {
@@ -79,6 +82,21 @@ int cli_color(const char *cmd, const char *opt, const char *text, int *color)
     if (cli_enum(cmd, opt, text, names, 3, &i) < 0)
         return -1;
     *color = values[i];
+    return 0;
+}
+
+bool cli_color_auto(FILE *f)
+{
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+    return isatty(fileno(f)) && !(no && *no) && !(term && !strcmp(term, "dumb"));
+}
+
+int cli_version(void)
+{
+    /* the libraries too: a bug report needs them (libnet 1.1.6 has bugs we
+     * work around) */
+    printf("tcpshake %s\n%s\n%s\n", TS_VERSION_STRING, ts_capture_lib_version(),
+           ts_craft_lib_version());
     return 0;
 }
 

@@ -36,6 +36,15 @@ int cli_enum(const char *cmd, const char *opt, const char *text, const char *con
 /* auto, always or never: -1, 1, 0. */
 int cli_color(const char *cmd, const char *opt, const char *text, int *color);
 
+/* --color auto: colour when f is a terminal, NO_COLOR is unset or empty
+ * (no-color.org) and TERM is not "dumb". */
+bool cli_color_auto(FILE *f);
+
+/* Every command's --version (getopt value CLI_OPT_VERSION): tcpshake's,
+ * libpcap's and libnet's versions on stdout.  Returns 0, the exit status. */
+#define CLI_OPT_VERSION 1000
+int cli_version(void);
+
 /* s as a JSON string, quoted and escaped (\" \\ and \u00XX below 0x20). */
 void cli_json_str(FILE *f, const char *s);
 /* For getopt's ':' (missing value) and '?' (unknown option) when opterr is

@@ -197,15 +197,17 @@ static void usage(const struct ts_drive_cli *c, FILE *f)
           "                      what differed)\n"
           "  -S                  absolute sequence numbers\n"
           "  --color WHEN        auto (default: only on a terminal), always, never\n"
-          "  --ladder            the trace as a ladder diagram (docs/ladder.md)\n"
+          "  --ladder            the trace as a ladder diagram\n"
           "  --width N           the ladder's columns (default: the terminal's, else 80)\n"
           "  --svg FILE          also write the ladders as an SVG picture to FILE\n"
           "  --zeek-log FILE     also write the verdicts as a Zeek conn.log to FILE\n"
           "  --stats             at the end: counts per role, close kind and conn_state,\n"
           "                      handshake RTT min/median/p99, retransmissions\n"
+          "  --version           the versions of tcpshake, libpcap and libnet\n"
           "Exit: 0 done, 1 failed midway, 2 usage/environment, 3 refused, 4 unreachable,\n"
-          "5 no answer, 6 reset by the peer, 7 replay differs, 130/143 interrupted.\n"
-          "See docs/drive.md.\n", f);
+          "5 no answer, 6 reset by the peer, 7 replay differs, 129/130/143 interrupted\n"
+          "(SIGHUP/SIGINT/SIGTERM).\n", f);
+    fprintf(f, "More in man tcpshake-%s.\n", c->name);
 }
 
 enum {
@@ -253,6 +255,7 @@ static const struct option long_opts[] = {
     {"interface", required_argument, NULL, 'i'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, CLI_OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
@@ -485,6 +488,8 @@ int ts_drive_cli_parse(struct ts_drive_cli *c, int argc, char **argv, char ***po
         case 'h':
             usage(c, stdout);
             return EXIT_DONE;
+        case CLI_OPT_VERSION:
+            return cli_version();
         }
         r = parse_segment_opt(c, ch);
         if (r == OPT_NOT_MINE)
@@ -654,7 +659,7 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
     c->rc.json = c->json;
     c->rc.abs_seq = c->abs_seq;
     c->rc.numeric = true;
-    c->rc.color = c->color < 0 ? isatty(fileno(c->tf)) && !c->json : c->color == 1 && !c->json;
+    c->rc.color = c->color < 0 ? cli_color_auto(c->tf) && !c->json : c->color == 1 && !c->json;
     const char *cs = nl_langinfo(CODESET);
     c->rc.utf8 = cs && !strcmp(cs, "UTF-8");
     if (c->ladder && (c->json || c->quiet)) {

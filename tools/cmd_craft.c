@@ -111,7 +111,9 @@ static void usage(FILE *f)
 "  --json              the segments as JSON lines\n"
 "Exit: 0 done, 1 a send failed after others went out, 2 nothing was sent (bad\n"
 "arguments, privileges, the first send failed), 129 hung up (SIGHUP: the summary\n"
-"is printed first). See docs/craft.md.\n", f);
+"is printed first).\n"
+"  --version           the versions of tcpshake, libpcap and libnet\n"
+"More in man tcpshake-craft.\n", f);
 }
 
 static int fail(const char *msg)
@@ -157,6 +159,7 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, O_JSON},
     {"mark", required_argument, NULL, O_MARK},
     {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, CLI_OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
@@ -357,6 +360,8 @@ static int parse_args(int argc, char **argv, struct ts_craft_cli *c)
             usage(stdout);
             return 0;
         }
+        if (ch == CLI_OPT_VERSION)
+            return cli_version();
         if ((r = parse_option(c, ch, argv, &have_data)) >= 0)
             return r;
     }

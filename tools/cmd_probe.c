@@ -35,7 +35,7 @@ static void usage(FILE *f)
           "Run the handshake-and-teardown conformance battery against the TCP stack\n"
           "of the service listening at HOST:PORT (an IPv4 address, or [IPv6]:PORT),\n"
           "with nothing installed there; needs root.  An echo service (RFC 862) answers\n"
-          "every probe.  docs/probe.md has the battery.\n"
+          "every probe.  --list and man tcpshake-probe describe the battery.\n"
           "  --list              the battery: each probe, its RFC and what it asks\n"
           "  --only NAME,...     run these probes only\n"
           "  --long              also the probes that take minutes (synack-giveup:\n"
@@ -55,6 +55,7 @@ static void usage(FILE *f)
           "  --diff              read --json reports (one per stack) and print them side\n"
           "                      by side: rows the probes, columns the reports\n"
           "  -h, --help          this text\n"
+          "  --version           the versions of tcpshake, libpcap and libnet\n"
           "Results: pass, variant (an allowed alternative, named), fail (the segment that\n"
           "broke the rule), inconclusive (no answer, or a service that did not let the\n"
           "probe tell).  Exit: 0 no probe failed, 1 some failed, 2 bad arguments or a\n"
@@ -340,6 +341,7 @@ int cmd_probe(int argc, char **argv)
         {"json", no_argument, NULL, O_JSON},
         {"diff", no_argument, NULL, O_DIFF},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, CLI_OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
     struct ts_probe_cfg cfg = {0};
@@ -380,6 +382,7 @@ int cmd_probe(int argc, char **argv)
         case O_JSON: json = true; break;
         case O_DIFF: do_diff = true; break;
         case 'h': usage(stdout); return 0;
+        case CLI_OPT_VERSION: return cli_version();
         default: return cli_getopt_error(C, ch, argv, optind, optopt);
         }
     }

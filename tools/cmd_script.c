@@ -34,7 +34,7 @@ static void usage(FILE *f)
     fputs("usage: tcpshake script [OPTIONS] FILE.pkt...\n"
           "Run packetdrill scripts against this machine's kernel, each in network\n"
           "namespaces of its own, or against a host's listening service (--peer);\n"
-          "needs root.  docs/script.md has the language.\n"
+          "needs root.  man tcpshake-script has the language.\n"
           "  --parse             read each script and print it back normalized, one\n"
           "                      event a line with its line number; run nothing\n"
           "  -6, --ip-version 4|6  the family (default: the script's ip_version option,\n"
@@ -67,6 +67,7 @@ static void usage(FILE *f)
           "  --tap               TAP version 13, one test per script\n"
           "  --json              one JSON object per script, then a summary object\n"
           "  -h, --help          this text\n"
+          "  --version           the versions of tcpshake, libpcap and libnet\n"
           "Exit: 0 every script passed, 1 some failed, 2 bad arguments or a script that\n"
           "cannot be parsed or run (tcpshake: script: FILE:LINE:COL: why), 130\n"
           "interrupted.\n",
@@ -257,6 +258,7 @@ int cmd_script(int argc, char **argv)
         {"tap", no_argument, NULL, O_TAP},
         {"json", no_argument, NULL, O_JSON},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, CLI_OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
     bool parse = false, trace = false, ladder = false;
@@ -329,6 +331,7 @@ int cmd_script(int argc, char **argv)
         case O_TAP: c.tap = true; break;
         case O_JSON: c.json = true; break;
         case 'h': usage(stdout); return 0;
+        case CLI_OPT_VERSION: return cli_version();
         default: return cli_getopt_error(C, ch, argv, optind, optopt);
         }
     }

@@ -64,7 +64,7 @@ static void trace_usage(FILE *f)
           "  -p               live: do not put the interface in promiscuous mode\n"
           "  -B KIB           live: kernel buffer size in KiB\n"
           "output:\n"
-          "  --json           one JSON object per line (schema in README.md)\n"
+          "  --json           one JSON object per line (fields: man tcpshake-trace)\n"
           "  --summary        only the connection verdicts\n"
           "  -S               absolute sequence numbers in text (JSON has both)\n"
           "  -n               numeric addresses and ports (always; for tcpdump habits)\n"
@@ -97,8 +97,9 @@ static void trace_usage(FILE *f)
           "                   (default: also on VLAN ids, VNI and PPPoE session, so\n"
           "                   tenants' overlapping addresses stay apart)\n"
           "  --inner FILTER   trace only frames whose inner (decapsulated) TCP segment\n"
-          "                   matches FILTER, e.g. 'vni 43 and dst port 80' (grammar in\n"
-          "                   docs/tunnels.md); the BPF FILTER sees the outer packet\n"
+          "                   matches FILTER, e.g. 'vni 43 and dst port 80' (grammar:\n"
+          "                   man tcpshake-trace); the BPF FILTER sees the outer packet\n"
+          "  --version        the versions of tcpshake, libpcap and libnet\n"
           "\n"
           "Options may also follow the filter words (as tcpdump takes them); '--'\n"
           "ends them. tcpdump options trace does not have (v, e, q, A, X, x, and t\n"
@@ -179,6 +180,7 @@ static int parse_options(struct trace_opts *t, int argc, char **argv)
         {"inner", required_argument, NULL, OPT_INNER},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, CLI_OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
     uint64_t v;
@@ -278,6 +280,7 @@ static int parse_options(struct trace_opts *t, int argc, char **argv)
             break;
         }
         case 'h': trace_usage(stdout); return 0;
+        case CLI_OPT_VERSION: return cli_version();
         default: return cli_getopt_error(T, ch, argv, optind, optopt);
         }
     }
@@ -401,7 +404,8 @@ int cmd_trace(int argc, char **argv)
     bool w_out = t->pcapng_path && !strcmp(t->pcapng_path, "-");
     FILE *tf = w_out ? stderr : stdout;
     bool tty = isatty(fileno(tf));
-    t->rcfg.color = t->color < 0 ? tty && !t->rcfg.json : t->color == 1 && !t->rcfg.json;
+    t->rcfg.color = t->color < 0 ? cli_color_auto(tf) && !t->rcfg.json
+                                 : t->color == 1 && !t->rcfg.json;
     const char *cs = nl_langinfo(CODESET);
     t->rcfg.utf8 = cs && !strcmp(cs, "UTF-8");
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "tcpshake/capture.h"
 #include "tcpshake/craft.h"
@@ -59,13 +60,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-        /* the libraries too: a bug report needs them (libnet 1.1.6 has
-         * bugs we work around, see docs/craft.md) */
-        printf("tcpshake %s\n%s\n%s\n", TS_VERSION_STRING, ts_capture_lib_version(),
-               ts_craft_lib_version());
-        return 0;
-    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version"))
+        return cli_version();
     fprintf(stderr, "tcpshake: unknown command '%s' (try: tcpshake --help)\n", cmd);
     return 2;
 }

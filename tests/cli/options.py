@@ -197,5 +197,51 @@ with tempfile.TemporaryDirectory() as d:
           rc == 1 and "No such connection was traced." in open(svg).read()
           and "no connection #2 to draw" in err and err.count("\n") == 1, (rc, err))
 
+# --version on every command (issue 15 item 12)
+for cmd in ("trace", "craft", "connect", "listen", "replay", "script", "probe"):
+    rc, out, err = run(cmd, "--version")
+    lines = out.splitlines()
+    check(f"{cmd} --version: tcpshake, libpcap and libnet",
+          rc == 0 and len(lines) == 3 and lines[0].startswith("tcpshake ")
+          and "libpcap" in lines[1] and "libnet" in lines[2] and not err, (rc, out, err))
+
+
+def on_terminal(env_extra):
+    """trace's output when standard output is a terminal (a pty)."""
+    import pty
+    env = dict(os.environ, TERM="xterm")
+    env.pop("NO_COLOR", None)
+    env.update(env_extra)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(T, [T, "trace", "-r", cap, "-c", "3"], env)
+    data = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.waitpid(pid, 0)
+    return data
+
+
+# colour on a terminal unless NO_COLOR (no-color.org) or TERM=dumb (item 12)
+check("trace on a terminal: coloured", b"\x1b[" in on_terminal({}))
+check("trace on a terminal, NO_COLOR=1: no colour", b"\x1b[" not in on_terminal({"NO_COLOR": "1"}))
+check("trace on a terminal, NO_COLOR empty: coloured (the convention)",
+      b"\x1b[" in on_terminal({"NO_COLOR": ""}))
+check("trace on a terminal, TERM=dumb: no colour", b"\x1b[" not in on_terminal({"TERM": "dumb"}))
+rc, out, err = run("trace", "-r", cap, "-c", "3", "--color", "always")
+check("trace --color always: coloured even off a terminal", rc == 0 and "\x1b[" in out, rc)
+
+# --help names no file of the source tree (item 19): the man pages instead
+for cmd in ("trace", "craft", "connect", "listen", "replay", "script", "probe"):
+    rc, out, err = run(cmd, "--help")
+    paths = re.findall(r"\b(?:docs|src|tools|tests)/\S+|README\.md", out)
+    check(f"{cmd} --help: no path into the source tree", not paths, paths)
+
 print(f"{fails} failed")
 sys.exit(1 if fails else 0)
