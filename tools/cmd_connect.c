@@ -283,6 +283,10 @@ static int payload(struct ts_drive_cli *c, const char *opt, const char *text)
         fail(c, "%s: %s", opt, e);
         return -1;
     }
+    if (c->cfg.data_len == 0) {
+        fail(c, "%s '%s': empty payload (leave it out to send none)", opt, text);
+        return -1;
+    }
     c->cfg.data = c->data;
     return 0;
 }

@@ -222,6 +222,11 @@ static int parse_option(struct ts_craft_cli *c, int ch, char **argv, bool *have_
         if ((ch == O_DATA ? ts_craft_payload_text : ts_craft_payload_hex)(
                 optarg, 65535, &c->payload, &c->seg.payload_len, err, sizeof(err)) < 0)
             return fail(err);
+        if (c->seg.payload_len == 0) {
+            snprintf(err, sizeof err, "%s '%s': empty payload (leave it out to send none)",
+                     ch == O_DATA ? "--data" : "--hex", optarg);
+            return fail(err);
+        }
         c->seg.payload = c->payload;
         break;
     case O_TTL:

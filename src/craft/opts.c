@@ -186,18 +186,25 @@ int ts_craft_opts_pad(const struct ts_craft_opts *o, uint8_t *out)
 
 /* ---- the text form ------------------------------------------------------ */
 
+/* A number of [s, end) up to max; on failure, why says so when the text is
+ * there (an empty one is the caller's shape error). */
 static int parse_u32(const char *s, const char *end, uint64_t max,
-                     uint64_t *out)
+                     uint64_t *out, char *why, size_t whylen)
 {
-    char buf[24], why[8];
+    char buf[24];
     size_t n = (size_t)(end - s);
 
-    if (n == 0 || n >= sizeof(buf))
+    if (n == 0)
         return -1;
+    if (n >= sizeof(buf)) {
+        snprintf(why, whylen, "'%.*s...': not a number from 0 to %llu", 12, s,
+                 (unsigned long long)max);
+        return -1;
+    }
     memcpy(buf, s, n);
     buf[n] = '\0';
     /* the one number parser of every option (decimal or 0x) */
-    return ts_craft_parse_uint(buf, max, out, why, sizeof why);
+    return ts_craft_parse_uint(buf, max, out, why, whylen);
 }
 
 
@@ -210,6 +217,7 @@ static int parse_item(struct ts_craft_opts *o, const char *s, const char *end,
     const char *v = eq ? eq + 1 : end;
     uint64_t a, b;
     int n = (int)(end - s);
+    char why[96] = "";
 
 #define KEY(k) (klen == sizeof(k) - 1 && memcmp(s, k, klen) == 0)
     if (KEY("nop") && !eq)
@@ -219,19 +227,19 @@ static int parse_item(struct ts_craft_opts *o, const char *s, const char *end,
     if (KEY("sackok") && !eq)
         return ts_craft_opts_add_sackok(o, err, errlen);
     if (KEY("mss") && eq) {
-        if (parse_u32(v, end, 0xffff, &a) < 0)
+        if (parse_u32(v, end, 0xffff, &a, why, sizeof why) < 0)
             goto bad;
         return ts_craft_opts_add_mss(o, (uint16_t)a, err, errlen);
     }
     if (KEY("wscale") && eq) {
-        if (parse_u32(v, end, 0xff, &a) < 0)
+        if (parse_u32(v, end, 0xff, &a, why, sizeof why) < 0)
             goto bad;
         return ts_craft_opts_add_wscale(o, (uint8_t)a, err, errlen);
     }
     if (KEY("ts") && eq) {
         const char *c = memchr(v, ':', (size_t)(end - v));
-        if (!c || parse_u32(v, c, UINT32_MAX, &a) < 0 ||
-            parse_u32(c + 1, end, UINT32_MAX, &b) < 0)
+        if (!c || parse_u32(v, c, UINT32_MAX, &a, why, sizeof why) < 0 ||
+            parse_u32(c + 1, end, UINT32_MAX, &b, why, sizeof why) < 0)
             goto bad;
         return ts_craft_opts_add_ts(o, (uint32_t)a, (uint32_t)b, err, errlen);
     }
@@ -244,8 +252,8 @@ static int parse_item(struct ts_craft_opts *o, const char *s, const char *end,
             const char *c = memchr(p, ':', (size_t)(end - p));
             const char *bend = c ? c : end;
             const char *dash = memchr(p, '-', (size_t)(bend - p));
-            if (!dash || nb == 4 || parse_u32(p, dash, UINT32_MAX, &a) < 0 ||
-                parse_u32(dash + 1, bend, UINT32_MAX, &b) < 0)
+            if (!dash || nb == 4 || parse_u32(p, dash, UINT32_MAX, &a, why, sizeof why) < 0 ||
+                parse_u32(dash + 1, bend, UINT32_MAX, &b, why, sizeof why) < 0)
                 goto bad;
             blocks[nb][0] = (uint32_t)a;
             blocks[nb][1] = (uint32_t)b;
@@ -262,7 +270,7 @@ static int parse_item(struct ts_craft_opts *o, const char *s, const char *end,
         uint8_t data[TS_CRAFT_OPT_MAX];
         unsigned dlen = 0;
 
-        if (parse_u32(v, c ? c : end, 0xff, &a) < 0)
+        if (parse_u32(v, c ? c : end, 0xff, &a, why, sizeof why) < 0)
             goto bad;
         if (c) {
             const char *p = c + 1;
@@ -280,6 +288,10 @@ static int parse_item(struct ts_craft_opts *o, const char *s, const char *end,
     }
 #undef KEY
 bad:
+    if (why[0]) {
+        snprintf(err, errlen, "tcp option '%.*s': %s", n, s, why);
+        return -1;
+    }
     snprintf(err, errlen, "tcp option '%.*s': expected mss=N, wscale=N, "
              "sackok, sack=L-R[:L-R...], ts=VAL:ECR, nop, eol or kind=N[:HEX]",
              n, s);

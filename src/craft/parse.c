@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "hex.h"
+#include <sys/stat.h>
+
 #include "tcpshake/craft.h"
 
 int ts_craft_parse_uint(const char *text, uint64_t max, uint64_t *out,
@@ -162,6 +164,12 @@ static int read_file(const char *path, uint32_t max, uint8_t **out,
         snprintf(err, errlen, "payload file %s: %s", path, strerror(errno));
         return -1;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "payload file %s: is a directory", path);
+        fclose(f);
+        return -1;
+    }
     for (;;) {
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 4096;
@@ -183,7 +191,8 @@ static int read_file(const char *path, uint32_t max, uint8_t **out,
         }
         if (got == 0) {
             if (ferror(f)) {
-                snprintf(err, errlen, "payload file %s: read error", path);
+                snprintf(err, errlen, "payload file %s: %s", path,
+                         errno ? strerror(errno) : "read error");
                 goto fail;
             }
             break;

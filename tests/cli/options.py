@@ -243,5 +243,25 @@ for cmd in ("trace", "craft", "connect", "listen", "replay", "script", "probe"):
     paths = re.findall(r"\b(?:docs|src|tools|tests)/\S+|README\.md", out)
     check(f"{cmd} --help: no path into the source tree", not paths, paths)
 
+# item 13: an --opt item's error names the item and why; an empty payload
+# and a directory are said as such
+with tempfile.TemporaryDirectory() as d:
+    empty = os.path.join(d, "empty")
+    open(empty, "w").close()
+    for cmd, args, want in (
+            ("craft", ["syn", *dst, "--opt", "mss=70000"],
+             "tcp option 'mss=70000': '70000': not a number from 0 to 65535"),
+            ("craft", ["syn", *dst, "--opt", "ts=1:x"], "tcp option 'ts=1:x': 'x': not a number"),
+            ("craft", ["syn", *dst, "--data", ""], "--data '': empty payload"),
+            ("craft", ["syn", *dst, "--data", "@" + empty], "empty payload"),
+            ("craft", ["syn", *dst, "--hex", ""], "--hex '': empty payload"),
+            ("craft", ["syn", *dst, "--data", "@" + d], "is a directory"),
+            ("connect", ["198.18.0.1", "9", "--data", ""], "--data '': empty payload"),
+            ("connect", ["198.18.0.1", "9", "--data", "@" + d], "is a directory"),
+            ("listen", ["9", "--reply", "@" + empty], "empty payload")):
+        rc, out, err = run(cmd, *args)
+        check(f"{cmd} {' '.join(args[-2:])!r}: '{want}'", rc == 2 and want in err
+              and err.count("\n") == 1 and not out, (rc, out, err))
+
 print(f"{fails} failed")
 sys.exit(1 if fails else 0)
