@@ -62,7 +62,8 @@ static void trace_usage(FILE *f)
           "  -c N             stop after N frames\n"
           "  -s SNAPLEN       live: bytes to capture per frame (default 262144)\n"
           "  -p               live: do not put the interface in promiscuous mode\n"
-          "  -B KIB           live: kernel buffer size in KiB\n"
+          "  -B KIB           live: kernel buffer size in KiB (default 16384; 65536 when\n"
+          "                   each frame is handed over at once: a terminal, -l, -U)\n"
           "output:\n"
           "  --json           one JSON object per line (fields: man tcpshake-trace)\n"
           "  --summary        only the connection verdicts\n"
@@ -187,7 +188,6 @@ static int parse_options(struct trace_opts *t, int argc, char **argv)
 
     memset(t, 0, sizeof *t);
     t->ccfg.promisc = true;
-    t->ccfg.immediate = true;
     ts_engine_cfg_default(&t->ecfg);
     t->color = -1;
     optind = 1;
@@ -408,6 +408,11 @@ int cmd_trace(int argc, char **argv)
                                  : t->color == 1 && !t->rcfg.json;
     const char *cs = nl_langinfo(CODESET);
     t->rcfg.utf8 = cs && !strcmp(cs, "UTF-8");
+    /* Live, each frame at once (libpcap's immediate mode) only when someone
+     * watches the lines arrive: it gives the kernel ring one slot per
+     * frame, so a burst overflows it.  Otherwise the ring is filled in
+     * blocks, handed over when full or after the 100 ms timeout. */
+    t->ccfg.immediate = (tty && !t->summary && !t->ladder) || t->line_buffered;
 
     /* An output that is the input (or another output) would destroy it in
      * silence: fopen("wb") truncates before the first frame is read. */
@@ -506,6 +511,13 @@ int cmd_trace(int argc, char **argv)
                         "%llu dropped by kernel, %llu dropped by interface\n",
                 (unsigned long long)traced, skipped, (unsigned long long)recv,
                 (unsigned long long)drop, (unsigned long long)ifdrop);
+        if (drop && recv)
+            fprintf(stderr, "tcpshake: trace: the kernel dropped %.2f %% of the frames: a "
+                            "larger buffer (-B KIB, now %d) or a narrower filter keeps more\n",
+                    100.0 * (double)drop / (double)recv,
+                    t->ccfg.buffer_kib ? t->ccfg.buffer_kib
+                    : t->ccfg.immediate ? TS_CAPTURE_BUFFER_KIB_IMMEDIATE
+                                        : TS_CAPTURE_BUFFER_KIB);
     }
     status = outputs_close(&o, status);
     if (est.clock_jumps)

@@ -18,13 +18,19 @@ extern "C" {
 
 struct ts_capture;
 
+/* A live capture's kernel buffer when none is given: in blocks (the
+ * default) and in immediate mode, where each frame takes a slot the size of
+ * the largest frame the interface can hand over (64 KiB with offloads). */
+#define TS_CAPTURE_BUFFER_KIB 16384
+#define TS_CAPTURE_BUFFER_KIB_IMMEDIATE 65536
+
 struct ts_capture_cfg {
     const char *file;    /* -r FILE, "-" = stdin; NULL for live */
     const char *iface;   /* -i IFACE */
     const char *filter;  /* BPF expression, or NULL */
     int snaplen;         /* -s; 0 = 262144 */
     bool promisc;        /* !-p */
-    int buffer_kib;      /* -B; 0 = libpcap default */
+    int buffer_kib;      /* -B; 0 = TS_CAPTURE_BUFFER_KIB[_IMMEDIATE] */
     bool immediate;      /* immediate mode (live) */
 };
 

@@ -265,8 +265,11 @@ static struct ts_capture *open_live(const struct ts_capture_cfg *cfg, char *err,
     /* a bounded wait even in immediate mode, so the read loop sees the stop
      * flag a signal handler set within 100 ms */
     pcap_set_timeout(p, 100);
-    if (cfg->buffer_kib > 0)
-        pcap_set_buffer_size(p, cfg->buffer_kib * 1024);
+    /* libpcap's 2 MiB holds only ~32 frames in immediate mode on an
+     * interface with offloads (a 64 KiB slot each) */
+    pcap_set_buffer_size(p, (cfg->buffer_kib > 0 ? cfg->buffer_kib
+                             : cfg->immediate ? TS_CAPTURE_BUFFER_KIB_IMMEDIATE
+                                              : TS_CAPTURE_BUFFER_KIB) * 1024);
     bool nano = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0;
     int rc = pcap_activate(p);
     if (rc < 0) {
