@@ -39,7 +39,12 @@ def run(path):
     return p.returncode, p.stdout + p.stderr
 
 
-rc, out = run(pkt)
+for attempt in range(3):
+    rc, out = run(pkt)
+    # late only on a loaded machine: run again, twice at most
+    if rc == 0 or not ("started at" in out or "time: expected" in out):
+        break
+    print(f"     (late, run again: {out.splitlines()[0] if out else ''})")
 if rc != 0 or not out.startswith("PASS "):
     print(f"FAIL: {pkt} should pass (exit {rc}):\n{out}")
     sys.exit(1)
@@ -118,9 +123,17 @@ with tempfile.TemporaryDirectory() as d:
         v[j] = new
         path = os.path.join(d, f"v{n}.pkt")
         open(path, "w").write("\n".join(v))
-        rc, out = run(path)
-        first = out.split("\n")[0]
         want = f"{path}:{i + 1}:"
+        # a loaded machine can make the stack late on another line first
+        # (a timing failure, not the variant's): that run says nothing of
+        # the variant, so it is run again, twice at most
+        for attempt in range(3):
+            rc, out = run(path)
+            first = out.split("\n")[0]
+            timing = "started at" in first or "time: expected" in out
+            if want in first or not timing or "time: expected" in field:
+                break
+            print(f"     (late on another line, run again: {first})")
         if rc != 1 or want not in first or field not in out:
             bad += 1
             print(f"FAIL: variant of line {i + 1} ({new.strip()!r}) should fail there naming "
