@@ -42,18 +42,23 @@ void dsess_note(struct dsess *s, const char *fmt, ...)
     s->cfg->hooks.note(s->cfg->hooks.user, ts_inject_wall_ns(), buf);
 }
 
+/* One frame we sent, to -w and the tracker. */
+static void report_sent(struct dsess *s, uint64_t t, int dlt, const uint8_t *p, uint32_t len,
+                        uint32_t ip_off)
+{
+    if (s->cfg->hooks.frame)
+        s->cfg->hooks.frame(s->cfg->hooks.user, t, p + ip_off, len - ip_off);
+    if (s->cfg->engine)
+        ts_engine_feed(s->cfg->engine, dlt, t, p, len, len, NULL);
+}
+
 /* Report the held sent frames stamped at or before `upto`, in send order. */
 static void feed_sent(struct dsess *s, uint64_t upto)
 {
     uint32_t i = 0;
-    for (; i < s->nsent && s->sent[i].t <= upto; i++) {
-        struct dsess_sent *f = &s->sent[i];
-        if (s->cfg->hooks.frame)
-            s->cfg->hooks.frame(s->cfg->hooks.user, f->t, f->data + f->ip_off,
-                                f->len - f->ip_off);
-        if (s->cfg->engine)
-            ts_engine_feed(s->cfg->engine, f->dlt, f->t, f->data, f->len, f->len, NULL);
-    }
+    for (; i < s->nsent && s->sent[i].t <= upto; i++)
+        report_sent(s, s->sent[i].t, s->sent[i].dlt, s->sent[i].data, s->sent[i].len,
+                    s->sent[i].ip_off);
     if (i == 0)
         return;
     /* keep the buffers: move the reported ones to the tail */
@@ -65,7 +70,8 @@ static void feed_sent(struct dsess *s, uint64_t upto)
     s->nsent -= i;
 }
 
-/* Hold a copy of a frame we sent; reported at once when it cannot be held. */
+/* Hold a copy of a frame we sent; without the memory for it, report what
+ * is held and then it at once. */
 static void hold_sent(struct dsess *s, uint64_t t, int dlt, const uint8_t *p, uint32_t len,
                       uint32_t ip_off)
 {
@@ -73,15 +79,9 @@ static void hold_sent(struct dsess *s, uint64_t t, int dlt, const uint8_t *p, ui
         return;
     if (s->nsent == s->sent_cap) {
         uint32_t n = s->sent_cap ? s->sent_cap * 2 : 16;
-        struct dsess_sent *v = n > s->sent_cap ? realloc(s->sent, n * sizeof *v) : NULL;
-        if (!v) {
-            feed_sent(s, UINT64_MAX);
-            if (s->cfg->hooks.frame)
-                s->cfg->hooks.frame(s->cfg->hooks.user, t, p + ip_off, len - ip_off);
-            if (s->cfg->engine)
-                ts_engine_feed(s->cfg->engine, dlt, t, p, len, len, NULL);
-            return;
-        }
+        struct dsess_sent *v = realloc(s->sent, n * sizeof *v);
+        if (!v)
+            goto now;
         memset(v + s->sent_cap, 0, (n - s->sent_cap) * sizeof *v);
         s->sent = v;
         s->sent_cap = n;
@@ -89,14 +89,8 @@ static void hold_sent(struct dsess *s, uint64_t t, int dlt, const uint8_t *p, ui
     struct dsess_sent *f = &s->sent[s->nsent];
     if (f->cap < len) {
         uint8_t *d = realloc(f->data, len);
-        if (!d) {
-            feed_sent(s, UINT64_MAX);
-            if (s->cfg->hooks.frame)
-                s->cfg->hooks.frame(s->cfg->hooks.user, t, p + ip_off, len - ip_off);
-            if (s->cfg->engine)
-                ts_engine_feed(s->cfg->engine, dlt, t, p, len, len, NULL);
-            return;
-        }
+        if (!d)
+            goto now;
         f->data = d;
         f->cap = len;
     }
@@ -106,6 +100,10 @@ static void hold_sent(struct dsess *s, uint64_t t, int dlt, const uint8_t *p, ui
     f->len = len;
     f->ip_off = ip_off;
     s->nsent++;
+    return;
+now:
+    feed_sent(s, UINT64_MAX);
+    report_sent(s, t, dlt, p, len, ip_off);
 }
 
 static void free_sent(struct dsess *s)
