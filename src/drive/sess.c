@@ -87,12 +87,13 @@ static void hold_sent(struct dsess *s, uint64_t t, int dlt, const uint8_t *p, ui
         s->sent_cap = n;
     }
     struct dsess_sent *f = &s->sent[s->nsent];
-    if (f->cap < len) {
-        uint8_t *d = realloc(f->data, len);
+    if (f->cap < len || !f->data) {
+        uint32_t want = len ? len : 1;
+        uint8_t *d = realloc(f->data, want);
         if (!d)
             goto now;
         f->data = d;
-        f->cap = len;
+        f->cap = want;
     }
     memcpy(f->data, p, len);
     f->t = t;
