@@ -514,10 +514,7 @@ int cmd_trace(int argc, char **argv)
         if (drop && recv)
             fprintf(stderr, "tcpshake: trace: the kernel dropped %.2f %% of the frames: a "
                             "larger buffer (-B KIB, now %d) or a narrower filter keeps more\n",
-                    100.0 * (double)drop / (double)recv,
-                    t->ccfg.buffer_kib ? t->ccfg.buffer_kib
-                    : t->ccfg.immediate ? TS_CAPTURE_BUFFER_KIB_IMMEDIATE
-                                        : TS_CAPTURE_BUFFER_KIB);
+                    100.0 * (double)drop / (double)recv, ts_capture_buffer_kib(&t->ccfg));
     }
     status = outputs_close(&o, status);
     if (est.clock_jumps)

@@ -5,9 +5,6 @@
 
 #include "cli.h"
 #include "cmds.h"
-#include "tcpshake/capture.h"
-#include "tcpshake/craft.h"
-#include "tcpshake/version.h"
 
 static void usage(FILE *f)
 {

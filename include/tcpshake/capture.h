@@ -34,6 +34,14 @@ struct ts_capture_cfg {
     bool immediate;      /* immediate mode (live) */
 };
 
+/* The kernel buffer a live capture of cfg asks for, in KiB. */
+static inline int ts_capture_buffer_kib(const struct ts_capture_cfg *cfg)
+{
+    return cfg->buffer_kib > 0 ? cfg->buffer_kib
+           : cfg->immediate    ? TS_CAPTURE_BUFFER_KIB_IMMEDIATE
+                               : TS_CAPTURE_BUFFER_KIB;
+}
+
 /* Called for each record: link type, time in ns, bytes. */
 typedef void (*ts_capture_cb)(void *user, int dlt, uint64_t t_ns,
                               const uint8_t *pkt, uint32_t caplen,

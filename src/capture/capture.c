@@ -267,9 +267,7 @@ static struct ts_capture *open_live(const struct ts_capture_cfg *cfg, char *err,
     pcap_set_timeout(p, 100);
     /* libpcap's 2 MiB holds only ~32 frames in immediate mode on an
      * interface with offloads (a 64 KiB slot each) */
-    pcap_set_buffer_size(p, (cfg->buffer_kib > 0 ? cfg->buffer_kib
-                             : cfg->immediate ? TS_CAPTURE_BUFFER_KIB_IMMEDIATE
-                                              : TS_CAPTURE_BUFFER_KIB) * 1024);
+    pcap_set_buffer_size(p, ts_capture_buffer_kib(cfg) * 1024);
     bool nano = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0;
     int rc = pcap_activate(p);
     if (rc < 0) {

@@ -275,8 +275,7 @@ int dsess_close(struct dsess *s, char *err, size_t errlen)
     check_drops(s);
 
     if (s->cs)
-        dsess_verdicts(s, true);
-    feed_sent(s, UINT64_MAX);
+        dsess_verdicts(s, true); /* reports the held frames first */
     free_sent(s);
     if (s->guard) {
         char table[64];

@@ -447,18 +447,9 @@ static void pcapng_sink_free(void *self)
     free(k);
 }
 
-/* a reader that went away (-w - | head -c N): nothing more can be written;
- * a full disk is reported at finish, and the trace goes on */
-static bool pcapng_sink_broken(void *self)
-{
-    struct pcapng_sink *k = self;
-    return k->w && k->w->err == EPIPE;
-}
-
 static const struct ts_sink_ops pcapng_ops = {
     .name = "pcapng", .seg = pcapng_sink_seg, .bad = pcapng_sink_bad,
-    .other = pcapng_sink_other, .broken = pcapng_sink_broken, .finish = pcapng_sink_finish,
-    .free = pcapng_sink_free,
+    .other = pcapng_sink_other, .finish = pcapng_sink_finish, .free = pcapng_sink_free,
 };
 
 int ts_sink_pcapng_flush_each(struct ts_sink *s, bool on)
