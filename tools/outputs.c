@@ -122,6 +122,10 @@ int outputs_add_pcapng(struct outputs *o, const char *path, bool annotate, uint3
     struct ts_sink *k = ts_sink_pcapng(f, annotate, snaplen, err, sizeof err);
     if (k && flush_each)
         ts_sink_pcapng_flush_each(k, true);
+    /* on standard output the file is the main stream: a closed pipe
+     * (| head -c N) ends the run there, as for the lines */
+    if (k && out)
+        k->flags |= TS_SINK_STDOUT;
     /* stdout is not ours to close: the writer flushes it at finish */
     return add(o, "-w", out ? "standard output" : path, out ? NULL : f, k, err);
 }
@@ -139,6 +143,9 @@ struct ts_engine *outputs_engine(struct outputs *o, const struct ts_engine_cfg *
 static void report(void *user, size_t i, const char *err)
 {
     struct outputs *o = user;
+    /* nobody reads standard output any more: quiet, as for the lines */
+    if (!o->file[i] && o->path[i] && ts_sink_pcapng_error(o->sinks[i]) == EPIPE)
+        return;
     if (o->path[i])
         fprintf(stderr, "tcpshake: %s: %s: %s: %s\n", o->cmd, o->opt[i], o->path[i], err);
     else if (*o->opt[i])

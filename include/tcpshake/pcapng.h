@@ -70,6 +70,13 @@ TS_API int ts_pcapng_write(struct ts_pcapng *w, int dlt, uint64_t t_ns,
                            const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
                            const char *comment);
 
+/* Write out what is buffered.  0, or -1 after a write error (kept). */
+TS_API int ts_pcapng_flush(struct ts_pcapng *w);
+
+/* The first errno a write of this file met (EPIPE: its reader went away),
+ * or 0. */
+TS_API int ts_pcapng_error(const struct ts_pcapng *w);
+
 /* Flush and free the writer (not the FILE).  0, or -1 with the first error
  * of this file's life in err. */
 TS_API int ts_pcapng_close(struct ts_pcapng *w, char *err, size_t errlen);

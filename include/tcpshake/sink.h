@@ -59,7 +59,8 @@ enum {
     TS_SINK_THREAD = 1u << 1,    /* may run on a thread of its own (reads no ev->conn) */
     TS_SINK_CONN_ONLY = 1u << 2, /* has only `conn` (and finish): may run on the
                                     thread that reads the capture */
-    TS_SINK_STDOUT = 1u << 3,    /* writes the main output stream (text or ladder) */
+    TS_SINK_STDOUT = 1u << 3,    /* writes the main output stream (text or ladder, or
+                                    pcapng on standard output) */
 };
 
 struct ts_sink_ops {
@@ -122,12 +123,16 @@ TS_API struct ts_sink *ts_sink_zeeklog(FILE *f, time_t open_time, char *err, siz
 
 /* Every frame into a pcapng file f; with `annotate`, each traced frame's
  * role, states and notes as its comment.  snaplen 0: the file's default.
- * TS_SINK_BYTES.  NULL with err. */
+ * TS_SINK_BYTES (a caller writing it to standard output adds
+ * TS_SINK_STDOUT: a closed pipe then stops the run).  Broken after its
+ * first failed write.  NULL with err. */
 TS_API struct ts_sink *ts_sink_pcapng(FILE *f, bool annotate, uint32_t snaplen, char *err,
                                       size_t errlen);
 /* ts_pcapng_set_flush_each on a sink made by ts_sink_pcapng; -1 for any
  * other sink. */
 TS_API int ts_sink_pcapng_flush_each(struct ts_sink *s, bool on);
+/* ts_pcapng_error of such a sink; 0 for any other sink. */
+TS_API int ts_sink_pcapng_error(const struct ts_sink *s);
 
 /* Totals over the trace (see stats.h), rendered into `out` (text or JSON)
  * by finish.  NULL with err. */

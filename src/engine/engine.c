@@ -46,7 +46,6 @@ struct ts_engine {
     struct ts_tracker *tracker;
     struct ts_sink **sinks;
     size_t nsinks;
-    struct ts_sink *main;     /* the first TS_SINK_STDOUT sink, or NULL */
     bool bytes;               /* a sink reads the frames' bytes */
     bool verify;
     const struct ts_filter *inner;
@@ -54,7 +53,7 @@ struct ts_engine {
     unsigned threads;
     /* per run */
     struct route seg, bad, other, conn;
-    enum where main_at;
+    struct route outs; /* the TS_SINK_STDOUT sinks: one broken stops the run */
     struct trace_pipe *pipe;     /* a sink on a second thread */
     struct trace_reader *reader; /* reading and decoding on a second thread */
     volatile sig_atomic_t *stop;
@@ -89,7 +88,7 @@ static void on_end(void *user, const struct ts_conn *c, enum ts_end_reason why)
 
 static void free_routes(struct ts_engine *e)
 {
-    struct route *r[] = {&e->seg, &e->bad, &e->other, &e->conn};
+    struct route *r[] = {&e->seg, &e->bad, &e->other, &e->conn, &e->outs};
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
         free(r[i]->k);
         free(r[i]->at);
@@ -139,8 +138,6 @@ struct ts_engine *ts_engine_new(const struct ts_engine_cfg *cfg, struct ts_sink 
     }
     for (size_t i = 0; i < n; i++) {
         e->sinks[i] = sinks[i];
-        if (!e->main && (sinks[i]->flags & TS_SINK_STDOUT))
-            e->main = sinks[i];
         if (sinks[i]->flags & TS_SINK_BYTES)
             e->bytes = true;
     }
@@ -203,18 +200,21 @@ static void process(struct ts_engine *e, struct slot *sl)
     process_frame(e, &sl->seg, sl->st, sl->dlt, sl->pkt);
 }
 
-/* Nobody reads the lines any more (EPIPE) or they cannot be written: stop
- * reading the capture instead of tracing the rest of it for nothing. */
+/* Nobody reads an output stream any more (EPIPE: the lines, or `-w -`'s
+ * pcapng) or it cannot be written: stop reading the capture instead of
+ * tracing the rest of it for nothing. */
 static void stop_if_output_broken(struct ts_engine *e)
 {
-    if (!e->main)
-        return;
-    /* while another thread runs the sink, only its atomic flag may be read */
-    bool broken = e->main_at == ON_PIPE     ? trace_pipe_broken(e->pipe)
-                  : e->main_at == ON_READER ? trace_reader_broken(e->reader)
-                                            : ts_sink_broken(e->main);
-    if (broken)
-        __atomic_store_n(e->stop, 1, __ATOMIC_RELEASE);
+    for (size_t i = 0; i < e->outs.n; i++) {
+        /* while another thread runs the sink, only its atomic flag may be read */
+        bool broken = e->outs.at[i] == ON_PIPE     ? trace_pipe_broken(e->pipe)
+                      : e->outs.at[i] == ON_READER ? trace_reader_broken(e->reader)
+                                                   : ts_sink_broken(e->outs.k[i]);
+        if (broken) {
+            __atomic_store_n(e->stop, 1, __ATOMIC_RELEASE);
+            return;
+        }
+    }
 }
 
 /* A file or stream whose reading was stopped (a signal, or nobody reads the
@@ -338,9 +338,8 @@ static int build_routes(struct ts_engine *e, struct ts_sink *piped, struct ts_si
         struct ts_sink *k = e->sinks[i];
         assert(k != NULL); /* ts_engine_new refused NULL sinks */
         enum where at = k == piped ? ON_PIPE : k == on_reader ? ON_READER : IN_PLACE;
-        if (k == e->main)
-            e->main_at = at;
-        if ((k->ops->seg && route_add(&e->seg, k, at) < 0) ||
+        if (((k->flags & TS_SINK_STDOUT) && route_add(&e->outs, k, at) < 0) ||
+            (k->ops->seg && route_add(&e->seg, k, at) < 0) ||
             (k->ops->bad && route_add(&e->bad, k, at) < 0) ||
             (k->ops->other && route_add(&e->other, k, at) < 0) ||
             (k->ops->conn && route_add(&e->conn, k, at) < 0))

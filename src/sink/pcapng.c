@@ -240,6 +240,18 @@ int ts_pcapng_write(struct ts_pcapng *w, int dlt, uint64_t t_ns,
     return rc;
 }
 
+int ts_pcapng_error(const struct ts_pcapng *w)
+{
+    return w ? w->err : 0;
+}
+
+int ts_pcapng_flush(struct ts_pcapng *w)
+{
+    if (!w->err && fflush(w->f) != 0)
+        fail(w, errno, "write");
+    return w->err ? -1 : 0;
+}
+
 void ts_pcapng_set_flush_each(struct ts_pcapng *w, bool on)
 {
     w->flush_each = on;
@@ -390,6 +402,7 @@ size_t ts_annotation_bad(char *buf, size_t len, uint32_t anomalies,
 
 struct pcapng_sink {
     struct ts_pcapng *w;
+    int err; /* the writer's errno, kept when finish closes it */
     bool annotate;
     char note[2048];
 };
@@ -434,6 +447,8 @@ static void pcapng_sink_other(void *self, const struct ts_frame *f, const struct
 static int pcapng_sink_finish(void *self, char *err, size_t errlen)
 {
     struct pcapng_sink *k = self;
+    ts_pcapng_flush(k->w);
+    k->err = ts_pcapng_error(k->w);
     int rc = ts_pcapng_close(k->w, err, errlen);
     k->w = NULL;
     return rc;
@@ -447,10 +462,25 @@ static void pcapng_sink_free(void *self)
     free(k);
 }
 
+static bool pcapng_sink_broken(void *self)
+{
+    const struct pcapng_sink *k = self;
+    return (k->w ? ts_pcapng_error(k->w) : k->err) != 0;
+}
+
 static const struct ts_sink_ops pcapng_ops = {
     .name = "pcapng", .seg = pcapng_sink_seg, .bad = pcapng_sink_bad,
-    .other = pcapng_sink_other, .finish = pcapng_sink_finish, .free = pcapng_sink_free,
+    .other = pcapng_sink_other, .broken = pcapng_sink_broken,
+    .finish = pcapng_sink_finish, .free = pcapng_sink_free,
 };
+
+int ts_sink_pcapng_error(const struct ts_sink *s)
+{
+    if (!s || s->ops != &pcapng_ops)
+        return 0;
+    const struct pcapng_sink *k = s->self;
+    return k->w ? ts_pcapng_error(k->w) : k->err;
+}
 
 int ts_sink_pcapng_flush_each(struct ts_sink *s, bool on)
 {
@@ -470,6 +500,7 @@ struct ts_sink *ts_sink_pcapng(FILE *f, bool annotate, uint32_t snaplen, char *e
         return NULL;
     }
     k->annotate = annotate;
+    k->err = 0;
     if (!(k->w = ts_pcapng_open(f, err, errlen))) {
         free(k);
         return NULL;
