@@ -193,6 +193,38 @@ TS_API int ts_craft_flush(struct ts_craft_session *s, unsigned *sent, char *err,
 TS_API int ts_craft_fd(const struct ts_craft_session *s);
 TS_API enum ts_craft_via ts_craft_session_via(const struct ts_craft_session *s);
 
+/* ---- ICMP errors --------------------------------------------------------- */
+
+/* An ICMP (IPv4) or ICMPv6 error about a TCP segment a host sent: the
+ * message goes from src to dst (that host) and quotes the segment's IP
+ * header and its first 8 TCP bytes (ports and sequence number), which is
+ * what a stack needs to find the connection (RFC 792, RFC 4443, RFC 5927).
+ * Host byte order; every address of one family. */
+struct ts_craft_icmp {
+    struct ts_addr src, dst;
+    uint8_t type, code;
+    uint32_t mtu;   /* IPv4 type 3 code 4: the next-hop MTU (16 bits);
+                       ICMPv6 type 2 (packet too big): the MTU; else 0 */
+    uint16_t id;    /* echo request/reply: the identifier; else 0 */
+    uint8_t ttl, tos;
+    /* the quoted segment, as the host sent it */
+    struct ts_addr q_src, q_dst;
+    uint16_t q_sport, q_dport;
+    uint32_t q_seq;
+    uint16_t q_len; /* its IP length: IPv4 total length, IPv6 payload length + 40 */
+};
+
+/* The IP packet of the message into out (cap bytes): checksums computed.
+ * Returns its length, or 0 when cap is too small or the families differ. */
+TS_API uint32_t ts_craft_icmp_build(const struct ts_craft_icmp *m, uint8_t *out, uint32_t cap);
+
+/* Send an IP packet built elsewhere (ts_craft_icmp_build) on a RAW or LINK
+ * session of its family (LINK: in the session's Ethernet header).  *f is
+ * the frame as sent (valid until the next send on the session).  Returns
+ * as ts_craft_write. */
+TS_API int ts_craft_send_ip(struct ts_craft_session *s, const uint8_t *ip, uint32_t len,
+                            struct ts_craft_frame *f, char *err, size_t errlen);
+
 /* ---- randomness --------------------------------------------------------- */
 
 /* Buffered getrandom(): ISNs, ports and IP ids (libnet_get_prand is weak). */

@@ -129,7 +129,24 @@ struct ts_script_packet {
     bool any_opts; /* <...>: options not checked (outbound only) */
     size_t nopts;
     struct ts_script_opt *opts;
+    /* `< icmp TYPE [CODE] [mtu N] [id N] [[seq:end(len)]]`: an ICMP error
+     * (IPv4 or v6 as the run's) from the simulated peer's address, quoting
+     * the stack's segment seq:end(len) of the connection under test (its
+     * sequence numbers as in `>` lines; 0:0(0) when not written).  TYPE and
+     * CODE as written: packetdrill's names (unreachable, frag_needed,
+     * packet_too_big, ...) or type_N / code_N; no CODE is code 0.  The
+     * other fields above are unused. */
+    bool icmp;
+    const char *icmp_type, *icmp_code; /* code NULL: 0 */
+    unsigned icmp_line, icmp_col;      /* where TYPE is written */
+    int64_t icmp_mtu;                  /* -1: none */
+    uint16_t icmp_id;
 };
+
+/* packetdrill's ICMP names for family 4 or 6 (struct ts_script_packet):
+ * 0 with the type and code, or -1 with why. */
+TS_API int ts_script_icmp_lookup(uint8_t family, const char *type, const char *code,
+                                 int64_t mtu, uint8_t *t, uint8_t *c, char *why, size_t whylen);
 
 /* ---- system calls ----------------------------------------------------------- */
 

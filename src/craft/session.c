@@ -51,6 +51,9 @@ struct ts_craft_session {
     uint32_t pkt_len;
     int pkt_aligner;                /* offset libnet added on LINK contexts */
 
+    uint8_t *ipbuf;                 /* ts_craft_send_ip's frame */
+    uint32_t ipcap;
+
     struct sockaddr_ll ll;          /* LINK: where libnet_write_link() sends */
     struct batch_slot q[TS_CRAFT_BATCH];
     unsigned q_head, q_len;         /* queued frames: q[q_head .. q_len) */
@@ -160,6 +163,7 @@ void ts_craft_close(struct ts_craft_session *s)
     if (!s)
         return;
     free_pkt(s);
+    free(s->ipbuf);
     for (unsigned i = 0; i < TS_CRAFT_BATCH; i++)
         free(s->q[i].buf);
     if (s->l)
@@ -335,6 +339,63 @@ libnet_fail:
     return -1;
 }
 
+/* errno of a failed writer call into err; 1 when it may be tried again */
+static int write_failed(int c, uint32_t len, char *err, size_t errlen)
+{
+    if (c < 0 && (errno == ENOBUFS || errno == EAGAIN || errno == EINTR))
+        return 1;
+    if (c < 0 && errno == EMSGSIZE)
+        snprintf(err, errlen, "send: %u bytes: message too long for the "
+                 "path MTU (raw sockets do not fragment)", (unsigned)len);
+    else if (c < 0 && errno == EPERM)
+        snprintf(err, errlen, "send: %s (a firewall rule dropped it?)",
+                 strerror(errno));
+    else if (c < 0)
+        snprintf(err, errlen, "send: %s", strerror(errno));
+    else
+        snprintf(err, errlen, "send: %d of %u bytes written", c, (unsigned)len);
+    return -1;
+}
+
+int ts_craft_send_ip(struct ts_craft_session *s, const uint8_t *ip, uint32_t len,
+                     struct ts_craft_frame *f, char *err, size_t errlen)
+{
+    uint32_t off = s->ether ? LIBNET_ETH_H : 0;
+    if (len < 20 || ip[0] >> 4 != s->family) {
+        snprintf(err, errlen, "send: not an IPv%u packet", (unsigned)s->family);
+        return -1;
+    }
+    if (s->via == TS_CRAFT_VIA_BUILD) {
+        snprintf(err, errlen, "send: a build-only session has no socket");
+        return -1;
+    }
+    if (off + len > s->ipcap) {
+        uint8_t *nb = realloc(s->ipbuf, off + len);
+        if (!nb) {
+            snprintf(err, errlen, "send: out of memory");
+            return -1;
+        }
+        s->ipbuf = nb;
+        s->ipcap = off + len;
+    }
+    if (s->ether) {
+        memcpy(s->ipbuf, s->dst_mac, 6);
+        memcpy(s->ipbuf + 6, s->src_mac, 6);
+        s->ipbuf[12] = s->family == 4 ? 0x08 : 0x86;
+        s->ipbuf[13] = s->family == 4 ? 0x00 : 0xdd;
+    }
+    memcpy(s->ipbuf + off, ip, len);
+    f->data = s->ipbuf;
+    f->len = off + len;
+    f->dlt = s->ether ? TS_DLT_EN10MB : TS_DLT_LINKTYPE_RAW;
+    f->ip_off = off;
+    errno = 0;
+    int c = s->via == TS_CRAFT_VIA_LINK ? libnet_write_link(s->l, s->ipbuf, f->len)
+            : s->family == 4           ? libnet_write_raw_ipv4(s->l, s->ipbuf, f->len)
+                                       : libnet_write_raw_ipv6(s->l, s->ipbuf, f->len);
+    return c == (int)f->len ? 0 : write_failed(c, f->len, err, errlen);
+}
+
 int ts_craft_write(struct ts_craft_session *s, const struct ts_craft_frame *f,
                 char *err, size_t errlen)
 {
@@ -360,20 +421,7 @@ int ts_craft_write(struct ts_craft_session *s, const struct ts_craft_frame *f,
     }
     if (c == (int)f->len)
         return 0;
-    if (c < 0 && (errno == ENOBUFS || errno == EAGAIN || errno == EINTR))
-        return 1;
-    if (c < 0 && errno == EMSGSIZE)
-        snprintf(err, errlen, "send: %u bytes: message too long for the "
-                 "path MTU (raw sockets do not fragment)", (unsigned)f->len);
-    else if (c < 0 && errno == EPERM)
-        snprintf(err, errlen, "send: %s (a firewall rule dropped it?)",
-                 strerror(errno));
-    else if (c < 0)
-        snprintf(err, errlen, "send: %s", strerror(errno));
-    else
-        snprintf(err, errlen, "send: %d of %u bytes written", c,
-                 (unsigned)f->len);
-    return -1;
+    return write_failed(c, f->len, err, errlen);
 }
 
 int ts_craft_send(struct ts_craft_session *s, const struct ts_craft_seg *seg,

@@ -176,7 +176,9 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
     }
     /* the devices take 64 KB frames, so that a long inbound segment of a
      * script reaches the stack in one piece, as packetdrill's GSO packets
-     * do; the route keeps the stack at the link's MTU and MSS */
+     * do; the route keeps the stack at the link's MTU (its MSS follows),
+     * not locked: an ICMP "fragmentation needed" or "packet too big" lowers
+     * both (RFC 1191, RFC 8201) as on packetdrill's tun device */
     snprintf(batch, sizeof batch,
              "link add tsw0 address %s mtu 65535 type veth peer name tun0 address %s "
              "mtu 65535 netns %d\n"
@@ -193,19 +195,18 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
      * all the same: a route of its own */
     char extra[256] = "";
     if (memcmp(net.a, rnet.a, sizeof net.a))
-        snprintf(extra, sizeof extra, "route replace %s/%u dev tun0 mtu lock %u advmss %u\n",
-                 ts_addr_str(remote, a2, sizeof a2), family == 6 ? 128u : 32u, L->mtu,
-                 L->mtu - (family == 6 ? 60 : 40));
+        snprintf(extra, sizeof extra, "route replace %s/%u dev tun0 mtu %u\n",
+                 ts_addr_str(remote, a2, sizeof a2), family == 6 ? 128u : 32u, L->mtu);
     snprintf(batch, sizeof batch,
              "link set lo up\n"
              "link set tun0 up\n"
              "addr add %s/%u dev tun0%s\n"
              "neigh replace %s lladdr %s dev tun0 nud permanent\n"
-             "route replace %s/%u dev tun0 mtu lock %u advmss %u\n%s",
+             "route replace %s/%u dev tun0 mtu %u\n%s",
              ts_addr_str(local, a1, sizeof a1), prefix,
              family == 6 ? " nodad noprefixroute" : "", ts_addr_str(remote, a2, sizeof a2),
              mac_str(WIRE_MAC, m1, sizeof m1), ts_addr_str(&net, a3, sizeof a3), prefix, L->mtu,
-             L->mtu - (family == 6 ? 60 : 40), extra);
+             extra);
     if (run_ip(sfd, batch, e, sizeof e) < 0) {
         snprintf(err, errlen, "setting up the stack's side: %s", e);
         goto fail;

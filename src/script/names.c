@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -216,4 +217,104 @@ bool ts_script_function_known(const char *name)
         if (!strcmp(fns[i], name))
             return true;
     return false;
+}
+
+/* ---- ICMP ------------------------------------------------------------------------ */
+
+struct icmp_name {
+    const char *name;
+    uint8_t v;
+};
+
+static const struct icmp_name unreach4[] = {
+    {"net_unreachable", 0},        {"host_unreachable", 1},       {"protocol_unreachable", 2},
+    {"port_unreachable", 3},       {"frag_needed", 4},            {"source_route_failed", 5},
+    {"net_unknown", 6},            {"host_unknown", 7},           {"source_host_isolated", 8},
+    {"net_prohibited", 9},         {"host_prohibited", 10},       {"net_unreachable_for_tos", 11},
+    {"host_unreachable_for_tos", 12}, {"packet_filtered", 13},    {"precedence_violation", 14},
+    {"precedence_cutoff", 15},     {NULL, 0}};
+static const struct icmp_name unreach6[] = {
+    {"net_unreachable", 0}, {"no_route", 0},            {"admin_prohibited", 1},
+    {"not_neighbour", 2},   {"address_unreachable", 3}, {"port_unreachable", 4},
+    {NULL, 0}};
+static const struct icmp_name exceed6[] = {
+    {"exceeded_hop_limit", 0}, {"exceeded_frag_time", 1}, {NULL, 0}};
+static const struct icmp_name param6[] = {
+    {"header_field", 0}, {"unknown_next_header", 1}, {"unknown_option", 2}, {NULL, 0}};
+
+static const struct {
+    const char *name;
+    uint8_t v;
+    const struct icmp_name *codes;
+} types4[] = {
+    {"echo_reply", 0, NULL},          {"unreachable", 3, unreach4},
+    {"source_quench", 4, NULL},       {"redirect", 5, NULL},
+    {"echo_request", 8, NULL},        {"time_exceeded", 11, NULL},
+    {"parameter_problem", 12, NULL},  {"timestamp_request", 13, NULL},
+    {"timestamp_reply", 14, NULL},    {"information_request", 15, NULL},
+    {"information_reply", 16, NULL},  {"address_mask_request", 17, NULL},
+    {"address_mask_reply", 18, NULL}, {NULL, 0, NULL}},
+  types6[] = {
+    {"unreachable", 1, unreach6},     {"packet_too_big", 2, NULL},
+    {"time_exceeded", 3, exceed6},    {"parameter_problem", 4, param6},
+    {"echo_request", 128, NULL},      {"echo_reply", 129, NULL},
+    {NULL, 0, NULL}};
+
+/* "type_N" / "code_N" with N in 0..255 */
+static bool numbered(const char *s, const char *prefix, uint8_t *v)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(s, prefix, n) != 0 || !s[n])
+        return false;
+    unsigned x = 0;
+    for (const char *q = s + n; *q; q++) {
+        if (*q < '0' || *q > '9' || (x = x * 10 + (unsigned)(*q - '0')) > 255)
+            return false;
+    }
+    *v = (uint8_t)x;
+    return true;
+}
+
+int ts_script_icmp_lookup(uint8_t family, const char *type, const char *code, int64_t mtu,
+                          uint8_t *t, uint8_t *c, char *why, size_t whylen)
+{
+    const char *fam = family == 6 ? "ICMPv6" : "ICMPv4";
+    const struct icmp_name *codes = NULL;
+    bool found = numbered(type, "type_", t);
+    for (size_t i = 0; !found && (family == 6 ? types6 : types4)[i].name; i++)
+        if (!strcmp(type, (family == 6 ? types6 : types4)[i].name)) {
+            *t = (family == 6 ? types6 : types4)[i].v;
+            codes = (family == 6 ? types6 : types4)[i].codes;
+            found = true;
+        }
+    if (!found) {
+        snprintf(why, whylen, "'%s' is not an %s type", type, fam);
+        return -1;
+    }
+    *c = 0;
+    if (code && !numbered(code, "code_", c)) {
+        found = false;
+        for (size_t i = 0; codes && codes[i].name; i++)
+            if (!strcmp(code, codes[i].name)) {
+                *c = codes[i].v;
+                found = true;
+            }
+        if (!found) {
+            snprintf(why, whylen, "'%s' is not a code of %s type '%s'", code, fam, type);
+            return -1;
+        }
+    }
+    if (mtu >= 0 && family == 4 && (*t != 3 || *c != 4)) {
+        snprintf(why, whylen, "an ICMPv4 mtu goes only with unreachable frag_needed");
+        return -1;
+    }
+    if (mtu >= 0 && family == 6 && (*t != 2 || *c != 0)) {
+        snprintf(why, whylen, "an ICMPv6 mtu goes only with packet_too_big");
+        return -1;
+    }
+    if (mtu > (family == 4 ? 65535 : (int64_t)UINT32_MAX)) {
+        snprintf(why, whylen, "mtu %lld is out of range for %s", (long long)mtu, fam);
+        return -1;
+    }
+    return 0;
 }

@@ -560,6 +560,80 @@ static void parse_options(struct parser *p, struct ts_script_packet *pk)
     advance(p);
 }
 
+/* icmp TYPE [CODE] [mtu N] [id N] [[seq:end(len)]], at "icmp" */
+static void parse_icmp(struct parser *p, struct ts_script_packet *pk)
+{
+    const struct ts_tok *t = &p->tok;
+    if (pk->dir == TS_SCRIPT_OUT)
+        FAIL(p, t, "an ICMP message sent by the stack (> icmp) is not checked: tcpshake "
+                   "matches the TCP segments it sends");
+    advance(p);
+    if (t->kind != TOK_WORD)
+        FAIL(p, t, "expected an ICMP type (unreachable, packet_too_big, type_N, ...), not %s",
+             DESC(t));
+    pk->icmp = true;
+    pk->icmp_mtu = -1;
+    pk->icmp_line = t->line;
+    pk->icmp_col = t->col;
+    struct ts_tok type_at = *t;
+    pk->icmp_type = dup_text(p, t->text, t->len);
+    advance(p);
+    struct ts_tok code_at = *t;
+    if (t->kind == TOK_WORD && !is_word(t, "mtu") && !is_word(t, "id")) {
+        pk->icmp_code = dup_text(p, t->text, t->len);
+        advance(p);
+    }
+    struct ts_tok mtu_at = *t;
+    if (is_word(t, "mtu")) {
+        advance(p);
+        mtu_at = *t;
+        pk->icmp_mtu = (int64_t)expect_uint(p, UINT32_MAX, "mtu");
+    }
+    if (is_word(t, "id")) {
+        advance(p);
+        pk->icmp_id = (uint16_t)expect_uint(p, 65535, "id");
+    }
+    uint8_t ty, co;
+    char why[160], why6[160];
+    /* the run's family is not known yet: a name of either is read here,
+     * and checked for the run's before it starts */
+    if (ts_script_icmp_lookup(4, pk->icmp_type, pk->icmp_code, pk->icmp_mtu, &ty, &co, why,
+                              sizeof why) < 0 &&
+        ts_script_icmp_lookup(6, pk->icmp_type, pk->icmp_code, pk->icmp_mtu, &ty, &co, why6,
+                              sizeof why6) < 0) {
+        bool type4 = ts_script_icmp_lookup(4, pk->icmp_type, NULL, -1, &ty, &co, why6,
+                                           sizeof why6) == 0;
+        bool type6 = ts_script_icmp_lookup(6, pk->icmp_type, NULL, -1, &ty, &co, why6,
+                                           sizeof why6) == 0;
+        if (!type4 && !type6)
+            FAIL(p, &type_at, "'%s' is not an ICMP type (unreachable, packet_too_big, "
+                              "time_exceeded, parameter_problem, ..., or type_N)", pk->icmp_type);
+        bool code_ok =
+            ts_script_icmp_lookup(4, pk->icmp_type, pk->icmp_code, -1, &ty, &co, why6,
+                                  sizeof why6) == 0 ||
+            ts_script_icmp_lookup(6, pk->icmp_type, pk->icmp_code, -1, &ty, &co, why6,
+                                  sizeof why6) == 0;
+        FAIL(p, code_ok ? &mtu_at : pk->icmp_code ? &code_at : &type_at, "%s", why);
+    }
+    if (is_punct(t, '[')) {
+        advance(p);
+        if (is_word(t, "udp") || is_word(t, "raw"))
+            FAIL(p, t, "an ICMP message quoting a %s packet: tcpshake scripts are TCP",
+                 is_word(t, "udp") ? "UDP" : "raw IP");
+        pk->seq = (uint32_t)expect_uint(p, UINT32_MAX, "the quoted segment's start sequence number");
+        expect_punct(p, ':', "after the start sequence number (seq:end(len))");
+        struct ts_tok end_at = *t;
+        pk->end = (uint32_t)expect_uint(p, UINT32_MAX, "the end sequence number");
+        expect_punct(p, '(', "before the payload length (seq:end(len))");
+        pk->len = (uint16_t)expect_uint(p, 65535, "the payload length");
+        expect_punct(p, ')', "after the payload length (seq:end(len))");
+        if ((uint64_t)pk->seq + pk->len != pk->end)
+            FAIL(p, &end_at, "%u:%u(%u): the end is not the start plus the length", pk->seq,
+                 pk->end, (unsigned)pk->len);
+        expect_punct(p, ']', "after the quoted segment ([seq:end(len)])");
+    }
+}
+
 static void parse_packet(struct parser *p, struct ts_script_packet *pk)
 {
     const struct ts_tok *t = &p->tok;
@@ -574,8 +648,10 @@ static void parse_packet(struct parser *p, struct ts_script_packet *pk)
         FAIL(p, t, "PSP encapsulation is not supported");
     if (is_word(t, "udp"))
         FAIL(p, t, "UDP packets are not supported: tcpshake scripts are TCP");
-    if (is_word(t, "icmp"))
-        FAIL(p, t, "ICMP packets are not supported yet");
+    if (is_word(t, "icmp")) {
+        parse_icmp(p, pk);
+        return;
+    }
     if (t->kind == TOK_INT) {
         pk->sport = (uint16_t)expect_uint(p, 65535, "source port");
         expect_punct(p, '>', "between the source and destination ports");

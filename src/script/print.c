@@ -178,6 +178,17 @@ static void put_packet(struct out *o, const struct ts_script_packet *pk)
             put(o, "ttl %u", (unsigned)pk->ttl);
         put(o, "] ");
     }
+    if (pk->icmp) {
+        put(o, "icmp %s", pk->icmp_type);
+        if (pk->icmp_code)
+            put(o, " %s", pk->icmp_code);
+        if (pk->icmp_mtu >= 0)
+            put(o, " mtu %lld", (long long)pk->icmp_mtu);
+        if (pk->icmp_id)
+            put(o, " id %u", (unsigned)pk->icmp_id);
+        put(o, " [%" PRIu32 ":%" PRIu32 "(%u)]", pk->seq, pk->end, (unsigned)pk->len);
+        return;
+    }
     if (pk->sport || pk->dport)
         put(o, "%u>%u ", (unsigned)pk->sport, (unsigned)pk->dport);
     /* the letters, then '.' for ACK, as packetdrill's scripts write them */

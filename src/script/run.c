@@ -654,6 +654,51 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
     return 0;
 }
 
+/* `< icmp ...`: an ICMP error from the simulated peer's address quoting the
+ * stack's segment (its IP header and first 8 TCP bytes, as a router
+ * would), its sequence number mapped as in `>` lines (packetdrill's rule:
+ * a stack drops an ICMP error whose quoted number is not in its window) */
+static int do_icmp(struct run *r, const struct ts_script_event *ev)
+{
+    const struct ts_script_packet *p = &ev->u.packet;
+    if (r->st == C_NONE || r->st == C_INIT || r->st == C_LISTEN || r->st == C_CONNECTING)
+        return fail_at(r, ev, "no connection for this ICMP message yet: it quotes a segment "
+                              "of the connection under test");
+    struct ts_craft_icmp m = {.src = r->lab.remote, .dst = r->lab.local,
+                              .q_src = r->lab.local, .q_dst = r->lab.remote};
+    char why[160], e[256];
+    if (ts_script_icmp_lookup(r->lab.family, p->icmp_type, p->icmp_code, p->icmp_mtu, &m.type,
+                              &m.code, why, sizeof why) < 0)
+        return fail_at(r, ev, "%s", why); /* ts_script_check_cfg refused it already */
+    m.mtu = p->icmp_mtu >= 0 ? (uint32_t)p->icmp_mtu : 0;
+    m.id = p->icmp_id;
+    m.ttl = p->has_ttl ? p->ttl : 64;
+    m.tos = tos_of(p);
+    m.q_sport = r->lport;
+    m.q_dport = r->rport;
+    m.q_seq = p->seq + (r->local_isn_live - r->local_isn_script);
+    m.q_len = (uint16_t)((r->lab.family == 6 ? 40u : 20u) + 20u + p->len);
+    uint8_t pkt[128];
+    uint32_t n = ts_craft_icmp_build(&m, pkt, sizeof pkt);
+    if (!n)
+        return error(r, "line %u: building the ICMP message failed", ev->line);
+    if (r->peer && pace(r) < 0)
+        return -1;
+    struct ts_craft_frame f;
+    uint64_t t = ts_inject_now_ns();
+    if (r->sent_us < 0)
+        r->sent_us = t > r->start ? (int64_t)(t - r->start) / US : 0;
+    for (int tries = 0;; tries++) {
+        int rc = ts_craft_send_ip(r->lab.cs, pkt, n, &f, e, sizeof e);
+        if (rc == 0)
+            break;
+        if (rc < 0 || tries > 100)
+            return error(r, "line %u: sending the ICMP message: %s", ev->line, e);
+    }
+    to_hook(r, (uint64_t)((int64_t)t + r->wall_off), f.dlt, f.data, f.len, f.len, true);
+    return 0;
+}
+
 /* ---- outbound packets ----------------------------------------------------------- */
 
 static const char *flags_str(uint16_t f, char *b)
@@ -1382,6 +1427,22 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
 {
     if (ts_script_check(s, err) < 0)
         return -1;
+    /* an ICMP name is read if either family has it: the run's must */
+    const struct ts_script_option *ivo = option(s, "ip_version");
+    uint8_t fam = cfg && cfg->peer.family ? cfg->peer.family
+                  : cfg && cfg->ip_version ? cfg->ip_version
+                  : ivo && ivo->value && !strcmp(ivo->value, "ipv6") ? 6
+                                                                      : 4;
+    for (size_t i = 0; i < s->nevents; i++) {
+        const struct ts_script_packet *p = &s->events[i].u.packet;
+        uint8_t t, c;
+        char why[160];
+        if (s->events[i].kind == TS_SCRIPT_EV_PACKET && p->icmp &&
+            ts_script_icmp_lookup(fam, p->icmp_type, p->icmp_code, p->icmp_mtu, &t, &c, why,
+                                  sizeof why) < 0)
+            return refuse(s, err, p->icmp_line, p->icmp_col, "%s (this run is IPv%u)", why,
+                          (unsigned)fam);
+    }
     if (!cfg || !cfg->peer.family)
         return 0;
     char why[200];
@@ -1660,7 +1721,7 @@ static int run_events(struct run *r)
                 r->sent_us = -1;
                 rc = wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false);
                 if (rc == 0)
-                    rc = do_inbound(r, ev);
+                    rc = ev->u.packet.icmp ? do_icmp(r, ev) : do_inbound(r, ev);
                 if (rc == 0 && r->paced > 0) {
                     char w[96];
                     snprintf(w, sizeof w, "sent %.3f s late: --rate", (double)r->paced / 1e6);

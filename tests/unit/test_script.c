@@ -203,7 +203,48 @@ static void test_packets(void **state)
         "t.pkt:2:7: [ect01] only goes with outbound packets (>)");
     bad(PRE "+0 < [tos 2] S 0:0(0) win 10", "t.pkt:2:11: expected tos as 0x hexadecimal, not '2'");
     bad(PRE "+0 < udp (100)", "t.pkt:2:6: UDP packets are not supported: tcpshake scripts are TCP");
-    bad(PRE "+0 > icmp unreachable", "t.pkt:2:6: ICMP packets are not supported yet");
+    /* ICMP errors quoting the stack's segment */
+    ok(PRE "+0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]",
+       "+0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]");
+    ok(PRE "+0 < icmp packet_too_big mtu 1280", "+0 < icmp packet_too_big mtu 1280 [0:0(0)]");
+    ok(PRE "+0 < [ttl 3] icmp type_11 code_0 id 7 [5:5(0)]",
+       "+0 < [ttl 3] icmp type_11 code_0 id 7 [5:5(0)]");
+    ok(PRE "+.1 < icmp unreachable host_unreachable",
+       "+0.1 < icmp unreachable host_unreachable [0:0(0)]");
+    /* a name of the other family is refused before the run, at its place */
+    {
+        struct ts_script *s6 = parse(PRE "+0 < icmp packet_too_big mtu 1280\n", &err);
+        assert_non_null(s6);
+        struct ts_script_run_cfg cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.ip_version = 4;
+        assert_int_equal(ts_script_check_cfg(s6, &cfg, &err), -1);
+        assert_string_equal(err.text, "t.pkt:2:11: 'packet_too_big' is not an ICMPv4 type "
+                                      "(this run is IPv4)");
+        cfg.ip_version = 6;
+        assert_int_equal(ts_script_check_cfg(s6, &cfg, &err), 0);
+        ts_script_free(s6);
+    }
+    bad(PRE "+0 > icmp unreachable",
+        "t.pkt:2:6: an ICMP message sent by the stack (> icmp) is not checked: tcpshake matches "
+        "the TCP segments it sends");
+    bad(PRE "+0 < icmp foo",
+        "t.pkt:2:11: 'foo' is not an ICMP type (unreachable, packet_too_big, time_exceeded, "
+        "parameter_problem, ..., or type_N)");
+    bad(PRE "+0 < icmp unreachable bogus",
+        "t.pkt:2:23: 'bogus' is not a code of ICMPv4 type 'unreachable'");
+    bad(PRE "+0 < icmp echo_request mtu 100",
+        "t.pkt:2:28: an ICMPv4 mtu goes only with unreachable frag_needed");
+    bad(PRE "+0 < icmp unreachable frag_needed mtu 70000",
+        "t.pkt:2:39: mtu 70000 is out of range for ICMPv4");
+    bad(PRE "+0 < icmp type_256", "t.pkt:2:11: 'type_256' is not an ICMP type (unreachable, "
+                                  "packet_too_big, time_exceeded, parameter_problem, ..., or type_N)");
+    bad(PRE "+0 < icmp unreachable [udp (10)]",
+        "t.pkt:2:24: an ICMP message quoting a UDP packet: tcpshake scripts are TCP");
+    bad(PRE "+0 < icmp unreachable [1:5(3)]",
+        "t.pkt:2:26: 1:5(3): the end is not the start plus the length");
+    bad(PRE "+0 < icmp unreachable [1:5(4)",
+        "t.pkt:2:30: expected ']' after the quoted segment ([seq:end(len)]), not the end of the script");
     bad(PRE "+0 < ipv4 1.1.1.1 > 2.2.2.2: S 0:0(0) win 1",
         "t.pkt:2:6: encapsulated packets (ipv4) are not supported");
     bad(PRE "+0 S 0:0(0) win 10",
