@@ -99,6 +99,8 @@ enum ts_script_opt_kind {
     TS_SCRIPT_OPT_TS,     /* TS val N ecr N */
     TS_SCRIPT_OPT_FO,     /* FO [COOKIE]: RFC 7413, kind 34 */
     TS_SCRIPT_OPT_FOEXP,  /* FOEXP [COOKIE]: experimental, kind 254 */
+    TS_SCRIPT_OPT_MD5,    /* md5 DIGEST: RFC 2385, kind 19, the digest as written
+                             (cookie, at most 16 bytes; not computed) */
 };
 
 struct ts_script_opt {
@@ -108,7 +110,7 @@ struct ts_script_opt {
     struct {
         uint32_t left, right;
     } sack[TS_SCRIPT_MAX_SACK];
-    uint8_t cookie_len; /* FO, FOEXP: 0 = no cookie (a cookie request) */
+    uint8_t cookie_len; /* FO, FOEXP: 0 = no cookie (a cookie request); MD5: the digest */
     uint8_t cookie[TS_SCRIPT_MAX_COOKIE];
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -199,6 +200,36 @@ static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
     case TS_AG_SHELL:
         data[q->datalen < TS_AGENT_MAX_DATA ? q->datalen : TS_AGENT_MAX_DATA - 1] = 0;
         return run_shell((const char *)data);
+    case TS_AG_OPEN:
+        data[q->datalen < TS_AGENT_MAX_DATA ? q->datalen : TS_AGENT_MAX_DATA - 1] = 0;
+        return open((const char *)data, q->a[0], (mode_t)q->a[1]); /* as the script says */
+    case TS_AG_SENDFILE: {
+        off_t off = 0;
+        int64_t o64 = 0;
+        if (q->a[1] && q->datalen >= sizeof o64) {
+            memcpy(&o64, data, sizeof o64);
+            off = (off_t)o64;
+        }
+        n = sendfile(q->fd, q->a[0], q->a[1] ? &off : NULL, (size_t)(q->a[2] < 0 ? 0 : q->a[2]));
+        if (q->a[1]) {
+            o64 = (int64_t)off;
+            memcpy(out, &o64, sizeof o64);
+            *outlen = sizeof o64;
+        }
+        return n;
+    }
+    case TS_AG_PIPE: {
+        int pfd[2];
+        r = pipe(pfd);
+        if (r == 0) {
+            memcpy(out, pfd, sizeof pfd);
+            *outlen = sizeof pfd;
+        }
+        return r;
+    }
+    case TS_AG_SPLICE:
+        return splice(q->fd, NULL, q->a[0], NULL, (size_t)(q->a[1] < 0 ? 0 : q->a[1]),
+                      (unsigned)q->a[2]);
     default:
         errno = ENOSYS;
         return -1;

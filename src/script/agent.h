@@ -50,6 +50,11 @@ enum ts_agent_op {
                         * events as struct epoll_event */
     TS_AG_RECVMSG,     /* fd, a[0] count, a[1] flags; reply data: msg_flags (int),
                         * then the control messages as the kernel wrote them */
+    TS_AG_OPEN,        /* data: the path, a[0] flags, a[1] mode */
+    TS_AG_SENDFILE,    /* fd: the socket, a[0] the file, a[1] 1: an offset (data: an
+                        * int64, the offset; reply data: the offset after), a[2] count */
+    TS_AG_PIPE,        /* reply data: the two descriptors (int[2]) */
+    TS_AG_SPLICE,      /* fd: in, a[0] out, a[1] count, a[2] flags (offsets NULL) */
     TS_AG_QUIT,
 };
 

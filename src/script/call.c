@@ -251,6 +251,7 @@ static const char *const runnable[] = {
     "socket", "bind", "listen", "accept", "connect", "read", "readv", "recv", "recvfrom",
     "write", "writev", "send", "sendto", "sendmsg", "fcntl", "ioctl", "close", "shutdown",
     "getsockopt", "setsockopt", "poll", "epoll_create", "epoll_ctl", "epoll_wait", "recvmsg",
+    "open", "sendfile", "pipe", "splice",
 };
 
 int call_supported(const struct ts_script_syscall *c, char *why, size_t n, unsigned *line,
@@ -309,7 +310,8 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
     const char *f = c->name;
     int64_t cnt = 0;
     memset(q, 0, sizeof *q);
-    if (strcmp(f, "socket") && strcmp(f, "poll") && strcmp(f, "epoll_create")) {
+    if (strcmp(f, "socket") && strcmp(f, "poll") && strcmp(f, "epoll_create") &&
+        strcmp(f, "open") && strcmp(f, "pipe")) {
         NEED(1);
         NUM(0, q->fd);
         q->fd = call_live_fd(env, q->fd);
@@ -514,6 +516,57 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
         q->op = TS_AG_EPOLL_WAIT;
         NUM(2, q->a[0]);
         NUM(3, q->a[1]);
+    } else if (!strcmp(f, "open")) {
+        /* open("PATH", FLAGS[, MODE]), relative to the script's folder */
+        NEED(2);
+        q->op = TS_AG_OPEN;
+        if (ARG(0)->kind != TS_SCRIPT_EX_STRING)
+            return snprintf(why, n, "open's path: a string"), -1;
+        size_t l = unescape(ARG(0)->text, ARG(0)->text_len, data, TS_AGENT_MAX_DATA - 1);
+        if (memchr(data, 0, l))
+            return snprintf(why, n, "open's path holds a NUL byte"), -1;
+        q->datalen = (uint32_t)l;
+        NUM(1, q->a[0]);
+        q->a[1] = 0644;
+        if (c->nargs > 2)
+            NUM(2, q->a[1]);
+    } else if (!strcmp(f, "sendfile")) {
+        /* sendfile(SOCKET, FILE, [OFFSET] or NULL, COUNT) */
+        NEED(4);
+        q->op = TS_AG_SENDFILE;
+        int32_t in;
+        NUM(1, in);
+        q->a[0] = call_live_fd(env, in);
+        int64_t off = 0;
+        if (!is_word(ARG(2), "NULL")) {
+            if (array_int(ARG(2), &off) < 0)
+                return snprintf(why, n, "sendfile's offset: [N] or NULL"), -1;
+            q->a[1] = 1;
+            memcpy(data, &off, sizeof off);
+            q->datalen = sizeof off;
+        }
+        NUM(3, q->a[2]);
+    } else if (!strcmp(f, "pipe")) {
+        /* pipe([R, W]): R and W are the script's names for the two ends */
+        NEED(1);
+        q->op = TS_AG_PIPE;
+        int64_t a, b;
+        if (ARG(0)->kind != TS_SCRIPT_EX_ARRAY || ARG(0)->nkids != 2 ||
+            num(ARG(0)->kids[0], &a) < 0 || num(ARG(0)->kids[1], &b) < 0)
+            return snprintf(why, n, "pipe's argument: [R, W], the two descriptors' numbers"),
+                   -1;
+    } else if (!strcmp(f, "splice")) {
+        /* splice(IN, NULL, OUT, NULL, COUNT, FLAGS) */
+        NEED(6);
+        q->op = TS_AG_SPLICE;
+        int32_t out;
+        NUM(2, out);
+        q->a[0] = call_live_fd(env, out);
+        int64_t o1 = 0, o2 = 0;
+        if (num(ARG(1), &o1) < 0 || num(ARG(3), &o2) < 0 || o1 || o2)
+            return snprintf(why, n, "splice's offsets: NULL (a socket or a pipe has none)"), -1;
+        NUM(4, q->a[1]);
+        NUM(5, q->a[2]);
     } else {
         return snprintf(why, n, "tcpshake does not run %s() yet", f), -1;
     }
@@ -536,19 +589,36 @@ int call_live_fd(const struct call_env *env, int script_fd)
     return script_fd;
 }
 
-void call_after(struct call_env *env, const struct ts_script_syscall *c,
-                const struct ts_agent_req *q, const struct ts_agent_rep *rep)
+static void name_fd(struct call_env *env, int script, int live)
 {
-    int64_t want;
-    if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT || q->op == TS_AG_EPOLL_CREATE) &&
-        rep->ret >= 0 && num(c->result, &want) == 0 && want >= 0) {
-        unsigned i;
-        for (i = 0; i < env->nfds && env->fds[i].script != (int)want; i++)
-            ;
-        if (i == env->nfds && env->nfds < sizeof env->fds / sizeof env->fds[0])
-            env->nfds++;
-        if (i < env->nfds)
-            env->fds[i].script = (int)want, env->fds[i].live = (int)rep->ret;
+    unsigned i;
+    for (i = 0; i < env->nfds && env->fds[i].script != script; i++)
+        ;
+    if (i == env->nfds && env->nfds < sizeof env->fds / sizeof env->fds[0])
+        env->nfds++;
+    if (i < env->nfds)
+        env->fds[i].script = script, env->fds[i].live = live;
+}
+
+static bool makes_fd(uint32_t op)
+{
+    return op == TS_AG_SOCKET || op == TS_AG_ACCEPT || op == TS_AG_EPOLL_CREATE ||
+           op == TS_AG_OPEN;
+}
+
+void call_after(struct call_env *env, const struct ts_script_syscall *c,
+                const struct ts_agent_req *q, const struct ts_agent_rep *rep,
+                const uint8_t *data)
+{
+    int64_t want, a, b;
+    if (makes_fd(q->op) && rep->ret >= 0 && num(c->result, &want) == 0 && want >= 0) {
+        name_fd(env, (int)want, (int)rep->ret);
+    } else if (q->op == TS_AG_PIPE && rep->ret == 0 && rep->datalen >= 2 * sizeof(int) &&
+               num(c->args[0]->kids[0], &a) == 0 && num(c->args[0]->kids[1], &b) == 0) {
+        int pfd[2];
+        memcpy(pfd, data, sizeof pfd);
+        name_fd(env, (int)a, pfd[0]);
+        name_fd(env, (int)b, pfd[1]);
     } else if (q->op == TS_AG_CLOSE && rep->ret == 0) {
         for (unsigned i = 0; i < env->nfds; i++)
             if (env->fds[i].live == q->fd) {
@@ -564,8 +634,8 @@ int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
     char got[128];
     int64_t want = 0, want_err = 0;
     said(rep, got, sizeof got);
-    if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT || q->op == TS_AG_EPOLL_CREATE) &&
-        c->result && num(c->result, &want) == 0 && want >= 0 && rep->ret >= 0)
+    if (makes_fd(q->op) && c->result && num(c->result, &want) == 0 && want >= 0 &&
+        rep->ret >= 0)
         return 0; /* a descriptor: the script's name for it (call_after) */
     if (c->result && !is_ellipsis(c->result) && num(c->result, &want) == 0) {
         if (c->errno_name)

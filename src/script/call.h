@@ -45,9 +45,12 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
 int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
                const struct ts_agent_rep *rep, const uint8_t *data, char *diff, size_t n);
 
-/* After a call: remember the descriptor socket() or accept() made under
- * the script's number, forget the one close() closed. */
+/* After a call: remember the descriptor socket(), accept(), open() or
+ * epoll_create() made under the script's number (pipe(): both ends, under
+ * the numbers of its array; data: the reply's), forget the one close()
+ * closed. */
 void call_after(struct call_env *env, const struct ts_script_syscall *c,
-                const struct ts_agent_req *q, const struct ts_agent_rep *rep);
+                const struct ts_agent_req *q, const struct ts_agent_rep *rep,
+                const uint8_t *data);
 
 #endif

@@ -432,6 +432,8 @@ static size_t opt_bytes(const struct ts_script_opt *o)
         return 2 + (size_t)o->cookie_len;
     case TS_SCRIPT_OPT_FOEXP:
         return 4 + (size_t)o->cookie_len;
+    case TS_SCRIPT_OPT_MD5:
+        return 2 + (size_t)o->cookie_len;
     }
     return 0;
 }
@@ -444,19 +446,20 @@ static int hexval(char c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-static void parse_cookie(struct parser *p, struct ts_script_opt *o, size_t max)
+/* what: "FO cookie" or "MD5 digest" */
+static void parse_cookie(struct parser *p, struct ts_script_opt *o, size_t max, const char *what)
 {
     const struct ts_tok *t = &p->tok;
     if (!(t->kind == TOK_WORD || (t->kind == TOK_INT && !t->hex && t->text[0] != '-')))
         return; /* no cookie: a cookie request */
     if (t->len % 2)
-        FAIL(p, t, "the FO cookie %s has an odd number of hex digits", DESC(t));
+        FAIL(p, t, "the %s %s has an odd number of hex digits", what, DESC(t));
     if (t->len / 2 > max)
-        FAIL(p, t, "the FO cookie has %zu bytes, more than %zu", t->len / 2, max);
+        FAIL(p, t, "the %s has %zu bytes, more than %zu", what, t->len / 2, max);
     for (size_t i = 0; i < t->len; i += 2) {
         int hi = hexval(t->text[i]), lo = hexval(t->text[i + 1]);
         if (hi < 0 || lo < 0)
-            fail_at(p, t->line, t->col + (unsigned)i, "the FO cookie %s is not hexadecimal",
+            fail_at(p, t->line, t->col + (unsigned)i, "the %s %s is not hexadecimal", what,
                     DESC(t));
         o->cookie[i / 2] = (uint8_t)(hi << 4 | lo);
     }
@@ -510,19 +513,26 @@ static void parse_option(struct parser *p, struct ts_script_opt *o)
     } else if (is_word(t, "FO")) {
         o->kind = TS_SCRIPT_OPT_FO;
         advance(p);
-        parse_cookie(p, o, TS_SCRIPT_MAX_COOKIE);
+        parse_cookie(p, o, TS_SCRIPT_MAX_COOKIE, "FO cookie");
     } else if (is_word(t, "FOEXP")) {
         o->kind = TS_SCRIPT_OPT_FOEXP;
         advance(p);
-        parse_cookie(p, o, TS_SCRIPT_MAX_COOKIE - 2);
+        parse_cookie(p, o, TS_SCRIPT_MAX_COOKIE - 2, "FO cookie");
     } else if (is_word(t, "md5")) {
-        FAIL(p, t, "the TCP MD5 signature option is not supported yet");
+        /* the digest as written, up to 16 bytes (shorter ones are invalid
+         * on purpose, as packetdrill allows) */
+        o->kind = TS_SCRIPT_OPT_MD5;
+        advance(p);
+        struct ts_tok at = *t;
+        parse_cookie(p, o, 16, "MD5 digest");
+        if (!o->cookie_len)
+            FAIL(p, &at, "expected the MD5 digest (hex) after md5, not %s", DESC(&at));
     } else if (is_word(t, "ECN")) {
         FAIL(p, t, "the AccECN option is not supported yet");
     } else {
         FAIL(p, t,
              "unknown TCP option %s (packetdrill has nop, eol, mss N, wscale N, sackOK, "
-             "sack L:R, TS val N ecr N, FO, FOEXP)",
+             "sack L:R, TS val N ecr N, FO, FOEXP, md5)",
              DESC(t));
     }
 }

@@ -151,7 +151,8 @@ static void put_opt(struct out *o, const struct ts_script_opt *op)
         break;
     case TS_SCRIPT_OPT_FO:
     case TS_SCRIPT_OPT_FOEXP:
-        put(o, op->kind == TS_SCRIPT_OPT_FO ? "FO" : "FOEXP");
+    case TS_SCRIPT_OPT_MD5:
+        put(o, op->kind == TS_SCRIPT_OPT_FO ? "FO" : op->kind == TS_SCRIPT_OPT_MD5 ? "md5" : "FOEXP");
         if (op->cookie_len)
             put(o, " ");
         for (unsigned i = 0; i < op->cookie_len; i++)

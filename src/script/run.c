@@ -464,6 +464,9 @@ static int opts_in(struct run *r, const struct ts_script_event *ev, const struct
         case TS_SCRIPT_OPT_FO:
             rc = ts_craft_opts_add_raw(o, 34, x->cookie, x->cookie_len, e, sizeof e);
             break;
+        case TS_SCRIPT_OPT_MD5:
+            rc = ts_craft_opts_add_raw(o, 19, x->cookie, x->cookie_len, e, sizeof e);
+            break;
         case TS_SCRIPT_OPT_FOEXP:
             fo[0] = 0xf9;
             fo[1] = 0x89;
@@ -771,6 +774,11 @@ static size_t actual_opts(const struct ts_seg *seg, const uint8_t *raw, uint32_t
                                                                          : it->len - 2);
             memcpy(o->cookie, b + 2, o->cookie_len);
             break;
+        case 19:
+            o->kind = TS_SCRIPT_OPT_MD5;
+            o->cookie_len = (uint8_t)(it->len - 2 > 16 ? 16 : it->len - 2);
+            memcpy(o->cookie, b + 2, o->cookie_len);
+            break;
         case 254:
             if (it->len < 4) { *odd = true; continue; }
             o->kind = TS_SCRIPT_OPT_FOEXP;
@@ -812,6 +820,7 @@ static bool opt_equal(const struct run *r, const struct ts_script_opt *a,
     }
     case TS_SCRIPT_OPT_FO:
     case TS_SCRIPT_OPT_FOEXP:
+    case TS_SCRIPT_OPT_MD5:
         return a->cookie_len == b->cookie_len && !memcmp(a->cookie, b->cookie, a->cookie_len);
     default: return true;
     }
@@ -1191,7 +1200,7 @@ static int call_result(struct run *r, const struct ts_script_event *ev,
         add_detail(r, "  script: %s\n", exp);
         return fail_at(r, ev, "%s", diff);
     }
-    call_after(&r->env, c, q, rep);
+    call_after(&r->env, c, q, rep, r->rbuf);
     if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT) && rep->ret >= 0)
         r->code_fd = (int)rep->ret;
     if (q->op == TS_AG_SOCKET && rep->ret >= 0) {

@@ -74,6 +74,21 @@ for i, l in enumerate(lines):
         variants.append((i, f"{ind}+0{sp}{call}{int(res) + 1}{rest.split('(')[0].split(' E')[0]}",
                          "returned"))
         break
+# a segment's MD5 option left out: what its drop caused fails (the next
+# call's result)
+for i, l in enumerate(lines):
+    m = re.match(r"^(.*\S)\s*<md5 [^>]*>\s*$", l)
+    if m:
+        nxt = [k for k in range(i + 1, len(lines)) if re.match(r"^\s*\S+\s+[a-z_]+\(", lines[k])]
+        if nxt:
+            variants.append((i, m.group(1), "returned", nxt[0]))
+        break
+# what sendfile() or splice() moved, one off
+for i, l in enumerate(lines):
+    m = re.match(r"^(\s*\+0\s+(?:sendfile|splice)\(.*\)\s*=\s*)(\d+)\s*$", l)
+    if m:
+        variants.append((i, f"{m.group(1)}{int(m.group(2)) + 1}", "returned"))
+        break
 # a control message's value one off (reported on its call's first line)
 for i, l in enumerate(lines):
     m = re.match(r"^(.*cmsg_data=)(\d+)(.*)$", l)

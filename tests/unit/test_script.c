@@ -183,7 +183,7 @@ static void test_packets(void **state)
         "t.pkt:2:29: expected wscale (a decimal number), not '>'");
     bad(PRE "+0 < S 0:0(0) win 10 <foo 1>",
         "t.pkt:2:23: unknown TCP option 'foo' (packetdrill has nop, eol, mss N, wscale N, "
-        "sackOK, sack L:R, TS val N ecr N, FO, FOEXP)");
+        "sackOK, sack L:R, TS val N ecr N, FO, FOEXP, md5)");
     bad(PRE "+0 < S 0:0(0) win 10 <TS 1 ecr 2>",
         "t.pkt:2:26: expected 'val' after TS (TS val N ecr N), not '1'");
     bad(PRE "+0 < . 1:1(0) win 10 <sack 1:2 3:4 5:6 7:8 9:10>",
@@ -194,8 +194,15 @@ static void test_packets(void **state)
         "t.pkt:2:26: the FO cookie 'abc' has an odd number of hex digits");
     bad(PRE "+0 < S 0:0(0) win 10 <FO zz11>",
         "t.pkt:2:26: the FO cookie 'zz11' is not hexadecimal");
-    bad(PRE "+0 < S 0:0(0) win 10 <md5 000102>",
-        "t.pkt:2:23: the TCP MD5 signature option is not supported yet");
+    ok(PRE "+0 < . 1:1(0) ack 1 win 514 <md5 000102030405060708090a0b0c0d0e0f,nop,nop>",
+       "+0 < . 1:1(0) ack 1 win 514 <md5 000102030405060708090a0b0c0d0e0f,nop,nop>");
+    ok(PRE "+0 < S 0:0(0) win 10 <md5 0001>", "+0 < S 0:0(0) win 10 <md5 0001>");
+    bad(PRE "+0 < S 0:0(0) win 10 <md5 000102030405060708090a0b0c0d0e0f10>",
+        "t.pkt:2:27: the MD5 digest has 17 bytes, more than 16");
+    bad(PRE "+0 < S 0:0(0) win 10 <md5 abc>",
+        "t.pkt:2:27: the MD5 digest 'abc' has an odd number of hex digits");
+    bad(PRE "+0 < S 0:0(0) win 10 <md5>",
+        "t.pkt:2:26: expected the MD5 digest (hex) after md5, not '>'");
     bad(PRE "+0 < [ecn] S 0:0(0) win 10",
         "t.pkt:2:7: unknown IP field 'ecn' (packetdrill has noecn, ect0, ect1, ect01, ce, "
         "tos 0xNN, flowlabel 0xNNNNN, ttl N)");
