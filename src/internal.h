@@ -30,4 +30,8 @@ enum ts_decode_status ts_decode_general(int dlt, const uint8_t *pkt, uint32_t ca
 struct ts_tracker;
 int ts_tracker_check(const struct ts_tracker *t, char *err, size_t errlen);
 
+/* The ladder's and the SVG's finish when --conn named a connection the
+ * capture did not have (sink.c). */
+void ts_sink_no_conn(char *err, size_t errlen, uint64_t want, uint64_t seen);
+
 #endif

@@ -23,6 +23,7 @@
 
 #include "tcpshake/fsm.h"
 #include "../conn.h"
+#include "../internal.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/verdict.h"
 
@@ -691,9 +692,7 @@ static int ladder_sink_finish(void *self, char *err, size_t errlen)
     struct ladder_sink *k = self;
     ladder_sink_flush(self);
     if (k->l->cfg.conn && !k->l->drawn_any) {
-        snprintf(err, errlen, "no connection #%llu to draw (--conn %llu; the capture has %llu)",
-                 (unsigned long long)k->l->cfg.conn, (unsigned long long)k->l->cfg.conn,
-                 (unsigned long long)k->l->seen_id);
+        ts_sink_no_conn(err, errlen, k->l->cfg.conn, k->l->seen_id);
         return -1;
     }
     return 0;

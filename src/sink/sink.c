@@ -1,9 +1,11 @@
 /* The sink dispatch (sink.h): a sink is an ops table and its state; these
  * call an op when the sink has it.  The outputs themselves live beside the
  * code they drive (text and JSON in render.c, the ladder in ladder.c, ...). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tcpshake/sink.h"
+#include "../internal.h"
 
 struct ts_sink *ts_sink_new(const struct ts_sink_ops *ops, void *self, unsigned flags)
 {
@@ -65,4 +67,10 @@ void ts_sink_free(struct ts_sink *k)
     if (k->ops->free)
         k->ops->free(k->self);
     free(k);
+}
+
+void ts_sink_no_conn(char *err, size_t errlen, uint64_t want, uint64_t seen)
+{
+    snprintf(err, errlen, "no connection #%llu to draw (--conn %llu; the capture has %llu)",
+             (unsigned long long)want, (unsigned long long)want, (unsigned long long)seen);
 }

@@ -27,6 +27,7 @@
 #include "tcpshake/fsm.h"
 #include "tcpshake/ladder.h"
 #include "../conn.h"
+#include "../internal.h"
 #include "tcpshake/sink.h"
 #include "tcpshake/verdict.h"
 
@@ -752,9 +753,7 @@ int ts_svg_write(struct ts_svg *v, FILE *f, char *err, size_t errlen)
         rc = -1;
     } else if (v->only && n == 0) {
         /* the page says so too; the caller must hear it */
-        snprintf(err, errlen, "no connection #%llu to draw (--conn %llu; the capture has %llu)",
-                 (unsigned long long)v->only, (unsigned long long)v->only,
-                 (unsigned long long)v->seen_id);
+        ts_sink_no_conn(err, errlen, v->only, v->seen_id);
         rc = -1;
     }
 out:
