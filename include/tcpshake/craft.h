@@ -205,13 +205,16 @@ struct ts_craft_icmp {
     uint8_t type, code;
     uint32_t mtu;   /* IPv4 type 3 code 4: the next-hop MTU (16 bits);
                        ICMPv6 type 2 (packet too big): the MTU; else 0 */
-    uint16_t id;    /* echo request/reply: the identifier; else 0 */
-    uint8_t ttl, tos;
+    uint16_t id;    /* bytes 4-5 when not 0 (an echo's identifier), written after
+                       the MTU */
+    uint8_t ttl;    /* TTL / hop limit, as given (64 is usual) */
+    uint8_t tos;
     /* the quoted segment, as the host sent it */
     struct ts_addr q_src, q_dst;
     uint16_t q_sport, q_dport;
     uint32_t q_seq;
-    uint16_t q_len; /* its IP length: IPv4 total length, IPv6 payload length + 40 */
+    uint32_t q_len; /* its IP length: IPv4 total length, IPv6 payload length + 40
+                       (clamped to what the field holds; 0: headers alone) */
 };
 
 /* The IP packet of the message into out (cap bytes): checksums computed.

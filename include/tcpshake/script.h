@@ -140,7 +140,10 @@ struct ts_script_packet {
      * other fields above are unused. */
     bool icmp;
     const char *icmp_type, *icmp_code; /* code NULL: 0 */
-    unsigned icmp_line, icmp_col;      /* where TYPE is written */
+    struct {
+        unsigned line, col;
+    } icmp_at[3];                      /* where TYPE, CODE and the mtu's number are
+                                          written (CODE, mtu: 0 when not) */
     int64_t icmp_mtu;                  /* -1: none */
     uint16_t icmp_id;
 };

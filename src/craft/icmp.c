@@ -71,8 +71,7 @@ uint32_t ts_craft_icmp_build(const struct ts_craft_icmp *m, uint8_t *out, uint32
     uint32_t total = hl + 8 + hl + 8; /* IP, ICMP header, quoted IP header, 8 TCP bytes */
     if (cap < total)
         return 0;
-    uint8_t ttl = m->ttl ? m->ttl : 64;
-    ip_header(out, fam, &m->src, &m->dst, fam == 4 ? 1 : 58, total, ttl, m->tos);
+    ip_header(out, fam, &m->src, &m->dst, fam == 4 ? 1 : 58, total, m->ttl, m->tos);
     uint8_t *ic = out + hl;
     memset(ic, 0, 8);
     ic[0] = m->type;
@@ -81,9 +80,11 @@ uint32_t ts_craft_icmp_build(const struct ts_craft_icmp *m, uint8_t *out, uint32
         put16(ic + 6, (uint16_t)m->mtu);
     else if (fam == 6 && m->type == 2)
         put32(ic + 4, m->mtu);
-    else if (m->id)
+    if (m->id)
         put16(ic + 4, m->id);
     uint32_t qlen = m->q_len ? m->q_len : hl + 20;
+    if (qlen > 65535u + (fam == 6 ? 40u : 0u))
+        qlen = 65535u + (fam == 6 ? 40u : 0u);
     /* the quoted header as the host sent it (TTL 64, no TOS) */
     ip_header(ic + 8, fam, &m->q_src, &m->q_dst, 6, qlen, 64, 0);
     uint8_t *tcp = ic + 8 + hl;

@@ -583,47 +583,55 @@ static void parse_icmp(struct parser *p, struct ts_script_packet *pk)
              DESC(t));
     pk->icmp = true;
     pk->icmp_mtu = -1;
-    pk->icmp_line = t->line;
-    pk->icmp_col = t->col;
+    pk->icmp_at[0].line = t->line;
+    pk->icmp_at[0].col = t->col;
     struct ts_tok type_at = *t;
     pk->icmp_type = dup_text(p, t->text, t->len);
     advance(p);
     struct ts_tok code_at = *t;
     if (t->kind == TOK_WORD && !is_word(t, "mtu") && !is_word(t, "id")) {
         pk->icmp_code = dup_text(p, t->text, t->len);
+        pk->icmp_at[1].line = t->line;
+        pk->icmp_at[1].col = t->col;
         advance(p);
     }
     struct ts_tok mtu_at = *t;
     if (is_word(t, "mtu")) {
         advance(p);
         mtu_at = *t;
+        pk->icmp_at[2].line = t->line;
+        pk->icmp_at[2].col = t->col;
         pk->icmp_mtu = (int64_t)expect_uint(p, UINT32_MAX, "mtu");
     }
     if (is_word(t, "id")) {
         advance(p);
         pk->icmp_id = (uint16_t)expect_uint(p, 65535, "id");
     }
-    uint8_t ty, co;
-    char why[160], why6[160];
     /* the run's family is not known yet: a name of either is read here,
-     * and checked for the run's before it starts */
-    if (ts_script_icmp_lookup(4, pk->icmp_type, pk->icmp_code, pk->icmp_mtu, &ty, &co, why,
-                              sizeof why) < 0 &&
-        ts_script_icmp_lookup(6, pk->icmp_type, pk->icmp_code, pk->icmp_mtu, &ty, &co, why6,
-                              sizeof why6) < 0) {
-        bool type4 = ts_script_icmp_lookup(4, pk->icmp_type, NULL, -1, &ty, &co, why6,
-                                           sizeof why6) == 0;
-        bool type6 = ts_script_icmp_lookup(6, pk->icmp_type, NULL, -1, &ty, &co, why6,
-                                           sizeof why6) == 0;
-        if (!type4 && !type6)
+     * and checked for the run's before it starts (ts_script_check_cfg);
+     * a refusal names the field, with the reason of the family that knows
+     * the type */
+    uint8_t ty, co;
+    char why4[160], why6[160], scratch[160];
+    int ok4 = ts_script_icmp_lookup(4, pk->icmp_type, pk->icmp_code, pk->icmp_mtu, &ty, &co,
+                                    why4, sizeof why4);
+    int ok6 = ts_script_icmp_lookup(6, pk->icmp_type, pk->icmp_code, pk->icmp_mtu, &ty, &co,
+                                    why6, sizeof why6);
+    if (ok4 < 0 && ok6 < 0) {
+        bool t4 = ts_script_icmp_lookup(4, pk->icmp_type, NULL, -1, &ty, &co, scratch,
+                                        sizeof scratch) == 0;
+        bool t6 = ts_script_icmp_lookup(6, pk->icmp_type, NULL, -1, &ty, &co, scratch,
+                                        sizeof scratch) == 0;
+        if (!t4 && !t6)
             FAIL(p, &type_at, "'%s' is not an ICMP type (unreachable, packet_too_big, "
                               "time_exceeded, parameter_problem, ..., or type_N)", pk->icmp_type);
-        bool code_ok =
-            ts_script_icmp_lookup(4, pk->icmp_type, pk->icmp_code, -1, &ty, &co, why6,
-                                  sizeof why6) == 0 ||
-            ts_script_icmp_lookup(6, pk->icmp_type, pk->icmp_code, -1, &ty, &co, why6,
-                                  sizeof why6) == 0;
-        FAIL(p, code_ok ? &mtu_at : pk->icmp_code ? &code_at : &type_at, "%s", why);
+        bool c4 = t4 && ts_script_icmp_lookup(4, pk->icmp_type, pk->icmp_code, -1, &ty, &co,
+                                              scratch, sizeof scratch) == 0;
+        bool c6 = t6 && ts_script_icmp_lookup(6, pk->icmp_type, pk->icmp_code, -1, &ty, &co,
+                                              scratch, sizeof scratch) == 0;
+        if (c4 || c6)
+            FAIL(p, &mtu_at, "%s", c4 ? why4 : why6);
+        FAIL(p, &code_at, "%s", t4 ? why4 : why6);
     }
     if (is_punct(t, '[')) {
         advance(p);

@@ -680,7 +680,7 @@ static int do_icmp(struct run *r, const struct ts_script_event *ev)
     m.q_sport = r->lport;
     m.q_dport = r->rport;
     m.q_seq = p->seq + (r->local_isn_live - r->local_isn_script);
-    m.q_len = (uint16_t)((r->lab.family == 6 ? 40u : 20u) + 20u + p->len);
+    m.q_len = (r->lab.family == 6 ? 40u : 20u) + 20u + p->len;
     uint8_t pkt[128];
     uint32_t n = ts_craft_icmp_build(&m, pkt, sizeof pkt);
     if (!n)
@@ -775,8 +775,9 @@ static size_t actual_opts(const struct ts_seg *seg, const uint8_t *raw, uint32_t
             memcpy(o->cookie, b + 2, o->cookie_len);
             break;
         case 19:
+            if (it->len > 18) { *odd = true; continue; } /* no digest is longer */
             o->kind = TS_SCRIPT_OPT_MD5;
-            o->cookie_len = (uint8_t)(it->len - 2 > 16 ? 16 : it->len - 2);
+            o->cookie_len = (uint8_t)(it->len - 2);
             memcpy(o->cookie, b + 2, o->cookie_len);
             break;
         case 254:
@@ -1446,11 +1447,20 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
         const struct ts_script_packet *p = &s->events[i].u.packet;
         uint8_t t, c;
         char why[160];
-        if (s->events[i].kind == TS_SCRIPT_EV_PACKET && p->icmp &&
+        if (s->events[i].kind != TS_SCRIPT_EV_PACKET || !p->icmp ||
             ts_script_icmp_lookup(fam, p->icmp_type, p->icmp_code, p->icmp_mtu, &t, &c, why,
-                                  sizeof why) < 0)
-            return refuse(s, err, p->icmp_line, p->icmp_col, "%s (this run is IPv%u)", why,
-                          (unsigned)fam);
+                                  sizeof why) == 0)
+            continue;
+        /* at the field that is wrong: the type, the code, or the mtu */
+        char tmp[160];
+        int k = ts_script_icmp_lookup(fam, p->icmp_type, NULL, -1, &t, &c, tmp, sizeof tmp) < 0
+                    ? 0
+                : ts_script_icmp_lookup(fam, p->icmp_type, p->icmp_code, -1, &t, &c, tmp,
+                                        sizeof tmp) < 0
+                    ? 1
+                    : 2;
+        return refuse(s, err, p->icmp_at[k].line, p->icmp_at[k].col, "%s (this run is IPv%u)",
+                      why, (unsigned)fam);
     }
     if (!cfg || !cfg->peer.family)
         return 0;

@@ -231,7 +231,18 @@ static void test_packets(void **state)
         cfg.ip_version = 6;
         assert_int_equal(ts_script_check_cfg(s6, &cfg, &err), 0);
         ts_script_free(s6);
+        /* the code is what IPv6 lacks: the refusal is at the code */
+        s6 = parse(PRE "+0 < icmp unreachable frag_needed mtu 1200\n", &err);
+        assert_non_null(s6);
+        assert_int_equal(ts_script_check_cfg(s6, &cfg, &err), -1);
+        assert_string_equal(err.text, "t.pkt:2:23: 'frag_needed' is not a code of ICMPv6 type "
+                                      "'unreachable' (this run is IPv6)");
+        ts_script_free(s6);
     }
+    bad(PRE "+0 < icmp packet_too_big foo",
+        "t.pkt:2:26: 'foo' is not a code of ICMPv6 type 'packet_too_big'");
+    bad(PRE "+0 < icmp time_exceeded exceeded_hop_limit mtu 1280",
+        "t.pkt:2:48: an ICMPv6 mtu goes only with packet_too_big");
     bad(PRE "+0 > icmp unreachable",
         "t.pkt:2:6: an ICMP message sent by the stack (> icmp) is not checked: tcpshake matches "
         "the TCP segments it sends");
