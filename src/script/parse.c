@@ -570,6 +570,22 @@ static void parse_options(struct parser *p, struct ts_script_packet *pk)
     advance(p);
 }
 
+/* seq:end(len) */
+static void parse_seq(struct parser *p, struct ts_script_packet *pk)
+{
+    const struct ts_tok *t = &p->tok;
+    pk->seq = (uint32_t)expect_uint(p, UINT32_MAX, "the start sequence number");
+    expect_punct(p, ':', "after the start sequence number (seq:end(len))");
+    struct ts_tok end_at = *t;
+    pk->end = (uint32_t)expect_uint(p, UINT32_MAX, "the end sequence number");
+    expect_punct(p, '(', "before the payload length (seq:end(len))");
+    pk->len = (uint16_t)expect_uint(p, 65535, "the payload length");
+    expect_punct(p, ')', "after the payload length (seq:end(len))");
+    if ((uint64_t)pk->seq + pk->len != pk->end)
+        FAIL(p, &end_at, "%u:%u(%u): the end is not the start plus the length", pk->seq,
+             pk->end, (unsigned)pk->len);
+}
+
 /* icmp TYPE [CODE] [mtu N] [id N] [[seq:end(len)]], at "icmp" */
 static void parse_icmp(struct parser *p, struct ts_script_packet *pk)
 {
@@ -638,16 +654,7 @@ static void parse_icmp(struct parser *p, struct ts_script_packet *pk)
         if (is_word(t, "udp") || is_word(t, "raw"))
             FAIL(p, t, "an ICMP message quoting a %s packet: tcpshake scripts are TCP",
                  is_word(t, "udp") ? "UDP" : "raw IP");
-        pk->seq = (uint32_t)expect_uint(p, UINT32_MAX, "the quoted segment's start sequence number");
-        expect_punct(p, ':', "after the start sequence number (seq:end(len))");
-        struct ts_tok end_at = *t;
-        pk->end = (uint32_t)expect_uint(p, UINT32_MAX, "the end sequence number");
-        expect_punct(p, '(', "before the payload length (seq:end(len))");
-        pk->len = (uint16_t)expect_uint(p, 65535, "the payload length");
-        expect_punct(p, ')', "after the payload length (seq:end(len))");
-        if ((uint64_t)pk->seq + pk->len != pk->end)
-            FAIL(p, &end_at, "%u:%u(%u): the end is not the start plus the length", pk->seq,
-                 pk->end, (unsigned)pk->len);
+        parse_seq(p, pk);
         expect_punct(p, ']', "after the quoted segment ([seq:end(len)])");
     }
 }
@@ -676,16 +683,7 @@ static void parse_packet(struct parser *p, struct ts_script_packet *pk)
         pk->dport = (uint16_t)expect_uint(p, 65535, "destination port");
     }
     parse_flags(p, pk);
-    pk->seq = (uint32_t)expect_uint(p, UINT32_MAX, "the start sequence number");
-    expect_punct(p, ':', "after the start sequence number (seq:end(len))");
-    struct ts_tok end_at = *t;
-    pk->end = (uint32_t)expect_uint(p, UINT32_MAX, "the end sequence number");
-    expect_punct(p, '(', "before the payload length (seq:end(len))");
-    pk->len = (uint16_t)expect_uint(p, 65535, "the payload length");
-    expect_punct(p, ')', "after the payload length (seq:end(len))");
-    if ((uint64_t)pk->seq + pk->len != pk->end)
-        FAIL(p, &end_at, "%u:%u(%u): the end is not the start plus the length", pk->seq,
-             pk->end, (unsigned)pk->len);
+    parse_seq(p, pk);
     if (is_word(t, "ack")) {
         advance(p);
         pk->has_ack = true;

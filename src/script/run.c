@@ -522,7 +522,9 @@ static int pace(struct run *r)
     }
 }
 
-static int inject(struct run *r, const struct ts_script_event *ev, struct ts_craft_seg *seg)
+/* A segment (seg), or an IP packet built apart (ip, an ICMP message) */
+static int inject(struct run *r, const struct ts_script_event *ev, struct ts_craft_seg *seg,
+                  const uint8_t *ip, uint32_t iplen)
 {
     char e[256];
     struct ts_craft_frame f;
@@ -534,11 +536,13 @@ static int inject(struct run *r, const struct ts_script_event *ev, struct ts_cra
     if (r->sent_us < 0)
         r->sent_us = t > r->start ? (int64_t)(t - r->start) / US : 0;
     for (int tries = 0;; tries++) {
-        int rc = ts_craft_send(r->lab.cs, seg, &f, e, sizeof e);
+        int rc = seg ? ts_craft_send(r->lab.cs, seg, &f, e, sizeof e)
+                     : ts_craft_send_ip(r->lab.cs, ip, iplen, &f, e, sizeof e);
         if (rc == 0)
             break;
         if (rc < 0 || tries > 100)
-            return error(r, "line %u: sending the segment: %s", ev->line, e);
+            return error(r, "line %u: sending the %s: %s", ev->line,
+                         seg ? "segment" : "ICMP message", e);
     }
     to_hook(r, (uint64_t)((int64_t)t + r->wall_off), f.dlt, f.data, f.len, f.len, true);
     return 0;
@@ -635,7 +639,7 @@ static int do_inbound(struct run *r, const struct ts_script_event *ev)
             seg.flags &= (uint8_t)~TS_SCRIPT_SYN; /* the SYN goes with the first piece */
         if (n < left)
             seg.flags &= (uint8_t)~(TS_SCRIPT_FIN | TS_SCRIPT_PSH);
-        if (inject(r, ev, &seg) < 0)
+        if (inject(r, ev, &seg, NULL, 0) < 0)
             return -1;
         seq += n + ((seg.flags & TS_SCRIPT_SYN) ? 1u : 0u);
         left -= n;
@@ -669,7 +673,7 @@ static int do_icmp(struct run *r, const struct ts_script_event *ev)
                               "of the connection under test");
     struct ts_craft_icmp m = {.src = r->lab.remote, .dst = r->lab.local,
                               .q_src = r->lab.local, .q_dst = r->lab.remote};
-    char why[160], e[256];
+    char why[160];
     if (ts_script_icmp_lookup(r->lab.family, p->icmp_type, p->icmp_code, p->icmp_mtu, &m.type,
                               &m.code, why, sizeof why) < 0)
         return fail_at(r, ev, "%s", why); /* ts_script_check_cfg refused it already */
@@ -685,21 +689,7 @@ static int do_icmp(struct run *r, const struct ts_script_event *ev)
     uint32_t n = ts_craft_icmp_build(&m, pkt, sizeof pkt);
     if (!n)
         return error(r, "line %u: building the ICMP message failed", ev->line);
-    if (r->peer && pace(r) < 0)
-        return -1;
-    struct ts_craft_frame f;
-    uint64_t t = ts_inject_now_ns();
-    if (r->sent_us < 0)
-        r->sent_us = t > r->start ? (int64_t)(t - r->start) / US : 0;
-    for (int tries = 0;; tries++) {
-        int rc = ts_craft_send_ip(r->lab.cs, pkt, n, &f, e, sizeof e);
-        if (rc == 0)
-            break;
-        if (rc < 0 || tries > 100)
-            return error(r, "line %u: sending the ICMP message: %s", ev->line, e);
-    }
-    to_hook(r, (uint64_t)((int64_t)t + r->wall_off), f.dlt, f.data, f.len, f.len, true);
-    return 0;
+    return inject(r, ev, NULL, pkt, n);
 }
 
 /* ---- outbound packets ----------------------------------------------------------- */
