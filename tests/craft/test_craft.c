@@ -1004,6 +1004,66 @@ static void t_pcap_writer(void **st)
     assert_non_null(strstr(err, "/nonexistent-dir/x.pcap"));
 }
 
+/* ICMP errors quoting a segment (RFC 792, RFC 4443): layout, the MTU
+ * field of each family, the quoted header and ports, and checksums that
+ * verify (ICMPv6 with its pseudo-header, RFC 8200 §8.1) */
+static void t_icmp(void **st)
+{
+    (void)st;
+    uint8_t b[128];
+    struct ts_craft_icmp m = {
+        .src = {.family = 4, .a = {198, 18, 0, 2}}, .dst = {.family = 4, .a = {198, 18, 0, 1}},
+        .type = 3, .code = 4, .mtu = 1200, .ttl = 64,
+        .q_src = {.family = 4, .a = {198, 18, 0, 1}}, .q_dst = {.family = 4, .a = {198, 18, 0, 2}},
+        .q_sport = 8080, .q_dport = 40000, .q_seq = 0x01020304, .q_len = 1500};
+    uint32_t n = ts_craft_icmp_build(&m, b, sizeof b);
+    assert_int_equal(n, 20 + 8 + 20 + 8);
+    assert_int_equal(b[0], 0x45);
+    assert_int_equal(b[9], 1);                     /* ICMP */
+    assert_int_equal(b[2] << 8 | b[3], n);         /* total length */
+    assert_int_equal(ref_ip_verify(b), 0xffff);
+    assert_int_equal(b[20], 3);
+    assert_int_equal(b[21], 4);
+    assert_int_equal(b[26] << 8 | b[27], 1200);    /* next-hop MTU */
+    assert_int_equal(ref_fold(ref_sum(0, b + 20, n - 20)), 0xffff);
+    const uint8_t *q = b + 28;                     /* the quoted header */
+    assert_int_equal(q[9], 6);
+    assert_int_equal(q[2] << 8 | q[3], 1500);
+    assert_memory_equal(q + 12, m.q_src.a, 4);
+    assert_int_equal(ref_ip_verify(q), 0xffff);
+    assert_int_equal(q[20] << 8 | q[21], 8080);
+    assert_int_equal(q[22] << 8 | q[23], 40000);
+    assert_memory_equal(q + 24, "\x01\x02\x03\x04", 4);
+    /* id goes in bytes 4-5 whatever the type; too small a buffer: 0 */
+    m.id = 0x1234;
+    n = ts_craft_icmp_build(&m, b, sizeof b);
+    assert_int_equal(b[24] << 8 | b[25], 0x1234);
+    assert_int_equal(ref_fold(ref_sum(0, b + 20, n - 20)), 0xffff);
+    assert_int_equal(ts_craft_icmp_build(&m, b, 55), 0);
+
+    struct ts_craft_icmp m6 = {
+        .src = {.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 2}},
+        .dst = {.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}},
+        .type = 2, .mtu = 1280, .ttl = 64,
+        .q_src = {.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}},
+        .q_dst = {.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8, [15] = 2}},
+        .q_sport = 8080, .q_dport = 40000, .q_seq = 7, .q_len = 200000};
+    n = ts_craft_icmp_build(&m6, b, sizeof b);
+    assert_int_equal(n, 40 + 8 + 40 + 8);
+    assert_int_equal(b[0] >> 4, 6);
+    assert_int_equal(b[6], 58);
+    assert_int_equal(b[4] << 8 | b[5], n - 40);    /* payload length */
+    assert_int_equal(b[40], 2);
+    assert_int_equal((uint32_t)b[44] << 24 | (uint32_t)b[45] << 16 | b[46] << 8 | b[47], 1280);
+    uint8_t ph[8] = {0, 0, 0, (uint8_t)(n - 40), 0, 0, 0, 58};
+    uint32_t sum = ref_sum(ref_sum(ref_sum(0, b + 8, 32), ph, 8), b + 40, n - 40);
+    assert_int_equal(ref_fold(sum), 0xffff);
+    assert_int_equal(b[48 + 4] << 8 | b[48 + 5], 65535); /* quoted length clamped */
+    /* mixed families: nothing */
+    m6.q_src = m.q_src;
+    assert_int_equal(ts_craft_icmp_build(&m6, b, sizeof b), 0);
+}
+
 static void t_rng(void **st)
 {
     (void)st;
@@ -1050,6 +1110,7 @@ int main(void)
         cmocka_unit_test(t_build_errors),
         cmocka_unit_test(t_decode_roundtrip),
         cmocka_unit_test(t_pcap_writer),
+        cmocka_unit_test(t_icmp),
         cmocka_unit_test(t_rng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
