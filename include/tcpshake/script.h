@@ -149,7 +149,13 @@ struct ts_script_packet {
 };
 
 /* packetdrill's ICMP names for family 4 or 6 (struct ts_script_packet):
- * 0 with the type and code, or -1 with why. */
+ * 0 with the type and code, or the field that is wrong (-1 - k for
+ * icmp_at[k]) with why. */
+enum {
+    TS_SCRIPT_ICMP_BAD_TYPE = -1,
+    TS_SCRIPT_ICMP_BAD_CODE = -2,
+    TS_SCRIPT_ICMP_BAD_MTU = -3,
+};
 TS_API int ts_script_icmp_lookup(uint8_t family, const char *type, const char *code,
                                  int64_t mtu, uint8_t *t, uint8_t *c, char *why, size_t whylen);
 

@@ -243,11 +243,13 @@ static const struct icmp_name exceed6[] = {
 static const struct icmp_name param6[] = {
     {"header_field", 0}, {"unknown_next_header", 1}, {"unknown_option", 2}, {NULL, 0}};
 
-static const struct {
+struct icmp_type {
     const char *name;
     uint8_t v;
-    const struct icmp_name *codes;
-} types4[] = {
+    const struct icmp_name *codes; /* NULL: only code_N */
+};
+
+static const struct icmp_type types4[] = {
     {"echo_reply", 0, NULL},          {"unreachable", 3, unreach4},
     {"source_quench", 4, NULL},       {"redirect", 5, NULL},
     {"echo_request", 8, NULL},        {"time_exceeded", 11, NULL},
@@ -280,17 +282,18 @@ int ts_script_icmp_lookup(uint8_t family, const char *type, const char *code, in
                           uint8_t *t, uint8_t *c, char *why, size_t whylen)
 {
     const char *fam = family == 6 ? "ICMPv6" : "ICMPv4";
+    const struct icmp_type *types = family == 6 ? types6 : types4;
     const struct icmp_name *codes = NULL;
     bool found = numbered(type, "type_", t);
-    for (size_t i = 0; !found && (family == 6 ? types6 : types4)[i].name; i++)
-        if (!strcmp(type, (family == 6 ? types6 : types4)[i].name)) {
-            *t = (family == 6 ? types6 : types4)[i].v;
-            codes = (family == 6 ? types6 : types4)[i].codes;
+    for (size_t i = 0; !found && types[i].name; i++)
+        if (!strcmp(type, types[i].name)) {
+            *t = types[i].v;
+            codes = types[i].codes;
             found = true;
         }
     if (!found) {
         snprintf(why, whylen, "'%s' is not an %s type", type, fam);
-        return -1;
+        return TS_SCRIPT_ICMP_BAD_TYPE;
     }
     *c = 0;
     if (code && !numbered(code, "code_", c)) {
@@ -302,20 +305,20 @@ int ts_script_icmp_lookup(uint8_t family, const char *type, const char *code, in
             }
         if (!found) {
             snprintf(why, whylen, "'%s' is not a code of %s type '%s'", code, fam, type);
-            return -1;
+            return TS_SCRIPT_ICMP_BAD_CODE;
         }
     }
     if (mtu >= 0 && family == 4 && (*t != 3 || *c != 4)) {
         snprintf(why, whylen, "an ICMPv4 mtu goes only with unreachable frag_needed");
-        return -1;
+        return TS_SCRIPT_ICMP_BAD_MTU;
     }
     if (mtu >= 0 && family == 6 && (*t != 2 || *c != 0)) {
         snprintf(why, whylen, "an ICMPv6 mtu goes only with packet_too_big");
-        return -1;
+        return TS_SCRIPT_ICMP_BAD_MTU;
     }
     if (mtu > (family == 4 ? 65535 : (int64_t)UINT32_MAX)) {
         snprintf(why, whylen, "mtu %lld is out of range for %s", (long long)mtu, fam);
-        return -1;
+        return TS_SCRIPT_ICMP_BAD_MTU;
     }
     return 0;
 }

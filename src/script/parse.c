@@ -628,26 +628,18 @@ static void parse_icmp(struct parser *p, struct ts_script_packet *pk)
      * a refusal names the field, with the reason of the family that knows
      * the type */
     uint8_t ty, co;
-    char why4[160], why6[160], scratch[160];
-    int ok4 = ts_script_icmp_lookup(4, pk->icmp_type, pk->icmp_code, pk->icmp_mtu, &ty, &co,
-                                    why4, sizeof why4);
-    int ok6 = ts_script_icmp_lookup(6, pk->icmp_type, pk->icmp_code, pk->icmp_mtu, &ty, &co,
-                                    why6, sizeof why6);
-    if (ok4 < 0 && ok6 < 0) {
-        bool t4 = ts_script_icmp_lookup(4, pk->icmp_type, NULL, -1, &ty, &co, scratch,
-                                        sizeof scratch) == 0;
-        bool t6 = ts_script_icmp_lookup(6, pk->icmp_type, NULL, -1, &ty, &co, scratch,
-                                        sizeof scratch) == 0;
-        if (!t4 && !t6)
+    char why4[160], why6[160];
+    int r4 = ts_script_icmp_lookup(4, pk->icmp_type, pk->icmp_code, pk->icmp_mtu, &ty, &co,
+                                   why4, sizeof why4);
+    int r6 = ts_script_icmp_lookup(6, pk->icmp_type, pk->icmp_code, pk->icmp_mtu, &ty, &co,
+                                   why6, sizeof why6);
+    if (r4 < 0 && r6 < 0) {
+        if (r4 == TS_SCRIPT_ICMP_BAD_TYPE && r6 == TS_SCRIPT_ICMP_BAD_TYPE)
             FAIL(p, &type_at, "'%s' is not an ICMP type (unreachable, packet_too_big, "
                               "time_exceeded, parameter_problem, ..., or type_N)", pk->icmp_type);
-        bool c4 = t4 && ts_script_icmp_lookup(4, pk->icmp_type, pk->icmp_code, -1, &ty, &co,
-                                              scratch, sizeof scratch) == 0;
-        bool c6 = t6 && ts_script_icmp_lookup(6, pk->icmp_type, pk->icmp_code, -1, &ty, &co,
-                                              scratch, sizeof scratch) == 0;
-        if (c4 || c6)
-            FAIL(p, &mtu_at, "%s", c4 ? why4 : why6);
-        FAIL(p, &code_at, "%s", t4 ? why4 : why6);
+        /* the field of the family that read further (fields fail in order) */
+        const char *why = r4 <= r6 ? why4 : why6;
+        FAIL(p, (r4 < r6 ? r4 : r6) == TS_SCRIPT_ICMP_BAD_MTU ? &mtu_at : &code_at, "%s", why);
     }
     if (is_punct(t, '[')) {
         advance(p);

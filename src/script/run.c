@@ -1437,18 +1437,12 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
         const struct ts_script_packet *p = &s->events[i].u.packet;
         uint8_t t, c;
         char why[160];
+        int r;
         if (s->events[i].kind != TS_SCRIPT_EV_PACKET || !p->icmp ||
-            ts_script_icmp_lookup(fam, p->icmp_type, p->icmp_code, p->icmp_mtu, &t, &c, why,
-                                  sizeof why) == 0)
+            (r = ts_script_icmp_lookup(fam, p->icmp_type, p->icmp_code, p->icmp_mtu, &t, &c,
+                                       why, sizeof why)) == 0)
             continue;
-        /* at the field that is wrong: the type, the code, or the mtu */
-        char tmp[160];
-        int k = ts_script_icmp_lookup(fam, p->icmp_type, NULL, -1, &t, &c, tmp, sizeof tmp) < 0
-                    ? 0
-                : ts_script_icmp_lookup(fam, p->icmp_type, p->icmp_code, -1, &t, &c, tmp,
-                                        sizeof tmp) < 0
-                    ? 1
-                    : 2;
+        int k = -r - 1; /* at the field that is wrong: the type, the code, or the mtu */
         return refuse(s, err, p->icmp_at[k].line, p->icmp_at[k].col, "%s (this run is IPv%u)",
                       why, (unsigned)fam);
     }
