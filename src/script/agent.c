@@ -51,6 +51,13 @@ static int run_shell(const char *cmd)
     return 128 + WTERMSIG(st);
 }
 
+/* A request's data as a string (data has room for the NUL: serve) */
+static const char *text(const struct ts_agent_req *q, uint8_t *data)
+{
+    data[q->datalen < TS_AGENT_MAX_DATA ? q->datalen : TS_AGENT_MAX_DATA - 1] = 0;
+    return (const char *)data;
+}
+
 /* One call.  out/outlen: the reply's data. */
 static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
                     uint32_t *outlen)
@@ -198,11 +205,9 @@ static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
         return r;
     }
     case TS_AG_SHELL:
-        data[q->datalen < TS_AGENT_MAX_DATA ? q->datalen : TS_AGENT_MAX_DATA - 1] = 0;
-        return run_shell((const char *)data);
+        return run_shell(text(q, data));
     case TS_AG_OPEN:
-        data[q->datalen < TS_AGENT_MAX_DATA ? q->datalen : TS_AGENT_MAX_DATA - 1] = 0;
-        return open((const char *)data, q->a[0], (mode_t)q->a[1]); /* as the script says */
+        return open(text(q, data), q->a[0], (mode_t)q->a[1]); /* as the script says */
     case TS_AG_SENDFILE: {
         off_t off = 0;
         int64_t o64 = 0;

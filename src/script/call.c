@@ -304,6 +304,14 @@ int call_supported(const struct ts_script_syscall *c, char *why, size_t n, unsig
         dst = (int32_t)v_;                                                                 \
     } while (0)
 
+/* argument i, a descriptor by the script's name, as the agent's */
+#define FD(i, dst)                                                                         \
+    do {                                                                                   \
+        int32_t fd_;                                                                       \
+        NUM(i, fd_);                                                                       \
+        dst = call_live_fd(env, fd_);                                                      \
+    } while (0)
+
 int call_build(const struct ts_script_syscall *c, const struct call_env *env,
                struct ts_agent_req *q, uint8_t *data, char *why, size_t n)
 {
@@ -313,8 +321,7 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
     if (strcmp(f, "socket") && strcmp(f, "poll") && strcmp(f, "epoll_create") &&
         strcmp(f, "open") && strcmp(f, "pipe")) {
         NEED(1);
-        NUM(0, q->fd);
-        q->fd = call_live_fd(env, q->fd);
+        FD(0, q->fd);
     }
     if (!strcmp(f, "socket")) {
         NEED(3);
@@ -495,9 +502,7 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
         NEED(4);
         q->op = TS_AG_EPOLL_CTL;
         NUM(1, q->a[0]);
-        int32_t target;
-        NUM(2, target);
-        q->a[1] = call_live_fd(env, target);
+        FD(2, q->a[1]);
         if (c->nargs > 3 && !is_ellipsis(ARG(3))) {
             /* {events=..., fd=N} or {events=..., ptr=N}: the data is kept as
              * written (the script's name for a descriptor), and epoll_wait
@@ -534,9 +539,7 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
         /* sendfile(SOCKET, FILE, [OFFSET] or NULL, COUNT) */
         NEED(4);
         q->op = TS_AG_SENDFILE;
-        int32_t in;
-        NUM(1, in);
-        q->a[0] = call_live_fd(env, in);
+        FD(1, q->a[0]);
         int64_t off = 0;
         if (!is_word(ARG(2), "NULL")) {
             if (array_int(ARG(2), &off) < 0)
@@ -559,9 +562,7 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
         /* splice(IN, NULL, OUT, NULL, COUNT, FLAGS) */
         NEED(6);
         q->op = TS_AG_SPLICE;
-        int32_t out;
-        NUM(2, out);
-        q->a[0] = call_live_fd(env, out);
+        FD(2, q->a[0]);
         int64_t o1 = 0, o2 = 0;
         if (num(ARG(1), &o1) < 0 || num(ARG(3), &o2) < 0 || o1 || o2)
             return snprintf(why, n, "splice's offsets: NULL (a socket or a pipe has none)"), -1;

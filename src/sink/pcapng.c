@@ -462,10 +462,15 @@ static void pcapng_sink_free(void *self)
     free(k);
 }
 
+/* the writer's errno, or the one it had when finish closed it */
+static int sink_error(const struct pcapng_sink *k)
+{
+    return k->w ? ts_pcapng_error(k->w) : k->err;
+}
+
 static bool pcapng_sink_broken(void *self)
 {
-    const struct pcapng_sink *k = self;
-    return (k->w ? ts_pcapng_error(k->w) : k->err) != 0;
+    return sink_error(self) != 0;
 }
 
 static const struct ts_sink_ops pcapng_ops = {
@@ -478,8 +483,7 @@ int ts_sink_pcapng_error(const struct ts_sink *s)
 {
     if (!s || s->ops != &pcapng_ops)
         return 0;
-    const struct pcapng_sink *k = s->self;
-    return k->w ? ts_pcapng_error(k->w) : k->err;
+    return sink_error(s->self);
 }
 
 int ts_sink_pcapng_flush_each(struct ts_sink *s, bool on)
