@@ -1384,6 +1384,17 @@ static int refuse(const struct ts_script *s, struct ts_script_err *err, unsigned
     return -1;
 }
 
+/* The run's family: the host's with --peer, else the command line's, else
+ * the script's --ip_version, else 4 (cfg may be NULL) */
+static uint8_t run_family(const struct ts_script *s, const struct ts_script_run_cfg *cfg)
+{
+    const struct ts_script_option *iv = option(s, "ip_version");
+    return cfg && cfg->peer.family ? cfg->peer.family
+           : cfg && cfg->ip_version ? cfg->ip_version
+           : iv && iv->value && !strcmp(iv->value, "ipv6") ? 6
+                                                            : 4;
+}
+
 int ts_script_check(const struct ts_script *s, struct ts_script_err *err)
 {
     memset(err, 0, sizeof *err);
@@ -1428,11 +1439,7 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
     if (ts_script_check(s, err) < 0)
         return -1;
     /* an ICMP name is read if either family has it: the run's must */
-    const struct ts_script_option *ivo = option(s, "ip_version");
-    uint8_t fam = cfg && cfg->peer.family ? cfg->peer.family
-                  : cfg && cfg->ip_version ? cfg->ip_version
-                  : ivo && ivo->value && !strcmp(ivo->value, "ipv6") ? 6
-                                                                      : 4;
+    uint8_t fam = run_family(s, cfg);
     for (size_t i = 0; i < s->nevents; i++) {
         const struct ts_script_packet *p = &s->events[i].u.packet;
         uint8_t t, c;
@@ -1497,13 +1504,8 @@ static void setup(struct run *r)
 {
     const struct ts_script *s = r->s;
     const struct ts_script_run_cfg *cfg = r->cfg;
-    const struct ts_script_option *iv = option(s, "ip_version");
-    uint8_t fam = cfg->ip_version;
-    if (!fam)
-        fam = iv && iv->value && !strcmp(iv->value, "ipv6") ? 6 : 4;
+    uint8_t fam = run_family(s, cfg);
     r->peer = cfg->peer.family != 0;
-    if (r->peer)
-        fam = cfg->peer.family;
     r->env.family = fam;
     if (r->peer) {
         r->env.local = cfg->peer; /* and remote: the route's source, once known */
