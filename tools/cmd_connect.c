@@ -764,7 +764,7 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
             cli_json_str(c->tf, what);
             fprintf(c->tf, ",\"outcome\":\"%s\",\"exit\":%d,\"conns_ok\":%u,"
                     "\"conns_failed\":%u,\"bytes_sent\":%llu,\"bytes_received\":%llu,"
-                    "\"retransmissions\":%u,\"bad_checksums\":%u,\"fast_retransmits\":%u,\"lost_retransmits\":%u,\"tail_probes\":%u,\"spurious_recoveries\":%u,"
+                    "\"retransmissions\":%u,\"bad_checksums\":%u,\"fast_retransmits\":%u,\"lost_retransmits\":%u,\"tail_probes\":%u,\"stall_probes\":%u,\"spurious_recoveries\":%u,\"spurious_rtos\":%u,"
                     "\"dup_acks\":%u,\"out_of_order\":%u,\"out_of_order_dropped\":%u,"
                     "\"window_probes\":%u,\"pmtu_updates\":%u,\"capture_drops\":%llu,"
                     "\"handshakes\":%u,\"handshake_us_mean\":%.3f,"
@@ -773,7 +773,7 @@ int ts_drive_cli_run(struct ts_drive_cli *c, const char *what,
                     ts_drive_outcome_name(r->outcome), status, r->conns_ok,
                     r->conns_failed, (unsigned long long)r->bytes_sent,
                     (unsigned long long)r->bytes_received, r->retransmissions,
-                    r->bad_checksums, r->fast_retransmits, r->lost_retransmits, r->tail_probes, r->spurious_recoveries, r->dup_acks, r->out_of_order,
+                    r->bad_checksums, r->fast_retransmits, r->lost_retransmits, r->tail_probes, r->stall_probes, r->spurious_recoveries, r->spurious_rtos, r->dup_acks, r->out_of_order,
                     r->ooo_dropped, r->window_probes, r->pmtu_updates,
                     (unsigned long long)r->capture_drops, r->hs_n, r->hs_n ? (double)r->hs_ns_sum / r->hs_n / 1e3 : 0.0,
                     (double)r->hs_ns_min / 1e3, (double)r->hs_ns_max / 1e3,

@@ -157,7 +157,10 @@ struct ts_drive_result {
     uint32_t fast_retransmits; /* loss recoveries begun by duplicate ACKs or SACK */
     uint32_t lost_retransmits; /* retransmissions found lost again in recovery */
     uint32_t tail_probes;      /* tail loss probes sent (RFC 8985 §7) */
+    uint32_t stall_probes;     /* heads resent when a recovery's ACKs stopped */
     uint32_t spurious_recoveries; /* recoveries undone: reordering (D-SACK) */
+    uint32_t spurious_rtos;    /* retransmission timeouts undone: the original
+                                  arrived (timestamps, RFC 3522) */
     uint32_t dup_acks;         /* duplicate ACKs received */
     uint32_t out_of_order;     /* segments of the peer's that came ahead of a hole */
     uint32_t ooo_dropped;      /* ... of which none could be held */

@@ -226,16 +226,30 @@ struct tcb {
      * a D-SACK (RFC 2883); DupThresh grows with each undone recovery */
     uint32_t prior_cwnd, prior_ssthresh;
     int undo_retrans;        /* -1: nothing to undo */
+    bool undo_is_rto;        /* ... and they were an RTO's (Eifel's undo) */
     unsigned dupthresh;
     uint64_t tlp_at;         /* tail loss probe due (0: none) */
     uint64_t rack_at;        /* recovery timer due (0: none) */
     uint32_t rack_lost_upto; /* holes below it are taken for lost */
     bool tlp_out;            /* one was sent for this tail */
+    uint64_t stall_at;       /* stalled-recovery probe due (0: none) */
+    unsigned stall_n;        /* ... sent since the peer's last ACK */
     uint64_t persist_at;     /* 0: no persist timer */
     unsigned persist_n;      /* probes sent since the window closed */
     bool probe_out;          /* a window probe's byte is beyond snd_max */
     bool probe_answered;     /* the peer answered the latest probe */
     unsigned probes_unanswered; /* probes in a row with no answer */
+
+    /* retransmitted data not yet acknowledged lies below rxt_top; the
+     * latest resend had TSval rxt_tsval: an echo older than it is of an
+     * earlier copy, whose ACK was lost, and times our wait, not the path */
+    bool rxt_out;
+    uint32_t rxt_top, rxt_tsval;
+    /* Eifel (RFC 3522, RFC 4015): the first RTO retransmission's TSval
+     * and the window before it; the first ACK of new data after it echoing
+     * an older TSval says the original arrived: the RTO was spurious */
+    bool rto_check;
+    uint32_t rto_tsval, rto_prior_cwnd, rto_prior_ssthresh;
 
     uint64_t rto, srtt, rttvar;
     unsigned backoff;        /* RTO doublings since the last progress */

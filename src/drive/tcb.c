@@ -378,6 +378,25 @@ static uint32_t in_flight(const struct tcb *t)
     return f;
 }
 
+/* [.., end) went again now: see rxt_out in struct tcb. */
+static void note_resend(struct tcb *t, uint32_t end)
+{
+    if (!t->rxt_out || ts_seq_gt(end, t->rxt_top))
+        t->rxt_top = end;
+    t->rxt_out = true;
+    t->rxt_tsval = tsval(t);
+}
+
+/* Our FIN once more. */
+static int resend_fin(struct tcb *t)
+{
+    if (emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0) < 0)
+        return -1;
+    t->s->res->retransmissions++;
+    note_resend(t, t->fin_seq + 1);
+    return 0;
+}
+
 /* Send [seq, seq+len) of our data; a retransmission when below snd_max. */
 static int send_data(struct tcb *t, uint32_t seq, uint32_t len)
 {
@@ -387,6 +406,7 @@ static int send_data(struct tcb *t, uint32_t seq, uint32_t len)
         return -1;
     if (rexmit) {
         t->s->res->retransmissions++;
+        note_resend(t, ts_seq_lt(seq + len, t->snd_max) ? seq + len : t->snd_max);
         t->timing = false; /* Karn: no sample across a retransmission */
         if (t->undo_retrans >= 0)
             t->undo_retrans++;
@@ -472,9 +492,33 @@ static uint64_t rack_delay(const struct tcb *t)
     return t->srtt + t->srtt / 4 + 2 * NS_MS;
 }
 
+/* Data above SND.UNA is SACKed: SND.UNA was sent before it. */
+static bool sacked_above(const struct tcb *t)
+{
+    return t->snd_una != t->snd_max &&
+           ts_seq_lt(sboard_next_sacked(&t->sb, t->snd_una, t->snd_max), t->snd_max);
+}
+
+/* The same timer before a recovery (RFC 8985 §6.2, §6.3): SND.UNA is lost
+ * when data sent after it was SACKed and no ACK came for 5/4 SRTT plus a
+ * reordering window -- as a window of one or two segments never brings 3
+ * duplicate ACKs.  The window grows with DupThresh, each time a D-SACK
+ * shows a recovery was reordering (spurious()), as Linux's reo_wnd_steps. */
+static uint64_t rack_delay_open(const struct tcb *t)
+{
+    unsigned steps = t->dupthresh > 3 ? t->dupthresh - 2 : 1;
+    return t->srtt + t->srtt / 4 + (uint64_t)steps * 2 * NS_MS;
+}
+
+static void enter_recovery(struct tcb *t, const char *why);
+
 static void rack_fire(struct tcb *t, uint64_t now)
 {
     t->rack_at = 0;
+    if (!t->in_recovery && t->sack_ok && sending_state(t) && sacked_above(t)) {
+        enter_recovery(t, "SACKed data above it, no ACK for 5/4 SRTT; RACK, RFC 8985");
+        return;
+    }
     if (!t->in_recovery || !t->sack_ok)
         return;
     uint32_t high = sboard_high(&t->sb, t->snd_una);
@@ -506,10 +550,13 @@ static void recovery_output(struct tcb *t)
         uint32_t from = ts_seq_gt(t->high_rxt, t->snd_una) ? t->high_rxt : t->snd_una;
         uint32_t seq = 0, len = 0;
         bool found = false;
-        /* (1) the first hole above HighRxt taken for lost; (3) else the
-         * first hole below the highest SACKed byte */
+        /* (1) the first hole above HighRxt taken for lost (after an RTO,
+         * up to what was out then); (3) else the first hole below the
+         * highest SACKed byte */
         for (int pass = 1; pass <= 3 && !found; pass += 2) {
-            for (uint32_t s = from; ts_seq_lt(s, high);) {
+            uint32_t top = pass == 1 && ts_seq_gt(t->rack_lost_upto, high) ?
+                           t->rack_lost_upto : high;
+            for (uint32_t s = from; ts_seq_lt(s, top);) {
                 uint32_t re;
                 if (sboard_has(&t->sb, s, &re) || rxt_in_flight(t, s, &re)) {
                     s = re;
@@ -517,7 +564,7 @@ static void recovery_output(struct tcb *t)
                 }
                 if (pass == 3 || seg_lost(t, s)) {
                     seq = s;
-                    len = sboard_next_sacked(&t->sb, s, high) - s;
+                    len = sboard_next_sacked(&t->sb, s, top) - s;
                     for (unsigned i = 0; i < t->nrxt; i++)
                         if (ts_seq_gt(t->rxt[i].seq, s) &&
                             ts_seq_lt(t->rxt[i].seq, s + len))
@@ -605,6 +652,8 @@ static void output(struct tcb *t)
             break;
         if (send_data(t, t->snd_nxt, len) < 0)
             return;
+        if (rexmit)
+            rxt_record(t, t->snd_nxt, t->snd_nxt + len); /* after an RTO */
         t->snd_nxt += len;
         burst++;
     }
@@ -621,9 +670,8 @@ static void output(struct tcb *t)
         arm_rexmit(t);
     } else if (t->fin_sent && t->snd_nxt == t->fin_seq) {
         /* after an RTO: the data is out again, now the FIN */
-        if (emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0) < 0)
+        if (resend_fin(t) < 0)
             return;
-        t->s->res->retransmissions++;
         t->snd_nxt = t->fin_seq + 1;
         arm_rexmit(t);
     }
@@ -739,14 +787,25 @@ static void grow_cwnd(struct tcb *t, uint32_t acked)
 
 static void enter_recovery(struct tcb *t, const char *why)
 {
-    t->prior_cwnd = t->cwnd;
-    t->prior_ssthresh = t->ssthresh;
-    t->undo_retrans = 0;
-    uint32_t flight = t->snd_max - t->snd_una;
-    uint32_t half = flight / 2;
-    t->ssthresh = half > 2u * t->smss ? half : 2u * t->smss;
+    /* a retransmission after an RTO was lost: the window was cut for this
+     * flight already (RFC 6582 §3.2 step 2), and what the RTO has not sent
+     * again yet is taken for lost (RFC 6675 §5.1) */
+    bool after_rto = ts_seq_lt(t->snd_una, t->recover);
+    uint32_t rto_upto = t->recover, resent = t->snd_nxt;
+    if (after_rto) {
+        t->undo_retrans = -1;
+        t->rto_check = false; /* a retransmission of it was lost: not spurious */
+    } else {
+        t->prior_cwnd = t->cwnd;
+        t->prior_ssthresh = t->ssthresh;
+        t->undo_retrans = 0;
+        t->undo_is_rto = false;
+        uint32_t flight = t->snd_max - t->snd_una;
+        uint32_t half = flight / 2;
+        t->ssthresh = half > 2u * t->smss ? half : 2u * t->smss;
+        t->recover = t->snd_max;
+    }
     t->in_recovery = true;
-    t->recover = t->snd_max;
     t->s->res->fast_retransmits++;
     /* the first segment taken for lost goes now, whatever the window
      * (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4) */
@@ -761,26 +820,54 @@ static void enter_recovery(struct tcb *t, const char *why)
     dsess_note(t->s, "#%u fast retransmit of our data at %u (%s; %s)", t->no,
                t->snd_una - t->iss, why,
                t->sack_ok ? "SACK recovery, RFC 6675" : "NewReno, RFC 6582");
-    if (t->sack_ok)
+    if (after_rto)
+        ; /* slow start goes on: ack_advanced */
+    else if (t->sack_ok)
         t->cwnd = t->ssthresh;
     else
         t->cwnd = t->ssthresh + 3u * t->smss;
     t->high_rxt = t->snd_una;
-    t->nrxt = 0;
     t->rack_lost_upto = t->snd_una;
+    if (after_rto) {
+        /* the RTO's own retransmissions stay recorded (output()) */
+        t->rack_lost_upto = rto_upto;
+        if (ts_seq_gt(resent, t->snd_una))
+            t->high_rxt = resent;
+    } else {
+        t->nrxt = 0;
+    }
     if (t->sack_ok)
         t->rack_at = dsess_mono() + rack_delay(t);
     if (len) {
         if (send_data(t, t->snd_una, len) < 0)
             return;
-        t->high_rxt = t->snd_una + len;
+        if (ts_seq_gt(t->snd_una + len, t->high_rxt))
+            t->high_rxt = t->snd_una + len;
         rxt_record(t, t->snd_una, t->snd_una + len);
     } else if (t->fin_sent && t->snd_una == t->fin_seq) {
-        emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0);
-        t->s->res->retransmissions++;
+        resend_fin(t);
     }
     t->rexmit_at = 0;
     arm_rexmit(t);
+}
+
+/* RFC 4015 §3 response to a spurious RTO: the window before it comes back,
+ * and what went once and was not lost is not sent again. */
+static void undo_rto(struct tcb *t, uint32_t ack, const char *how)
+{
+    t->rto_check = false;
+    t->undo_retrans = -1;
+    if (t->rto_prior_cwnd > t->cwnd)
+        t->cwnd = t->rto_prior_cwnd;
+    if (t->rto_prior_ssthresh > t->ssthresh)
+        t->ssthresh = t->rto_prior_ssthresh;
+    if (ts_seq_lt(t->snd_nxt, t->snd_max))
+        t->snd_nxt = t->snd_max;
+    /* losses in that flight may be found by duplicate ACKs again */
+    t->recover = ack;
+    t->s->res->spurious_rtos++;
+    dsess_note(t->s, "#%u that timeout was spurious (%s): window restored",
+               t->no, how);
 }
 
 /* An ACK that moved snd_una to ack. */
@@ -788,9 +875,18 @@ static void ack_advanced(struct tcb *t, uint32_t ack, const struct ts_seg *g)
 {
     uint64_t now = dsess_mono();
     uint32_t acked = ack - t->snd_una;
+    bool echo = t->ts_ok && (g->opt.present & TS_HAS_TS) && g->opt.tsecr &&
+                (int32_t)(tsval(t) - g->opt.tsecr) >= 0;
 
-    if (t->ts_ok && (g->opt.present & TS_HAS_TS) && g->opt.tsecr &&
-        (int32_t)(tsval(t) - g->opt.tsecr) >= 0) {
+    if (t->rto_check) {
+        t->rto_check = false;
+        if (echo && (int32_t)(g->opt.tsecr - t->rto_tsval) < 0)
+            undo_rto(t, ack, "the ACK echoes the original's timestamp, RFC 3522");
+    }
+    if (echo && t->rxt_out && (int32_t)(g->opt.tsecr - t->rxt_tsval) < 0) {
+        /* an earlier copy's echo: no sample (the Karn rule for echoes) */
+        t->timing = false;
+    } else if (echo) {
         /* RFC 7323 §4.1: the echo times retransmissions too */
         rtt_sample(t, (uint64_t)(tsval(t) - g->opt.tsecr) * NS_MS);
         t->timing = false;
@@ -801,6 +897,8 @@ static void ack_advanced(struct tcb *t, uint32_t ack, const struct ts_seg *g)
     t->snd_una = ack;
     if (ts_seq_lt(t->snd_nxt, ack))
         t->snd_nxt = ack;
+    if (t->rxt_out && ts_seq_ge(ack, t->rxt_top))
+        t->rxt_out = false;
     sboard_ack(&t->sb, ack);
     t->tries = 0;
     t->tlp_at = 0;
@@ -816,11 +914,18 @@ static void ack_advanced(struct tcb *t, uint32_t ack, const struct ts_seg *g)
             /* full ACK: recovery is over (RFC 6582 §3.2 step 3) */
             uint32_t flight = t->snd_max - t->snd_una;
             uint32_t c = flight + t->smss;
-            t->cwnd = t->sack_ok || c > t->ssthresh ? t->ssthresh : c;
+            if (t->sack_ok)
+                c = t->cwnd; /* = ssthresh, or below it after an RTO */
+            t->cwnd = c > t->ssthresh ? t->ssthresh : c;
             t->in_recovery = false;
             t->nrxt = 0;
             t->rack_at = 0;
-        } else if (!t->sack_ok) {
+        } else if (t->sack_ok) {
+            /* entered after an RTO (enter_recovery): slow start goes on up
+             * to ssthresh, as PRR's slow-start part (RFC 6937) */
+            if (t->cwnd < t->ssthresh)
+                grow_cwnd(t, acked);
+        } else {
             /* partial ACK: the next hole goes now, the window deflates */
             uint32_t len = t->snd_max - t->snd_una;
             if (len > t->smss)
@@ -964,6 +1069,10 @@ static void spurious(struct tcb *t)
         return;
     if (--t->undo_retrans > 0)
         return;
+    if (t->undo_is_rto) {
+        undo_rto(t, t->snd_una, "D-SACKs for every retransmission, RFC 3708");
+        return;
+    }
     t->undo_retrans = -1;
     if (t->prior_cwnd > t->cwnd)
         t->cwnd = t->prior_cwnd;
@@ -1115,11 +1224,17 @@ void tcb_input(struct tcb *t, const struct ts_seg *g, const uint8_t *frame)
         t->snd_wl1 = g->seq;
         t->snd_wl2 = g->ack;
     } else {
+        t->stall_at = 0;
+        t->stall_n = 0;
         process_ack(t, g, &dup);
         if (t->in_recovery && t->sack_ok && t->nrxt)
             rxt_detect_lost(t);
         if (t->in_recovery && t->sack_ok)
             t->rack_at = dsess_mono() + rack_delay(t);
+        else if (t->sack_ok && sacked_above(t))
+            t->rack_at = dsess_mono() + rack_delay_open(t);
+        else if (!t->in_recovery)
+            t->rack_at = 0;
     }
     if (t->done)
         return;
@@ -1306,12 +1421,22 @@ static void rto_expired(struct tcb *t, uint64_t now)
         return;
     }
     const char *what = what_at_una(t);
+    if (!t->tries) {
+        t->rto_prior_cwnd = t->cwnd;
+        t->rto_prior_ssthresh = t->ssthresh;
+        t->rto_tsval = tsval(t);
+        t->rto_check = t->ts_ok;
+    }
     uint32_t flight = t->snd_max - t->snd_una;
     uint32_t half = flight / 2;
     t->ssthresh = half > 2u * t->smss ? half : 2u * t->smss;
     t->cwnd = t->smss;
     t->in_recovery = false;
-    t->undo_retrans = -1;
+    if (!t->tries) {
+        /* D-SACKs for all that goes again from here undo it too */
+        t->undo_retrans = 0;
+        t->undo_is_rto = true;
+    }
     t->nrxt = 0;
     t->tlp_at = 0;
     t->rack_at = 0;
@@ -1328,8 +1453,7 @@ static void rto_expired(struct tcb *t, uint64_t now)
     /* the segment at snd_una goes whatever the window (a zero window is
      * probed this way too) */
     if (t->fin_sent && t->snd_una == t->fin_seq) {
-        emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0);
-        t->s->res->retransmissions++;
+        resend_fin(t);
         t->snd_nxt = t->fin_seq + 1;
     } else {
         uint32_t len = t->snd_max - t->snd_una;
@@ -1342,6 +1466,8 @@ static void rto_expired(struct tcb *t, uint64_t now)
             len = t->smss;
         if (len && send_data(t, t->snd_una, len) < 0)
             return;
+        if (len)
+            rxt_record(t, t->snd_una, t->snd_una + len);
         t->snd_nxt = t->snd_una + len;
         t->high_rxt = t->snd_nxt;
     }
@@ -1404,13 +1530,13 @@ static void persist(struct tcb *t, uint64_t now)
 /* RFC 8985 §7 tail loss probe: when the last segments of a flight may be
  * lost, no duplicate ACK can come to say so, and only the RTO (200 ms at
  * least) would find out.  After 2 SRTT (plus 200 ms for a lone segment, the
- * peer's delayed ACK) of silence, the last segment goes again; its ACK or
- * SACK starts a fast recovery.  One probe per tail. */
+ * peer's delayed ACK) of silence, a new segment goes if the congestion
+ * window held one back, else the last one again; its ACK or SACK starts a
+ * fast recovery.  One probe per tail. */
 static void tlp_arm(struct tcb *t, uint64_t now)
 {
     if (t->tlp_at || t->tlp_out || !t->have_rtt || t->in_recovery ||
         !sending_state(t) || t->snd_una == t->snd_max || t->probe_out ||
-        (more_to_send(t) && ts_seq_lt(t->snd_nxt, t->snd_una + t->snd_wnd)) ||
         t->tries)
         return;
     uint64_t pto = 2 * t->srtt;
@@ -1430,10 +1556,22 @@ static void tlp_fire(struct tcb *t, uint64_t now)
         return;
     t->tlp_out = true;
     t->s->res->tail_probes++;
-    if (t->fin_sent && t->snd_max == t->fin_seq + 1) {
-        if (emit(t, TS_TH_FIN | TS_TH_ACK, t->fin_seq, 0) < 0)
+    uint32_t end = data_end(t), wnd_end = t->snd_una + t->snd_wnd;
+    if (!t->fin_sent && t->snd_nxt == t->snd_max && ts_seq_lt(t->snd_max, end) &&
+        ts_seq_lt(t->snd_max, wnd_end)) {
+        /* §7.3: new data when there is some and the peer's window takes
+         * it (the congestion window held it back) */
+        uint32_t len = end - t->snd_max;
+        if (len > wnd_end - t->snd_max)
+            len = wnd_end - t->snd_max;
+        if (len > t->smss)
+            len = t->smss;
+        if (send_data(t, t->snd_max, len) < 0)
             return;
-        t->s->res->retransmissions++;
+        t->snd_nxt = t->snd_max;
+    } else if (t->fin_sent && t->snd_max == t->fin_seq + 1) {
+        if (resend_fin(t) < 0)
+            return;
     } else {
         uint32_t hi = t->fin_sent ? t->fin_seq : t->snd_max;
         uint32_t len = hi - t->snd_una;
@@ -1443,6 +1581,53 @@ static void tlp_fire(struct tcb *t, uint64_t now)
             return;
     }
     t->rexmit_at = now + t->rto; /* RFC 8985 §7.3: the RTO from the probe */
+}
+
+/* A recovery, or the retransmissions after an RTO, whose ACKs stopped:
+ * with a window of two or three segments, one lost ACK or retransmission
+ * stops the clock and only the RTO (200 ms at least, then doubled) would
+ * restart it.  After 2 SRTT (10 ms at least) of silence, the head (the
+ * segment the RTO would send) goes again, at most STALL_MAX times, each
+ * after twice the wait before; the peer answers a copy it holds with an
+ * ACK at once.  Any ACK ends the stall.  (Beyond RFC 8985, which has no
+ * probe in recovery; bounded like the RTO's back-off.) */
+#define STALL_MAX 3
+
+static void stall_arm(struct tcb *t, uint64_t now)
+{
+    if (t->stall_at || t->stall_n >= STALL_MAX || !t->sack_ok || !t->have_rtt ||
+        !(t->in_recovery || t->tries) || !sending_state(t) ||
+        t->snd_una == t->snd_max || t->probe_out || !t->snd_wnd)
+        return;
+    uint64_t d = 2 * t->srtt;
+    if (d < 10 * NS_MS)
+        d = 10 * NS_MS;
+    d <<= t->stall_n;
+    if (t->rexmit_at && now + d >= t->rexmit_at)
+        return; /* the RTO comes first */
+    t->stall_at = now + d;
+}
+
+static void stall_fire(struct tcb *t)
+{
+    t->stall_at = 0;
+    if (!(t->in_recovery || t->tries) || t->snd_una == t->snd_max || !sending_state(t))
+        return;
+    t->stall_n++;
+    t->s->res->stall_probes++;
+    if (t->fin_sent && t->snd_una == t->fin_seq) {
+        resend_fin(t);
+        return;
+    }
+    uint32_t hi = t->fin_sent ? t->fin_seq : t->snd_max;
+    uint32_t len = hi - t->snd_una;
+    uint32_t lim = sboard_next_sacked(&t->sb, t->snd_una, hi);
+    if (len > lim - t->snd_una)
+        len = lim - t->snd_una;
+    if (len > t->smss)
+        len = t->smss;
+    if (len)
+        send_data(t, t->snd_una, len);
 }
 
 static bool all_acked(const struct tcb *t)
@@ -1498,6 +1683,11 @@ void tcb_step(struct tcb *t)
     }
     if (t->rack_at && now >= t->rack_at)
         rack_fire(t, now);
+    if (t->stall_at && now >= t->stall_at) {
+        stall_fire(t);
+        if (t->done)
+            return;
+    }
     if (t->probe_out && (ts_seq_lt(t->snd_nxt, t->snd_una + t->snd_wnd) ||
                          t->snd_una != t->snd_max)) {
         t->probe_out = false; /* the window opened: the byte goes again */
@@ -1521,6 +1711,7 @@ void tcb_step(struct tcb *t)
         t->st != TS_FIN_WAIT_2) {
         output(t);
         tlp_arm(t, now);
+        stall_arm(t, now);
         return;
     }
 
@@ -1539,6 +1730,7 @@ void tcb_step(struct tcb *t)
     if (t->done)
         return;
     tlp_arm(t, now);
+    stall_arm(t, now);
 
     if (t->st == TS_FIN_WAIT_2) {
         if (now - t->last_act >= c->timeout_ns) {
@@ -1586,6 +1778,7 @@ uint64_t tcb_deadline(const struct tcb *t)
     EARLIEST(t->persist_at);
     EARLIEST(t->tlp_at);
     EARLIEST(t->rack_at);
+    EARLIEST(t->stall_at);
     if (t->st == TS_TIME_WAIT)
         EARLIEST(t->tw_until);
     if (t->st == TS_ESTABLISHED || t->st == TS_CLOSE_WAIT ||
