@@ -27,6 +27,9 @@
 #   update: R drops everything from the peer for 1 s as it starts reading
 #   again, so only our zero-window probes (persist timer) can find the
 #   window open.
+# acklost-connect-4: 50 ms each way, and the server's ACKs are dropped for
+#   1 s mid-transfer: the RTOs that follow must be found spurious (the
+#   timestamps, RFC 3522) and undone.
 # tcpshake runs with --timeout 5 (meant as a limit on no progress, issue
 # 16) and --time-wait 0.2, inside a wall-clock limit per run (10 s; 15 s
 # for 2 MB; 20 s for the zero-window cells, where kernel to kernel the
@@ -308,6 +311,29 @@ if wanted $n; then
     check "$n: window probes on the final line" grep -q "window probe" "$W/$n.trace"
     check "$n: no nft guard left in A" sh -c "! ip netns exec $NL_A nft list tables | grep -q tcpshake_guard"
     [ "$fails" != "$f0" ] && failed_cells+=("$n: exit $rc")
+fi
+
+# Lost ACKs: 50 ms each way, and 0.4 s into a 500 KB transfer R drops
+# everything from the server for 1 s.  Our data arrived; only its ACKs were
+# lost, so the RTOs were spurious: the first ACK after the gap echoes the
+# timestamp of an original, not of a retransmission (Eifel, RFC 3522), and
+# the window cut is undone.
+n=acklost-connect-4
+if wanted $n; then
+    echo "# $n: the server's ACKs lost for 1 s, mid-transfer"
+    netlab_impair delay=50 || bad "$n: cannot set delay=50"
+    connect_run $n 4 $ZW $LIMIT_ZW
+    sleep 0.4
+    netlab_block ba
+    sleep 1
+    netlab_unblock
+    f0=$fails
+    connect_end $n $ZW
+    check "$n: an RTO fired during the gap" grep -q "retransmitting our data" "$W/$n.trace"
+    check "$n: and was found spurious, the window restored" \
+        grep -q "that timeout was spurious (.*): window restored" "$W/$n.trace"
+    [ "$fails" != "$f0" ] && failed_cells+=("$n")
+    netlab_impair_off
 fi
 
 # everything gone?
