@@ -221,6 +221,7 @@ struct tcb {
         uint64_t at;             /* when it went */
     } rxt[TCB_RXT_MAX];      /* retransmissions in this recovery, in order */
     unsigned nrxt;
+    bool rxt_dropped;        /* older ones fell off rxt[]: rack_fire() */
     /* reordering taken for loss (RFC 3708, RFC 6675 §8): the window before
      * the last recovery, and its retransmissions not yet shown spurious by
      * a D-SACK (RFC 2883); DupThresh grows with each undone recovery */

@@ -433,6 +433,7 @@ static void rxt_record(struct tcb *t, uint32_t seq, uint32_t end)
     if (t->nrxt == TCB_RXT_MAX) {
         memmove(&t->rxt[0], &t->rxt[1], (TCB_RXT_MAX - 1) * sizeof t->rxt[0]);
         t->nrxt--;
+        t->rxt_dropped = true;
     }
     t->rxt[t->nrxt].seq = seq;
     t->rxt[t->nrxt].end = end;
@@ -524,6 +525,12 @@ static void rack_fire(struct tcb *t, uint64_t now)
     uint32_t high = sboard_high(&t->sb, t->snd_una);
     if (ts_seq_gt(high, t->rack_lost_upto))
         t->rack_lost_upto = high;
+    if (t->rxt_dropped) {
+        /* retransmissions no longer recorded are older than the delay:
+         * lost too, wherever they were */
+        t->high_rxt = t->snd_una;
+        t->rxt_dropped = false;
+    }
     unsigned k = 0;
     for (unsigned i = 0; i < t->nrxt; i++) {
         if (now - t->rxt[i].at >= rack_delay(t)) {
@@ -831,10 +838,13 @@ static void enter_recovery(struct tcb *t, const char *why)
     if (after_rto) {
         /* the RTO's own retransmissions stay recorded (output()) */
         t->rack_lost_upto = rto_upto;
+        if (ts_seq_gt(resent, rto_upto))
+            resent = rto_upto; /* above it, first transmissions */
         if (ts_seq_gt(resent, t->snd_una))
             t->high_rxt = resent;
     } else {
         t->nrxt = 0;
+        t->rxt_dropped = false;
     }
     if (t->sack_ok)
         t->rack_at = dsess_mono() + rack_delay(t);
@@ -1147,6 +1157,17 @@ static void process_ack(struct tcb *t, const struct ts_seg *g, bool *dup)
         *dup = true;
 }
 
+/* After an RTO: the retransmission covering SND.UNA has not arrived, and
+ * the peer SACKs data sent after it. */
+static bool rto_resend_lost(const struct tcb *t)
+{
+    uint32_t high = sboard_high(&t->sb, t->snd_una);
+    for (unsigned i = 0; i < t->nrxt; i++)
+        if (ts_seq_le(t->rxt[i].seq, t->snd_una) && ts_seq_lt(t->snd_una, t->rxt[i].end))
+            return !rxt_arrived(t, i) && ts_seq_gt(high, t->rxt[i].mark);
+    return false;
+}
+
 static void dup_ack(struct tcb *t)
 {
     t->dupacks++;
@@ -1157,9 +1178,14 @@ static void dup_ack(struct tcb *t)
         return;
     }
     /* RFC 6582 §3.2 step 2: not again for losses in what was in flight
-     * when the last recovery or RTO began */
-    if (ts_seq_lt(t->snd_una, t->recover))
+     * when the last recovery or RTO began -- unless the RTO's own
+     * retransmission of SND.UNA was lost: data sent after it was SACKed */
+    if (ts_seq_lt(t->snd_una, t->recover)) {
+        if (t->sack_ok && rto_resend_lost(t))
+            enter_recovery(t, "its retransmission after the RTO was lost: "
+                           "data sent after it SACKed");
         return;
+    }
     /* RFC 5827 early retransmit: with fewer than 4 segments out and
      * nothing new to send, fewer duplicate ACKs can ever come */
     uint32_t out = t->snd_max - t->snd_una;
@@ -1433,11 +1459,14 @@ static void rto_expired(struct tcb *t, uint64_t now)
     t->cwnd = t->smss;
     t->in_recovery = false;
     if (!t->tries) {
-        /* D-SACKs for all that goes again from here undo it too */
-        t->undo_retrans = 0;
+        /* D-SACKs for all that went again (a recovery's retransmissions
+         * still unanswered, and what goes from here) undo it too */
+        if (t->undo_retrans < 0)
+            t->undo_retrans = 0;
         t->undo_is_rto = true;
     }
     t->nrxt = 0;
+    t->rxt_dropped = false;
     t->tlp_at = 0;
     t->rack_at = 0;
     t->rack_lost_upto = t->snd_una;
@@ -1537,8 +1566,8 @@ static void tlp_arm(struct tcb *t, uint64_t now)
 {
     if (t->tlp_at || t->tlp_out || !t->have_rtt || t->in_recovery ||
         !sending_state(t) || t->snd_una == t->snd_max || t->probe_out ||
-        t->tries)
-        return;
+        t->tries || ts_seq_lt(t->snd_una, t->recover))
+        return; /* none in the loss phase after an RTO either */
     uint64_t pto = 2 * t->srtt;
     if (pto < 10 * NS_MS)
         pto = 10 * NS_MS;
@@ -1557,8 +1586,11 @@ static void tlp_fire(struct tcb *t, uint64_t now)
     t->tlp_out = true;
     t->s->res->tail_probes++;
     uint32_t end = data_end(t), wnd_end = t->snd_una + t->snd_wnd;
+    uint32_t want = end - t->snd_max;
+    if (want > t->smss)
+        want = t->smss;
     if (!t->fin_sent && t->snd_nxt == t->snd_max && ts_seq_lt(t->snd_max, end) &&
-        ts_seq_lt(t->snd_max, wnd_end)) {
+        ts_seq_lt(t->snd_max, wnd_end) && wnd_end - t->snd_max >= want) {
         /* §7.3: new data when there is some and the peer's window takes
          * it (the congestion window held it back) */
         uint32_t len = end - t->snd_max;
