@@ -100,9 +100,12 @@ _tcpshake()
             ;;
         script)
             opts='--parse -6 --ip-version --tolerance-usecs --local-ip --remote-ip
-                --wait --peer --skip-syscalls --rate --late-usecs -v --verbose --trace
+                -D --define --mtu --ip_version --local_ip --remote_ip --tolerance_usecs
+                --netmask_ip --gateway_ip --wait --peer --skip-syscalls --rate --late-usecs -v --verbose --trace
                 --ladder --width -w --tap --json -h --help --version'
-            args='--ip-version --tolerance-usecs --local-ip --remote-ip --wait
+            args='--ip-version --tolerance-usecs --local-ip --remote-ip -D --define --mtu
+                --ip_version --local_ip --remote_ip --tolerance_usecs --netmask_ip --gateway_ip
+                --wait
                 --peer --rate --late-usecs --width -w'
             case $prev in
                 -w) _filedir; return ;;

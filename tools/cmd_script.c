@@ -47,6 +47,14 @@ static void usage(FILE *f)
           "                      option, else 198.18.0.1 or 2001:db8::1)\n"
           "  --remote-ip ADDR    the simulated peer's (default: the script's remote_ip\n"
           "                      option, else 198.18.0.2 or 2001:db8::2)\n"
+          "  --mtu N             the link's MTU, as packetdrill's (default: the script's\n"
+          "                      mtu option, else 1500); the stack's MSS follows\n"
+          "  packetdrill's spellings work too: --ip_version=ipv4|ipv6, --local_ip,\n"
+          "  --remote_ip, --tolerance_usecs, --netmask_ip (an IPv4 run's prefix) and\n"
+          "  --gateway_ip (read; the simulated peer is on the link)\n"
+          "  -D, --define SYM=VAL  a word SYM in the scripts reads as VAL, as packetdrill's\n"
+          "                      -D (\"...\" a string, `...` a command, a number, else a\n"
+          "                      word); repeatable\n"
           "  --wait SECS         how long a segment timed `*` is waited for (default 10)\n"
           "  --peer HOST[:PORT]  run the packet lines against the service listening at\n"
           "                      HOST:PORT, an IPv4 or IPv6 address ([V6]:PORT; default\n"
@@ -90,6 +98,9 @@ enum {
     O_SKIP,
     O_RATE,
     O_LATE,
+    O_MTU,
+    O_NETMASK,
+    O_GATEWAY,
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -214,13 +225,17 @@ static void report(const struct ctx *c, unsigned idx, const char *name,
     }
 }
 
+#define MAX_DEFS 256
+static const char *defs[MAX_DEFS];
+static size_t ndefs;
+
 static int parse_only(int argc, char **argv, int first)
 {
     int status = 0;
     bool many = argc - first > 1;
     for (int i = first; i < argc; i++) {
         struct ts_script_err err;
-        struct ts_script *s = ts_script_parse_file(argv[i], &err);
+        struct ts_script *s = ts_script_parse_file_defs(argv[i], defs, ndefs, &err);
         if (!s) {
             fflush(stdout);
             cli_fail(C, NULL, "%s", err.text);
@@ -242,10 +257,20 @@ int cmd_script(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"parse", no_argument, NULL, O_PARSE},
+        {"define", required_argument, NULL, 'D'},
         {"ip-version", required_argument, NULL, O_IPV},
         {"tolerance-usecs", required_argument, NULL, O_TOL},
         {"local-ip", required_argument, NULL, O_LOCAL},
         {"remote-ip", required_argument, NULL, O_REMOTE},
+        {"mtu", required_argument, NULL, O_MTU},
+        /* packetdrill's own spellings, so that its command lines (the
+         * Linux selftests' runner's) work as they are */
+        {"ip_version", required_argument, NULL, O_IPV},
+        {"tolerance_usecs", required_argument, NULL, O_TOL},
+        {"local_ip", required_argument, NULL, O_LOCAL},
+        {"remote_ip", required_argument, NULL, O_REMOTE},
+        {"netmask_ip", required_argument, NULL, O_NETMASK},
+        {"gateway_ip", required_argument, NULL, O_GATEWAY},
         {"wait", required_argument, NULL, O_WAIT},
         {"peer", required_argument, NULL, O_PEER},
         {"skip-syscalls", no_argument, NULL, O_SKIP},
@@ -264,21 +289,73 @@ int cmd_script(int argc, char **argv)
     bool parse = false, trace = false, ladder = false;
     const char *wfile = NULL;
     struct ts_script_run_cfg cfg = {.tolerance_usecs = -1};
+    unsigned netmask_bits = 0;
     struct ctx c = {0};
     uint64_t v, width = 0;
     char e[256];
     int ch;
     optind = 1;
     opterr = 0; /* our own one-line messages */
-    while ((ch = getopt_long(argc, argv, "+:h6vw:", longopts, NULL)) != -1) {
+    ndefs = 0;
+    while ((ch = getopt_long(argc, argv, "+:h6vw:D:", longopts, NULL)) != -1) {
         switch (ch) {
+        case 'D': {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg)
+                return cli_fail(C, "-D", "SYMBOL=VALUE, not '%s'", optarg);
+            if (ndefs == MAX_DEFS)
+                return cli_fail(C, "-D", "at most %d definitions", MAX_DEFS);
+            defs[ndefs++] = optarg;
+            break;
+        }
         case O_PARSE: parse = true; break;
         case '6': cfg.ip_version = 6; break;
         case O_IPV:
-            if (strcmp(optarg, "4") && strcmp(optarg, "6"))
-                return cli_fail(C, "--ip-version", "4 or 6, not '%s'", optarg);
-            cfg.ip_version = (uint8_t)(optarg[0] - '0');
+            if (!strcmp(optarg, "4") || !strcmp(optarg, "ipv4"))
+                cfg.ip_version = 4;
+            else if (!strcmp(optarg, "6") || !strcmp(optarg, "ipv6"))
+                cfg.ip_version = 6;
+            else if (!strcmp(optarg, "ipv4-mapped-ipv6"))
+                return cli_fail(C, "--ip-version", "packetdrill's ipv4-mapped-ipv6 is not "
+                                                   "supported yet");
+            else
+                return cli_fail(C, "--ip-version", "4 or 6 (ipv4, ipv6), not '%s'", optarg);
             break;
+        case O_MTU:
+            if (cli_uint(C, "--mtu", optarg, 576, 65535, &v) < 0)
+                return CLI_USAGE;
+            cfg.mtu = (uint32_t)v;
+            break;
+        case O_NETMASK: {
+            /* a dotted IPv4 mask: the prefix of the stack's address */
+            struct ts_addr m;
+            uint16_t port;
+            bool hp;
+            unsigned bits = 0;
+            bool ok = ts_craft_parse_endpoint(optarg, false, &m, &port, &hp, e, sizeof e) == 0 &&
+                      !hp && m.family == 4;
+            for (unsigned i = 0; ok && i < 32; i++) {
+                bool set = m.a[i / 8] & (0x80 >> (i % 8));
+                if (set && bits != i)
+                    ok = false; /* not contiguous */
+                else if (set)
+                    bits++;
+            }
+            if (!ok || !bits)
+                return cli_fail(C, "--netmask_ip", "an IPv4 netmask (255.255.0.0), not '%s'",
+                                optarg);
+            netmask_bits = bits;
+            break;
+        }
+        case O_GATEWAY: {
+            /* read, and not needed: the simulated peer is on the link */
+            struct ts_addr g;
+            uint16_t port;
+            bool hp;
+            if (ts_craft_parse_endpoint(optarg, false, &g, &port, &hp, e, sizeof e) < 0 || hp)
+                return cli_fail(C, "--gateway_ip", "an address, not '%s'", optarg);
+            break;
+        }
         case O_TOL:
             if (cli_uint(C, "--tolerance-usecs", optarg, 0, 60000000, &v) < 0)
                 return CLI_USAGE;
@@ -352,6 +429,12 @@ int cmd_script(int argc, char **argv)
                                          "family (the one of --ip-version)");
     if (cfg.local.family && !cfg.ip_version)
         cfg.ip_version = cfg.local.family;
+    /* an IPv4 mask applies to IPv4 runs (packetdrill ignores it for IPv6) */
+    if (netmask_bits && cfg.ip_version != 6)
+        cfg.prefix = netmask_bits;
+    if (cfg.mtu && cfg.peer.family)
+        return cli_fail(C, "--mtu", "sets the link of the namespaces: not with --peer, where "
+                                    "the path decides");
     if (cfg.peer.family) {
         if (cfg.local.family)
             return cli_fail(C, "--peer", "the addresses are the host's and this host's: not "
@@ -372,7 +455,7 @@ int cmd_script(int argc, char **argv)
     int status = 0;
     for (int i = 0; i < nscripts; i++) {
         struct ts_script_err err;
-        scripts[i] = ts_script_parse_file(argv[optind + i], &err);
+        scripts[i] = ts_script_parse_file_defs(argv[optind + i], defs, ndefs, &err);
         if (!scripts[i] || ts_script_check_cfg(scripts[i], &cfg, &err) < 0) {
             cli_fail(C, NULL, "%s", err.text);
             status = CLI_USAGE;

@@ -251,6 +251,16 @@ TS_API struct ts_script *ts_script_parse_file(const char *path, struct ts_script
 TS_API struct ts_script *ts_script_parse_string(const char *name, const char *text, size_t len,
                                                 struct ts_script_err *err);
 
+/* The same with packetdrill's definitions ("SYMBOL=VALUE", as its -D): a
+ * word SYMBOL in the script reads as VALUE ("..." a string, `...` a
+ * command, a whole number an integer, else a word; the later definition
+ * of a symbol wins). */
+TS_API struct ts_script *ts_script_parse_file_defs(const char *path, const char *const *defs,
+                                                   size_t ndefs, struct ts_script_err *err);
+TS_API struct ts_script *ts_script_parse_string_defs(const char *name, const char *text,
+                                                     size_t len, const char *const *defs,
+                                                     size_t ndefs, struct ts_script_err *err);
+
 TS_API void ts_script_free(struct ts_script *s);
 
 /* ---- printing --------------------------------------------------------------- */
@@ -329,6 +339,9 @@ struct ts_script_run_cfg {
      * wrong (the right one plus one); 0: none.  Not packetdrill's: tcpshake
      * probe's battery uses it (RFC 9293 MUST-3) */
     unsigned bad_csum_line;
+    /* the link's MTU, as packetdrill's --mtu (the stack's MSS follows):
+     * 0: the script's --mtu, else 1500 */
+    uint32_t mtu;
 };
 
 struct ts_script_result {

@@ -180,7 +180,8 @@ static const struct script_optname {
     {"dry_run", '-', NULL},
     {"debug", '-', NULL},
     {"verbose", '-', NULL},
-    {"define", 's', "symbol definitions are not supported yet"},
+    {"define", 's', "packetdrill cannot read a definition among a script's options "
+                    "(--define=SYM=VALUE is a syntax error there): give it with -D"},
     {"code_command", 's', "python code is not supported"},
     {"code_format", 's', "python code is not supported"},
     {"code_sockopt", 's', "python code is not supported"},

@@ -89,6 +89,14 @@ struct parser {
     const char *name;
     int depth;
     size_t cap_events, cap_options;
+    /* packetdrill's definitions (-D SYM=VALUE): a word SYM reads as VALUE */
+    struct pdef {
+        const char *sym, *val;
+        size_t symlen;
+    } *defs;
+    size_t ndefs, cap_defs;
+    const char *const *defs_in; /* the caller's, taken before the script */
+    size_t ndefs_in;
     jmp_buf fail;
 };
 
@@ -149,11 +157,65 @@ static void *grow(struct parser *p, void *arr, size_t *cap, size_t n, size_t ele
     return m;
 }
 
+/* A defined word becomes its value, as packetdrill's lexer reads it: "..."
+ * a string, `...` a command, a whole number an integer, else a word. */
+static void substitute(const struct parser *p, struct ts_tok *t)
+{
+    const char *v = NULL;
+    for (size_t i = p->ndefs; i-- > 0;)
+        if (p->defs[i].symlen == t->len && !memcmp(p->defs[i].sym, t->text, t->len)) {
+            v = p->defs[i].val;
+            break;
+        }
+    if (!v)
+        return;
+    size_t n = strlen(v);
+    if (n >= 2 && (v[0] == '"' || v[0] == '`') && v[n - 1] == v[0]) {
+        t->kind = v[0] == '"' ? TOK_STRING : TOK_BACKQ;
+        t->text = v + 1;
+        t->len = n - 2;
+        return;
+    }
+    char *end;
+    errno = 0;
+    long long x = n ? strtoll(v, &end, 0) : 0;
+    if (n && !*end && !errno) {
+        t->kind = TOK_INT;
+        t->num = x;
+        t->hex = n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+        t->overflow = false;
+    } else {
+        t->kind = TOK_WORD;
+    }
+    t->text = v;
+    t->len = n;
+}
+
 static void lex(struct parser *p, struct ts_tok *t)
 {
     char why[200];
     if (ts_lex_next(&p->lx, t, why, sizeof why) < 0)
         FAIL(p, t, "%s", why);
+    if (t->kind == TOK_WORD && p->ndefs)
+        substitute(p, t);
+}
+
+/* SYM=VALUE; NULL when it is fine, else why not */
+static const char *add_def(struct parser *p, const char *d, size_t n)
+{
+    const char *eq = memchr(d, '=', n);
+    if (!eq || eq == d)
+        return "a definition is SYMBOL=VALUE";
+    for (const char *c = d; c < eq; c++)
+        if (!(*c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+              (c > d && *c >= '0' && *c <= '9')))
+            return "the symbol of a definition is a name (letters, digits, _)";
+    p->defs = grow(p, p->defs, &p->cap_defs, p->ndefs, sizeof *p->defs);
+    struct pdef *f = &p->defs[p->ndefs++];
+    f->symlen = (size_t)(eq - d);
+    f->sym = dup_text(p, d, f->symlen);
+    f->val = dup_text(p, eq + 1, n - f->symlen - 1);
+    return NULL;
 }
 
 static void advance(struct parser *p)
@@ -1100,12 +1162,25 @@ static int run(struct parser *p, const char *name)
     if (setjmp(p->fail))
         return -1;
     p->s->name = dup_text(p, name, strlen(name));
+    for (size_t i = 0; i < p->ndefs_in; i++) {
+        const char *d = p->defs_in[i] ? p->defs_in[i] : "";
+        const char *why = add_def(p, d, strlen(d));
+        if (why)
+            fail_at(p, 0, 0, "-D %s: %s", d, why);
+    }
     parse_script(p);
     return 0;
 }
 
 struct ts_script *ts_script_parse_string(const char *name, const char *text, size_t len,
                                          struct ts_script_err *err)
+{
+    return ts_script_parse_string_defs(name, text, len, NULL, 0, err);
+}
+
+struct ts_script *ts_script_parse_string_defs(const char *name, const char *text, size_t len,
+                                              const char *const *defs, size_t ndefs,
+                                              struct ts_script_err *err)
 {
     struct ts_script_err dummy;
     if (!err)
@@ -1135,6 +1210,8 @@ struct ts_script *ts_script_parse_string(const char *name, const char *text, siz
     p->s = s;
     p->err = err;
     p->name = name;
+    p->defs_in = defs;
+    p->ndefs_in = ndefs;
     if (run(p, name) < 0) {
         free(p);
         ts_arena_free(ar);
@@ -1145,6 +1222,12 @@ struct ts_script *ts_script_parse_string(const char *name, const char *text, siz
 }
 
 struct ts_script *ts_script_parse_file(const char *path, struct ts_script_err *err)
+{
+    return ts_script_parse_file_defs(path, NULL, 0, err);
+}
+
+struct ts_script *ts_script_parse_file_defs(const char *path, const char *const *defs,
+                                            size_t ndefs, struct ts_script_err *err)
 {
     struct ts_script_err dummy;
     if (!err)
@@ -1182,7 +1265,7 @@ struct ts_script *ts_script_parse_file(const char *path, struct ts_script_err *e
         free(buf);
         return NULL;
     }
-    struct ts_script *s = ts_script_parse_string(path, buf, n, err);
+    struct ts_script *s = ts_script_parse_string_defs(path, buf, n, defs, ndefs, err);
     free(buf);
     return s;
 }

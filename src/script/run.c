@@ -1418,8 +1418,7 @@ int ts_script_check(const struct ts_script *s, struct ts_script_err *err)
         }
         return refuse(s, err, line, col, "%s", why);
     }
-    static const char *const unrun[] = {"mtu", "speed", "netmask_ip",
-                                        "init_scripts", "dry_run"};
+    static const char *const unrun[] = {"speed", "netmask_ip", "init_scripts", "dry_run"};
     for (size_t i = 0; i < sizeof unrun / sizeof unrun[0]; i++) {
         const struct ts_script_option *o = option(s, unrun[i]);
         if (o)
@@ -1452,6 +1451,18 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
         int k = -r - 1; /* at the field that is wrong: the type, the code, or the mtu */
         return refuse(s, err, p->icmp_at[k].line, p->icmp_at[k].col, "%s (this run is IPv%u)",
                       why, (unsigned)fam);
+    }
+    /* the link's MTU: an IP packet of the family must fit, and a segment */
+    const struct ts_script_option *mo = option(s, "mtu");
+    int64_t mtu = cfg && cfg->mtu ? (int64_t)cfg->mtu : mo && mo->value ? strtoll(mo->value, NULL, 10) : 1500;
+    int64_t least = fam == 6 ? 1280 : 576;
+    if (mtu < least || mtu > 65535) {
+        if (cfg && cfg->mtu)
+            return refuse(s, err, 0, 0, "--mtu: %lld is not an IPv%u link's MTU (%lld to 65535)",
+                          (long long)mtu, (unsigned)fam, (long long)least);
+        return refuse(s, err, mo->line, mo->col,
+                      "--mtu: %lld is not an IPv%u link's MTU (%lld to 65535)", (long long)mtu,
+                      (unsigned)fam, (long long)least);
     }
     if (!cfg || !cfg->peer.family)
         return 0;
@@ -1498,6 +1509,15 @@ static int64_t opt_num(const struct ts_script *s, const char *name, int64_t dflt
 {
     const struct ts_script_option *o = option(s, name);
     return o && o->value ? strtoll(o->value, NULL, 10) : dflt;
+}
+
+/* the link's MTU: the command line's, else the script's --mtu, else 1500 */
+static uint32_t run_mtu(const struct ts_script *s, const struct ts_script_run_cfg *cfg)
+{
+    if (cfg && cfg->mtu)
+        return cfg->mtu;
+    int64_t m = opt_num(s, "mtu", 1500);
+    return m > 0 && m <= 65535 ? (uint32_t)m : 1500;
 }
 
 static void setup(struct run *r)
@@ -1827,8 +1847,8 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
             goto out;
         }
         r->env.remote = r->lab.remote;
-    } else if (ts_lab_open(&r->lab, r->env.family, &r->env.local, &r->env.remote, prefix, 0, cwd,
-                           e, sizeof e) < 0) {
+    } else if (ts_lab_open(&r->lab, r->env.family, &r->env.local, &r->env.remote, prefix,
+                           run_mtu(s, cfg), cwd, e, sizeof e) < 0) {
         error(r, "%s", e);
         goto out;
     }

@@ -28,7 +28,7 @@ import tempfile
 
 COMMANDS = ["trace", "craft", "connect", "listen", "replay", "script", "probe"]
 # --xyz and -x, not inside a word (L-R, 4-tuple) and not a lone "-"
-LONG = re.compile(r"(?<![\w-])--[a-z0-9][a-z0-9-]*[a-z0-9]")
+LONG = re.compile(r"(?<![\w-])--[a-z0-9][a-z0-9_-]*[a-z0-9]")
 SHORT = re.compile(r"(?<![\w-])-[A-Za-z0-9](?![\w-])")
 UNKNOWN = re.compile(r"unrecognized option|unknown option|invalid option|is ambiguous|"
                      r"unknown command")
@@ -122,7 +122,7 @@ def zsh_options(specs):
     out = set()
     for s in specs:
         s = re.sub(r"^\([^)]*\)", "", s).lstrip("*")  # (exclusions), repeatable
-        m = re.match(r"(--?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)", s)
+        m = re.match(r"(--?[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)", s)
         if m and s[0] == "-" and s not in ("-s", "-S", "-C"):
             out.add(m.group(1))
     return out

@@ -6,13 +6,15 @@ system call's expected result): each must FAIL on the line changed, naming
 the field.  Every script was checked to pass under packetdrill on the same
 kernel (tests/script/README in docs/script.md).
 
-usage: run-script.py TCPSHAKE FILE.pkt [-6]
-With -6 the same over IPv6 (tcpshake script -6; the stack's MSS is then
+usage: run-script.py TCPSHAKE FILE.pkt [-6 | --args 'ARGS']
+A line "// args: ..." in the script gives tcpshake script more arguments
+(-D definitions).  With -6 the same over IPv6 (tcpshake script -6; the stack's MSS is then
 1440 where the script says 1460).
 Exit 0 all as expected, 1 otherwise, 77 without root.
 """
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,9 @@ if os.geteuid() != 0:
 
 exe, pkt = sys.argv[1], sys.argv[2]
 six = sys.argv[3:] == ["-6"]
+# --args '...': more arguments for tcpshake script (packetdrill's command
+# line, as the Linux selftests' runner gives it)
+cli = shlex.split(sys.argv[4]) if sys.argv[3:4] == ["--args"] and len(sys.argv) > 4 else []
 text = open(pkt).read()
 if six:
     text = text.replace("mss 1460", "mss 1440")
@@ -31,11 +36,19 @@ if six:
     open(pkt, "w").write(text)
 lines = text.split("\n")
 bad = 0
+# a script's own command-line arguments (-D definitions): "// args: ..."
+extra = []
+for l in lines:
+    m = re.match(r"^//\s*args:\s*(.*)$", l)
+    if m:
+        extra = shlex.split(m.group(1))
+        break
+extra += cli
 
 
 def run(path):
-    p = subprocess.run([exe, "script"] + (["-6"] if six else []) + [path], capture_output=True,
-                       text=True, timeout=60)
+    p = subprocess.run([exe, "script"] + (["-6"] if six else []) + extra + [path],
+                       capture_output=True, text=True, timeout=60)
     return p.returncode, p.stdout + p.stderr
 
 

@@ -379,7 +379,9 @@ static void test_script_level(void **state)
     bad("--tolerance_usecs=abc\n" PRE, "t.pkt:1:19: --tolerance_usecs: 'abc' is not a number");
     bad("--tolerance_usecs\n" PRE, "t.pkt:1:1: --tolerance_usecs needs a value (--tolerance_usecs=...)");
     bad("--dry_run=1\n" PRE, "t.pkt:1:1: --dry_run takes no value");
-    bad("--define=X=1\n" PRE, "t.pkt:1:1: --define: symbol definitions are not supported yet");
+    bad("--define=X=1\n" PRE, "t.pkt:1:1: --define: packetdrill cannot read a definition "
+                             "among a script's options (--define=SYM=VALUE is a syntax error "
+                             "there): give it with -D");
     bad("--wire_client\n" PRE, "t.pkt:1:1: --wire_client: packetdrill's wire mode is not supported");
     bad(PRE "--tolerance_usecs=1\n", "t.pkt:2:1: options (--tolerance_usecs) go before the first event");
     bad("", "t.pkt:1:1: no events: a script needs at least one");
@@ -463,6 +465,71 @@ static void test_hostile(void **state)
     free(text);
 }
 
+/* packetdrill's -D: a defined word reads as its value, by the value's
+ * kind; the later definition of a symbol wins */
+static void test_defines(void **state)
+{
+    (void)state;
+    struct ts_script_err err;
+    const char *defs[] = {"LVL=SOL_SOCKET", "ONE=1", "W=512", "NAME=\"x y\"", "SH=`true`",
+                          "W=600", "ACK=1"};
+    const char *text = PRE
+                       "+0 setsockopt(3, LVL, SO_REUSEADDR, [ONE], 4) = 0\n"
+                       "+0 < S 0:0(0) win W <mss 1000>\n"
+                       "+0 write(3, NAME, 3) = 3\n"
+                       "+0 SH\n"
+                       "+0 < . 1:1(0) ack ACK win 700\n";
+    struct ts_script *s = ts_script_parse_string_defs("t.pkt", text, strlen(text), defs, 7, &err);
+    if (!s)
+        fail_msg("refused: %s", err.text);
+    assert_int_equal(s->nevents, 6);
+    const char *want[] = {
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3",
+        "+0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0",
+        "+0 < S 0:0(0) win 600 <mss 1000>",
+        "+0 write(3, \"x y\", 3) = 3",
+        "+0 `true`",
+        "+0 < . 1:1(0) ack 1 win 700",
+    };
+    char buf[1024];
+    for (size_t i = 0; i < 6; i++) {
+        ts_script_event_format(&s->events[i], buf, sizeof buf);
+        assert_string_equal(buf, want[i]);
+    }
+    ts_script_free(s);
+    /* the caller's definitions: checked, and said with -D */
+    const char *bad1[] = {"=1"};
+    assert_null(ts_script_parse_string_defs("t.pkt", PRE, strlen(PRE), bad1, 1, &err));
+    assert_string_equal(err.text, "t.pkt: -D =1: a definition is SYMBOL=VALUE");
+    /* without a definition the word is what it was */
+    bad(PRE "+0 setsockopt(3, LVL, SO_REUSEADDR, [1], 4) = 0\n",
+        "t.pkt:2:18: unknown symbol 'LVL'");
+}
+
+/* --mtu: the script's, or the caller's; a link of the run's family */
+static void test_mtu(void **state)
+{
+    (void)state;
+    struct ts_script_err err;
+    const char *t6 = "--ip_version=ipv6\n--mtu=1000\n" PRE;
+    struct ts_script *s = parse(t6, &err);
+    assert_non_null(s);
+    assert_int_equal(ts_script_check_cfg(s, NULL, &err), -1);
+    assert_string_equal(err.text, "t.pkt:2:1: --mtu: 1000 is not an IPv6 link's MTU (1280 to "
+                                  "65535)");
+    struct ts_script_run_cfg cfg = {.tolerance_usecs = -1, .mtu = 1520};
+    assert_int_equal(ts_script_check_cfg(s, &cfg, &err), 0); /* the caller's wins */
+    cfg.mtu = 500;
+    cfg.ip_version = 4;
+    assert_int_equal(ts_script_check_cfg(s, &cfg, &err), -1);
+    assert_string_equal(err.text, "t.pkt: --mtu: 500 is not an IPv4 link's MTU (576 to 65535)");
+    ts_script_free(s);
+    s = parse("--mtu=1400\n" PRE, &err);
+    assert_non_null(s);
+    assert_int_equal(ts_script_check_cfg(s, NULL, &err), 0);
+    ts_script_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +538,8 @@ int main(void)
         cmocka_unit_test(test_syscalls),
         cmocka_unit_test(test_script_level),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_defines),
+        cmocka_unit_test(test_mtu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
