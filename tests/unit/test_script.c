@@ -480,8 +480,10 @@ static void test_defines(void **state)
                        "+0 SH\n"
                        "+0 < . 1:1(0) ack ACK win 700\n";
     struct ts_script *s = ts_script_parse_string_defs("t.pkt", text, strlen(text), defs, 7, &err);
-    if (!s)
+    if (!s) {
         fail_msg("refused: %s", err.text);
+        return;
+    }
     assert_int_equal(s->nevents, 6);
     const char *want[] = {
         "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3",
