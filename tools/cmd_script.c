@@ -225,6 +225,15 @@ static void report(const struct ctx *c, unsigned idx, const char *name,
     }
 }
 
+/* an address alone (no port): 0, else -1 */
+static int parse_addr(const char *text, struct ts_addr *a)
+{
+    uint16_t port;
+    bool hp;
+    char e[256];
+    return ts_craft_parse_endpoint(text, false, a, &port, &hp, e, sizeof e) == 0 && !hp ? 0 : -1;
+}
+
 #define MAX_DEFS 256
 static const char *defs[MAX_DEFS];
 static size_t ndefs;
@@ -329,11 +338,8 @@ int cmd_script(int argc, char **argv)
         case O_NETMASK: {
             /* a dotted IPv4 mask: the prefix of the stack's address */
             struct ts_addr m;
-            uint16_t port;
-            bool hp;
             unsigned bits = 0;
-            bool ok = ts_craft_parse_endpoint(optarg, false, &m, &port, &hp, e, sizeof e) == 0 &&
-                      !hp && m.family == 4;
+            bool ok = parse_addr(optarg, &m) == 0 && m.family == 4;
             for (unsigned i = 0; ok && i < 32; i++) {
                 bool set = m.a[i / 8] & (0x80 >> (i % 8));
                 if (set && bits != i)
@@ -350,9 +356,7 @@ int cmd_script(int argc, char **argv)
         case O_GATEWAY: {
             /* read, and not needed: the simulated peer is on the link */
             struct ts_addr g;
-            uint16_t port;
-            bool hp;
-            if (ts_craft_parse_endpoint(optarg, false, &g, &port, &hp, e, sizeof e) < 0 || hp)
+            if (parse_addr(optarg, &g) < 0)
                 return cli_fail(C, "--gateway_ip", "an address, not '%s'", optarg);
             break;
         }
@@ -364,9 +368,7 @@ int cmd_script(int argc, char **argv)
         case O_LOCAL:
         case O_REMOTE: {
             struct ts_addr *a = ch == O_LOCAL ? &cfg.local : &cfg.remote;
-            uint16_t port;
-            bool hp;
-            if (ts_craft_parse_endpoint(optarg, false, a, &port, &hp, e, sizeof e) < 0 || hp)
+            if (parse_addr(optarg, a) < 0)
                 return cli_fail(C, ch == O_LOCAL ? "--local-ip" : "--remote-ip",
                                 "an address, not '%s'", optarg);
             break;
