@@ -222,9 +222,10 @@ struct tcb {
     } rxt[TCB_RXT_MAX];      /* retransmissions in this recovery, in order */
     unsigned nrxt;
     bool rxt_dropped;        /* older ones fell off rxt[]: rack_fire() */
-    /* reordering taken for loss (RFC 3708, RFC 6675 §8): the window before
-     * the last recovery, and its retransmissions not yet shown spurious by
-     * a D-SACK (RFC 2883); DupThresh grows with each undone recovery */
+    /* reordering taken for loss (RFC 3708, RFC 6675 §8), or an RTO the
+     * original outran (RFC 3522): the window before the last recovery or
+     * RTO, and its retransmissions not yet shown spurious by a D-SACK (RFC
+     * 2883); DupThresh grows with each undone recovery */
     uint32_t prior_cwnd, prior_ssthresh;
     int undo_retrans;        /* -1: nothing to undo */
     bool undo_is_rto;        /* ... and they were an RTO's (Eifel's undo) */
@@ -247,10 +248,11 @@ struct tcb {
     bool rxt_out;
     uint32_t rxt_top, rxt_tsval;
     /* Eifel (RFC 3522, RFC 4015): the first RTO retransmission's TSval
-     * and the window before it; the first ACK of new data after it echoing
-     * an older TSval says the original arrived: the RTO was spurious */
+     * (the window before it: prior_cwnd, prior_ssthresh); the first ACK of
+     * new data after it echoing an older TSval says the original arrived:
+     * the RTO was spurious */
     bool rto_check;
-    uint32_t rto_tsval, rto_prior_cwnd, rto_prior_ssthresh;
+    uint32_t rto_tsval;
 
     uint64_t rto, srtt, rttvar;
     unsigned backoff;        /* RTO doublings since the last progress */

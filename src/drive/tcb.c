@@ -387,6 +387,15 @@ static void note_resend(struct tcb *t, uint32_t end)
     t->rxt_tsval = tsval(t);
 }
 
+/* How much of our data at SND.UNA goes again as one segment: up to the
+ * first SACKed byte, the FIN, and one SMSS (0: only the FIN is left). */
+static uint32_t head_len(const struct tcb *t)
+{
+    uint32_t hi = t->fin_sent ? t->fin_seq : t->snd_max;
+    uint32_t len = sboard_next_sacked(&t->sb, t->snd_una, hi) - t->snd_una;
+    return len > t->smss ? t->smss : len;
+}
+
 /* Our FIN once more. */
 static int resend_fin(struct tcb *t)
 {
@@ -792,6 +801,14 @@ static void grow_cwnd(struct tcb *t, uint32_t acked)
     }
 }
 
+/* RFC 5681 §3.1 equation 4: half of what is in flight, two segments at
+ * least (enter_recovery(), rto_expired()). */
+static uint32_t ssthresh_after_loss(const struct tcb *t)
+{
+    uint32_t half = (t->snd_max - t->snd_una) / 2;
+    return half > 2u * t->smss ? half : 2u * t->smss;
+}
+
 static void enter_recovery(struct tcb *t, const char *why)
 {
     /* a retransmission after an RTO was lost: the window was cut for this
@@ -807,23 +824,14 @@ static void enter_recovery(struct tcb *t, const char *why)
         t->prior_ssthresh = t->ssthresh;
         t->undo_retrans = 0;
         t->undo_is_rto = false;
-        uint32_t flight = t->snd_max - t->snd_una;
-        uint32_t half = flight / 2;
-        t->ssthresh = half > 2u * t->smss ? half : 2u * t->smss;
+        t->ssthresh = ssthresh_after_loss(t);
         t->recover = t->snd_max;
     }
     t->in_recovery = true;
     t->s->res->fast_retransmits++;
     /* the first segment taken for lost goes now, whatever the window
      * (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4) */
-    uint32_t len = t->snd_max - t->snd_una;
-    uint32_t lim = sboard_next_sacked(&t->sb, t->snd_una, t->snd_max);
-    if (len > lim - t->snd_una)
-        len = lim - t->snd_una;
-    if (len > t->smss)
-        len = t->smss;
-    if (t->fin_sent && ts_seq_ge(t->snd_una + len, t->fin_seq + 1))
-        len = t->fin_seq - t->snd_una;
+    uint32_t len = head_len(t);
     dsess_note(t->s, "#%u fast retransmit of our data at %u (%s; %s)", t->no,
                t->snd_una - t->iss, why,
                t->sack_ok ? "SACK recovery, RFC 6675" : "NewReno, RFC 6582");
@@ -861,16 +869,23 @@ static void enter_recovery(struct tcb *t, const char *why)
     arm_rexmit(t);
 }
 
+/* The window before the last recovery or RTO comes back: it was cut for
+ * nothing (undo_rto(), spurious()). */
+static void restore_window(struct tcb *t)
+{
+    t->undo_retrans = -1;
+    if (t->prior_cwnd > t->cwnd)
+        t->cwnd = t->prior_cwnd;
+    if (t->prior_ssthresh > t->ssthresh)
+        t->ssthresh = t->prior_ssthresh;
+}
+
 /* RFC 4015 §3 response to a spurious RTO: the window before it comes back,
  * and what went once and was not lost is not sent again. */
 static void undo_rto(struct tcb *t, uint32_t ack, const char *how)
 {
     t->rto_check = false;
-    t->undo_retrans = -1;
-    if (t->rto_prior_cwnd > t->cwnd)
-        t->cwnd = t->rto_prior_cwnd;
-    if (t->rto_prior_ssthresh > t->ssthresh)
-        t->ssthresh = t->rto_prior_ssthresh;
+    restore_window(t);
     if (ts_seq_lt(t->snd_nxt, t->snd_max))
         t->snd_nxt = t->snd_max;
     /* losses in that flight may be found by duplicate ACKs again */
@@ -1083,11 +1098,7 @@ static void spurious(struct tcb *t)
         undo_rto(t, t->snd_una, "D-SACKs for every retransmission, RFC 3708");
         return;
     }
-    t->undo_retrans = -1;
-    if (t->prior_cwnd > t->cwnd)
-        t->cwnd = t->prior_cwnd;
-    if (t->prior_ssthresh > t->ssthresh)
-        t->ssthresh = t->prior_ssthresh;
+    restore_window(t);
     if (t->dupthresh < 32)
         t->dupthresh += 2;
     t->s->res->spurious_recoveries++;
@@ -1448,23 +1459,20 @@ static void rto_expired(struct tcb *t, uint64_t now)
     }
     const char *what = what_at_una(t);
     if (!t->tries) {
-        t->rto_prior_cwnd = t->cwnd;
-        t->rto_prior_ssthresh = t->ssthresh;
+        /* the first of this episode: undone by an echo older than now, or
+         * by D-SACKs for all that went again (a recovery's retransmissions
+         * still unanswered, and what goes from here) */
+        t->prior_cwnd = t->cwnd;
+        t->prior_ssthresh = t->ssthresh;
         t->rto_tsval = tsval(t);
         t->rto_check = t->ts_ok;
-    }
-    uint32_t flight = t->snd_max - t->snd_una;
-    uint32_t half = flight / 2;
-    t->ssthresh = half > 2u * t->smss ? half : 2u * t->smss;
-    t->cwnd = t->smss;
-    t->in_recovery = false;
-    if (!t->tries) {
-        /* D-SACKs for all that went again (a recovery's retransmissions
-         * still unanswered, and what goes from here) undo it too */
         if (t->undo_retrans < 0)
             t->undo_retrans = 0;
         t->undo_is_rto = true;
     }
+    t->ssthresh = ssthresh_after_loss(t);
+    t->cwnd = t->smss;
+    t->in_recovery = false;
     t->nrxt = 0;
     t->rxt_dropped = false;
     t->tlp_at = 0;
@@ -1485,14 +1493,7 @@ static void rto_expired(struct tcb *t, uint64_t now)
         resend_fin(t);
         t->snd_nxt = t->fin_seq + 1;
     } else {
-        uint32_t len = t->snd_max - t->snd_una;
-        if (t->fin_sent)
-            len = t->fin_seq - t->snd_una;
-        uint32_t lim = sboard_next_sacked(&t->sb, t->snd_una, t->snd_max);
-        if (len > lim - t->snd_una)
-            len = lim - t->snd_una;
-        if (len > t->smss)
-            len = t->smss;
+        uint32_t len = head_len(t);
         if (len && send_data(t, t->snd_una, len) < 0)
             return;
         if (len)
@@ -1651,13 +1652,7 @@ static void stall_fire(struct tcb *t)
         resend_fin(t);
         return;
     }
-    uint32_t hi = t->fin_sent ? t->fin_seq : t->snd_max;
-    uint32_t len = hi - t->snd_una;
-    uint32_t lim = sboard_next_sacked(&t->sb, t->snd_una, hi);
-    if (len > lim - t->snd_una)
-        len = lim - t->snd_una;
-    if (len > t->smss)
-        len = t->smss;
+    uint32_t len = head_len(t);
     if (len)
         send_data(t, t->snd_una, len);
 }
