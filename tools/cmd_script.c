@@ -309,9 +309,9 @@ int cmd_script(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "+:h6vw:D:", longopts, NULL)) != -1) {
         switch (ch) {
         case 'D': {
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg)
-                return cli_fail(C, "-D", "SYMBOL=VALUE, not '%s'", optarg);
+            const char *why = ts_script_define_check(optarg, strlen(optarg));
+            if (why)
+                return cli_fail(C, "-D", "%s, not '%s'", why, optarg);
             if (ndefs == MAX_DEFS)
                 return cli_fail(C, "-D", "at most %d definitions", MAX_DEFS);
             defs[ndefs++] = optarg;

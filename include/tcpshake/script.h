@@ -260,6 +260,9 @@ TS_API struct ts_script *ts_script_parse_file_defs(const char *path, const char 
 TS_API struct ts_script *ts_script_parse_string_defs(const char *name, const char *text,
                                                      size_t len, const char *const *defs,
                                                      size_t ndefs, struct ts_script_err *err);
+/* NULL when the n bytes at d are a definition those take, else why not
+ * ("SYMBOL=VALUE", SYMBOL a name of letters, digits and _). */
+TS_API const char *ts_script_define_check(const char *d, size_t n);
 
 TS_API void ts_script_free(struct ts_script *s);
 

@@ -200,8 +200,7 @@ static void lex(struct parser *p, struct ts_tok *t)
         substitute(p, t);
 }
 
-/* SYM=VALUE; NULL when it is fine, else why not */
-static const char *add_def(struct parser *p, const char *d, size_t n)
+const char *ts_script_define_check(const char *d, size_t n)
 {
     const char *eq = memchr(d, '=', n);
     if (!eq || eq == d)
@@ -210,6 +209,16 @@ static const char *add_def(struct parser *p, const char *d, size_t n)
         if (!(*c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
               (c > d && *c >= '0' && *c <= '9')))
             return "the symbol of a definition is a name (letters, digits, _)";
+    return NULL;
+}
+
+/* SYM=VALUE; NULL when it is fine, else why not */
+static const char *add_def(struct parser *p, const char *d, size_t n)
+{
+    const char *why = ts_script_define_check(d, n);
+    if (why)
+        return why;
+    const char *eq = memchr(d, '=', n);
     p->defs = grow(p, p->defs, &p->cap_defs, p->ndefs, sizeof *p->defs);
     struct pdef *f = &p->defs[p->ndefs++];
     f->symlen = (size_t)(eq - d);

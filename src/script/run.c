@@ -1384,6 +1384,19 @@ static int refuse(const struct ts_script *s, struct ts_script_err *err, unsigned
     return -1;
 }
 
+static int64_t opt_num(const struct ts_script *s, const char *name, int64_t dflt)
+{
+    const struct ts_script_option *o = option(s, name);
+    return o && o->value ? strtoll(o->value, NULL, 10) : dflt;
+}
+
+/* the link's MTU: the command line's, else the script's --mtu, else 1500
+ * (ts_script_check_cfg keeps it in range) */
+static int64_t link_mtu(const struct ts_script *s, const struct ts_script_run_cfg *cfg)
+{
+    return cfg && cfg->mtu ? (int64_t)cfg->mtu : opt_num(s, "mtu", 1500);
+}
+
 /* The run's family: the host's with --peer, else the command line's, else
  * the script's --ip_version, else 4 (cfg may be NULL) */
 static uint8_t run_family(const struct ts_script *s, const struct ts_script_run_cfg *cfg)
@@ -1452,18 +1465,14 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
         return refuse(s, err, p->icmp_at[k].line, p->icmp_at[k].col, "%s (this run is IPv%u)",
                       why, (unsigned)fam);
     }
-    /* the link's MTU: an IP packet of the family must fit, and a segment */
-    const struct ts_script_option *mo = option(s, "mtu");
-    int64_t mtu = cfg && cfg->mtu ? (int64_t)cfg->mtu : mo && mo->value ? strtoll(mo->value, NULL, 10) : 1500;
-    int64_t least = fam == 6 ? 1280 : 576;
-    if (mtu < least || mtu > 65535) {
-        if (cfg && cfg->mtu)
-            return refuse(s, err, 0, 0, "--mtu: %lld is not an IPv%u link's MTU (%lld to 65535)",
-                          (long long)mtu, (unsigned)fam, (long long)least);
-        return refuse(s, err, mo->line, mo->col,
+    /* the link's MTU: an IP packet of the family must fit, and a segment;
+     * said at the script's --mtu unless the command line gave it */
+    int64_t mtu = link_mtu(s, cfg), least = fam == 6 ? 1280 : 576;
+    const struct ts_script_option *mo = cfg && cfg->mtu ? NULL : option(s, "mtu");
+    if (mtu < least || mtu > 65535)
+        return refuse(s, err, mo ? mo->line : 0, mo ? mo->col : 0,
                       "--mtu: %lld is not an IPv%u link's MTU (%lld to 65535)", (long long)mtu,
                       (unsigned)fam, (long long)least);
-    }
     if (!cfg || !cfg->peer.family)
         return 0;
     char why[200];
@@ -1505,20 +1514,6 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
     return 0;
 }
 
-static int64_t opt_num(const struct ts_script *s, const char *name, int64_t dflt)
-{
-    const struct ts_script_option *o = option(s, name);
-    return o && o->value ? strtoll(o->value, NULL, 10) : dflt;
-}
-
-/* the link's MTU: the command line's, else the script's --mtu, else 1500 */
-static uint32_t run_mtu(const struct ts_script *s, const struct ts_script_run_cfg *cfg)
-{
-    if (cfg && cfg->mtu)
-        return cfg->mtu;
-    int64_t m = opt_num(s, "mtu", 1500);
-    return m > 0 && m <= 65535 ? (uint32_t)m : 1500;
-}
 
 static void setup(struct run *r)
 {
@@ -1848,7 +1843,7 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
         }
         r->env.remote = r->lab.remote;
     } else if (ts_lab_open(&r->lab, r->env.family, &r->env.local, &r->env.remote, prefix,
-                           run_mtu(s, cfg), cwd, e, sizeof e) < 0) {
+                           (uint32_t)link_mtu(s, cfg), cwd, e, sizeof e) < 0) {
         error(r, "%s", e);
         goto out;
     }
