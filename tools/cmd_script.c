@@ -38,7 +38,8 @@ static void usage(FILE *f)
           "  --parse             read each script and print it back normalized, one\n"
           "                      event a line with its line number; run nothing\n"
           "  -6, --ip-version 4|6  the family (default: the script's ip_version option,\n"
-          "                      else 4)\n"
+          "                      else 4); ipv4-mapped-ipv6: IPv4 on the wire, the\n"
+          "                      stack's sockets IPv6 with mapped addresses\n"
           "  --tolerance-usecs N how far a time may be off (default: the script's\n"
           "                      tolerance_usecs option, else 4000, as packetdrill; and\n"
           "                      12.5% of the time since the last event when more, or\n"
@@ -49,9 +50,9 @@ static void usage(FILE *f)
           "                      option, else 198.18.0.2 or 2001:db8::2)\n"
           "  --mtu N             the link's MTU, as packetdrill's (default: the script's\n"
           "                      mtu option, else 1500); the stack's MSS follows\n"
-          "  packetdrill's spellings work too: --ip_version=ipv4|ipv6, --local_ip,\n"
-          "  --remote_ip, --tolerance_usecs, --netmask_ip (an IPv4 run's prefix) and\n"
-          "  --gateway_ip (read; the simulated peer is on the link)\n"
+          "  packetdrill's spellings work too: --ip_version=ipv4|ipv6|ipv4-mapped-ipv6,\n"
+          "  --local_ip, --remote_ip, --tolerance_usecs, --netmask_ip (an IPv4 run's\n"
+          "  prefix) and --gateway_ip (read; the simulated peer is on the link)\n"
           "  -D, --define SYM=VAL  a word SYM in the scripts reads as VAL, as packetdrill's\n"
           "                      -D (\"...\" a string, `...` a command, a number, else a\n"
           "                      word); repeatable\n"
@@ -318,17 +319,16 @@ int cmd_script(int argc, char **argv)
             break;
         }
         case O_PARSE: parse = true; break;
-        case '6': cfg.ip_version = 6; break;
+        case '6': cfg.ip_version = 6; cfg.ipv4_mapped_ipv6 = false; break;
         case O_IPV:
-            if (!strcmp(optarg, "4") || !strcmp(optarg, "ipv4"))
+            cfg.ipv4_mapped_ipv6 = !strcmp(optarg, "ipv4-mapped-ipv6");
+            if (!strcmp(optarg, "4") || !strcmp(optarg, "ipv4") || cfg.ipv4_mapped_ipv6)
                 cfg.ip_version = 4;
             else if (!strcmp(optarg, "6") || !strcmp(optarg, "ipv6"))
                 cfg.ip_version = 6;
-            else if (!strcmp(optarg, "ipv4-mapped-ipv6"))
-                return cli_fail(C, "--ip-version", "packetdrill's ipv4-mapped-ipv6 is not "
-                                                   "supported yet");
             else
-                return cli_fail(C, "--ip-version", "4 or 6 (ipv4, ipv6), not '%s'", optarg);
+                return cli_fail(C, "--ip-version", "4 or 6 (ipv4, ipv6, ipv4-mapped-ipv6), not '%s'",
+                                optarg);
             break;
         case O_MTU:
             if (cli_uint(C, "--mtu", optarg, 576, 65535, &v) < 0)

@@ -297,6 +297,10 @@ enum ts_script_status {
 
 struct ts_script_run_cfg {
     uint8_t ip_version;      /* 4 or 6; 0: the script's --ip_version, else 4 */
+    /* packetdrill's ipv4-mapped-ipv6: IPv4 on the wire, the stack's sockets
+     * IPv6 (a `...` address is the IPv4 one mapped, ::ffff:a.b.c.d); with
+     * ip_version 0 or 4.  false: the script's --ip_version says. */
+    bool ipv4_mapped_ipv6;
     int64_t tolerance_usecs; /* < 0: the script's --tolerance_usecs, else 4000 */
     /* the stack's address and the simulated peer's, one family (family 0:
      * 198.18.0.1 and 198.18.0.2, or 2001:db8::1 and 2001:db8::2), on a

@@ -58,6 +58,75 @@ static const char *text(const struct ts_agent_req *q, uint8_t *data)
     return (const char *)data;
 }
 
+/* The bytes of a MSG_ZEROCOPY send stay the kernel's until its
+ * notification: each such send gets a buffer of its own, never reused
+ * (what packetdrill's --send_omit_free asks), kept until the agent exits;
+ * past ZC_KEEP bytes in all, the request's own buffer. */
+#ifndef MSG_ZEROCOPY
+#define MSG_ZEROCOPY 0x4000000 /* Linux 4.14 */
+#endif
+#define ZC_KEEP (64u << 20)
+static uint8_t *send_room(const struct ts_agent_req *q, uint8_t *data, size_t len)
+{
+    static size_t kept;
+    if (q->op == TS_AG_WRITE || !(q->a[1] & MSG_ZEROCOPY) || !len || kept + len > ZC_KEEP)
+        return data;
+    uint8_t *b = malloc(len);
+    if (!b)
+        return data;
+    kept += len;
+    return b; /* not freed: the kernel may still read it (see above) */
+}
+
+/* The bytes of a write, send or sendto in the place send_room() gives */
+static const uint8_t *send_bytes(const struct ts_agent_req *q, uint8_t *data)
+{
+    uint8_t *b = send_room(q, data, q->datalen);
+    if (b != data)
+        memcpy(b, data, q->datalen);
+    return b;
+}
+
+/* writev() or sendmsg() of the script's iovecs (TS_AG_IOV), each IOV_GAP
+ * bytes after the end of the one before, so that no two touch */
+#define IOV_GAP 64
+static ssize_t send_iov(const struct ts_agent_req *q, uint8_t *data,
+                        const struct sockaddr *addr, socklen_t alen)
+{
+    size_t k = q->a[2] > 0 && q->a[2] <= TS_AG_MAX_IOV ? (size_t)q->a[2] : 0;
+    size_t head = k * sizeof(uint32_t), total = 0;
+    struct iovec iov[TS_AG_MAX_IOV];
+    uint32_t len[TS_AG_MAX_IOV];
+    if (q->datalen < head) {
+        errno = EINVAL;
+        return -1;
+    }
+    memcpy(len, data, head);
+    for (size_t i = 0; i < k; i++)
+        total += len[i];
+    if (total != q->datalen - head) {
+        errno = EINVAL;
+        return -1;
+    }
+    uint8_t *b = send_room(q, NULL, total + k * IOV_GAP);
+    static uint8_t scratch[TS_AGENT_MAX_DATA + TS_AG_MAX_IOV * IOV_GAP];
+    if (!b)
+        b = scratch;
+    const uint8_t *from = data + head;
+    for (size_t i = 0, at = 0; i < k; i++) {
+        memcpy(b + at, from, len[i]);
+        iov[i] = (struct iovec){.iov_base = b + at, .iov_len = len[i]};
+        from += len[i];
+        at += len[i] + IOV_GAP;
+    }
+    if (q->op == TS_AG_WRITE)
+        return writev(q->fd, iov, (int)k);
+    struct msghdr m = {.msg_name = q->op == TS_AG_SENDTO && alen ? (void *)addr : NULL,
+                       .msg_namelen = q->op == TS_AG_SENDTO ? alen : 0,
+                       .msg_iov = iov, .msg_iovlen = k};
+    return sendmsg(q->fd, &m, q->a[1]);
+}
+
 /* One call.  out/outlen: the reply's data. */
 static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
                     uint32_t *outlen)
@@ -109,12 +178,19 @@ static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
         *outlen = n > 0 ? (uint32_t)n : 0;
         return n;
     case TS_AG_WRITE:
+        if (q->a[3] & TS_AG_IOV)
+            return send_iov(q, data, addr, alen);
         return write(q->fd, nb ? NULL : data, nb ? (size_t)q->a[0] : q->datalen);
     case TS_AG_SEND:
-        return send(q->fd, nb ? NULL : data, nb ? (size_t)q->a[0] : q->datalen, q->a[1]);
+        if (q->a[3] & TS_AG_IOV)
+            return send_iov(q, data, addr, alen);
+        return send(q->fd, nb ? NULL : send_bytes(q, data), nb ? (size_t)q->a[0] : q->datalen,
+                    q->a[1]);
     case TS_AG_SENDTO:
-        return sendto(q->fd, nb ? NULL : data, nb ? (size_t)q->a[0] : q->datalen, q->a[1],
-                      alen ? addr : NULL, alen);
+        if (q->a[3] & TS_AG_IOV)
+            return send_iov(q, data, addr, alen);
+        return sendto(q->fd, nb ? NULL : send_bytes(q, data), nb ? (size_t)q->a[0] : q->datalen,
+                      q->a[1], alen ? addr : NULL, alen);
     case TS_AG_SHUTDOWN:
         return shutdown(q->fd, q->a[0]);
     case TS_AG_CLOSE:

@@ -63,6 +63,12 @@ enum ts_agent_op {
 
 /* a[3] of a read, recv, recvfrom, write, send or sendto: the buffer is NULL */
 #define TS_AG_NULLBUF 1
+/* a[3] of a write, send or sendto from writev() or sendmsg(): the data is
+ * a[2] iovec lengths (uint32_t each), then their bytes; each iovec is given
+ * the kernel in a place of its own, not next to the one before (a
+ * MSG_ZEROCOPY send makes a page fragment of each, as packetdrill's) */
+#define TS_AG_IOV 2
+#define TS_AG_MAX_IOV 64
 
 struct ts_agent_req {
     uint32_t op;

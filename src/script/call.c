@@ -13,7 +13,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+
+#include <linux/errqueue.h>
 
 #include "call.h"
 #include "internal.h"
@@ -126,14 +129,21 @@ static int parse_addr(const char *text, const struct call_env *env, bool v6, str
     return inet_pton(v6 ? AF_INET6 : AF_INET, text, a->a) == 1 ? 0 : -1;
 }
 
-static void fill_sockaddr(struct ts_agent_req *q, const struct ts_addr *a, uint16_t port)
+/* mapped: an IPv4 address as an IPv6 socket takes it, ::ffff:a.b.c.d */
+static void fill_sockaddr(struct ts_agent_req *q, const struct ts_addr *a, uint16_t port,
+                          bool mapped)
 {
     memset(&q->addr, 0, sizeof q->addr);
-    if (a->family == 6) {
+    if (a->family == 6 || mapped) {
         struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&q->addr;
         s6->sin6_family = AF_INET6;
         s6->sin6_port = htons(port);
-        memcpy(&s6->sin6_addr, a->a, 16);
+        if (a->family == 6) {
+            memcpy(&s6->sin6_addr, a->a, 16);
+        } else {
+            s6->sin6_addr.s6_addr[10] = s6->sin6_addr.s6_addr[11] = 0xff;
+            memcpy(&s6->sin6_addr.s6_addr[12], a->a, 4);
+        }
         q->addrlen = sizeof *s6;
     } else {
         struct sockaddr_in *s4 = (struct sockaddr_in *)&q->addr;
@@ -151,7 +161,7 @@ static int sockaddr_arg(expr *e, const struct call_env *env, bool local,
 {
     if (is_ellipsis(e)) {
         fill_sockaddr(q, local ? &env->local : &env->remote,
-                      local ? env->bind_port : env->connect_port);
+                      local ? env->bind_port : env->connect_port, env->mapped);
         return 0;
     }
     if (is_word(e, "AF_UNSPEC")) {
@@ -182,7 +192,8 @@ static int sockaddr_arg(expr *e, const struct call_env *env, bool local,
         } else {
             return snprintf(why, n, "an address tcpshake cannot read"), -1;
         }
-        fill_sockaddr(q, &a, (uint16_t)ntohs((uint16_t)port));
+        /* the script's own family: an AF_INET address stays one */
+        fill_sockaddr(q, &a, (uint16_t)ntohs((uint16_t)port), false);
         return 0;
     }
     return snprintf(why, n, "an address is `...` or {sa_family=..., sin_port=htons(N), "
@@ -231,6 +242,30 @@ static int iov_total(expr *e, int64_t *total)
             return -1;
         *total += l;
     }
+    return 0;
+}
+
+/* writev's and sendmsg's iovecs as they are (agent.h's TS_AG_IOV): their
+ * lengths before the bytes in data */
+static int iov_layout(expr *iov, struct ts_agent_req *q, uint8_t *data, char *why, size_t n)
+{
+    size_t k = iov->nkids, head = k * sizeof(uint32_t);
+    if (k > TS_AG_MAX_IOV || q->datalen + head > TS_AGENT_MAX_DATA)
+        return snprintf(why, n, "at most %u iovecs and %u bytes in one call", TS_AG_MAX_IOV,
+                        TS_AGENT_MAX_DATA - (unsigned)head), -1;
+    memmove(data + head, data, q->datalen);
+    for (size_t i = 0; i < k; i++) {
+        expr *le = iov->kids[i]->kids[1];
+        int64_t l = 0;
+        if (le->kind == TS_SCRIPT_EX_ASSIGN)
+            le = le->kids[1];
+        num(le, &l); /* read by iov_total() */
+        uint32_t u = (uint32_t)l;
+        memcpy(data + i * sizeof u, &u, sizeof u);
+    }
+    q->datalen += (uint32_t)head;
+    q->a[2] = (int32_t)k;
+    q->a[3] |= TS_AG_IOV;
     return 0;
 }
 
@@ -327,7 +362,7 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
         NEED(3);
         q->op = TS_AG_SOCKET;
         if (is_ellipsis(ARG(0)))
-            q->a[0] = env->family == 6 ? AF_INET6 : AF_INET;
+            q->a[0] = env->family == 6 || env->mapped ? AF_INET6 : AF_INET;
         else
             NUM(0, q->a[0]);
         NUM(1, q->a[1]);
@@ -403,6 +438,8 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
         }
         if (buffer_arg(&(struct ts_script_expr){.kind = TS_SCRIPT_EX_ELLIPSIS}, cnt, data, q,
                        why, n) < 0)
+            return -1;
+        if (iov->nkids > 1 && iov_layout(iov, q, data, why, n) < 0)
             return -1;
     } else if (!strcmp(f, "shutdown")) {
         NEED(2);
@@ -629,8 +666,122 @@ void call_after(struct call_env *env, const struct ts_script_syscall *c,
     }
 }
 
+/* sock_extended_err {ee_errno=.., ee_origin=.., ee_type=.., ee_code=..,
+ * ee_info=.., ee_data=..}: each field written against what came; 0 same,
+ * 1 with diff, -1 a field unread */
+static int ee_check(expr *w, const uint8_t *d, size_t len, unsigned i, char *diff, size_t n)
+{
+    struct sock_extended_err ee = {0};
+    memcpy(&ee, d, len < sizeof ee ? len : sizeof ee);
+    const struct {
+        const char *name;
+        int64_t got;
+    } f[] = {{"ee_errno", ee.ee_errno}, {"ee_origin", ee.ee_origin}, {"ee_type", ee.ee_type},
+             {"ee_code", ee.ee_code},   {"ee_info", ee.ee_info},     {"ee_data", ee.ee_data}};
+    for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+        expr *e = field(w, f[k].name);
+        int64_t want;
+        if (!e || is_ellipsis(e))
+            continue;
+        if (num(e, &want) < 0)
+            return -1;
+        /* as the kernel's field: ee_errno, ee_info and ee_data are u32 */
+        if ((uint32_t)want != (uint32_t)f[k].got) {
+            snprintf(diff, n, "recvmsg() gave %s=%lld in control message %u; the script "
+                     "expects %lld", f[k].name, (long long)f[k].got, i, (long long)want);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* scm_timestamping {scm_sec=S, scm_nsec=N}: its first time, a time of the
+ * script's (0 0: not checked), within the tolerance as packetdrill */
+static int tstamp_check(expr *w, const uint8_t *d, size_t len, unsigned i,
+                        const struct call_time *tm, char *diff, size_t n)
+{
+    int64_t sec, nsec;
+    if (num(field(w, "scm_sec"), &sec) < 0 || num(field(w, "scm_nsec"), &nsec) < 0)
+        return -1;
+    if (!sec && !nsec)
+        return 0;
+    struct scm_timestamping ts = {0};
+    memcpy(&ts, d, len < sizeof ts ? len : sizeof ts);
+    int64_t got_us = ((int64_t)ts.ts[0].tv_sec * 1000000000 + ts.ts[0].tv_nsec - tm->start_wall_ns) / 1000;
+    int64_t want_us = (sec * 1000000000 + nsec) / 1000;
+    if (llabs(got_us - want_us) > tm->tol_us) {
+        snprintf(diff, n, "recvmsg() gave a time stamp at %.6f s in control message %u; the "
+                 "script expects %.6f s (tolerance %lld us)", got_us / 1e6, i, want_us / 1e6,
+                 (long long)tm->tol_us);
+        return 1;
+    }
+    return 0;
+}
+
+/* msg_control=[{cmsg_level=L, cmsg_type=T, cmsg_data=D}, ...] against the
+ * control messages the kernel wrote (ctl, len bytes): as many, in the same
+ * order (packetdrill's rule), D an int, a sock_extended_err or an
+ * scm_timestamping */
+static int cmsgs_check(expr *want, const uint8_t *ctl, size_t len, const struct call_time *tm,
+                       char *diff, size_t n)
+{
+    /* walked in a copy aligned for them */
+    union {
+        struct cmsghdr align;
+        uint8_t b[512];
+    } cb;
+    if (len > sizeof cb.b)
+        len = sizeof cb.b;
+    memcpy(cb.b, ctl, len);
+    struct msghdr m = {.msg_control = cb.b, .msg_controllen = len};
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    unsigned i = 0;
+    for (; h && i < want->nkids; h = CMSG_NXTHDR(&m, h), i++) {
+        expr *w = want->kids[i], *de = field(w, "cmsg_data");
+        int64_t lv, ty, dv;
+        if (num(field(w, "cmsg_level"), &lv) < 0 || num(field(w, "cmsg_type"), &ty) < 0 || !de)
+            return snprintf(diff, n, "control message %u: {cmsg_level=L, cmsg_type=T, "
+                            "cmsg_data=D} is what tcpshake reads", i), 1;
+        if (h->cmsg_level != (int)lv || h->cmsg_type != (int)ty)
+            return snprintf(diff, n, "recvmsg() gave control message %u of level %d, type %d; "
+                            "the script expects level %lld, type %lld", i, h->cmsg_level,
+                            h->cmsg_type, (long long)lv, (long long)ty), 1;
+        const uint8_t *d = CMSG_DATA(h);
+        size_t dl = h->cmsg_len > CMSG_LEN(0) ? h->cmsg_len - CMSG_LEN(0) : 0;
+        int r;
+        if (num(de, &dv) == 0) {
+            int v = 0;
+            memcpy(&v, d, dl < sizeof v ? dl : sizeof v);
+            r = v == (int)dv ? 0 : 1;
+            if (r)
+                snprintf(diff, n, "recvmsg() gave cmsg_data=%d (level %lld, type %lld); the "
+                         "script expects %lld", v, (long long)lv, (long long)ty, (long long)dv);
+        } else if (de->kind == TS_SCRIPT_EX_STRUCT && field(de, "scm_sec")) {
+            r = tstamp_check(de, d, dl, i, tm, diff, n);
+        } else if (de->kind == TS_SCRIPT_EX_STRUCT && field(de, "ee_origin")) {
+            r = ee_check(de, d, dl, i, diff, n);
+        } else {
+            r = -1;
+        }
+        if (r < 0)
+            return snprintf(diff, n, "control message %u: tcpshake reads cmsg_data as an int, "
+                            "{ee_errno=.., ee_origin=.., ...} or {scm_sec=.., scm_nsec=..}",
+                            i), 1;
+        if (r)
+            return 1;
+    }
+    unsigned got = i, extra = 0;
+    for (; h; h = CMSG_NXTHDR(&m, h))
+        extra++;
+    if (got < want->nkids || extra)
+        return snprintf(diff, n, "recvmsg() gave %u control messages; the script expects %zu",
+                        got + extra, want->nkids), 1;
+    return 0;
+}
+
 int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
-               const struct ts_agent_rep *rep, const uint8_t *data, char *diff, size_t n)
+               const struct ts_agent_rep *rep, const uint8_t *data, const struct call_time *tm,
+               char *diff, size_t n)
 {
     char got[128];
     int64_t want = 0, want_err = 0;
@@ -676,47 +827,9 @@ int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
                      (unsigned)fl, (unsigned)want_fl);
             return 1;
         }
-        /* msg_control=[{cmsg_level=L, cmsg_type=T, cmsg_data=N}, ...]: each
-         * one the kernel wrote, with that int */
         expr *ctl = field(c->args[1], "msg_control");
-        for (size_t i = 0; ctl && ctl->kind == TS_SCRIPT_EX_ARRAY && i < ctl->nkids; i++) {
-            int64_t lv, ty, dv;
-            expr *w = ctl->kids[i];
-            if (num(field(w, "cmsg_level"), &lv) < 0 || num(field(w, "cmsg_type"), &ty) < 0 ||
-                num(field(w, "cmsg_data"), &dv) < 0)
-                continue;
-            /* the messages follow an int: walked in a copy aligned for them */
-            union {
-                struct cmsghdr align;
-                uint8_t b[512];
-            } cb;
-            size_t cl = rep->datalen - sizeof fl;
-            if (cl > sizeof cb.b)
-                cl = sizeof cb.b;
-            memcpy(cb.b, data + sizeof fl, cl);
-            struct msghdr m = {.msg_control = cb.b, .msg_controllen = cl};
-            bool found = false;
-            for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
-                if (h->cmsg_level != (int)lv || h->cmsg_type != (int)ty)
-                    continue;
-                found = true;
-                int v = 0;
-                if (h->cmsg_len >= CMSG_LEN(sizeof v))
-                    memcpy(&v, CMSG_DATA(h), sizeof v);
-                if (v != (int)dv) {
-                    snprintf(diff, n,
-                             "recvmsg() gave cmsg_data=%d (level %lld, type %lld); the script "
-                             "expects %lld",
-                             v, (long long)lv, (long long)ty, (long long)dv);
-                    return 1;
-                }
-            }
-            if (!found) {
-                snprintf(diff, n, "recvmsg() gave no control message of level %lld, type %lld",
-                         (long long)lv, (long long)ty);
-                return 1;
-            }
-        }
+        if (ctl && ctl->kind == TS_SCRIPT_EX_ARRAY)
+            return cmsgs_check(ctl, data + sizeof fl, rep->datalen - sizeof fl, tm, diff, n);
     } else if (q->op == TS_AG_EPOLL_WAIT && rep->ret > 0 && c->nargs > 1) {
         /* {events=..., fd=N}, or an array of them: each event handed back */
         expr *a = c->args[1];

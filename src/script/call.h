@@ -15,7 +15,8 @@
  * sendto the peer's and --connect_port) and the addresses packetdrill's
  * own defaults name, which are translated to ours. */
 struct call_env {
-    uint8_t family;
+    uint8_t family; /* the wire's */
+    bool mapped;    /* IPv6 sockets on an IPv4 wire: their addresses mapped */
     struct ts_addr local, remote;
     uint16_t bind_port, connect_port;
     /* the script's file descriptors and the agent's: packetdrill takes the
@@ -42,8 +43,15 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
 
 /* 0 when the reply is what the script expects; 1 with what differs in
  * diff ("returned 0, the script expects -1 EINPROGRESS"). */
+/* The run's clock for a time a call hands back (SCM_TIMESTAMPING): the
+ * script's time 0 in CLOCK_REALTIME ns, and the tolerance. */
+struct call_time {
+    int64_t start_wall_ns, tol_us;
+};
+
 int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
-               const struct ts_agent_rep *rep, const uint8_t *data, char *diff, size_t n);
+               const struct ts_agent_rep *rep, const uint8_t *data, const struct call_time *tm,
+               char *diff, size_t n);
 
 /* After a call: remember the descriptor socket(), accept(), open() or
  * epoll_create() made under the script's number (pipe(): both ends, under

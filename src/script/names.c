@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
 #include <linux/sockios.h>
 
@@ -44,6 +45,14 @@ static const struct {
     S(SOF_TIMESTAMPING_SOFTWARE), S(SOF_TIMESTAMPING_RAW_HARDWARE), S(SOF_TIMESTAMPING_OPT_ID),
     S(SOF_TIMESTAMPING_TX_SCHED), S(SOF_TIMESTAMPING_TX_ACK), S(SOF_TIMESTAMPING_OPT_CMSG),
     S(SOF_TIMESTAMPING_OPT_TSONLY), S(SOF_TIMESTAMPING_OPT_STATS),
+    S(SCM_TIMESTAMPING), S(SCM_TIMESTAMPING_OPT_STATS),
+    S(SCM_TSTAMP_SND), S(SCM_TSTAMP_SCHED), S(SCM_TSTAMP_ACK),
+    /* sock_extended_err (the error queue) */
+    S(SO_EE_ORIGIN_NONE), S(SO_EE_ORIGIN_LOCAL), S(SO_EE_ORIGIN_ICMP), S(SO_EE_ORIGIN_ICMP6),
+    S(SO_EE_ORIGIN_TXSTATUS), S(SO_EE_ORIGIN_TIMESTAMPING),
+#ifdef SO_EE_ORIGIN_ZEROCOPY
+    S(SO_EE_ORIGIN_ZEROCOPY), S(SO_EE_CODE_ZEROCOPY_COPIED),
+#endif
 #ifdef SO_MAX_PACING_RATE
     S(SO_MAX_PACING_RATE),
 #endif
@@ -110,6 +119,7 @@ static const struct {
     S(ENETUNREACH), S(ENETRESET), S(ECONNABORTED), S(ECONNRESET), S(ENOBUFS), S(EISCONN),
     S(ENOTCONN), S(ESHUTDOWN), S(ETIMEDOUT), S(ECONNREFUSED), S(EHOSTDOWN),
     S(EHOSTUNREACH), S(EALREADY), S(EINPROGRESS), S(EPROTO), S(ENODATA), S(ENOTTY),
+    S(ENOMSG),
 };
 
 bool ts_script_symbol(const char *name, int64_t *value)
@@ -195,7 +205,7 @@ static const struct script_optname {
     {"so_filename", 's', "user-space stacks loaded as .so are not supported"},
     {"so_flags", 's', "user-space stacks loaded as .so are not supported"},
     {"is_anyip", '-', "AnyIP is not supported"},
-    {"send_omit_free", '-', "send_omit_free is not supported"},
+    {"send_omit_free", '-', NULL}, /* what tcpshake always does (agent.c) */
     {"psp_udp_port", 'n', "PSP is not supported"},
 };
 

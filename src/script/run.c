@@ -1185,7 +1185,8 @@ static int call_result(struct run *r, const struct ts_script_event *ev,
     char diff[512];
     int64_t at0 = (int64_t)(rep->t_start - r->start) / US;
     int64_t at1 = (int64_t)(rep->t_end - r->start) / US;
-    if (call_check(c, q, rep, r->rbuf, diff, sizeof diff)) {
+    struct call_time tm = {(int64_t)r->start + r->wall_off, r->tol};
+    if (call_check(c, q, rep, r->rbuf, &tm, diff, sizeof diff)) {
         char exp[1024];
         ts_script_event_format(ev, exp, sizeof exp);
         add_detail(r, "  script: %s\n", exp);
@@ -1408,6 +1409,15 @@ static uint8_t run_family(const struct ts_script *s, const struct ts_script_run_
                                                             : 4;
 }
 
+/* packetdrill's ipv4-mapped-ipv6: the command line's, else the script's */
+static bool run_mapped(const struct ts_script *s, const struct ts_script_run_cfg *cfg)
+{
+    const struct ts_script_option *iv = option(s, "ip_version");
+    if (cfg && (cfg->ipv4_mapped_ipv6 || cfg->ip_version))
+        return cfg->ipv4_mapped_ipv6;
+    return iv && iv->value && !strcmp(iv->value, "ipv4-mapped-ipv6");
+}
+
 int ts_script_check(const struct ts_script *s, struct ts_script_err *err)
 {
     memset(err, 0, sizeof *err);
@@ -1475,6 +1485,10 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
                       (unsigned)fam, (long long)least);
     if (!cfg || !cfg->peer.family)
         return 0;
+    if (cfg->ipv4_mapped_ipv6)
+        return refuse(s, err, 0, 0,
+                      "--peer: ipv4-mapped-ipv6 is about the stack's sockets, which tcpshake "
+                      "does not make on a remote host");
     char why[200];
     if (ts_lab_peer_addr_ok(&cfg->peer, why, sizeof why) < 0)
         return refuse(s, err, 0, 0, "--peer: %s", why);
@@ -1522,6 +1536,7 @@ static void setup(struct run *r)
     uint8_t fam = run_family(s, cfg);
     r->peer = cfg->peer.family != 0;
     r->env.family = fam;
+    r->env.mapped = !r->peer && fam == 4 && run_mapped(s, cfg);
     if (r->peer) {
         r->env.local = cfg->peer; /* and remote: the route's source, once known */
     } else if (cfg->local.family == fam && cfg->remote.family == fam) {

@@ -110,6 +110,17 @@ for i, l in enumerate(lines):
         variants.append((i, f"{m.group(1)}{int(m.group(2)) + 1}{m.group(3)}", "cmsg_data=",
                          start))
         break
+# a notification's range one off, and a time stamp 30 ms late (both on
+# their call's first line)
+for pat, what in ((r"^(.*\bee_data=)(\d+)(.*)$", "ee_data="),
+                  (r"^(.*\bscm_nsec=)([1-9]\d*)(.*)$", "a time stamp at")):
+    for i, l in enumerate(lines):
+        m = re.match(pat, l)
+        if m:
+            start = max(k for k in range(i + 1) if "recvmsg(" in lines[k])
+            new = int(m.group(2)) + (1 if what == "ee_data=" else 30000000)
+            variants.append((i, f"{m.group(1)}{new}{m.group(3)}", what, start))
+            break
 # an epoll event the stack did not give
 for i, l in enumerate(lines):
     if "epoll_wait(" in l and "events=EPOLLIN," in l:

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""The TCP Fast Open cookie a Linux server gives an IPv4 client, computed
-apart from the kernel: SipHash-2-4, keyed with net.ipv4.tcp_fastopen_key
-(four 32-bit words: k0 = w0 | w1 << 32, k1 = w2 | w3 << 32), of the SYN's
-source then destination address, the 64-bit result little-endian.  It
-checks tfo-cookie.pkt's expected cookie.
+"""The TCP Fast Open cookie a Linux server gives a client, computed apart
+from the kernel: SipHash-2-4, keyed with net.ipv4.tcp_fastopen_key (four
+32-bit words: k0 = w0 | w1 << 32, k1 = w2 | w3 << 32), of the SYN's source
+then destination address (4 bytes each, or 16 for IPv6), the 64-bit result
+little-endian.  It checks tfo-cookie.pkt's expected cookie; bench/gtests
+gives packetdrill's scripts the cookie of its addresses (-D TFO_COOKIE).
 
 usage: tfo-cookie.py KEY SRC DST   (prints the cookie in hex)
        tfo-cookie.py --check FILE.pkt (the key, the script's addresses and
@@ -33,7 +34,8 @@ def siphash24(k0, k1, data):
 def cookie(key, src, dst):
     u = [int(x, 16) for x in key.split("-")]
     k0 = u[0] | u[1] << 32; k1 = u[2] | u[3] << 32
-    h = siphash24(k0, k1, socket.inet_aton(src) + socket.inet_aton(dst))
+    fam = socket.AF_INET6 if ":" in src else socket.AF_INET
+    h = siphash24(k0, k1, socket.inet_pton(fam, src) + socket.inet_pton(fam, dst))
     return struct.pack("<Q", h).hex()
 if sys.argv[1] == "--check":
     import re
