@@ -1,6 +1,7 @@
 /* A script's python lines: see code.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sock_diag.h>
 #include <linux/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,16 @@
     X(tcpi_sndbuf_limited) X(tcpi_delivered) X(tcpi_delivered_ce) X(tcpi_bytes_sent)      \
     X(tcpi_bytes_retrans) X(tcpi_dsack_dups) X(tcpi_reord_seen) X(tcpi_rcv_ooopack)       \
     X(tcpi_snd_wnd)
+
+/* SO_MEMINFO's values, by their index */
+static const char *const meminfo_names[] = {
+    [SK_MEMINFO_RMEM_ALLOC] = "SK_MEMINFO_RMEM_ALLOC", [SK_MEMINFO_RCVBUF] = "SK_MEMINFO_RCVBUF",
+    [SK_MEMINFO_WMEM_ALLOC] = "SK_MEMINFO_WMEM_ALLOC", [SK_MEMINFO_SNDBUF] = "SK_MEMINFO_SNDBUF",
+    [SK_MEMINFO_FWD_ALLOC] = "SK_MEMINFO_FWD_ALLOC",
+    [SK_MEMINFO_WMEM_QUEUED] = "SK_MEMINFO_WMEM_QUEUED",
+    [SK_MEMINFO_OPTMEM] = "SK_MEMINFO_OPTMEM",         [SK_MEMINFO_BACKLOG] = "SK_MEMINFO_BACKLOG",
+    [SK_MEMINFO_DROPS] = "SK_MEMINFO_DROPS",
+};
 
 static const char prelude[] =
     "import sys, textwrap\n"
@@ -73,6 +84,10 @@ int code_run(const struct code_snap *snaps, size_t n, unsigned *line, char *why,
 #define EMIT(x) fprintf(f, #x "=%llu,", (unsigned long long)ti.x);
         TCPI_FIELDS(EMIT)
 #undef EMIT
+        for (uint32_t k = 0; k < snaps[i].nmem && k < sizeof meminfo_names / sizeof meminfo_names[0];
+             k++)
+            if (meminfo_names[k])
+                fprintf(f, "%s=%u,", meminfo_names[k], snaps[i].mem[k]);
         fputs("), bytes.fromhex('", f);
         hex(f, snaps[i].code);
         fputs("').decode())\n", f);

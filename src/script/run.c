@@ -1350,6 +1350,17 @@ static int code_event(struct run *r, const struct ts_script_event *ev, int64_t t
                        strerror(rep.err));
     sn->len = rep.datalen < sizeof sn->info ? rep.datalen : (uint32_t)sizeof sn->info;
     memcpy(sn->info, r->rbuf, sn->len);
+    /* and SO_MEMINFO, as packetdrill (a kernel without it: no SK_MEMINFO_*) */
+    q = (struct ts_agent_req){.op = TS_AG_GETSOCKOPT, .fd = r->code_fd,
+                              .a = {SOL_SOCKET, SO_MEMINFO, (int32_t)sizeof sn->mem}};
+    if (ts_agent_send(&r->lab.ag, &q, NULL, e, sizeof e) < 0 ||
+        ts_agent_recv(&r->lab.ag, &rep, r->rbuf, TS_AGENT_MAX_DATA, 10000, e, sizeof e) != 1)
+        return error(r, "line %u: %s", ev->line, e);
+    if (rep.ret == 0) {
+        uint32_t l = rep.datalen < sizeof sn->mem ? rep.datalen : (uint32_t)sizeof sn->mem;
+        memcpy(sn->mem, r->rbuf, l);
+        sn->nmem = l / sizeof sn->mem[0];
+    }
     told(r, ev, now_us(r), "");
     return 0;
 }
