@@ -135,6 +135,11 @@ struct ts_craft_session_cfg {
     uint8_t src_mac[6], dst_mac[6];
     bool set_mark;         /* SO_MARK on the socket (needs CAP_NET_ADMIN) */
     uint32_t mark;
+    /* LINK: each TCP segment goes with a virtio_net_hdr of GSO size gso_mss
+     * (PACKET_VNET_HDR), as packetdrill's tun writes under its --mss: one
+     * longer than that is a GSO frame, which the kernel cuts into segments
+     * of gso_mss for the device.  0: none. */
+    uint16_t gso_mss;
 };
 
 /* One assembled frame.  `data` belongs to the session and stays valid until

@@ -24,6 +24,7 @@
 
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 
 #include "tcpshake/craft.h"
 
@@ -57,6 +58,7 @@ struct ts_craft_session {
     struct sockaddr_ll ll;          /* LINK: where libnet_write_link() sends */
     struct batch_slot q[TS_CRAFT_BATCH];
     unsigned q_head, q_len;         /* queued frames: q[q_head .. q_len) */
+    uint16_t gso_mss;               /* LINK: see ts_craft_session_cfg */
 };
 
 /* libnet's messages end in a newline (and name an internal function). */
@@ -147,7 +149,49 @@ struct ts_craft_session *ts_craft_open(const struct ts_craft_session_cfg *cfg,
         s->ll.sll_protocol = htons(ETH_P_ALL);
         s->ll.sll_ifindex = (int)if_nametoindex(cfg->iface);
     }
+    if (cfg->via == TS_CRAFT_VIA_LINK && cfg->gso_mss) {
+        int on = 1;
+        if (setsockopt(libnet_getfd(s->l), SOL_PACKET, PACKET_VNET_HDR, &on, sizeof on) < 0) {
+            snprintf(err, errlen, "PACKET_VNET_HDR (for GSO frames): %s", strerror(errno));
+            ts_craft_close(s);
+            return NULL;
+        }
+        s->gso_mss = cfg->gso_mss;
+    }
     return s;
+}
+
+/* The virtio_net_hdr before a LINK frame of a gso_mss session: a TCP
+ * segment's asks for GSO at gso_mss (the kernel ignores it for a segment no
+ * longer than that), any other frame's is empty. */
+static struct virtio_net_hdr vnet_hdr(const struct ts_craft_session *s, const uint8_t *d,
+                                      uint32_t len)
+{
+    struct virtio_net_hdr h = {0};
+    if (len >= 14 + 40) {
+        uint16_t type = (uint16_t)(d[12] << 8 | d[13]);
+        if (type == 0x0800 && d[14 + 9] == IPPROTO_TCP)
+            h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+        else if (type == 0x86dd && d[14 + 6] == IPPROTO_TCP)
+            h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+        if (h.gso_type)
+            h.gso_size = s->gso_mss;
+    }
+    return h;
+}
+
+/* A LINK frame: through libnet, or after its virtio_net_hdr (gso_mss).
+ * Returns what libnet_write_link() would: the frame's bytes written, or -1. */
+static int link_write(struct ts_craft_session *s, const uint8_t *d, uint32_t len)
+{
+    if (!s->gso_mss)
+        return libnet_write_link(s->l, d, len);
+    struct virtio_net_hdr h = vnet_hdr(s, d, len);
+    struct iovec iov[2] = {{&h, sizeof h}, {(void *)d, len}};
+    struct msghdr m = {.msg_name = &s->ll, .msg_namelen = sizeof s->ll, .msg_iov = iov,
+                       .msg_iovlen = 2};
+    ssize_t c = sendmsg(libnet_getfd(s->l), &m, 0);
+    return c < (ssize_t)sizeof h ? -1 : (int)(c - (ssize_t)sizeof h);
 }
 
 static void free_pkt(struct ts_craft_session *s)
@@ -390,7 +434,7 @@ int ts_craft_send_ip(struct ts_craft_session *s, const uint8_t *ip, uint32_t len
     f->dlt = s->ether ? TS_DLT_EN10MB : TS_DLT_LINKTYPE_RAW;
     f->ip_off = off;
     errno = 0;
-    int c = s->via == TS_CRAFT_VIA_LINK ? libnet_write_link(s->l, s->ipbuf, f->len)
+    int c = s->via == TS_CRAFT_VIA_LINK ? link_write(s, s->ipbuf, f->len)
             : s->family == 4           ? libnet_write_raw_ipv4(s->l, s->ipbuf, f->len)
                                        : libnet_write_raw_ipv6(s->l, s->ipbuf, f->len);
     return c == (int)f->len ? 0 : write_failed(c, f->len, err, errlen);
@@ -412,7 +456,7 @@ int ts_craft_write(struct ts_craft_session *s, const struct ts_craft_frame *f,
                            : libnet_write_raw_ipv6(s->l, f->data, f->len);
         break;
     case TS_CRAFT_VIA_LINK:
-        c = libnet_write_link(s->l, f->data, f->len);
+        c = link_write(s, f->data, f->len);
         break;
     case TS_CRAFT_VIA_BUILD:
     default:
@@ -486,7 +530,8 @@ int ts_craft_flush(struct ts_craft_session *s, unsigned *sent, char *err,
                 size_t errlen)
 {
     struct mmsghdr m[TS_CRAFT_BATCH];
-    struct iovec iov[TS_CRAFT_BATCH];
+    struct iovec iov[2 * TS_CRAFT_BATCH];
+    struct virtio_net_hdr h[TS_CRAFT_BATCH];
     unsigned n = s->q_len - s->q_head;
     int fd = libnet_getfd(s->l);
     int r;
@@ -497,10 +542,15 @@ int ts_craft_flush(struct ts_craft_session *s, unsigned *sent, char *err,
     memset(m, 0, sizeof(m[0]) * n);
     for (unsigned i = 0; i < n; i++) {
         struct batch_slot *q = &s->q[s->q_head + i];
-        iov[i].iov_base = q->buf;
-        iov[i].iov_len = q->len;
-        m[i].msg_hdr.msg_iov = &iov[i];
-        m[i].msg_hdr.msg_iovlen = 1;
+        struct iovec *v = &iov[2 * i];
+        size_t k = 0;
+        if (s->gso_mss && s->via == TS_CRAFT_VIA_LINK) {
+            h[i] = vnet_hdr(s, q->buf, q->len);
+            v[k++] = (struct iovec){.iov_base = &h[i], .iov_len = sizeof h[i]};
+        }
+        v[k++] = (struct iovec){.iov_base = q->buf, .iov_len = q->len};
+        m[i].msg_hdr.msg_iov = v;
+        m[i].msg_hdr.msg_iovlen = k;
         m[i].msg_hdr.msg_name = &q->to;
         m[i].msg_hdr.msg_namelen = q->tolen;
     }

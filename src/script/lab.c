@@ -10,7 +10,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <unistd.h>
 
 #include "../drive/env.h"
@@ -119,9 +124,41 @@ static struct ts_addr network(const struct ts_addr *a, unsigned prefix, uint8_t 
     return n;
 }
 
+/* GRO on ifname in the namespace nsfd (this thread goes there and back):
+ * the GSO frames gso_mss asks for are cut for the veth and joined again on
+ * the stack's side. */
+static int gro_on(int nsfd, const char *ifname, char *err, size_t errlen)
+{
+    int back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1, rc = -1;
+    if (back < 0)
+        return snprintf(err, errlen, "this thread's network namespace: %s", strerror(errno)),
+               -1;
+    if (setns(nsfd, CLONE_NEWNET) < 0) {
+        snprintf(err, errlen, "the stack's namespace: %s", strerror(errno));
+        close(back);
+        return -1;
+    }
+    struct ethtool_value ev = {.cmd = ETHTOOL_SGRO, .data = 1};
+    struct ifreq ifr = {.ifr_data = (char *)&ev};
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+        snprintf(err, errlen, "GRO on %s: %s", ifname, strerror(errno));
+    else
+        rc = 0;
+    if (fd >= 0)
+        close(fd);
+    if (setns(back, CLONE_NEWNET) < 0 && rc == 0) {
+        snprintf(err, errlen, "back to the wire's namespace: %s", strerror(errno));
+        rc = -1;
+    }
+    close(back);
+    return rc;
+}
+
 int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
-                const struct ts_addr *remote, unsigned prefix, uint32_t mtu, const char *cwd,
-                char *err, size_t errlen)
+                const struct ts_addr *remote, unsigned prefix, uint32_t mtu, uint16_t gso_mss,
+                const char *cwd, char *err, size_t errlen)
 {
     char e[256], m1[32], m2[32], a1[64], a2[64], a3[64], batch[1024];
     int sfd = -1;
@@ -211,6 +248,10 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
         snprintf(err, errlen, "setting up the stack's side: %s", e);
         goto fail;
     }
+    if (gso_mss && gro_on(sfd, "tun0", e, sizeof e) < 0) {
+        snprintf(err, errlen, "--mss: %s", e);
+        goto fail;
+    }
     close(sfd);
     sfd = -1;
 
@@ -224,7 +265,7 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
         goto fail;
     }
     struct ts_craft_session_cfg sc = {.via = TS_CRAFT_VIA_LINK, .family = family,
-                                      .iface = "tsw0", .ether = true};
+                                      .iface = "tsw0", .ether = true, .gso_mss = gso_mss};
     memcpy(sc.src_mac, WIRE_MAC, 6);
     memcpy(sc.dst_mac, STACK_MAC, 6);
     L->cs = ts_craft_open(&sc, e, sizeof e);

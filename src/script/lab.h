@@ -62,10 +62,14 @@ struct ts_lab {
 int ts_lab_peer_addr_ok(const struct ts_addr *a, char *err, size_t errlen);
 
 /* Build it.  cwd: the agent's working folder (the script's).  mtu: the
- * veth's (0: 1500).  -1 with err; everything made so far is undone. */
+ * veth's (0: 1500).  gso_mss: packetdrill's --mss (0: none): our TCP
+ * segments go as GSO frames of that segment size, and the stack's side of
+ * the veth has GRO on, so that a segment longer than gso_mss reaches the
+ * stack whole with that GSO size, as from packetdrill's tun device.  -1
+ * with err; everything made so far is undone. */
 int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
-                const struct ts_addr *remote, unsigned prefix, uint32_t mtu, const char *cwd,
-                char *err, size_t errlen);
+                const struct ts_addr *remote, unsigned prefix, uint32_t mtu, uint16_t gso_mss,
+                const char *cwd, char *err, size_t errlen);
 /* --peer: the route to peer and its source address, a block of source
  * ports, the capture of what peer:port sends to them, a raw craft session
  * with the guard's mark, and the guard.  peer must have passed

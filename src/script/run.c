@@ -1494,8 +1494,18 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
         return refuse(s, err, mo ? mo->line : 0, mo ? mo->col : 0,
                       "--mtu: %lld is not an IPv%u link's MTU (%lld to 65535)", (long long)mtu,
                       (unsigned)fam, (long long)least);
+    /* --mss: the GSO size of our segments (a virtio_net_hdr's 16 bits) */
+    const struct ts_script_option *so = option(s, "mss");
+    int64_t gso = opt_num(s, "mss", 0);
+    if (so && (gso < 1 || gso > 65535))
+        return refuse(s, err, so->line, so->col, "--mss: %lld is not a segment size (1 to 65535)",
+                      (long long)gso);
     if (!cfg || !cfg->peer.family)
         return 0;
+    if (so)
+        return refuse(s, err, so->line, so->col,
+                      "--peer: --mss is the GSO size of segments handed to a local stack; "
+                      "segments to a host go as they are written");
     if (cfg->ipv4_mapped_ipv6)
         return refuse(s, err, 0, 0,
                       "--peer: ipv4-mapped-ipv6 is about the stack's sockets, which tcpshake "
@@ -1869,7 +1879,8 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
         }
         r->env.remote = r->lab.remote;
     } else if (ts_lab_open(&r->lab, r->env.family, &r->env.local, &r->env.remote, prefix,
-                           (uint32_t)link_mtu(s, cfg), cwd, e, sizeof e) < 0) {
+                           (uint32_t)link_mtu(s, cfg), (uint16_t)opt_num(s, "mss", 0), cwd, e,
+                           sizeof e) < 0) {
         error(r, "%s", e);
         goto out;
     }
