@@ -124,6 +124,78 @@ static struct ts_addr network(const struct ts_addr *a, unsigned prefix, uint8_t 
     return n;
 }
 
+/* ip -batch lines for the stack's routes at L->mtu (they take no options:
+ * the addresses give the family) */
+static const char *route_lines(const struct ts_lab *L, char *out, size_t n)
+{
+    char a1[64], a2[64];
+    struct ts_addr net = network(&L->local, L->prefix, L->family),
+                   rnet = network(&L->remote, L->prefix, L->family);
+    int k = snprintf(out, n, "route replace %s/%u dev tun0 mtu %u\n",
+                     ts_addr_str(&net, a1, sizeof a1), L->prefix, L->mtu);
+    /* a peer outside the prefix (a script's own --remote_ip) is on the link
+     * all the same: a route of its own */
+    if (memcmp(net.a, rnet.a, sizeof net.a) && k > 0 && (size_t)k < n)
+        snprintf(out + k, n - (size_t)k, "route replace %s/%u dev tun0 mtu %u\n",
+                 ts_addr_str(&L->remote, a2, sizeof a2), L->family == 6 ? 128u : 32u, L->mtu);
+    return out;
+}
+
+/* tun0's MTU in the stack's namespace (this thread goes there and back):
+ * > 0, or -1 with err */
+static int stack_mtu(const struct ts_lab *L, char *err, size_t errlen)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)L->ag.pid);
+    int ns = open(path, O_RDONLY | O_CLOEXEC), back = -1, fd = -1, mtu = -1;
+    if (ns < 0)
+        return snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1;
+    back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (back < 0 || setns(ns, CLONE_NEWNET) < 0) {
+        snprintf(err, errlen, "the stack's namespace: %s", strerror(errno));
+    } else {
+        struct ifreq ifr = {0};
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "tun0");
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+            snprintf(err, errlen, "tun0's MTU: %s", strerror(errno));
+        else
+            mtu = ifr.ifr_mtu;
+        if (fd >= 0)
+            close(fd);
+        if (setns(back, CLONE_NEWNET) < 0) {
+            snprintf(err, errlen, "back to the wire's namespace: %s", strerror(errno));
+            mtu = -1;
+        }
+    }
+    if (back >= 0)
+        close(back);
+    close(ns);
+    return mtu;
+}
+
+int ts_lab_follow_mtu(struct ts_lab *L, char *err, size_t errlen)
+{
+    int mtu = stack_mtu(L, err, errlen);
+    if (mtu < 0)
+        return -1;
+    if (mtu == 65535)
+        return 0;
+    L->mtu = (uint32_t)mtu;
+    char batch[400], routes[320], path[64], e[256];
+    snprintf(batch, sizeof batch, "link set tun0 mtu 65535\n%s",
+             route_lines(L, routes, sizeof routes));
+    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)L->ag.pid);
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0)
+        return snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1;
+    int rc = run_ip(ns, batch, e, sizeof e);
+    close(ns);
+    if (rc < 0)
+        return snprintf(err, errlen, "tun0's MTU %d for the routes: %s", mtu, e), -1;
+    return 0;
+}
+
 /* GRO on ifname in the namespace nsfd (this thread goes there and back):
  * the GSO frames gso_mss asks for are cut for the veth and joined again on
  * the stack's side. */
@@ -160,7 +232,7 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
                 const struct ts_addr *remote, unsigned prefix, uint32_t mtu, uint16_t gso_mss,
                 const char *cwd, char *err, size_t errlen)
 {
-    char e[256], m1[32], m2[32], a1[64], a2[64], a3[64], batch[1024];
+    char e[256], m1[32], m2[32], a1[64], a2[64], batch[1024];
     int sfd = -1;
 
     memset(L, 0, sizeof *L);
@@ -171,6 +243,7 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
     L->local = *local;
     L->remote = *remote;
     L->mtu = mtu ? mtu : 1500;
+    L->prefix = prefix;
     memcpy(L->stack_mac, STACK_MAC, 6);
     memcpy(L->wire_mac, WIRE_MAC, 6);
 
@@ -226,24 +299,15 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
         snprintf(err, errlen, "making the veth: %s", e);
         goto fail;
     }
-    /* ip -batch lines take no options: the addresses give the family */
-    struct ts_addr net = network(local, prefix, family), rnet = network(remote, prefix, family);
-    /* a peer outside the prefix (a script's own --remote_ip) is on the link
-     * all the same: a route of its own */
-    char extra[256] = "";
-    if (memcmp(net.a, rnet.a, sizeof net.a))
-        snprintf(extra, sizeof extra, "route replace %s/%u dev tun0 mtu %u\n",
-                 ts_addr_str(remote, a2, sizeof a2), family == 6 ? 128u : 32u, L->mtu);
+    char routes[320];
     snprintf(batch, sizeof batch,
              "link set lo up\n"
              "link set tun0 up\n"
              "addr add %s/%u dev tun0%s\n"
-             "neigh replace %s lladdr %s dev tun0 nud permanent\n"
-             "route replace %s/%u dev tun0 mtu %u\n%s",
+             "neigh replace %s lladdr %s dev tun0 nud permanent\n%s",
              ts_addr_str(local, a1, sizeof a1), prefix,
              family == 6 ? " nodad noprefixroute" : "", ts_addr_str(remote, a2, sizeof a2),
-             mac_str(WIRE_MAC, m1, sizeof m1), ts_addr_str(&net, a3, sizeof a3), prefix, L->mtu,
-             extra);
+             mac_str(WIRE_MAC, m1, sizeof m1), route_lines(L, routes, sizeof routes));
     if (run_ip(sfd, batch, e, sizeof e) < 0) {
         snprintf(err, errlen, "setting up the stack's side: %s", e);
         goto fail;

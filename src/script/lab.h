@@ -37,6 +37,7 @@ struct ts_lab {
     struct ts_addr local;    /* the stack's address */
     struct ts_addr remote;   /* the simulated peer's */
     uint32_t mtu;
+    unsigned prefix;         /* the addresses' */
     uint8_t stack_mac[6], wire_mac[6];
 
     /* --peer: no namespaces and no agent (ag.fd -1); local is the remote
@@ -70,6 +71,11 @@ int ts_lab_peer_addr_ok(const struct ts_addr *a, char *err, size_t errlen);
 int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
                 const struct ts_addr *remote, unsigned prefix, uint32_t mtu, uint16_t gso_mss,
                 const char *cwd, char *err, size_t errlen);
+/* After a script's shell command: when it changed the MTU of tun0 (the
+ * name of packetdrill's device too: `ip link set dev tun0 mtu 9000`), that
+ * is the link's MTU from now on: the routes take it (the stack's MSS
+ * follows) and tun0 takes 64 KB frames again.  0, or -1 with err. */
+int ts_lab_follow_mtu(struct ts_lab *L, char *err, size_t errlen);
 /* --peer: the route to peer and its source address, a block of source
  * ports, the capture of what peer:port sends to them, a raw craft session
  * with the guard's mark, and the guard.  peer must have passed

@@ -1319,6 +1319,8 @@ static int shell(struct run *r, const struct ts_script_event *ev, const char *cm
         return error(r, "line %u: the command did not finish: %s", ev->line, e);
     if (rep.ret != 0)
         return fail_at(r, ev, "the command exited with status %lld", (long long)rep.ret);
+    if (!r->peer && ts_lab_follow_mtu(&r->lab, e, sizeof e) < 0)
+        return error(r, "line %u: %s", ev->line, e);
     told(r, ev, at, "");
     return 0;
 }
