@@ -59,23 +59,32 @@ static const char *text(const struct ts_agent_req *q, uint8_t *data)
 }
 
 /* The bytes of a MSG_ZEROCOPY send stay the kernel's until its
- * notification: each such send gets a buffer of its own, never reused
- * (what packetdrill's --send_omit_free asks), kept until the agent exits;
- * past ZC_KEEP bytes in all, the request's own buffer. */
+ * notification: each such send gets a place of its own, never reused (what
+ * packetdrill's --send_omit_free asks), in an arena of ZC_KEEP bytes
+ * mapped on first use and kept until the agent exits; past its end, the
+ * request's own buffer. */
 #ifndef MSG_ZEROCOPY
 #define MSG_ZEROCOPY 0x4000000 /* Linux 4.14 */
 #endif
 #define ZC_KEEP (64u << 20)
 static uint8_t *send_room(const struct ts_agent_req *q, uint8_t *data, size_t len)
 {
-    static size_t kept;
-    if (q->op == TS_AG_WRITE || !(q->a[1] & MSG_ZEROCOPY) || !len || kept + len > ZC_KEEP)
+    static uint8_t *arena;
+    static size_t used;
+    if (q->op == TS_AG_WRITE || !(q->a[1] & MSG_ZEROCOPY) || !len || len > ZC_KEEP - used)
         return data;
-    uint8_t *b = malloc(len);
-    if (!b)
-        return data;
-    kept += len;
-    return b; /* not freed: the kernel may still read it (see above) */
+    if (!arena) {
+        void *m = mmap(NULL, ZC_KEEP, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED)
+            return data;
+        arena = m;
+    }
+    uint8_t *b = arena + used;
+    used += (len + 63) & ~(size_t)63;
+    if (used > ZC_KEEP)
+        used = ZC_KEEP;
+    return b;
 }
 
 /* The bytes of a write, send or sendto in the place send_room() gives */
