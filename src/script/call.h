@@ -41,14 +41,14 @@ int call_supported(const struct ts_script_syscall *c, char *why, size_t n, unsig
 int call_build(const struct ts_script_syscall *c, const struct call_env *env,
                struct ts_agent_req *q, uint8_t *data, char *why, size_t n);
 
-/* 0 when the reply is what the script expects; 1 with what differs in
- * diff ("returned 0, the script expects -1 EINPROGRESS"). */
 /* The run's clock for a time a call hands back (SCM_TIMESTAMPING): the
  * script's time 0 in CLOCK_REALTIME ns, and the tolerance. */
 struct call_time {
     int64_t start_wall_ns, tol_us;
 };
 
+/* 0 when the reply is what the script expects; 1 with what differs in
+ * diff ("returned 0, the script expects -1 EINPROGRESS"). */
 int call_check(const struct ts_script_syscall *c, const struct ts_agent_req *q,
                const struct ts_agent_rep *rep, const uint8_t *data, const struct call_time *tm,
                char *diff, size_t n);

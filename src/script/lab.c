@@ -13,16 +13,18 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
-#include <unistd.h>
 
 #include "../drive/env.h"
 #include "lab.h"
 #include "tcpshake/inject.h"
 
 /* fixed, so that -w files of two runs compare: locally administered */
+/* the veth's MTU, both ends: 64 KB frames (see ts_lab_open) */
+#define TUN0_MTU 65535u
 static const uint8_t STACK_MAC[6] = {0x02, 0x74, 0x73, 0x00, 0x00, 0x01};
 static const uint8_t WIRE_MAC[6] = {0x02, 0x74, 0x73, 0x00, 0x00, 0x02};
 
@@ -141,65 +143,22 @@ static const char *route_lines(const struct ts_lab *L, char *out, size_t n)
     return out;
 }
 
-/* tun0's MTU in the stack's namespace (this thread goes there and back):
- * > 0, or -1 with err */
-static int stack_mtu(const struct ts_lab *L, char *err, size_t errlen)
+/* The stack's network namespace (the agent's), opened: a descriptor, or -1
+ * with err */
+static int stack_ns(const struct ts_lab *L, char *err, size_t errlen)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/ns/net", (int)L->ag.pid);
-    int ns = open(path, O_RDONLY | O_CLOEXEC), back = -1, fd = -1, mtu = -1;
-    if (ns < 0)
-        return snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1;
-    back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (back < 0 || setns(ns, CLONE_NEWNET) < 0) {
-        snprintf(err, errlen, "the stack's namespace: %s", strerror(errno));
-    } else {
-        struct ifreq ifr = {0};
-        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "tun0");
-        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || ioctl(fd, SIOCGIFMTU, &ifr) < 0)
-            snprintf(err, errlen, "tun0's MTU: %s", strerror(errno));
-        else
-            mtu = ifr.ifr_mtu;
-        if (fd >= 0)
-            close(fd);
-        if (setns(back, CLONE_NEWNET) < 0) {
-            snprintf(err, errlen, "back to the wire's namespace: %s", strerror(errno));
-            mtu = -1;
-        }
-    }
-    if (back >= 0)
-        close(back);
-    close(ns);
-    return mtu;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return fd;
 }
 
-int ts_lab_follow_mtu(struct ts_lab *L, char *err, size_t errlen)
-{
-    int mtu = stack_mtu(L, err, errlen);
-    if (mtu < 0)
-        return -1;
-    if (mtu == 65535)
-        return 0;
-    L->mtu = (uint32_t)mtu;
-    char batch[400], routes[320], path[64], e[256];
-    snprintf(batch, sizeof batch, "link set tun0 mtu 65535\n%s",
-             route_lines(L, routes, sizeof routes));
-    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)L->ag.pid);
-    int ns = open(path, O_RDONLY | O_CLOEXEC);
-    if (ns < 0)
-        return snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1;
-    int rc = run_ip(ns, batch, e, sizeof e);
-    close(ns);
-    if (rc < 0)
-        return snprintf(err, errlen, "tun0's MTU %d for the routes: %s", mtu, e), -1;
-    return 0;
-}
-
-/* GRO on ifname in the namespace nsfd (this thread goes there and back):
- * the GSO frames gso_mss asks for are cut for the veth and joined again on
- * the stack's side. */
-static int gro_on(int nsfd, const char *ifname, char *err, size_t errlen)
+/* One ioctl on tun0 from a socket of the stack's namespace nsfd (this
+ * thread goes there and back): 0, or -1 with err naming what */
+static int stack_ioctl(int nsfd, unsigned long req, struct ifreq *ifr, const char *what,
+                       char *err, size_t errlen)
 {
     int back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1, rc = -1;
     if (back < 0)
@@ -210,12 +169,10 @@ static int gro_on(int nsfd, const char *ifname, char *err, size_t errlen)
         close(back);
         return -1;
     }
-    struct ethtool_value ev = {.cmd = ETHTOOL_SGRO, .data = 1};
-    struct ifreq ifr = {.ifr_data = (char *)&ev};
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+    snprintf(ifr->ifr_name, sizeof ifr->ifr_name, "tun0");
     fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr) < 0)
-        snprintf(err, errlen, "GRO on %s: %s", ifname, strerror(errno));
+    if (fd < 0 || ioctl(fd, req, ifr) < 0)
+        snprintf(err, errlen, "%s: %s", what, strerror(errno));
     else
         rc = 0;
     if (fd >= 0)
@@ -225,6 +182,26 @@ static int gro_on(int nsfd, const char *ifname, char *err, size_t errlen)
         rc = -1;
     }
     close(back);
+    return rc;
+}
+
+int ts_lab_follow_mtu(struct ts_lab *L, char *err, size_t errlen)
+{
+    char batch[400], routes[320], e[256];
+    int ns = stack_ns(L, err, errlen);
+    if (ns < 0)
+        return -1;
+    struct ifreq ifr = {0};
+    int rc = stack_ioctl(ns, SIOCGIFMTU, &ifr, "tun0's MTU", err, errlen);
+    if (rc == 0 && (unsigned)ifr.ifr_mtu != TUN0_MTU) {
+        L->mtu = (uint32_t)ifr.ifr_mtu;
+        snprintf(batch, sizeof batch, "link set tun0 mtu %u\n%s", TUN0_MTU,
+                 route_lines(L, routes, sizeof routes));
+        rc = run_ip(ns, batch, e, sizeof e);
+        if (rc < 0)
+            snprintf(err, errlen, "tun0's MTU %d for the routes: %s", ifr.ifr_mtu, e);
+    }
+    close(ns);
     return rc;
 }
 
@@ -277,24 +254,20 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
         snprintf(err, errlen, "the agent did not start: %s", e);
         goto fail;
     }
-    char nspath[64];
-    snprintf(nspath, sizeof nspath, "/proc/%d/ns/net", (int)L->ag.pid);
-    sfd = open(nspath, O_RDONLY | O_CLOEXEC);
-    if (sfd < 0) {
-        snprintf(err, errlen, "%s: %s", nspath, strerror(errno));
+    sfd = stack_ns(L, err, errlen);
+    if (sfd < 0)
         goto fail;
-    }
     /* the devices take 64 KB frames, so that a long inbound segment of a
      * script reaches the stack in one piece, as packetdrill's GSO packets
      * do; the route keeps the stack at the link's MTU (its MSS follows),
      * not locked: an ICMP "fragmentation needed" or "packet too big" lowers
      * both (RFC 1191, RFC 8201) as on packetdrill's tun device */
     snprintf(batch, sizeof batch,
-             "link add tsw0 address %s mtu 65535 type veth peer name tun0 address %s "
-             "mtu 65535 netns %d\n"
+             "link add tsw0 address %s mtu %u type veth peer name tun0 address %s "
+             "mtu %u netns %d\n"
              "link set tsw0 up\n",
-             mac_str(WIRE_MAC, m1, sizeof m1), mac_str(STACK_MAC, m2, sizeof m2),
-             (int)L->ag.pid);
+             mac_str(WIRE_MAC, m1, sizeof m1), TUN0_MTU, mac_str(STACK_MAC, m2, sizeof m2),
+             TUN0_MTU, (int)L->ag.pid);
     if (run_ip(-1, batch, e, sizeof e) < 0) {
         snprintf(err, errlen, "making the veth: %s", e);
         goto fail;
@@ -312,7 +285,11 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
         snprintf(err, errlen, "setting up the stack's side: %s", e);
         goto fail;
     }
-    if (gso_mss && gro_on(sfd, "tun0", e, sizeof e) < 0) {
+    /* GRO on tun0: the GSO frames gso_mss asks for are cut for the veth and
+     * joined again on the stack's side */
+    struct ethtool_value gro = {.cmd = ETHTOOL_SGRO, .data = 1};
+    if (gso_mss && stack_ioctl(sfd, SIOCETHTOOL, &(struct ifreq){.ifr_data = (char *)&gro},
+                               "GRO on tun0", e, sizeof e) < 0) {
         snprintf(err, errlen, "--mss: %s", e);
         goto fail;
     }

@@ -1325,10 +1325,23 @@ static int shell(struct run *r, const struct ts_script_event *ev, const char *cm
     return 0;
 }
 
+/* getsockopt(level, name) of the socket under test, len bytes at most: the
+ * reply in *rep, its data in r->rbuf; -1 (said) when the agent fails */
+static int code_sockopt(struct run *r, const struct ts_script_event *ev, int level, int name,
+                        size_t len, struct ts_agent_rep *rep)
+{
+    char e[256];
+    struct ts_agent_req q = {.op = TS_AG_GETSOCKOPT, .fd = r->code_fd,
+                             .a = {level, name, (int32_t)len}};
+    if (ts_agent_send(&r->lab.ag, &q, NULL, e, sizeof e) < 0 ||
+        ts_agent_recv(&r->lab.ag, rep, r->rbuf, TS_AGENT_MAX_DATA, 10000, e, sizeof e) != 1)
+        return error(r, "line %u: %s", ev->line, e);
+    return 0;
+}
+
 /* python: the socket under test's TCP_INFO now, the code at the end */
 static int code_event(struct run *r, const struct ts_script_event *ev, int64_t t)
 {
-    char e[256];
     if (wait_until(r, r->start + (uint64_t)(t > 0 ? t : 0) * US, false) < 0)
         return -1;
     if (await_idle(r, ev, idle_ms(r)) < 0)
@@ -1341,23 +1354,17 @@ static int code_event(struct run *r, const struct ts_script_event *ev, int64_t t
     memset(sn, 0, sizeof *sn);
     sn->line = ev->line;
     sn->code = ev->u.code;
-    struct ts_agent_req q = {.op = TS_AG_GETSOCKOPT, .fd = r->code_fd,
-                             .a = {IPPROTO_TCP, TCP_INFO, (int32_t)sizeof sn->info}};
     struct ts_agent_rep rep;
-    if (ts_agent_send(&r->lab.ag, &q, NULL, e, sizeof e) < 0 ||
-        ts_agent_recv(&r->lab.ag, &rep, r->rbuf, TS_AGENT_MAX_DATA, 10000, e, sizeof e) != 1)
-        return error(r, "line %u: %s", ev->line, e);
+    if (code_sockopt(r, ev, IPPROTO_TCP, TCP_INFO, sizeof sn->info, &rep) < 0)
+        return -1;
     if (rep.ret < 0)
         return fail_at(r, ev, "python code: TCP_INFO of the socket under test: %s",
                        strerror(rep.err));
     sn->len = rep.datalen < sizeof sn->info ? rep.datalen : (uint32_t)sizeof sn->info;
     memcpy(sn->info, r->rbuf, sn->len);
     /* and SO_MEMINFO, as packetdrill (a kernel without it: no SK_MEMINFO_*) */
-    q = (struct ts_agent_req){.op = TS_AG_GETSOCKOPT, .fd = r->code_fd,
-                              .a = {SOL_SOCKET, SO_MEMINFO, (int32_t)sizeof sn->mem}};
-    if (ts_agent_send(&r->lab.ag, &q, NULL, e, sizeof e) < 0 ||
-        ts_agent_recv(&r->lab.ag, &rep, r->rbuf, TS_AGENT_MAX_DATA, 10000, e, sizeof e) != 1)
-        return error(r, "line %u: %s", ev->line, e);
+    if (code_sockopt(r, ev, SOL_SOCKET, SO_MEMINFO, sizeof sn->mem, &rep) < 0)
+        return -1;
     if (rep.ret == 0) {
         uint32_t l = rep.datalen < sizeof sn->mem ? rep.datalen : (uint32_t)sizeof sn->mem;
         memcpy(sn->mem, r->rbuf, l);
@@ -1550,7 +1557,6 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
     }
     return 0;
 }
-
 
 static void setup(struct run *r)
 {
