@@ -1354,7 +1354,7 @@ static int code_event(struct run *r, const struct ts_script_event *ev, int64_t t
     memset(sn, 0, sizeof *sn);
     sn->line = ev->line;
     sn->code = ev->u.code;
-    struct ts_agent_rep rep;
+    struct ts_agent_rep rep = {0};
     if (code_sockopt(r, ev, IPPROTO_TCP, TCP_INFO, sizeof sn->info, &rep) < 0)
         return -1;
     if (rep.ret < 0)
