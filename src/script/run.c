@@ -1515,6 +1515,10 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
         return refuse(s, err, so->line, so->col,
                       "--peer: --mss is the GSO size of segments handed to a local stack; "
                       "segments to a host go as they are written");
+    if (cfg->mtu || mo)
+        return refuse(s, err, mo ? mo->line : 0, mo ? mo->col : 0,
+                      "--peer: --mtu sets the link of tcpshake's namespaces; segments to a host "
+                      "are cut at the path's MTU (the route's)");
     if (cfg->ipv4_mapped_ipv6)
         return refuse(s, err, 0, 0,
                       "--peer: ipv4-mapped-ipv6 is about the stack's sockets, which tcpshake "

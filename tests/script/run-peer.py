@@ -206,6 +206,12 @@ try:
         rc, out = run(["--peer", V4, v6])
         check(rc == 2 and "v6.pkt:1:1:" in out and "IPv4" in out,
               "a script for the other family is refused on its option's line", out)
+        for opt, why in (("--mtu=1400", "path's MTU"), ("--mss=1000", "GSO size")):
+            o = os.path.join(d, "opt.pkt")
+            open(o, "w").write(f"{opt}\n0 < S 0:0(0) win 100\n")
+            rc, out = run(["--peer", V4, o])
+            check(rc == 2 and "opt.pkt:1:1:" in out and why in out,
+                  f"a script's {opt} is refused with --peer on its line", out)
         hs = os.path.join(peerdir, "handshake-close.pkt")
         for a, why in (("198.18.7.255", "broadcast address of tspa0"),
                        ("224.0.0.1", "multicast"), ("255.255.255.255", "broadcast"),
