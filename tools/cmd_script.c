@@ -331,7 +331,7 @@ int cmd_script(int argc, char **argv)
                                 optarg);
             break;
         case O_MTU:
-            if (cli_uint(C, "--mtu", optarg, 576, 65535, &v) < 0)
+            if (cli_uint(C, "--mtu", optarg, 68, 65535, &v) < 0)
                 return CLI_USAGE;
             cfg.mtu = (uint32_t)v;
             break;

@@ -1497,7 +1497,7 @@ int ts_script_check_cfg(const struct ts_script *s, const struct ts_script_run_cf
     }
     /* the link's MTU: an IP packet of the family must fit, and a segment;
      * said at the script's --mtu unless the command line gave it */
-    int64_t mtu = link_mtu(s, cfg), least = fam == 6 ? 1280 : 576;
+    int64_t mtu = link_mtu(s, cfg), least = fam == 6 ? 1280 : 68;
     const struct ts_script_option *mo = cfg && cfg->mtu ? NULL : option(s, "mtu");
     if (mtu < least || mtu > 65535)
         return refuse(s, err, mo ? mo->line : 0, mo ? mo->col : 0,
