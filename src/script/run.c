@@ -27,6 +27,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/times.h>
 
 #include "call.h"
 #include "code.h"
@@ -42,6 +44,7 @@
 #include "tcpshake/inject.h"
 
 #define US 1000LL /* ns in a microsecond */
+#define MS 1000000LL /* ns in a millisecond */
 /* what `event` is told of a line --skip-syscalls skipped (the command
  * knows these by their first word) */
 #define SKIPPED "skipped: --peer runs the packet lines only"
@@ -144,6 +147,10 @@ struct run {
     uint64_t refill;     /* ns: when it was last filled */
     int64_t paced;       /* us the current event's segments waited for the rate */
     int64_t sent_us;     /* when the last < event's first segment went (-1: none yet) */
+    bool pinned;         /* a local run: on one CPU (pin_here), cpus_was to restore */
+    cpu_set_t cpus_was;
+    const struct ts_script_event *ret_ev; /* the last call that returned in its turn */
+    int64_t ret_us;      /* us: when it returned in the stack's process */
     struct pconn conns[PCONN_MAX];
     unsigned nconns;
     bool quiet;          /* the probe's frames are not the script's */
@@ -382,6 +389,12 @@ static void when(struct run *r, const struct ts_script_event *ev, int64_t *t, in
          * and the answer comes inside it */
         if (anchored(r->last) && !anchored(ev) && r->sent_us >= 0 && r->sent_us < off)
             off = r->sent_us;
+        /* after a call, from when it returned in the stack's process, as
+         * packetdrill's own call returns: not from when the agent's reply
+         * reached us (a round trip between two processes, 0.2 to 0.8 ms
+         * on a quiet 2-core machine) */
+        else if (r->last && r->last == r->ret_ev && r->ret_us >= 0 && r->ret_us < off)
+            off = r->ret_us;
     }
     *t = off + (tm->kind == TS_SCRIPT_TIME_ANY ? 0 : tm->usecs);
     *end = *t;
@@ -1193,6 +1206,8 @@ static int call_result(struct run *r, const struct ts_script_event *ev,
         return fail_at(r, ev, "%s", diff);
     }
     call_after(&r->env, c, q, rep, r->rbuf);
+    r->ret_ev = blocking ? NULL : ev;
+    r->ret_us = at1;
     if ((q->op == TS_AG_SOCKET || q->op == TS_AG_ACCEPT) && rep->ret >= 0)
         r->code_fd = (int)rep->ret;
     if (q->op == TS_AG_SOCKET && rep->ret >= 0) {
@@ -1436,6 +1451,58 @@ static bool run_mapped(const struct ts_script *s, const struct ts_script_run_cfg
     if (cfg && (cfg->ipv4_mapped_ipv6 || cfg->ip_version))
         return cfg->ipv4_mapped_ipv6;
     return iv && iv->value && !strcmp(iv->value, "ipv4-mapped-ipv6");
+}
+
+/* The script's time 0 on a local run: 250 us after one of the kernel's
+ * ticks, as packetdrill starts its clock.  The stack's timers (a delayed
+ * ACK, a retransmission) fire on ticks, so its scripts' times are written
+ * against that grid: at HZ=250, a FIN at +.01 is ACKed 1.4 ms later on
+ * every run, and anywhere from 0 to 8 ms later without.  times() counts
+ * in clock ticks that change only on a tick; a change counts as the tick
+ * when it comes within 20 us of the reading before it (not after this
+ * process was descheduled).  Without one in 200 ms, now. */
+static uint64_t tick_start(void)
+{
+    struct tms tb;
+    clock_t last = times(&tb);
+    uint64_t prev = ts_inject_now_ns(), deadline = prev + 200 * MS;
+    for (;;) {
+        clock_t j = times(&tb);
+        uint64_t now = ts_inject_now_ns();
+        if (j != last && now - prev < 20 * US) {
+            uint64_t start = now + 250 * US;
+            while (ts_inject_now_ns() < start)
+                ;
+            return start;
+        }
+        if (now > deadline)
+            return now;
+        last = j;
+        prev = now;
+    }
+}
+
+/* A local run keeps this thread and the agent (forked from it) on one
+ * CPU, as packetdrill's calls are made in its own process: a request then
+ * wakes the agent on the CPU it came from, not on another, idle one,
+ * which on this 2-core VM took 0.2 to 0.8 ms and moved every later time
+ * of the script (a time after a call counts from its return).  The
+ * caller's affinity comes back after the run (pin_end). */
+static bool pin_here(cpu_set_t *was)
+{
+    int cpu = sched_getcpu();
+    if (cpu < 0 || sched_getaffinity(0, sizeof *was, was) < 0)
+        return false;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    return sched_setaffinity(0, sizeof one, &one) == 0;
+}
+
+static void pin_end(bool pinned, const cpu_set_t *was)
+{
+    if (pinned)
+        (void)sched_setaffinity(0, sizeof *was, was);
 }
 
 int ts_script_check(const struct ts_script *s, struct ts_script_err *err)
@@ -1890,7 +1957,8 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
             goto out;
         }
         r->env.remote = r->lab.remote;
-    } else if (ts_lab_open(&r->lab, r->env.family, &r->env.local, &r->env.remote, prefix,
+    } else if ((r->pinned = pin_here(&r->cpus_was)),
+               ts_lab_open(&r->lab, r->env.family, &r->env.local, &r->env.remote, prefix,
                            (uint32_t)link_mtu(s, cfg), (uint16_t)opt_num(s, "mss", 0), cwd, e,
                            sizeof e) < 0) {
         error(r, "%s", e);
@@ -1924,7 +1992,7 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
         drain(r);
         for (; r->qn; r->qn--, r->qh = (r->qh + 1) % QMAX)
             free(r->q[r->qh].p); /* nothing before the start counts */
-        r->start = ts_inject_now_ns();
+        r->start = r->peer ? ts_inject_now_ns() : tick_start();
         run_events(r);
         res->seconds = (double)(ts_inject_now_ns() - r->start) / 1e9;
         drain(r);
@@ -1944,6 +2012,7 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
     }
 out:
     ts_lab_close(&r->lab);
+    pin_end(r->pinned, &r->cpus_was);
     if (r->lab.close_err[0]) {
         /* a guard left in place is always said, whatever the outcome */
         size_t n = strlen(res->msg);
