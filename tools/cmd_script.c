@@ -53,6 +53,8 @@ static void usage(FILE *f)
           "  packetdrill's spellings work too: --ip_version=ipv4|ipv6|ipv4-mapped-ipv6,\n"
           "  --local_ip, --remote_ip, --tolerance_usecs, --netmask_ip (an IPv4 run's\n"
           "  prefix) and --gateway_ip (read; the simulated peer is on the link)\n"
+          "  --non_fatal=packet  an outbound segment that differs is a warning and the\n"
+          "                      script goes on (packetdrill's; syscall is read too)\n"
           "  -D, --define SYM=VAL  a word SYM in the scripts reads as VAL, as packetdrill's\n"
           "                      -D (\"...\" a string, `...` a command, a number, else a\n"
           "                      word); repeatable\n"
@@ -102,6 +104,7 @@ enum {
     O_MTU,
     O_NETMASK,
     O_GATEWAY,
+    O_NONFATAL,
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -153,6 +156,10 @@ static void hook_event(void *user, const struct ts_script_event *ev, double at, 
         if (!strncmp(what, "skipped", 7))
             fprintf(stderr, "tcpshake: script: %s:%u: skipped (--peer runs the packet lines only)\n",
                     c->cur, ev->line);
+        /* and a --non_fatal warning, with what differed (as packetdrill's) */
+        if (!strncmp(what, "warning: differs: ", 18))
+            fprintf(c->json || c->tap ? stderr : stdout, "warning %s:%u: %s\n", c->cur, ev->line,
+                    what + 18);
         return;
     }
     char text[1024];
@@ -215,8 +222,10 @@ static void report(const struct ctx *c, unsigned idx, const char *name,
         return;
     }
     if (r->status == TS_SCRIPT_PASS) {
-        printf("PASS %s (%zu events, %.3f s%s)\n", name, r->events, r->seconds,
-               r->warnings ? ", warnings" : "");
+        char w[32] = "";
+        if (r->warnings)
+            snprintf(w, sizeof w, ", %u warning%s", r->warnings, r->warnings > 1 ? "s" : "");
+        printf("PASS %s (%zu events, %.3f s%s)\n", name, r->events, r->seconds, w);
     } else if (r->line) {
         printf("%s %s:%u: %s\n", r->status == TS_SCRIPT_FAIL ? "FAIL" : "ERROR", name, r->line,
                r->msg);
@@ -281,6 +290,8 @@ int cmd_script(int argc, char **argv)
         {"remote_ip", required_argument, NULL, O_REMOTE},
         {"netmask_ip", required_argument, NULL, O_NETMASK},
         {"gateway_ip", required_argument, NULL, O_GATEWAY},
+        {"non_fatal", required_argument, NULL, O_NONFATAL},
+        {"non-fatal", required_argument, NULL, O_NONFATAL},
         {"wait", required_argument, NULL, O_WAIT},
         {"peer", required_argument, NULL, O_PEER},
         {"skip-syscalls", no_argument, NULL, O_SKIP},
@@ -358,6 +369,23 @@ int cmd_script(int argc, char **argv)
             struct ts_addr g;
             if (parse_addr(optarg, &g) < 0)
                 return cli_fail(C, "--gateway_ip", "an address, not '%s'", optarg);
+            break;
+        }
+        case O_NONFATAL: {
+            /* packetdrill's list: packet, syscall (which packetdrill reads
+             * and does nothing with), comma- or blank-separated */
+            char list[256];
+            snprintf(list, sizeof list, "%s", optarg);
+            bool any = false;
+            for (char *sp, *t = strtok_r(list, ", ", &sp); t; t = strtok_r(NULL, ", ", &sp)) {
+                if (!strcmp(t, "packet"))
+                    cfg.non_fatal_packet = true;
+                else if (strcmp(t, "syscall"))
+                    return cli_fail(C, "--non_fatal", "packet or syscall, not '%s'", t);
+                any = true;
+            }
+            if (!any)
+                return cli_fail(C, "--non_fatal", "packet or syscall");
             break;
         }
         case O_TOL:

@@ -349,6 +349,9 @@ struct ts_script_run_cfg {
     /* the link's MTU, as packetdrill's --mtu (the stack's MSS follows):
      * 0: the script's --mtu, else 1500 */
     uint32_t mtu;
+    /* packetdrill's --non_fatal=packet: an outbound segment that differs
+     * is a warning, and the script goes on (as the script's own option) */
+    bool non_fatal_packet;
 };
 
 struct ts_script_result {

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/times.h>
@@ -1161,10 +1162,21 @@ static int do_outbound(struct run *r, const struct ts_script_event *ev, int64_t 
             if (d) {
                 if (r->non_fatal) {
                     r->res->warnings++;
-                    char w[600];
-                    const char *nl = strchr(r->res->detail, '\n');
-                    snprintf(w, sizeof w, "warning: differs (%.*s)",
-                             nl ? (int)(nl - r->res->detail) : 0, r->res->detail);
+                    /* each field that differs, as a failure names it,
+                     * on the one line (the script and actual lines are
+                     * the event's own and what -v shows) */
+                    char w[1200];
+                    size_t n = (size_t)snprintf(w, sizeof w, "warning: differs:");
+                    for (const char *l = r->res->detail; *l && n < sizeof w;) {
+                        const char *nl = strchr(l, '\n');
+                        int len = nl ? (int)(nl - l) : (int)strlen(l);
+                        const char *fd = l + strspn(l, " ");
+                        int fl = len - (int)(fd - l);
+                        if (strncmp(fd, "script:", 7) && strncmp(fd, "actual:", 7) && fl > 0)
+                            n += (size_t)snprintf(w + n, sizeof w - n, "%s %.*s",
+                                                  w[n - 1] == ':' ? "" : ";", fl, fd);
+                        l = nl ? nl + 1 : l + len;
+                    }
                     r->res->detail[0] = 0;
                     told(r, ev, at, w);
                     return 0;
@@ -1505,6 +1517,34 @@ static void pin_end(bool pinned, const cpu_set_t *was)
         (void)sched_setaffinity(0, sizeof *was, was);
 }
 
+/* Whether a program a shell line starts by a relative path (a line's
+ * first word with a '/', not at its start: `packetdrill/common.sh`,
+ * `../common/defaults.sh`) is found from folder `dir` (1), or not (0);
+ * -1 when the script starts none. */
+static int runs_from(const struct ts_script *s, const char *dir)
+{
+    int found = -1;
+    for (size_t i = 0; i < s->nevents; i++) {
+        if (s->events[i].kind != TS_SCRIPT_EV_SHELL || !s->events[i].u.shell)
+            continue;
+        for (const char *l = s->events[i].u.shell; *l;) {
+            l += strspn(l, " \t\n");
+            size_t n = strcspn(l, " \t\n;&|<>()`");
+            if (n && n < PATH_MAX - 2 && l[0] != '/' && memchr(l, '/', n)) {
+                char path[2 * PATH_MAX];
+                snprintf(path, sizeof path, "%s/%.*s", dir, (int)n, l);
+                if (access(path, F_OK) < 0)
+                    return 0;
+                found = 1;
+            }
+            l = strchr(l, '\n');
+            if (!l)
+                break;
+        }
+    }
+    return found;
+}
+
 int ts_script_check(const struct ts_script *s, struct ts_script_err *err)
 {
     memset(err, 0, sizeof *err);
@@ -1678,7 +1718,7 @@ static void setup(struct run *r)
     r->ts_tick = opt_num(s, "tcp_ts_tick_usecs", 0);
     r->ecr_scaled = option(s, "tcp_ts_ecr_scaled") != NULL;
     const struct ts_script_option *nf = option(s, "non_fatal");
-    r->non_fatal = nf && (!nf->value || strstr(nf->value, "packet"));
+    r->non_fatal = cfg->non_fatal_packet || (nf && (!nf->value || strstr(nf->value, "packet")));
     r->strict_segments = option(s, "strict_segments") != NULL;
     r->any_wait = cfg->any_wait_ns ? cfg->any_wait_ns : 10000000000ull;
     r->fd = -1;
@@ -1945,10 +1985,16 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
         goto out;
     }
 
-    /* the script's folder: shell lines run there, as packetdrill's */
+    /* Shell lines run in the script's folder (where packetdrill's own
+     * runner starts it: `../common/defaults.sh`), unless the programs they
+     * start by relative paths are found only from this process's folder,
+     * where packetdrill itself runs them (the netfilter selftests' runner
+     * starts `packetdrill/x.pkt`, whose line is `packetdrill/common.sh`) */
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", s->name ? s->name : ".");
     const char *cwd = s->name ? dirname(dir) : NULL;
+    if (cwd && runs_from(s, cwd) == 0 && runs_from(s, ".") == 1)
+        cwd = NULL;
     char e[512];
     unsigned prefix = cfg->prefix ? cfg->prefix : r->env.family == 6 ? 64 : 24;
     if (r->peer) {
