@@ -380,6 +380,9 @@ TS_API int ts_script_check_cfg(const struct ts_script *s, const struct ts_script
 
 /* Run the script against the kernel in a network namespace of its own
  * (root is needed), or against cfg->peer, then remove everything it made.
+ * A local run keeps the calling thread on the CPU it is on (its agent is
+ * forked from it) and starts the script's clock just after a kernel tick,
+ * as packetdrill does; the thread's affinity is restored before returning.
  * Returns the status also left in *res. */
 TS_API enum ts_script_status ts_script_run(const struct ts_script *s,
                                            const struct ts_script_run_cfg *cfg,
