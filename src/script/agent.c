@@ -14,10 +14,13 @@
 #include <sys/sendfile.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "agent.h"
 
@@ -30,6 +33,28 @@ static uint64_t mono_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* packetdrill's cap_set(): one capability of this process's set `which`
+ * (0 effective, 1 permitted, 2 inheritable) raised (how 1) or dropped (0);
+ * capset's own result and errno (EPERM: raised beyond the permitted set) */
+static int cap_set(int32_t which, int32_t cap, int32_t how)
+{
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+    if (which < 0 || which > 2 || cap < 0 || cap >= 32 * _LINUX_CAPABILITY_U32S_3 ||
+        (how != 0 && how != 1)) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (syscall(SYS_capget, &h, d) < 0)
+        return -1;
+    uint32_t *w = which == 0   ? &d[cap / 32].effective
+                  : which == 1 ? &d[cap / 32].permitted
+                               : &d[cap / 32].inheritable;
+    uint32_t bit = 1u << (cap % 32);
+    *w = how ? *w | bit : *w & ~bit;
+    return (int)syscall(SYS_capset, &h, d);
 }
 
 static int run_shell(const char *cmd)
@@ -320,6 +345,8 @@ static int64_t call(const struct ts_agent_req *q, uint8_t *data, uint8_t *out,
     case TS_AG_SPLICE:
         return splice(q->fd, NULL, q->a[0], NULL, (size_t)(q->a[1] < 0 ? 0 : q->a[1]),
                       (unsigned)q->a[2]);
+    case TS_AG_CAP_SET:
+        return cap_set(q->a[0], q->a[1], q->a[2]);
     default:
         errno = ENOSYS;
         return -1;

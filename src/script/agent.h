@@ -55,6 +55,8 @@ enum ts_agent_op {
                         * int64, the offset; reply data: the offset after), a[2] count */
     TS_AG_PIPE,        /* reply data: the two descriptors (int[2]) */
     TS_AG_SPLICE,      /* fd: in, a[0] out, a[1] count, a[2] flags (offsets NULL) */
+    TS_AG_CAP_SET,     /* a[0] the set (0 effective, 1 permitted, 2 inheritable),
+                        * a[1] the capability, a[2] 1 raise, 0 drop: the agent's own */
     TS_AG_QUIT,
 };
 

@@ -286,7 +286,7 @@ static const char *const runnable[] = {
     "socket", "bind", "listen", "accept", "connect", "read", "readv", "recv", "recvfrom",
     "write", "writev", "send", "sendto", "sendmsg", "fcntl", "ioctl", "close", "shutdown",
     "getsockopt", "setsockopt", "poll", "epoll_create", "epoll_ctl", "epoll_wait", "recvmsg",
-    "open", "sendfile", "pipe", "splice",
+    "open", "sendfile", "pipe", "splice", "cap_set",
 };
 
 int call_supported(const struct ts_script_syscall *c, char *why, size_t n, unsigned *line,
@@ -572,6 +572,14 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
         q->a[1] = 0644;
         if (c->nargs > 2)
             NUM(2, q->a[1]);
+    } else if (!strcmp(f, "cap_set")) {
+        /* cap_set(CAP_EFFECTIVE, CAP_NET_ADMIN, CAP_CLEAR): the agent's
+         * own capabilities, those of every later call and shell line */
+        NEED(3);
+        q->op = TS_AG_CAP_SET;
+        NUM(0, q->a[0]);
+        NUM(1, q->a[1]);
+        NUM(2, q->a[2]);
     } else if (!strcmp(f, "sendfile")) {
         /* sendfile(SOCKET, FILE, [OFFSET] or NULL, COUNT) */
         NEED(4);
