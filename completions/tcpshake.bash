@@ -101,15 +101,17 @@ _tcpshake()
         script)
             opts='--parse -6 --ip-version --tolerance-usecs --local-ip --remote-ip
                 -D --define --mtu --ip_version --local_ip --remote_ip --tolerance_usecs
-                --netmask_ip --gateway_ip --wait --peer --skip-syscalls --rate --late-usecs -v --verbose --trace
+                --netmask_ip --gateway_ip --non_fatal --wait --peer --skip-syscalls --rate --late-usecs -v
+                --verbose --trace
                 --ladder --width -w --tap --json -h --help --version'
             args='--ip-version --tolerance-usecs --local-ip --remote-ip -D --define --mtu
                 --ip_version --local_ip --remote_ip --tolerance_usecs --netmask_ip --gateway_ip
-                --wait
+                --non_fatal --wait
                 --peer --rate --late-usecs --width -w'
             case $prev in
                 -w) _filedir; return ;;
                 --ip-version) COMPREPLY=($(compgen -W '4 6' -- "$cur")); return ;;
+                --non_fatal) COMPREPLY=($(compgen -W 'packet syscall packet,syscall' -- "$cur")); return ;;
             esac
             if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W "$opts" -- "$cur"))

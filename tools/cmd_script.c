@@ -156,7 +156,8 @@ static void hook_event(void *user, const struct ts_script_event *ev, double at, 
         if (!strncmp(what, "skipped", 7))
             fprintf(stderr, "tcpshake: script: %s:%u: skipped (--peer runs the packet lines only)\n",
                     c->cur, ev->line);
-        /* and a --non_fatal warning, with what differed (as packetdrill's) */
+        /* and a --non_fatal warning, with what differed (packetdrill says
+         * each too, on stderr; here beside the PASS line it belongs to) */
         if (!strncmp(what, "warning: differs: ", 18))
             fprintf(c->json || c->tap ? stderr : stdout, "warning %s:%u: %s\n", c->cur, ev->line,
                     what + 18);
@@ -375,6 +376,9 @@ int cmd_script(int argc, char **argv)
             /* packetdrill's list: packet, syscall (which packetdrill reads
              * and does nothing with), comma- or blank-separated */
             char list[256];
+            if (strlen(optarg) >= sizeof list)
+                return cli_fail(C, "--non_fatal", "packet or syscall, not %zu characters",
+                                strlen(optarg));
             snprintf(list, sizeof list, "%s", optarg);
             bool any = false;
             for (char *sp, *t = strtok_r(list, ", ", &sp); t; t = strtok_r(NULL, ", ", &sp)) {

@@ -57,6 +57,9 @@ static int cap_set(int32_t which, int32_t cap, int32_t how)
     return (int)syscall(SYS_capset, &h, d);
 }
 
+static bool g_shell_cpus_set; /* in the agent: ts_agent_start's shell_cpus */
+static cpu_set_t g_shell_cpus;
+
 static int run_shell(const char *cmd)
 {
     pid_t p = fork();
@@ -64,6 +67,8 @@ static int run_shell(const char *cmd)
         return -1;
     if (p == 0) {
         signal(SIGPIPE, SIG_DFL);
+        if (g_shell_cpus_set)
+            (void)sched_setaffinity(0, sizeof g_shell_cpus, &g_shell_cpus);
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
@@ -406,6 +411,7 @@ done:
 }
 
 int ts_agent_start(struct ts_agent *ag, const char *netns_path, const char *cwd,
+                   const cpu_set_t *shell_cpus,
                    char *err, size_t errlen)
 {
     int sv[2], nsfd = -1;
@@ -472,6 +478,10 @@ int ts_agent_start(struct ts_agent *ag, const char *netns_path, const char *cwd,
             close(fd);
         close_range(AGENT_CTRL_FD + 1, ~0u, 0);
         g_shared = ag->shared;
+        if (shell_cpus) {
+            g_shell_cpus_set = true;
+            g_shell_cpus = *shell_cpus;
+        }
         _exit(ts_agent_serve(AGENT_CTRL_FD) < 0 ? 1 : 0);
     }
     close(sv[1]);

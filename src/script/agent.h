@@ -14,6 +14,7 @@
 #ifndef TCPSHAKE_SCRIPT_AGENT_H
 #define TCPSHAKE_SCRIPT_AGENT_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -56,7 +57,8 @@ enum ts_agent_op {
     TS_AG_PIPE,        /* reply data: the two descriptors (int[2]) */
     TS_AG_SPLICE,      /* fd: in, a[0] out, a[1] count, a[2] flags (offsets NULL) */
     TS_AG_CAP_SET,     /* a[0] the set (0 effective, 1 permitted, 2 inheritable),
-                        * a[1] the capability, a[2] 1 raise, 0 drop: the agent's own */
+                        * a[1] the capability, a[2] 1 raise, 0 drop: the agent's own
+                        * (its later calls'; an exec'd shell line gets all back) */
     TS_AG_QUIT,
 };
 
@@ -112,8 +114,12 @@ struct ts_agent {
  * agent leads a process group of its own; stopping it kills the group (a
  * script's shell line may leave a process behind).  cwd: its working folder
  * (shell lines run relative to the script's folder; NULL: unchanged).
+ * shell_cpus (or NULL): the CPUs the programs of shell lines run on, when
+ * the caller keeps itself, and so the agent, on one CPU (the caller's set
+ * before it did), so that a load a shell line starts does not share it.
  * Call it before the caller starts threads (it forks).  -1 with err. */
 int ts_agent_start(struct ts_agent *ag, const char *netns_path, const char *cwd,
+                   const cpu_set_t *shell_cpus,
                    char *err, size_t errlen);
 /* Send one request (the agent must be idle).  -1 with err. */
 int ts_agent_send(struct ts_agent *ag, const struct ts_agent_req *req,

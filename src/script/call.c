@@ -574,7 +574,8 @@ int call_build(const struct ts_script_syscall *c, const struct call_env *env,
             NUM(2, q->a[1]);
     } else if (!strcmp(f, "cap_set")) {
         /* cap_set(CAP_EFFECTIVE, CAP_NET_ADMIN, CAP_CLEAR): the agent's
-         * own capabilities, those of every later call and shell line */
+         * own capabilities, those of every later system call (a shell
+         * line's program, exec'd as root, gets the full set back) */
         NEED(3);
         q->op = TS_AG_CAP_SET;
         NUM(0, q->a[0]);

@@ -207,7 +207,7 @@ int ts_lab_follow_mtu(struct ts_lab *L, char *err, size_t errlen)
 
 int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
                 const struct ts_addr *remote, unsigned prefix, uint32_t mtu, uint16_t gso_mss,
-                const char *cwd, char *err, size_t errlen)
+                const char *cwd, const cpu_set_t *shell_cpus, char *err, size_t errlen)
 {
     char e[256], m1[32], m2[32], a1[64], a2[64], batch[1024];
     int sfd = -1;
@@ -242,7 +242,7 @@ int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
     write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
     write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 
-    if (ts_agent_start(&L->ag, TS_AGENT_NETNS_NEW, cwd, e, sizeof e) < 0) {
+    if (ts_agent_start(&L->ag, TS_AGENT_NETNS_NEW, cwd, shell_cpus, e, sizeof e) < 0) {
         snprintf(err, errlen, "%s", e);
         goto fail;
     }

@@ -62,7 +62,8 @@ struct ts_lab {
  * a local subnet's), multicast, unspecified and reserved addresses. */
 int ts_lab_peer_addr_ok(const struct ts_addr *a, char *err, size_t errlen);
 
-/* Build it.  cwd: the agent's working folder (the script's).  mtu: the
+/* Build it.  cwd: the agent's working folder (the script's); shell_cpus
+ * (or NULL): the CPUs its shell lines' programs run on (ts_agent_start).  mtu: the
  * veth's (0: 1500).  gso_mss: packetdrill's --mss (0: none): our TCP
  * segments go as GSO frames of that segment size, and the stack's side of
  * the veth has GRO on, so that a segment longer than gso_mss reaches the
@@ -70,7 +71,7 @@ int ts_lab_peer_addr_ok(const struct ts_addr *a, char *err, size_t errlen);
  * with err; everything made so far is undone. */
 int ts_lab_open(struct ts_lab *L, uint8_t family, const struct ts_addr *local,
                 const struct ts_addr *remote, unsigned prefix, uint32_t mtu, uint16_t gso_mss,
-                const char *cwd, char *err, size_t errlen);
+                const char *cwd, const cpu_set_t *shell_cpus, char *err, size_t errlen);
 /* After a script's shell command: when it changed the MTU of tun0 (the
  * name of packetdrill's device too: `ip link set dev tun0 mtu 9000`), that
  * is the link's MTU from now on: the routes take it (the stack's MSS

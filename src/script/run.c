@@ -2005,8 +2005,8 @@ enum ts_script_status ts_script_run(const struct ts_script *s, const struct ts_s
         r->env.remote = r->lab.remote;
     } else if ((r->pinned = pin_here(&r->cpus_was)),
                ts_lab_open(&r->lab, r->env.family, &r->env.local, &r->env.remote, prefix,
-                           (uint32_t)link_mtu(s, cfg), (uint16_t)opt_num(s, "mss", 0), cwd, e,
-                           sizeof e) < 0) {
+                           (uint32_t)link_mtu(s, cfg), (uint16_t)opt_num(s, "mss", 0), cwd,
+                           r->pinned ? &r->cpus_was : NULL, e, sizeof e) < 0) {
         error(r, "%s", e);
         goto out;
     }

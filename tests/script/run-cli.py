@@ -12,6 +12,8 @@
   runner starts `packetdrill/x.pkt`, whose init line is
   `packetdrill/common.sh`); a program found from neither fails the script
   on its line, status 127.
+- a local run keeps tcpshake and its agent on one CPU, and the programs of
+  shell lines on the CPUs tcpshake was given.
 
 usage: run-cli.py TCPSHAKE      Exit 0 all as expected, 1 otherwise, 77 without root.
 """
@@ -103,6 +105,26 @@ with tempfile.TemporaryDirectory() as d:
     rc, out = run([nf], "/")
     check(rc == 1 and "nf.pkt:1: the command exited with status 127" in out,
           "found from neither folder: the script fails on the command's line", out)
+
+    # a local run keeps tcpshake and its agent on one CPU; the programs of
+    # shell lines run on the CPUs tcpshake was given
+    def cpu_list(text):
+        out = set()
+        for part in text.split(","):
+            a, _, b = part.partition("-")
+            out |= set(range(int(a), int(b or a) + 1))
+        return out
+    af = os.path.join(d, "aff.out")
+    ap = os.path.join(d, "aff.pkt")
+    open(ap, "w").write(f"`grep Cpus_allowed_list /proc/self/status > {af}\n"
+                        f"grep Cpus_allowed_list /proc/$PACKETDRILL_PID/status >> {af}`\n\n"
+                        + ok)
+    rc, out = run([ap], d)
+    got = [cpu_list(l.split()[-1]) for l in open(af)] if os.path.exists(af) else []
+    mine = os.sched_getaffinity(0)
+    check(rc == 0 and len(got) == 2 and got[0] == mine and len(got[1]) == 1 and got[1] <= mine,
+          f"shell lines run on tcpshake's CPUs {sorted(mine)}, the agent on one "
+          f"({[sorted(g) for g in got]})", out)
 
 print("all as expected" if not bad else f"{bad} not as expected")
 sys.exit(1 if bad else 0)

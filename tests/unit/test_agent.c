@@ -46,7 +46,7 @@ static void test_calls(void **state)
     struct ts_agent_req q;
     struct ts_agent_rep r;
     (void)state;
-    assert_int_equal(ts_agent_start(&ag, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(ts_agent_start(&ag, NULL, NULL, NULL, err, sizeof err), 0);
 
     /* the first socket is 3, as in packetdrill */
     assert_int_equal(simple(TS_AG_SOCKET, 0, AF_INET, SOCK_STREAM, 0), 3);
@@ -126,7 +126,7 @@ static void test_errors_and_shell(void **state)
     struct ts_agent_rep r;
     (void)state;
     char cwd[] = "/tmp";
-    assert_int_equal(ts_agent_start(&ag, NULL, cwd, err, sizeof err), 0);
+    assert_int_equal(ts_agent_start(&ag, NULL, cwd, NULL, err, sizeof err), 0);
     /* errno of a failed call */
     assert_int_equal(simple(TS_AG_CLOSE, 3, 0, 0, 0), -1);
     q = (struct ts_agent_req){.op = TS_AG_CLOSE, .fd = 3};
